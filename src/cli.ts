@@ -1,0 +1,17 @@
+#!/usr/bin/env bun
+/**
+ * Entry point of the dhtl executable.
+ *
+ * Start-up time matters (see docs/ARCHITECTURE.md): `dhtl --version` is answered here
+ * before anything else is imported; every other path loads src/main.ts, which in turn
+ * loads one command module on demand.
+ */
+import { versionLine } from "./build-info.ts";
+
+const argv = process.argv.slice(2);
+if (argv.length === 1 && (argv[0] === "--version" || argv[0] === "-V")) {
+  process.stdout.write(`${versionLine()}\n`);
+} else {
+  const { main } = await import("./main.ts");
+  process.exitCode = await main(argv);
+}

@@ -1,0 +1,40 @@
+/**
+ * How a dhtl command is declared. Each file in src/commands/ default-exports one
+ * `defineDhtCommand({...})`; the table in src/commands/index.ts imports them lazily.
+ *
+ * Arguments use citty's ArgsDef shape (parsed with citty's parseArgs, usage rendered with
+ * citty's renderUsage); the dispatcher in src/main.ts adds the global flags, rejects
+ * unknown flags with a suggestion, and hands the command a RunContext.
+ */
+import type { ArgsDef, ParsedArgs } from "citty";
+import type { RunContext } from "../context.ts";
+
+export type Lazy<T> = () => Promise<T>;
+
+export interface DhtCommand<A extends ArgsDef = ArgsDef> {
+  meta: { name: string; description: string };
+  /** Shown under "Examples" in --help: full command lines. */
+  examples?: string[];
+  args?: A;
+  /** Arguments after the first positional are the user's (dhtl run pytest -x): don't check them. */
+  passthrough?: boolean;
+  /** Nested commands (`dhtl python install`), each loaded on demand. */
+  subCommands?: Record<string, Lazy<DhtCommand<any>>>;
+  /** Returns nothing, or an exit status to use instead of 0. */
+  run?: (input: { args: ParsedArgs<A & typeof globalArgs>; ctx: RunContext }) => Promise<number | void> | number | void;
+}
+
+export function defineDhtCommand<const A extends ArgsDef>(command: DhtCommand<A>): DhtCommand<A> {
+  return command;
+}
+
+/** Flags every command accepts (before or after the command name). */
+export const globalArgs = {
+  cwd: { type: "string", description: "Run as if started in DIR", valueHint: "DIR" },
+  verbose: { type: "boolean", alias: "v", description: "Show debug output" },
+  quiet: { type: "boolean", alias: "q", description: "Only show warnings and errors" },
+  json: { type: "boolean", description: "Machine-readable output on stdout (logs stay on stderr)" },
+  color: { type: "boolean", default: true, description: "Colour output (also off with NO_COLOR)", negativeDescription: "Disable colour output" },
+  yes: { type: "boolean", alias: "y", description: "Answer yes to confirmations" },
+  help: { type: "boolean", alias: "h", description: "Show help" },
+} as const satisfies ArgsDef;
