@@ -34,4 +34,27 @@ if [ -n "$want" ] && [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   echo "$want" > "$stamp"
 fi
 
+# PowerShell syntax checker for install.ps1 (scripts/lint-ps1.ts): dev tooling from npm,
+# installed without running package scripts, never a dependency of dhtl itself.
+if [ ! -f .cache/ps1-lint/node_modules/tree-sitter-powershell/tree-sitter-powershell.wasm ]; then
+  echo "installing the PowerShell parser into .cache/ps1-lint" >&2
+  mkdir -p .cache/ps1-lint && echo '{"private":true}' > .cache/ps1-lint/package.json
+  (cd .cache/ps1-lint && npm i -q --ignore-scripts --no-audit --no-fund web-tree-sitter@0.25.10 tree-sitter-powershell@0.26.4 >/dev/null)
+fi
+
+# An arm64 glibc sysroot so scripts/check-artifacts.ts can run the linux-arm64 build under
+# qemu-aarch64-static (from Debian's arm64 libc6, libgcc-s1 and libstdc++6 packages).
+if [ ! -e .cache/sysroot-arm64/lib/ld-linux-aarch64.so.1 ] && command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
+  echo "making the arm64 sysroot in .cache/sysroot-arm64" >&2
+  if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+    dpkg --add-architecture arm64
+    apt-get update -qq
+  fi
+  debs=$(mktemp -d)
+  (cd "$debs" && apt-get download -qq libc6:arm64 libgcc-s1:arm64 libstdc++6:arm64 2>/dev/null)
+  rm -rf .cache/sysroot-arm64.tmp && mkdir -p .cache/sysroot-arm64.tmp
+  for deb in "$debs"/*.deb; do dpkg-deb -x "$deb" .cache/sysroot-arm64.tmp; done
+  rm -rf "$debs" .cache/sysroot-arm64 && mv .cache/sysroot-arm64.tmp .cache/sysroot-arm64
+fi
+
 if [ -f scripts/fetch-test-assets.ts ]; then bun scripts/fetch-test-assets.ts; fi

@@ -10,7 +10,10 @@ import { versionLine } from "./build-info.ts";
 
 const argv = process.argv.slice(2);
 if (argv.length === 1 && (argv[0] === "--version" || argv[0] === "-V")) {
-  process.stdout.write(`${versionLine()}\n`);
+  // console.log, not process.stdout.write: touching process.stdout initialises Node's
+  // stream machinery, which costs ~10 ms, more than all of Bun's own start-up
+  // (scripts/bench/startup measures it).
+  console.log(versionLine());
 } else {
   const { main } = await import("./main.ts");
   process.exitCode = await main(argv);

@@ -8,9 +8,25 @@ const load = <T extends { default: DhtCommand<any> }>(p: Promise<T>) => p.then((
 
 export const commands: Record<string, Lazy<DhtCommand<any>>> = {
   info: () => load(import("./info.ts")),
+  python: () => load(import("./python.ts")),
+  setup: () => load(import("./setup.ts")),
+  run: () => load(import("./run.ts")),
+  config: () => load(import("./config.ts")),
+  init: () => load(import("./init.ts")),
+  self: () => load(import("./self.ts")),
+  "prepare-offline": () => load(import("./prepare-offline.ts")),
+  bundle: () => load(import("./bundle.ts")),
 };
 
 /** Short descriptions for the root --help, without importing every command. */
 export const commandSummaries: Record<string, string> = {
   info: "Show what dhtl knows about this machine",
+  python: "Managed CPython builds: list, install, find, uninstall, pin",
+  setup: "Set up the project's Python, .venv and dependencies (idempotent, resumable)",
+  run: "Run a command inside the project's environment",
+  config: "Show or check the project configuration (.dhtconfig)",
+  init: "Write a commented .dhtconfig from what the project already declares",
+  self: "Update or uninstall dhtl itself",
+  "prepare-offline": "Collect Python, uv and every wheel into one verifiable bundle for air-gapped machines",
+  bundle: "Inspect and verify offline bundles; make signing keys",
 };

@@ -1,0 +1,263 @@
+#!/usr/bin/env bun
+/**
+ * Check built executables before anyone ships them.
+ *
+ *   bun scripts/check-artifacts.ts [DIST_DIR] [--version 1.2.3] [--require-emulation]
+ *
+ * For every dist/dhtl-<target>/dhtl[.exe] present:
+ *  - the header says the right format and CPU: ELF e_machine (x86-64 / AArch64), Mach-O
+ *    cputype, PE machine (+ PE32+, console subsystem);
+ *  - ELF: PT_INTERP names the glibc loader for glibc targets and the musl loader for musl
+ *    targets; glibc targets need no symbol version newer than GLIBC_2.17 (readelf);
+ *  - smoke runs where this host can run it: linux-x64 natively, linux-arm64 under
+ *    qemu-user with an arm64 glibc sysroot (.cache/sysroot-arm64, made by
+ *    scripts/test-prereqs.sh). `--version` must name the expected version and target,
+ *    `info --json` must parse and report the target's os/arch, and a hostile bunfig.toml
+ *    in the working directory must not be loaded (the build disables autoload).
+ *  - dist/SHA256SUMS, when present, matches every file.
+ * musl, macOS and Windows executables cannot run here; their headers are all we check.
+ */
+import { existsSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { parseSha256Sums, parseVersionLine } from "../src/self/release-layout.ts";
+import { sha256File } from "./build.ts";
+
+export const arm64Sysroot = join(import.meta.dir, "..", ".cache", "sysroot-arm64");
+
+export interface HeaderFacts {
+  format: "elf" | "macho" | "pe" | "unknown";
+  arch?: "x64" | "arm64" | string;
+  /** ELF: the requested program interpreter (PT_INTERP). */
+  interpreter?: string;
+  /** Mach-O: MH_EXECUTE and whether an LC_CODE_SIGNATURE load command exists. */
+  executable?: boolean;
+  codeSignature?: boolean;
+  /** PE: PE32+ and the subsystem (3 = console). */
+  pe32plus?: boolean;
+  subsystem?: number;
+}
+
+/** Read format and CPU from the first bytes of an executable (pure; tests feed it bytes). */
+export function inspectHeader(bytes: Uint8Array): HeaderFacts {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (bytes.length >= 64 && view.getUint32(0) === 0x7f454c46) {
+    if (bytes[4] !== 2 || bytes[5] !== 1) return { format: "elf", arch: `unsupported class ${bytes[4]}/data ${bytes[5]}` };
+    const machine = view.getUint16(0x12, true);
+    const arch = machine === 0x3e ? "x64" : machine === 0xb7 ? "arm64" : `e_machine 0x${machine.toString(16)}`;
+    const phoff = Number(view.getBigUint64(0x20, true));
+    const phentsize = view.getUint16(0x36, true);
+    const phnum = view.getUint16(0x38, true);
+    let interpreter: string | undefined;
+    for (let i = 0; i < phnum; i++) {
+      const at = phoff + i * phentsize;
+      if (at + 56 > bytes.length) break;
+      if (view.getUint32(at, true) === 3 /* PT_INTERP */) {
+        const offset = Number(view.getBigUint64(at + 8, true));
+        const size = Number(view.getBigUint64(at + 32, true));
+        interpreter = new TextDecoder().decode(bytes.subarray(offset, offset + size)).replace(/\0+$/, "");
+      }
+    }
+    return { format: "elf", arch, interpreter };
+  }
+  if (bytes.length >= 32 && view.getUint32(0, true) === 0xfeedfacf) {
+    const cputype = view.getUint32(4, true);
+    const arch = cputype === 0x01000007 ? "x64" : cputype === 0x0100000c ? "arm64" : `cputype 0x${cputype.toString(16)}`;
+    const filetype = view.getUint32(12, true);
+    const ncmds = view.getUint32(16, true);
+    let at = 32;
+    let codeSignature = false;
+    for (let i = 0; i < ncmds && at + 8 <= bytes.length; i++) {
+      const cmd = view.getUint32(at, true);
+      if (cmd === 0x1d /* LC_CODE_SIGNATURE */) codeSignature = true;
+      at += view.getUint32(at + 4, true);
+    }
+    return { format: "macho", arch, executable: filetype === 2, codeSignature };
+  }
+  if (bytes.length >= 0x40 && bytes[0] === 0x4d && bytes[1] === 0x5a) {
+    const pe = view.getUint32(0x3c, true);
+    if (pe + 24 + 70 > bytes.length || view.getUint32(pe) !== 0x50450000) return { format: "pe", arch: "no PE signature" };
+    const machine = view.getUint16(pe + 4, true);
+    const arch = machine === 0x8664 ? "x64" : machine === 0xaa64 ? "arm64" : `machine 0x${machine.toString(16)}`;
+    const optional = pe + 24;
+    return { format: "pe", arch, pe32plus: view.getUint16(optional, true) === 0x20b, subsystem: view.getUint16(optional + 68, true) };
+  }
+  return { format: "unknown" };
+}
+
+const loaders: Record<string, string> = {
+  "linux-x64": "/lib64/ld-linux-x86-64.so.2",
+  "linux-arm64": "/lib/ld-linux-aarch64.so.1",
+  "linux-x64-musl": "/lib/ld-musl-x86_64.so.1",
+  "linux-arm64-musl": "/lib/ld-musl-aarch64.so.1",
+};
+
+/** Problems with a header for a target, or [] when it is what the target promises. */
+export function headerProblems(target: string, facts: HeaderFacts): string[] {
+  const [os, arch] = target.split("-") as [string, string];
+  const want = { linux: "elf", darwin: "macho", windows: "pe" }[os];
+  const problems: string[] = [];
+  if (facts.format !== want) return [`expected ${want}, found ${facts.format}`];
+  if (facts.arch !== arch) problems.push(`expected ${arch} code, header says ${facts.arch}`);
+  if (os === "linux" && facts.interpreter !== loaders[target]) {
+    problems.push(`expected interpreter ${loaders[target]}, found ${facts.interpreter ?? "none"}`);
+  }
+  if (os === "darwin") {
+    if (!facts.executable) problems.push("Mach-O file type is not MH_EXECUTE");
+    if (!facts.codeSignature) problems.push("no LC_CODE_SIGNATURE: macOS kills unsigned arm64 executables");
+  }
+  if (os === "windows") {
+    if (!facts.pe32plus) problems.push("not PE32+");
+    if (facts.subsystem !== 3) problems.push(`subsystem ${facts.subsystem}, expected 3 (console)`);
+  }
+  return problems;
+}
+
+/** The newest GLIBC_x.y symbol version an ELF needs (readelf works for any architecture). */
+export function highestGlibc(path: string): string | undefined {
+  const r = Bun.spawnSync(["readelf", "-V", "--wide", path]);
+  if (!r.success) throw new Error(`readelf failed on ${path}: ${r.stderr.toString().trim()}`);
+  const versions = [...new Set(r.stdout.toString().match(/GLIBC_\d+(?:\.\d+)*/g) ?? [])].map((v) => v.slice(6));
+  return versions.sort((a, b) => Bun.semver.order(semverish(a), semverish(b))).at(-1);
+}
+const semverish = (v: string) => [...v.split("."), "0", "0"].slice(0, 3).join(".");
+
+export interface SmokeResult {
+  how: string;
+  versionLine?: string;
+  info?: unknown;
+  problems: string[];
+}
+
+/** Run --version and info --json (under qemu when needed) in a directory with a hostile bunfig.toml. */
+export function smokeRun(path: string, target: string, expectVersion: string | undefined, prefix: string[] = []): SmokeResult {
+  const problems: string[] = [];
+  const cwd = mkdtempSync(join(tmpdir(), "dhtl-smoke-"));
+  const marker = join(cwd, "bunfig-was-loaded");
+  // Were bunfig autoload on, the preload would run inside the user's project: prove it is not.
+  writeFileSync(join(cwd, "bunfig.toml"), `preload = ["./preload.js"]\n`);
+  writeFileSync(join(cwd, "preload.js"), `require("node:fs").writeFileSync(${JSON.stringify(marker)}, "1");\n`);
+  const env = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: cwd, DHT_HOME: join(cwd, "dht-home"), NO_COLOR: "1" };
+  const run = (args: string[]) => Bun.spawnSync([...prefix, path, ...args], { cwd, env, timeout: 60_000 });
+  const version = run(["--version"]);
+  const versionLine = version.stdout.toString().trim();
+  if (!version.success) problems.push(`--version exited ${version.exitCode}: ${version.stderr.toString().trim().slice(0, 300)}`);
+  const parsed = parseVersionLine(versionLine);
+  if (!parsed) problems.push(`--version printed ${JSON.stringify(versionLine)}`);
+  else {
+    if (parsed.target !== target) problems.push(`--version names target ${parsed.target}, expected ${target}`);
+    if (expectVersion && parsed.version !== expectVersion) problems.push(`--version names ${parsed.version}, expected ${expectVersion}`);
+  }
+  const infoRun = run(["info", "--json"]);
+  let info: unknown;
+  try {
+    info = JSON.parse(infoRun.stdout.toString());
+    // `info` is another area's command: check only what any version of it reports,
+    // the OS and CPU it runs on (in either vocabulary) and, when present, the build target.
+    const facts = info as { os?: string; arch?: string; dhtl?: { target?: string } };
+    const [os, arch] = target.split("-") as [string, string];
+    const archNames = arch === "x64" ? ["x64", "x86_64"] : ["arm64", "aarch64"];
+    if (facts.os !== os || !archNames.includes(String(facts.arch))) problems.push(`info --json reports ${facts.os}/${facts.arch}, expected ${os}/${arch}`);
+    if (facts.dhtl?.target !== undefined && facts.dhtl.target !== target) problems.push(`info --json reports build target ${facts.dhtl.target}, expected ${target}`);
+  } catch {
+    problems.push(`info --json exited ${infoRun.exitCode} and printed no JSON: ${infoRun.stderr.toString().trim().slice(0, 300)}`);
+  }
+  if (existsSync(marker)) problems.push("a bunfig.toml in the working directory was loaded (autoloadBunfig must be off)");
+  return { how: prefix.length ? prefix.join(" ") : "native", versionLine, info, problems };
+}
+
+export interface ArtifactResult {
+  target: string;
+  path: string;
+  header: HeaderFacts;
+  glibc?: string;
+  smoke?: SmokeResult;
+  skipped: string[];
+  problems: string[];
+}
+
+export interface CheckOptions {
+  expectVersion?: string;
+  /** Fail (instead of skipping with a note) when linux-arm64 cannot be run under qemu. */
+  requireEmulation?: boolean;
+  sysroot?: string;
+}
+
+export interface Report {
+  ok: boolean;
+  artifacts: ArtifactResult[];
+  problems: string[];
+}
+
+export async function checkArtifact(path: string, target: string, options: CheckOptions = {}): Promise<ArtifactResult> {
+  const head = new Uint8Array(await Bun.file(path).slice(0, 64 * 1024).arrayBuffer());
+  const header = inspectHeader(head);
+  const result: ArtifactResult = { target, path, header, skipped: [], problems: headerProblems(target, header) };
+  if (target === "linux-x64" || target === "linux-arm64") {
+    result.glibc = highestGlibc(path);
+    if (!result.glibc) result.problems.push("no GLIBC_ symbol versions found: not a glibc executable?");
+    else if (Bun.semver.order(semverish(result.glibc), "2.17.0") > 0) result.problems.push(`needs GLIBC_${result.glibc}, newer than the supported 2.17`);
+  }
+  const hostArch = process.arch === "arm64" ? "arm64" : "x64";
+  if (process.platform === "linux" && target === `linux-${hostArch}`) {
+    result.smoke = smokeRun(path, target, options.expectVersion);
+  } else if (process.platform === "linux" && hostArch === "x64" && target === "linux-arm64") {
+    const sysroot = options.sysroot ?? arm64Sysroot;
+    const qemu = Bun.which("qemu-aarch64-static") ?? Bun.which("qemu-aarch64");
+    if (qemu && existsSync(join(sysroot, "lib", "ld-linux-aarch64.so.1"))) {
+      result.smoke = smokeRun(path, target, options.expectVersion, [qemu, "-L", sysroot]);
+    } else {
+      const why = qemu ? `no arm64 sysroot at ${sysroot} (scripts/test-prereqs.sh makes it)` : "qemu-user-static is not installed";
+      if (options.requireEmulation) result.problems.push(`cannot run under qemu: ${why}`);
+      else result.skipped.push(`run under qemu skipped: ${why}`);
+    }
+  } else {
+    result.skipped.push("cannot run on this host; header checked only");
+  }
+  if (result.smoke) result.problems.push(...result.smoke.problems.map((p) => `${result.smoke!.how}: ${p}`));
+  return result;
+}
+
+/** Check every dhtl-<target>/ executable under distDir, and distDir/SHA256SUMS if present. */
+export async function checkArtifacts(dir: string, options: CheckOptions = {}): Promise<Report> {
+  const distDir = resolve(dir);
+  const artifacts: ArtifactResult[] = [];
+  const problems: string[] = [];
+  for (const entry of readdirSync(distDir).filter((e) => e.startsWith("dhtl-")).sort()) {
+    const target = entry.slice("dhtl-".length);
+    const exe = join(distDir, entry, target.startsWith("windows-") ? "dhtl.exe" : "dhtl");
+    if (!existsSync(exe)) continue;
+    artifacts.push(await checkArtifact(exe, target, options));
+  }
+  if (!artifacts.length) problems.push(`no dhtl-<target>/ executables in ${distDir}`);
+  const sumsFile = join(distDir, "SHA256SUMS");
+  if (existsSync(sumsFile)) {
+    for (const [name, sha] of parseSha256Sums(await Bun.file(sumsFile).text())) {
+      const file = join(distDir, name);
+      if (!existsSync(file)) problems.push(`SHA256SUMS lists ${name}, which is missing`);
+      else if ((await sha256File(file)) !== sha) problems.push(`SHA256SUMS does not match ${name}`);
+    }
+  }
+  for (const a of artifacts) problems.push(...a.problems.map((p) => `${a.target}: ${p}`));
+  return { ok: problems.length === 0, artifacts, problems };
+}
+
+export function formatReport(report: Report): string {
+  const lines = report.artifacts.map((a) => {
+    const facts = [a.header.format, a.header.arch, a.header.interpreter, a.glibc && `GLIBC_${a.glibc}`].filter(Boolean).join(" ");
+    const ran = a.smoke ? `ran (${a.smoke.how}): ${a.smoke.versionLine}` : a.skipped.join("; ");
+    return `${a.problems.length ? "FAIL" : "ok  "} ${a.target.padEnd(17)} ${facts} | ${ran}`;
+  });
+  if (report.problems.length) lines.push("", ...report.problems.map((p) => `problem: ${p}`));
+  return lines.join("\n");
+}
+
+if (import.meta.main) {
+  const args = process.argv.slice(2);
+  const vi = args.indexOf("--version");
+  const expectVersion = vi >= 0 ? args[vi + 1] : undefined;
+  const dir = args.find((a, i) => !a.startsWith("--") && (vi < 0 || i !== vi + 1)) ?? join(import.meta.dir, "..", "dist");
+  const report = await checkArtifacts(dir, { expectVersion, requireEmulation: args.includes("--require-emulation") });
+  console.log(formatReport(report));
+  process.exit(report.ok ? 0 : 1);
+}

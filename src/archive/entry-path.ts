@@ -1,0 +1,93 @@
+/**
+ * Pure path rules for archive entries: what an entry name may be, how the top directory is
+ * stripped, and whether a symlink target stays inside the extracted tree. Kept apart from
+ * file-system effects so every hostile shape is unit-testable with plain strings.
+ */
+
+/** Why an entry is refused; the extractor adds the archive and entry names. */
+export class EntryRefused extends Error {
+  /** The entry the refusal is about, when it is not the one being read (symlinks checked at the end). */
+  constructor(
+    message: string,
+    readonly entry?: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Split an entry name into safe components: refuses absolute paths (`/x`, `C:\x`, `\\server`),
+ * `..` anywhere, NUL bytes; drops `.` and empty components (`./a//b` → a, b).
+ */
+export function entryComponents(name: string): string[] {
+  if (name.includes("\0")) throw new EntryRefused("has a NUL byte in its name");
+  if (name.startsWith("/") || /^[a-z]:/i.test(name) || name.startsWith("\\\\")) {
+    throw new EntryRefused("has an absolute path");
+  }
+  const parts: string[] = [];
+  for (const part of name.split("/")) {
+    if (part === "" || part === ".") continue;
+    if (part === "..") throw new EntryRefused("has a '..' component (path traversal)");
+    parts.push(part);
+  }
+  return parts;
+}
+
+export interface LayoutOptions {
+  stripTopDir?: boolean;
+  descendInto?: string;
+}
+
+/**
+ * Map archive components to the components inside the target, or undefined when the entry
+ * is outside what is extracted (the top dir itself; files outside `descendInto`).
+ * With stripTopDir every entry must share one top directory (`python/`).
+ */
+export function layoutComponents(parts: string[], opts: LayoutOptions, state: { top?: string }): string[] | undefined {
+  let rest = parts;
+  if (opts.stripTopDir) {
+    if (rest.length === 0) return undefined;
+    const top = rest[0]!;
+    state.top ??= top;
+    if (top !== state.top) {
+      throw new EntryRefused(`is outside the archive's single top directory '${state.top}/'`);
+    }
+    rest = rest.slice(1);
+  }
+  if (opts.descendInto) {
+    const inner = opts.descendInto.split("/").filter(Boolean);
+    if (rest.length < inner.length || inner.some((p, i) => rest[i] !== p)) return undefined;
+    rest = rest.slice(inner.length);
+  }
+  return rest.length === 0 ? undefined : rest;
+}
+
+/**
+ * Resolve a symlink target like the kernel would, inside a tree whose only symlinks are
+ * `links` (path "a/b" → target). Returns the resolved components, or undefined when the
+ * walk leaves the tree (absolute target, too many `..`, or through another link that
+ * escapes) or loops. `linkPath` is the symlink's own location.
+ */
+export function resolveInsideTree(linkPath: string[], target: string, links: Map<string, string>, depth = 0): string[] | undefined {
+  if (depth > 40) return undefined;
+  if (target === "" || target.startsWith("/") || /^[a-z]:/i.test(target) || target.includes("\0") || target.includes("\\")) {
+    return undefined;
+  }
+  const stack = linkPath.slice(0, -1);
+  for (const part of target.split("/")) {
+    if (part === "" || part === ".") continue;
+    if (part === "..") {
+      if (stack.length === 0) return undefined;
+      stack.pop();
+      continue;
+    }
+    stack.push(part);
+    const inner = links.get(stack.join("/"));
+    if (inner !== undefined) {
+      const resolved = resolveInsideTree(stack.slice(), inner, links, depth + 1);
+      if (!resolved) return undefined;
+      stack.splice(0, stack.length, ...resolved);
+    }
+  }
+  return stack;
+}

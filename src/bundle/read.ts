@@ -1,0 +1,124 @@
+/**
+ * openBundle: the only way setup gets at a bundle's contents. It verifies first — the
+ * manifest's schema, the signature policy, and the size and sha256 of every file, with no
+ * unlisted extras — and only then hands out paths. A .tar.gz is unpacked (atomically, by
+ * src/archive/extract.ts) into DHT_HOME/cache/bundles/<sha256 of the file>/ and that copy is
+ * what gets verified, so what is checked is exactly what is used.
+ */
+import { existsSync, statSync } from "node:fs";
+import { open, rm } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { DhtError, ExitCode, isDhtError } from "../errors.ts";
+import { homePaths } from "../paths.ts";
+import { normalizeEnvDir } from "./layout.ts";
+import type { BundleManifest, OpenBundleOptions, OpenedBundle, SignatureStatus } from "./types.ts";
+import { checkSignature, refusal, scanDirectory, verifyTree } from "./verify.ts";
+
+/** Where a .tar.gz bundle with this content hash is unpacked. */
+export const unpackedBundleDir = (home: string, sha256: string) => join(homePaths(home).cache, "bundles", sha256);
+
+async function isGzip(file: string): Promise<boolean> {
+  const handle = await open(file, "r");
+  try {
+    const head = Buffer.alloc(2);
+    const { bytesRead } = await handle.read(head, 0, 2, 0);
+    return bytesRead === 2 && head[0] === 0x1f && head[1] === 0x8b;
+  } finally {
+    await handle.close();
+  }
+}
+
+async function sha256OfFile(file: string): Promise<string> {
+  const hasher = new Bun.CryptoHasher("sha256");
+  for await (const chunk of Bun.file(file).stream()) hasher.update(chunk);
+  return hasher.digest("hex");
+}
+
+function notABundle(path: string, why: string, cause?: unknown): DhtError {
+  return new DhtError(ExitCode.failed, `${path} is not a usable offline bundle: ${why}; nothing was installed`, {
+    subject: path,
+    hint: "copy the bundle again from the connected machine (compare its sha256 with the one `dhtl prepare-offline` printed), or prepare a new one",
+    cause,
+  });
+}
+
+/** Unpack a .tar.gz bundle into the cache (once per content hash); returns the directory. */
+async function unpack(file: string, home: string): Promise<string> {
+  if (!(await isGzip(file))) throw notABundle(file, "it is neither a directory nor a .tar.gz file");
+  const target = unpackedBundleDir(home, await sha256OfFile(file));
+  if (existsSync(target)) return target;
+  const { extractArchive } = await import("../archive/extract.ts");
+  try {
+    // A bundle with wheels for several platforms can be large; the limit only guards against bombs.
+    await extractArchive(file, target, { format: "tar.gz", maxBytes: 64 * 1024 ** 3 });
+  } catch (cause) {
+    // Another process may have unpacked the same bundle meanwhile.
+    if (existsSync(target)) return target;
+    if (isDhtError(cause) && cause.subject && cause.subject !== file) {
+      throw notABundle(file, `unpacking failed at ${cause.subject}: ${cause.message}`, cause);
+    }
+    throw notABundle(file, `it cannot be unpacked (${isDhtError(cause) ? cause.message : (cause as Error).message}): truncated or corrupt`, cause);
+  }
+  return target;
+}
+
+export async function openBundle(fileOrDir: string, opts: OpenBundleOptions): Promise<OpenedBundle> {
+  const given = resolve(fileOrDir);
+  let stats;
+  try {
+    stats = statSync(given);
+  } catch (cause) {
+    throw new DhtError(ExitCode.usage, `offline bundle ${given} does not exist`, {
+      subject: given,
+      hint: "pass the file made by `dhtl prepare-offline` (or the directory it was unpacked into) to --offline-bundle",
+      cause,
+    });
+  }
+  const root = stats.isDirectory() ? given : await unpack(given, opts.home);
+  const fromArchive = root !== given;
+  try {
+    const tree = await scanDirectory(root);
+    const report = verifyTree(tree, given);
+    const signature = await checkSignature(report.manifestBytes, tree.signatureText, opts, given);
+    const refused = refusal(report, given);
+    if (refused) throw refused;
+    if (signature.state === "unsigned") opts.warn?.(`the offline bundle ${given} is not signed; its checksums were verified, but not who made it`);
+    if (signature.state === "not-checked") opts.warn?.(`the offline bundle is signed (key ${signature.keyId}) but no verify key was given, so the signature was not checked`);
+    return makeOpenedBundle(root, report.manifest, signature);
+  } catch (error) {
+    // A bad unpacked copy must not be trusted next time either.
+    if (fromArchive) await rm(root, { recursive: true, force: true }).catch(() => {});
+    throw error;
+  }
+}
+
+/** The accessors over a verified bundle directory. Exported for tests. */
+export function makeOpenedBundle(root: string, manifest: BundleManifest, signature: SignatureStatus): OpenedBundle {
+  const platform = (key: string) => manifest.platforms.find((p) => p.key === key);
+  return {
+    root,
+    manifest,
+    signature,
+    python(key, envDir) {
+      const p = platform(key);
+      if (!p) return undefined;
+      const wanted = p.wheels[normalizeEnvDir(envDir)]?.python ?? p.wheels["."]?.python;
+      const build = p.pythons.find((b) => b.version === wanted) ?? p.pythons[0];
+      return build && { version: build.version, archive: join(root, build.path), sha256: build.sha256 };
+    },
+    uv(key) {
+      const p = platform(key);
+      return p && { version: p.uv.version, binary: join(root, p.uv.path) };
+    },
+    wheelsDir(key, envDir) {
+      const set = platform(key)?.wheels[normalizeEnvDir(envDir)];
+      return set && join(root, set.dir);
+    },
+    projectFiles(envDir) {
+      const dir = normalizeEnvDir(envDir);
+      if (!manifest.project.environments.includes(dir)) return undefined;
+      const path = dir === "." ? join(root, manifest.project.filesDir) : join(root, manifest.project.filesDir, dir);
+      return existsSync(path) ? path : undefined;
+    },
+  };
+}

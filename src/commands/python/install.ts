@@ -1,0 +1,64 @@
+import { defineDhtCommand } from "../define.ts";
+import { usageError } from "../../errors.ts";
+
+export default defineDhtCommand({
+  meta: { name: "install", description: "Install a managed CPython build (falls back as `dhtl python find --explain` shows)" },
+  examples: [
+    "dhtl python install 3.12",
+    "dhtl python install 3.11.7 --strict",
+    "dhtl python install '~=3.11.0'",
+    "DHT_PYTHON_MIRROR=https://mirror.example.com/pbs dhtl python install 3.12",
+    "dhtl python install 3.11.7 --container",
+  ],
+  args: {
+    request: { type: "positional", required: false, description: "Version request: 3.12, 3.11.7, >=3.10,<3.13, cpython@3.12 (default: the project's)" },
+    strict: { type: "boolean", description: "Exactly this version: no nearest-patch fallback" },
+    container: { type: "boolean", description: "When nothing fits, generate and use a container wrapper (.dht/docker/bin/python)" },
+    offline: { type: "boolean", description: "No network: use the download cache only" },
+    reinstall: { type: "boolean", description: "Replace the install if it exists" },
+  },
+  async run({ args, ctx }) {
+    const { homeOf, progressMode, chainLine, projectPythonSettings } = await import("../../python/command-support.ts");
+    const { getLogger } = await import("../../ui/logger.ts");
+    const { printJson, printText } = await import("../../ui/output.ts");
+    const log = await getLogger(ctx);
+    const settings = await projectPythonSettings(ctx, { strict: args.strict, offline: args.offline });
+    const request = args.request ?? settings.request;
+    if (!request) {
+      throw usageError("which Python? give a version, e.g. dhtl python install 3.12", {
+        subject: "dhtl python install",
+        hint: "or pin one for the project first: dhtl python pin 3.12",
+      });
+    }
+    const home = homeOf(ctx);
+    if (args.reinstall) {
+      const { parsePythonRequest, exactVersion } = await import("../../python/request.ts");
+      const { findInstalled, uninstallManaged } = await import("../../python/installs.ts");
+      const { hostFacts, platformKeyOf } = await import("../../python/resolve.ts");
+      const exact = exactVersion(parsePythonRequest(request));
+      if (!exact) throw usageError("--reinstall needs an exact version (e.g. 3.11.7)", { subject: "--reinstall" });
+      const existing = findInstalled(home, exact, await platformKeyOf(await hostFacts(ctx.env)));
+      if (existing) await uninstallManaged(home, existing);
+    }
+    const { resolvePython } = await import("../../python/resolve.ts");
+    const result = await resolvePython(request, {
+      ctx,
+      home,
+      strict: args.strict,
+      allowPatchFallback: settings.allowPatchFallback,
+      offline: Boolean(args.offline) || settings.offline,
+      containerFallback: args.container,
+      net: settings.net,
+      preference: "managed",
+      projectRoot: settings.projectRoot,
+      progress: progressMode(ctx),
+      log: (e) => (e.outcome === "taken" ? log.info(chainLine(e)) : log.debug(chainLine(e))),
+      note: (m) => log.info(m),
+    });
+    if (result.warning) log.warn(result.warning);
+    if (result.source === "system") log.warn(`nothing was installed: ${result.executable} (CPython ${result.version}, already on this machine) fits the request`);
+    if (result.source === "container") log.warn(`nothing was installed on the machine: ${result.executable} runs CPython ${result.version} in a container`);
+    if (ctx.json) printJson({ ok: true, request, ...result });
+    else printText(result.executable);
+  },
+});

@@ -1,0 +1,31 @@
+import { defineDhtCommand } from "../define.ts";
+import { buildInfo } from "../../build-info.ts";
+import { printJson, printText } from "../../ui/output.ts";
+
+export default defineDhtCommand({
+  meta: { name: "update", description: "Replace this dhtl with a verified release (latest, or --version)" },
+  examples: [
+    "dhtl self update",
+    "dhtl self update --version 1.2.3",
+    "DHTL_DOWNLOAD_URL=https://artifacts.example.com/dhtl dhtl self update",
+    "dhtl self update --from ./dhtl-linux-x64.tar.gz   # SHA256SUMS must sit beside it",
+  ],
+  args: {
+    version: { type: "string", description: "Install this release instead of the latest", valueHint: "VERSION" },
+    from: { type: "string", description: "Install from a local release archive (no network); verified with the SHA256SUMS beside it", valueHint: "FILE" },
+    force: { type: "boolean", description: "Reinstall even when that version is already installed" },
+  },
+  async run({ args, ctx }) {
+    const { selfUpdate } = await import("../../self/update.ts");
+    const result = await selfUpdate({
+      ctx,
+      version: args.version,
+      from: args.from,
+      force: args.force === true,
+      current: { version: buildInfo.version, target: buildInfo.target, exePath: process.execPath, standalone: Bun.isStandaloneExecutable },
+    });
+    if (ctx.json) printJson({ ok: true, ...result });
+    else if (!result.updated) printText(`${result.reason}; nothing to do (--force reinstalls it)`);
+    else printText(`updated dhtl ${result.from} → ${result.to} at ${result.path}`);
+  },
+});

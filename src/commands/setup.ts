@@ -1,0 +1,68 @@
+import { defineDhtCommand } from "./define.ts";
+import { buildInfo } from "../build-info.ts";
+import { computeSettingsKey } from "../flows/setup/inputs-hash.ts";
+import { checkUpToDate } from "../flows/setup/noop-check.ts";
+import { activationText } from "../flows/setup/summary.ts";
+
+export default defineDhtCommand({
+  meta: { name: "setup", description: "Set up the project's Python, .venv and dependencies (idempotent, resumable)" },
+  examples: [
+    "dhtl setup",
+    "dhtl setup --dry-run --json",
+    "dhtl setup --python 3.11 --prefer-binary",
+    "dhtl setup --env services/legacy-api",
+    "dhtl setup --all-environments",
+    "dhtl setup --isolate && . .venv/bin/activate.isolated",
+    "dhtl setup --offline-bundle bundle.tar.gz",
+  ],
+  args: {
+    "dry-run": { type: "boolean", description: "Print the plan (Python and why, venv, uv, install commands) and change nothing" },
+    restart: { type: "boolean", description: "Ignore checkpoints: redo every step" },
+    wait: { type: "boolean", default: true, description: "Wait for another setup of this project", negativeDescription: "Fail at once (exit 1) if another setup holds the project lock" },
+    python: { type: "string", description: "Python request (3.11, 3.11.7, >=3.10): overrides the config", valueHint: "VERSION" },
+    env: { type: "string", description: "Monorepo: set up this environment directory", valueHint: "DIR" },
+    "all-environments": { type: "boolean", description: "Monorepo: set up every environment, then print a summary" },
+    "prefer-binary": { type: "boolean", description: "Swap packages that need compiling for binary-wheel alternatives" },
+    isolate: { type: "boolean", description: "Tools inside the venv, plus activate.isolated scripts with a cleaned PATH" },
+    "local-venv": { type: "boolean", description: "Put the venv on local disk with a .venv link (default: on for network file systems)", negativeDescription: "Keep the venv in the project even on a network file system" },
+    offline: { type: "boolean", description: "No network: use only what is cached or in the bundle" },
+    "offline-bundle": { type: "string", description: "Install from an offline bundle made by dhtl prepare-offline", valueHint: "FILE" },
+    dev: { type: "boolean", default: true, description: "Include dev/test dependency groups and extras", negativeDescription: "Leave dev/test groups and extras out" },
+  },
+  async run({ args, ctx }) {
+    const flags = {
+      python: args.python,
+      preferBinary: args["prefer-binary"],
+      isolate: args.isolate,
+      localVenv: args["local-venv"],
+      offline: args.offline,
+      offlineBundle: args["offline-bundle"],
+      noDev: args.dev === false,
+    };
+    const settingsKey = computeSettingsKey(flags, ctx.env, buildInfo.version);
+    const dryRun = Boolean(args["dry-run"]);
+    // The cheap no-op path: no config parsing, no Python, no uv, no logger.
+    if (!dryRun && !args.restart && !args.env && !args["all-environments"]) {
+      const verdict = checkUpToDate(ctx.cwd, settingsKey);
+      if (verdict.upToDate) {
+        if (ctx.json) {
+          process.stdout.write(`${JSON.stringify({ ok: true, upToDate: true, envRoot: verdict.envRoot, venv: verdict.checkpoint.venvLink ?? verdict.venvPath }, null, 2)}\n`);
+        } else {
+          if (!ctx.quiet) process.stderr.write("✔ Environment is up to date: nothing changed since the last setup\n");
+          process.stdout.write(`${activationText(verdict.checkpoint.venvLink ?? verdict.venvPath, { upToDate: true, windows: process.platform === "win32" })}\n`);
+        }
+        return 0;
+      }
+    }
+    const { runSetup } = await import("../flows/setup/execute.ts");
+    return runSetup(ctx, {
+      ...flags,
+      env: args.env,
+      dryRun,
+      restart: Boolean(args.restart),
+      noWait: args.wait === false,
+      allEnvironments: Boolean(args["all-environments"]),
+      settingsKey,
+    });
+  },
+});

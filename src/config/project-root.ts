@@ -1,0 +1,36 @@
+/**
+ * Which directory is "the project": walking up from cwd, the nearest directory with a
+ * `.dhtconfig`; without one, the nearest with a pyproject.toml or a .git; without those,
+ * cwd itself. The walk for .dhtconfig stops at a repository root (.git): a .dhtconfig
+ * above the repository (say in $HOME) is not this project's.
+ */
+import { stat } from "node:fs/promises";
+import { dirname, join, resolve } from "node:path";
+import { CONFIG_FILE_NAME } from "./load.ts";
+
+export interface ProjectRoot {
+  root: string;
+  /** Absolute path of the .dhtconfig found, if any. */
+  configFile?: string;
+}
+
+async function exists(path: string, kind: "file" | "any"): Promise<boolean> {
+  try {
+    const s = await stat(path);
+    return kind === "any" || s.isFile();
+  } catch {
+    return false;
+  }
+}
+
+export async function findProjectRoot(cwd: string): Promise<ProjectRoot> {
+  let nearestMarker: string | undefined;
+  for (let dir = resolve(cwd); ; dir = dirname(dir)) {
+    const config = join(dir, CONFIG_FILE_NAME);
+    if (await exists(config, "file")) return { root: dir, configFile: config };
+    const isRepoRoot = await exists(join(dir, ".git"), "any");
+    if (nearestMarker === undefined && (isRepoRoot || (await exists(join(dir, "pyproject.toml"), "file")))) nearestMarker = dir;
+    if (isRepoRoot || dirname(dir) === dir) break;
+  }
+  return { root: nearestMarker ?? resolve(cwd) };
+}

@@ -1,0 +1,94 @@
+/**
+ * `--include-self`: dhtl's own executable for each target platform, so the air-gapped
+ * machine gets the tool together with what it installs.
+ *
+ * Where it comes from, first that applies:
+ *  1. DHTL_DOWNLOAD_URL (a release base, see src/self/release-layout.ts): the release of this
+ *     dhtl version — SHA256SUMS, then the archive verified against it, then the executable
+ *     out of the archive.
+ *  2. A dist/ directory (scripts/build.ts output: dist/dhtl-<target>/dhtl[.exe], with
+ *     dist/SHA256SUMS when it was built with --all): DHTL_DIST_DIR, else the directory the
+ *     running executable sits in. When a SHA256SUMS lists the file it must match.
+ *  3. The running executable itself, when it is the compiled build for that very target.
+ */
+import { existsSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { buildInfo } from "../../build-info.ts";
+import { DhtError, ExitCode } from "../../errors.ts";
+import type { NetSettings } from "../../net/types.ts";
+import type { ProgressMode } from "../../ui/progress.ts";
+import type { TargetPlatform } from "../../bundle/targets.ts";
+import { releaseTargetOf } from "./plan.ts";
+
+export interface SelfSourceOptions {
+  env: Record<string, string | undefined>;
+  home: string;
+  net?: NetSettings;
+  progress: ProgressMode;
+  /** The running executable (tests pass another). */
+  execPath?: string;
+  isCompiled?: boolean;
+}
+
+function sha256(bytes: Uint8Array): string {
+  return new Bun.CryptoHasher("sha256").update(bytes).digest("hex");
+}
+
+async function fromRelease(base: string, target: string, opts: SelfSourceOptions): Promise<Uint8Array> {
+  const layout = await import("../../self/release-layout.ts");
+  const { httpFetch } = await import("../../net/http.ts");
+  const { downloadVerified } = await import("../../net/download.ts");
+  const { readExecutableFromArchive } = await import("../../self/archive.ts");
+  const { redactUrl } = await import("../../net/redact.ts");
+  const dir = layout.releaseDirUrl(base, buildInfo.version);
+  const sumsUrl = `${dir}/SHA256SUMS`;
+  const response = await httpFetch(sumsUrl, {}, { env: opts.env, net: opts.net });
+  if (!response.ok) {
+    throw new DhtError(ExitCode.failed, `cannot read ${redactUrl(sumsUrl)} (HTTP ${response.status})`, {
+      subject: redactUrl(sumsUrl),
+      hint: `DHTL_DOWNLOAD_URL must hold the release v${buildInfo.version}; or unset it to take the executables from dist/`,
+    });
+  }
+  const sums = layout.parseSha256Sums(await response.text());
+  const archive = layout.archiveName(target);
+  const expected = sums.get(archive);
+  if (!expected) throw new DhtError(ExitCode.failed, `${redactUrl(sumsUrl)} lists no ${archive}`, { subject: redactUrl(sumsUrl), hint: "the release lacks that platform; drop it from --platform or leave out --include-self" });
+  const path = await downloadVerified({ url: `${dir}/${archive}`, sha256: expected, label: archive }, { env: opts.env, home: opts.home, offline: false, progress: opts.progress, net: opts.net });
+  return readExecutableFromArchive(new Uint8Array(await Bun.file(path).arrayBuffer()), layout.executableName(target));
+}
+
+async function fromDist(distDir: string, target: string): Promise<Uint8Array | undefined> {
+  const exe = target.startsWith("windows-") ? "dhtl.exe" : "dhtl";
+  const file = join(distDir, `dhtl-${target}`, exe);
+  if (!existsSync(file)) return undefined;
+  const bytes = new Uint8Array(await readFile(file));
+  const sumsFile = join(distDir, "SHA256SUMS");
+  if (existsSync(sumsFile)) {
+    const { parseSha256Sums } = await import("../../self/release-layout.ts");
+    const sums = parseSha256Sums(await readFile(sumsFile, "utf8"));
+    const expected = sums.get(`dhtl-${target}/${exe}`) ?? sums.get(`dhtl-${target}`);
+    if (expected && expected !== sha256(bytes)) {
+      throw new DhtError(ExitCode.failed, `${file} does not match its checksum in ${sumsFile}`, { subject: file, hint: "rebuild with `bun run build:all`" });
+    }
+  }
+  return bytes;
+}
+
+export async function fetchDhtlExecutable(target: TargetPlatform, opts: SelfSourceOptions): Promise<Uint8Array> {
+  const release = releaseTargetOf(target.key);
+  const base = opts.env.DHTL_DOWNLOAD_URL?.trim();
+  if (base) return fromRelease(base, release, opts);
+  const execPath = opts.execPath ?? process.execPath;
+  const compiled = opts.isCompiled ?? Bun.isStandaloneExecutable;
+  const distDirs = [opts.env.DHTL_DIST_DIR?.trim(), compiled ? dirname(execPath) : undefined].filter((d): d is string => Boolean(d));
+  for (const dir of distDirs) {
+    const bytes = await fromDist(dir, release);
+    if (bytes) return bytes;
+  }
+  if (compiled && buildInfo.target === release) return new Uint8Array(await readFile(execPath));
+  throw new DhtError(ExitCode.unsatisfiable, `no dhtl executable for ${target.key} (${release}) to include`, {
+    subject: "--include-self",
+    hint: "build them with `bun run build:all` (dist/), set DHTL_DIST_DIR to such a directory, or set DHTL_DOWNLOAD_URL to a release mirror",
+  });
+}

@@ -1,0 +1,353 @@
+/**
+ * `dhtl setup` after the no-op check: gather inputs, take the project lock, run the steps
+ * with checkpoints and progress output, and report. `--dry-run` stops after building the
+ * plan (Python and uv are previewed without downloading anything).
+ */
+import { join } from "node:path";
+import { DhtError, ExitCode, isDhtError } from "../../errors.ts";
+import type { RunContext } from "../../context.ts";
+import { getLogger } from "../../ui/logger.ts";
+import { printJson, printText, formatTable } from "../../ui/output.ts";
+import { buildInfo } from "../../build-info.ts";
+import { acquireLock } from "../../env/lock.ts";
+import { executeSteps, type ExecEvent } from "../executor/execute.ts";
+import { resolvePython } from "../../python/resolve.ts";
+import { ensureUv } from "../../uv/ensure.ts";
+import { UV_VERSION } from "../../uv/version.ts";
+import { registryEnvForPip, registryEnvForUv, childEnv } from "../../registries/env.ts";
+import { resolveCredentials } from "../../registries/credentials.ts";
+import { swapForBinary, buildFailureAdvice } from "../../packages/binary-alternatives.ts";
+import { gatherSetup, environmentDirs, type Gathered, type SetupFlags } from "./gather.ts";
+import { buildPlan, type PlanInput, type PythonChoice, type SetupPlan, type UvChoice } from "./plan.ts";
+import { setupSteps, unmarkVenv, type SetupServices, type SetupState } from "./steps.ts";
+import { computeInputsHash, probeFiles, probePaths, sha256Hex } from "./inputs-hash.ts";
+import { checkUpToDate, CHECKPOINT_NAME } from "./noop-check.ts";
+import { renderPlan } from "./render.ts";
+import { activationText } from "./summary.ts";
+
+export interface SetupOptions extends SetupFlags {
+  dryRun?: boolean;
+  restart?: boolean;
+  noWait?: boolean;
+  allEnvironments?: boolean;
+  settingsKey: string;
+}
+
+export interface SetupOutcome {
+  envDir: string;
+  envRoot: string;
+  ok: boolean;
+  upToDate?: boolean;
+  venv?: string;
+  python?: string;
+  ran?: string[];
+  skipped?: string[];
+  resumedFrom?: string;
+  plan?: SetupPlan;
+  error?: ReturnType<DhtError["toJSON"]>;
+}
+
+type Log = Awaited<ReturnType<typeof getLogger>>;
+
+function pythonRequestOf(g: Gathered): { request?: string; origin?: string } {
+  const request = g.config.python?.version;
+  if (request) return { request, origin: g.resolved.origins["python.version"] ?? "config" };
+  const rp = g.declared.requiresPython;
+  if (rp) return { request: rp, origin: "pyproject.toml requires-python" };
+  return {};
+}
+
+async function openBundleIfAny(g: Gathered, flags: SetupFlags) {
+  const file = flags.offlineBundle ?? (g.config as { offline?: { bundle?: string } }).offline?.bundle;
+  if (!file) return undefined;
+  const { openBundle } = await import("../../bundle/read.ts");
+  const offline = (g.config as { offline?: { require_signature?: boolean; verify_key?: string } }).offline ?? {};
+  return openBundle(file, { home: g.home, verifyKey: offline.verify_key, requireSignature: offline.require_signature });
+}
+
+interface Prepared {
+  g: Gathered;
+  services: SetupServices;
+  probes: ReturnType<typeof probeFiles>;
+  inputsHash: string;
+  credentials: Awaited<ReturnType<typeof resolveCredentials>>;
+  bundle: Awaited<ReturnType<typeof openBundleIfAny>>;
+}
+
+async function prepare(ctx: RunContext, options: SetupOptions, log: Log, envDir?: string): Promise<Prepared> {
+  const g = await gatherSetup(ctx, options, envDir);
+  const bundle = await openBundleIfAny(g, options);
+  const referenced = [
+    ...(g.resolved.configFile ? [g.resolved.configFile] : []),
+    ...g.declared.requirementFiles,
+    ...(g.declared.lockFile ? [g.declared.lockFile.path] : []),
+    ...g.declared.sources.map((s: { path: string }) => s.path),
+  ].map((p) => (p.startsWith("/") || /^[A-Za-z]:[\\/]/.test(p) ? p : join(g.envRoot, p)));
+  const probes = probeFiles(probePaths([g.envRoot, g.projectRoot], referenced));
+  const inputsHash = computeInputsHash(options.settingsKey, probes, { envRoot: g.envRoot, venv: g.venv.venvPath, dht: buildInfo.version });
+  const credentials = await resolveCredentials(g.registries, { env: ctx.env }).catch(() => ({}));
+  const pyRequest = pythonRequestOf(g);
+  const deps = g.declared;
+  const allReqs = [...deps.requirements, ...Object.values(deps.optional).flat(), ...Object.values(deps.groups).flat()];
+  const preferBinary = Boolean(options.preferBinary || g.config.dependencies?.prefer_binary);
+  const swapResult = preferBinary ? swapForBinary(allReqs) : { requirements: allReqs, swaps: [] };
+  const swapped: Record<string, string> = {};
+  allReqs.forEach((r, i) => {
+    const after = swapResult.requirements[i];
+    if (after && after.raw !== r.raw) swapped[r.raw] = after.raw;
+  });
+  const isolate = Boolean(options.isolate || g.config.isolation?.enabled);
+  const registryEnvNames = (kind: "uv" | "pip") =>
+    Object.entries(kind === "uv" ? registryEnvForUv(g.registries) : registryEnvForPip(g.registries))
+      .filter(([, v]) => v !== undefined)
+      .map(([k]) => k);
+
+  const services: SetupServices = {
+    os: g.facts.os,
+    verbose: ctx.verbose,
+    inputsHash,
+    extraEnv: (g.config.env ?? {}) as Record<string, string>,
+    hashes: {
+      python: sha256Hex(JSON.stringify([pyRequest.request ?? null, g.config.python?.implementation ?? null, options.python ?? null, ctx.env.DHT_PYTHON ?? null, g.offline, bundle?.root ?? null])),
+      uv: sha256Hex(JSON.stringify([UV_VERSION, g.offline, bundle?.root ?? null])),
+      deps: sha256Hex(JSON.stringify([probes, preferBinary, g.registries])),
+    },
+    log: (m) => log.info(m),
+    async resolvePython() {
+      const resolved = await resolvePython(pyRequest.request, {
+        ctx,
+        home: g.home,
+        offline: g.offline,
+        allowDownload: !g.offline || Boolean(bundle),
+        bundle,
+        net: g.net,
+        allowPatchFallback: g.config.python?.allow_patch_fallback,
+        projectRoot: g.envRoot,
+        log: (step) => log.debug(`python ${step.step}: ${step.outcome} (${step.why})`),
+        note: (m) => log.info(m),
+      });
+      return { ...resolved, request: pyRequest.request, requestOrigin: pyRequest.origin };
+    },
+    async obtainUv() {
+      try {
+        const uv = await ensureUv({ ctx, home: g.home, offline: g.offline, bundle, registries: g.registries, net: g.net });
+        return { available: true, path: uv.path, version: uv.version, how: uv.source };
+      } catch (error) {
+        if (g.config.dependencies?.strategy === "uv" && g.declared.lockFile?.kind === "uv.lock" && !isDhtError(error)) throw error;
+        const why = isDhtError(error) ? error.message : (error as Error).message;
+        log.warn(`uv cannot be had: ${why}`);
+        return { available: false, how: why };
+      }
+    },
+    planInput: (python, uv) => planInputOf(g, options, python, uv, { preferBinary, swaps: swapResult.swaps, swapped, isolate, registryEnvNames: registryEnvNames(uv.available ? "uv" : "pip") }),
+    childEnv(kind) {
+      const overlay = kind === "uv" ? registryEnvForUv(g.registries, credentials) : registryEnvForPip(g.registries, credentials);
+      return childEnv({ ...ctx.env, ...(g.config.env ?? {}) }, overlay);
+    },
+    installFailure(output, argv) {
+      const advice = buildFailureAdvice(output, g.facts);
+      return new DhtError(ExitCode.failed, advice.package ? `installing ${advice.package} failed` : "installing the dependencies failed", {
+        subject: argv.join(" "),
+        hint: [advice.hint ?? advice.message, ...(advice.systemPackages?.length ? [`system packages that let it build: ${advice.systemPackages.join(" ")}`] : []), `last lines:\n${output.trim().split("\n").slice(-12).join("\n")}`]
+          .filter(Boolean)
+          .join("\n"),
+        details: { package: advice.package, systemPackages: advice.systemPackages },
+      });
+    },
+  };
+  return { g, services, probes, inputsHash, credentials, bundle };
+}
+
+function planInputOf(
+  g: Gathered,
+  options: SetupOptions,
+  python: PythonChoice,
+  uv: UvChoice,
+  extra: { preferBinary: boolean; swaps: Array<{ from: string; to: string; why?: string }>; swapped: Record<string, string>; isolate: boolean; registryEnvNames: string[] },
+): PlanInput {
+  const deps = g.config.dependencies ?? {};
+  return {
+    os: g.facts.os,
+    envRoot: g.envRoot,
+    envDir: g.envDir,
+    projectRoot: g.projectRoot,
+    project: g.declared,
+    registries: g.registries,
+    python,
+    uv,
+    venv: g.venv,
+    strategy: (deps.strategy ?? "uv") as PlanInput["strategy"],
+    extras: deps.extras ?? [],
+    groups: deps.groups ?? [],
+    noDev: options.noDev,
+    preferBinary: extra.preferBinary,
+    swaps: extra.swaps,
+    swappedRequirements: extra.swapped,
+    isolate: extra.isolate,
+    prompt: g.config.python?.prompt,
+    registryEnvNames: extra.registryEnvNames,
+  };
+}
+
+/** Dry run: preview Python and uv without downloading, then build the plan. */
+async function previewPlan(p: Prepared, ctx: RunContext, log: Log): Promise<SetupPlan> {
+  const { g } = p;
+  const pyRequest = pythonRequestOf(g);
+  let python: PythonChoice;
+  try {
+    const r = await resolvePython(pyRequest.request, { ctx, home: g.home, offline: true, allowDownload: false, bundle: p.bundle, net: g.net, suggestContainer: false, projectRoot: g.envRoot, allowPatchFallback: g.config.python?.allow_patch_fallback });
+    python = { ...r, request: pyRequest.request, requestOrigin: pyRequest.origin };
+  } catch (error) {
+    const chain = (isDhtError(error) && Array.isArray(error.details?.chain) ? error.details!.chain : []) as PythonChoice["chain"];
+    python = {
+      request: pyRequest.request,
+      requestOrigin: pyRequest.origin,
+      chain,
+      problem: `${(error as Error).message}; a real run may download a managed build${g.offline ? " (offline: it will not)" : ""}`,
+    };
+  }
+  let uv: UvChoice;
+  try {
+    const r = await ensureUv({ ctx, home: g.home, offline: true, bundle: p.bundle, registries: g.registries, net: g.net });
+    uv = { available: true, path: r.path, version: r.version, how: r.source };
+  } catch (error) {
+    uv = g.offline && !p.bundle
+      ? { available: false, how: `not cached and offline (${(error as Error).message})` }
+      : { available: true, version: UV_VERSION, how: `not cached yet: a real run fetches uv ${UV_VERSION} from ${p.bundle ? "the offline bundle" : `the index ${g.registries.indexUrl.replace(/\/\/[^@/]*@/, "//***@")}`} (sha256-verified), falling back to pip if it cannot` };
+  }
+  log.debug("plan built");
+  return buildPlan(p.services.planInput(python, uv));
+}
+
+function eventLogger(log: Log, quiet: boolean) {
+  return (e: ExecEvent) => {
+    switch (e.type) {
+      case "resume":
+        log.info(`Resuming from: ${e.step} (the previous setup stopped before it finished)`);
+        break;
+      case "rerun":
+        log.info(`Re-running from: ${e.step} (${e.reason})`);
+        break;
+      case "skip":
+        log.debug(`${e.step}: still valid, skipped`);
+        break;
+      case "start":
+        if (!quiet) log.start(`${e.title}`);
+        break;
+      case "done":
+        log.success(`${e.title} (${e.ms < 1000 ? `${Math.round(e.ms)} ms` : `${(e.ms / 1000).toFixed(1)} s`})`);
+        break;
+      case "fail":
+        log.fail?.(`${e.title}: failed`);
+        break;
+    }
+  };
+}
+
+/** One environment: dry-run, or lock + execute. */
+export async function setupOne(ctx: RunContext, options: SetupOptions, envDir?: string): Promise<SetupOutcome> {
+  const log = await getLogger(ctx);
+  const p = await prepare(ctx, options, log, envDir);
+  const { g } = p;
+  if (options.dryRun) {
+    const plan = await previewPlan(p, ctx, log);
+    return { envDir: g.envDir, envRoot: g.envRoot, ok: true, plan, venv: g.venv.linkPath };
+  }
+  const lock = await acquireLock(join(g.envRoot, ".dht", "lock"), {
+    purpose: "setup",
+    noWait: options.noWait,
+    onWait: (o) => log.info(`waiting for the setup running as pid ${o.pid}${o.host ? ` on ${o.host}` : ""} (lock ${join(g.envRoot, ".dht", "lock")})`),
+  });
+  try {
+    // Another run may have finished the same work while we waited.
+    if (!options.restart) {
+      const verdict = checkUpToDate(g.envRoot, options.settingsKey, g.envRoot);
+      if (verdict.upToDate && verdict.checkpoint.inputsHash === p.inputsHash) {
+        log.success(`Environment is up to date: nothing changed (${g.venv.linkPath})`);
+        return { envDir: g.envDir, envRoot: g.envRoot, ok: true, upToDate: true, venv: g.venv.linkPath };
+      }
+    }
+    const state: SetupState = {};
+    const result = await executeSteps(setupSteps(p.services), state, {
+      checkpointFile: join(g.envRoot, CHECKPOINT_NAME),
+      inputsHash: p.inputsHash,
+      settingsKey: options.settingsKey,
+      dhtVersion: buildInfo.version,
+      probes: p.probes,
+      venvPath: g.venv.venvPath,
+      venvLink: g.venv.linkPath !== g.venv.venvPath ? g.venv.linkPath : undefined,
+      otherEnvironments: g.otherEnvironments,
+      restart: options.restart,
+      env: ctx.env,
+      onEvent: eventLogger(log, ctx.quiet),
+      beforeFirstRun: () => unmarkVenv(g.venv.venvPath),
+    });
+    if (result.ran.length === 0) log.success(`Environment is up to date: nothing changed (${g.venv.linkPath})`);
+    return {
+      envDir: g.envDir,
+      envRoot: g.envRoot,
+      ok: true,
+      upToDate: result.ran.length === 0,
+      venv: g.venv.linkPath,
+      python: state.python?.version,
+      ran: result.ran,
+      skipped: result.skipped,
+      resumedFrom: result.resumedFrom,
+      plan: state.plan,
+    };
+  } finally {
+    lock.release();
+  }
+}
+
+export async function runSetup(ctx: RunContext, options: SetupOptions): Promise<number> {
+  if (options.allEnvironments) return runAllEnvironments(ctx, options);
+  const outcome = await setupOne(ctx, options);
+  if (ctx.json) {
+    printJson(outcome);
+  } else if (options.dryRun) {
+    printText(renderPlan(outcome.plan!));
+  } else {
+    printText(activationText(outcome.venv!, { upToDate: outcome.upToDate, python: outcome.python, windows: process.platform === "win32", isolated: outcome.plan?.isolate }));
+  }
+  return ExitCode.ok;
+}
+
+async function runAllEnvironments(ctx: RunContext, options: SetupOptions): Promise<number> {
+  const log = await getLogger(ctx);
+  const { resolveConfig } = await import("../../config/resolve.ts");
+  const resolved = await resolveConfig({ cwd: ctx.cwd, env: ctx.env });
+  const dirs = environmentDirs(resolved);
+  if (dirs.length === 0) {
+    throw new DhtError(ExitCode.usage, "--all-environments: the configuration declares no environments", {
+      subject: resolved.configFile ?? ".dhtconfig",
+      hint: "add an `environments:` mapping to .dhtconfig (directory → settings), or run dhtl setup without --all-environments",
+    });
+  }
+  const outcomes: SetupOutcome[] = [];
+  for (const dir of dirs) {
+    log.info(`── environment ${dir}`);
+    const sub = { ...ctx, cwd: resolved.projectRoot };
+    try {
+      outcomes.push(await setupOne(sub, { ...options, env: undefined }, dir));
+    } catch (error) {
+      const e = isDhtError(error) ? error : new DhtError(ExitCode.failed, (error as Error).message);
+      log.error(`${dir}: ${e.message}${e.hint ? `\n  hint: ${e.hint.split("\n")[0]}` : ""}`);
+      outcomes.push({ envDir: dir, envRoot: join(resolved.projectRoot, dir), ok: false, error: e.toJSON() });
+    }
+  }
+  const failed = outcomes.filter((o) => !o.ok);
+  if (ctx.json) {
+    printJson({ ok: failed.length === 0, environments: outcomes });
+  } else {
+    const rows = outcomes.map((o) => [o.envDir, o.ok ? (options.dryRun ? "planned" : o.upToDate ? "up to date" : "ok") : "FAILED", o.python ?? o.plan?.python.version ?? "", o.ok ? (o.venv ?? "") : (o.error?.message ?? "")]);
+    printText(formatTable(rows, ["environment", "result", "python", "venv / error"]));
+  }
+  if (failed.length) {
+    if (ctx.json) return ExitCode.failed; // the JSON document above already says what failed
+    throw new DhtError(ExitCode.failed, `${failed.length} of ${outcomes.length} environments failed: ${failed.map((f) => f.envDir).join(", ")}`, {
+      hint: "see the messages above; fix them and run dhtl setup --all-environments again (finished environments are skipped)",
+    });
+  }
+  return ExitCode.ok;
+}

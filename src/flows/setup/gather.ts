@@ -1,0 +1,125 @@
+/**
+ * Gathering what a setup plan is made of, from the other areas of dhtl: the resolved
+ * configuration (src/config), the declared project (src/project), the package indexes
+ * (src/registries), platform facts (src/platform). Python and uv are resolved by the steps
+ * (steps.ts) in a real run, and by `previewPythonAndUv` (no downloads) in a dry run.
+ */
+import { resolve, relative, join } from "node:path";
+import { resolveConfig } from "../../config/resolve.ts";
+import { readDeclaredProject } from "../../project/declared.ts";
+import { discoverRegistries } from "../../registries/discover.ts";
+import { getPlatformFacts, filesystemOf } from "../../platform/index.ts";
+import type { PlatformFacts } from "../../platform/index.ts";
+import type { RegistrySettings } from "../../registries/types.ts";
+import type { NetSettings } from "../../net/types.ts";
+import { decideVenvLocation, type VenvLocation } from "../../env/local-venv.ts";
+import { dhtHome } from "../../paths.ts";
+import type { RunContext } from "../../context.ts";
+
+export interface SetupFlags {
+  python?: string;
+  env?: string;
+  preferBinary?: boolean;
+  isolate?: boolean;
+  localVenv?: boolean;
+  offline?: boolean;
+  offlineBundle?: string;
+  noDev?: boolean;
+}
+
+export type ResolvedConfig = Awaited<ReturnType<typeof resolveConfig>>;
+export type DhtConfig = ResolvedConfig["config"];
+export type DeclaredProject = Awaited<ReturnType<typeof readDeclaredProject>>;
+
+export interface Gathered {
+  home: string;
+  resolved: ResolvedConfig;
+  config: DhtConfig;
+  projectRoot: string;
+  envRoot: string;
+  /** "." or the environment's directory relative to the project root. */
+  envDir: string;
+  declared: DeclaredProject;
+  registries: RegistrySettings;
+  facts: PlatformFacts;
+  venv: VenvLocation;
+  net: NetSettings;
+  /** Absolute paths of the other environments (monorepo), which this setup does not cover. */
+  otherEnvironments: string[];
+  offline: boolean;
+}
+
+export function netSettingsOf(config: DhtConfig): NetSettings {
+  const proxy = (config as { proxy?: { http?: string; https?: string; no_proxy?: string[]; ca_bundle?: string } }).proxy ?? {};
+  return {
+    proxy: { http: proxy.http, https: proxy.https, no_proxy: proxy.no_proxy },
+    ...(proxy.ca_bundle ? { caBundle: proxy.ca_bundle } : {}),
+  };
+}
+
+export async function gatherSetup(ctx: RunContext, flags: SetupFlags, envDirOverride?: string): Promise<Gathered> {
+  const home = dhtHome(ctx.env);
+  const resolved = await resolveConfig({
+    cwd: ctx.cwd,
+    env: ctx.env,
+    flags: {
+      ...(flags.python ? { python: flags.python } : {}),
+      ...(flags.offline ? { offline: true } : {}),
+      ...(flags.offlineBundle ? { offlineBundle: flags.offlineBundle } : {}),
+      ...(flags.preferBinary ? { preferBinary: true } : {}),
+      ...(flags.isolate ? { isolate: true } : {}),
+    },
+    ...(envDirOverride ?? flags.env ? { envDir: envDirOverride ?? flags.env } : {}),
+  });
+  const config = resolved.config;
+  const projectRoot = resolved.projectRoot;
+  const envRoot = resolved.environment?.root ?? projectRoot;
+  const envDir = resolved.environment?.dir ?? ".";
+  const declared = await readDeclaredProject(envRoot, config, ctx.env);
+  const registries = await discoverRegistries({
+    root: envRoot,
+    env: ctx.env,
+    config,
+    configOrigins: resolved.origins,
+    project: declared,
+  });
+  const facts = await getPlatformFacts();
+  const venvSetting = config.python?.venv ?? ".venv";
+  const fsInfo = await filesystemOf(envRoot).catch(() => undefined);
+  const localFlag = flags.localVenv ?? (ctx.env.DHT_LOCAL_VENV === "1" ? true : ctx.env.DHT_LOCAL_VENV === "0" ? false : undefined);
+  const venv = decideVenvLocation({
+    envRoot,
+    venvSetting,
+    home,
+    fs: fsInfo,
+    localVenvFlag: localFlag,
+    os: facts.os,
+    longPathsEnabled: facts.windows?.longPathsEnabled,
+  });
+  const environments = Object.keys((config as { environments?: Record<string, unknown> }).environments ?? {});
+  const otherEnvironments = environments.map((d) => resolve(projectRoot, d)).filter((abs) => abs !== envRoot);
+  const offline = Boolean(flags.offline || flags.offlineBundle || (config as { offline?: { enabled?: boolean } }).offline?.enabled);
+  return {
+    home,
+    resolved,
+    config,
+    projectRoot,
+    envRoot,
+    envDir: envDir === "" ? "." : envDir,
+    declared,
+    registries,
+    facts,
+    venv,
+    net: netSettingsOf(config),
+    otherEnvironments,
+    offline,
+  };
+}
+
+/** Environment directories named in the config (for --all-environments), relative to the project root. */
+export function environmentDirs(resolved: ResolvedConfig): string[] {
+  return Object.keys((resolved.config as { environments?: Record<string, unknown> }).environments ?? {});
+}
+
+export const relPath = (from: string, to: string) => relative(from, to) || ".";
+export const joinPath = join;

@@ -1,0 +1,325 @@
+/**
+ * The setup plan: pure data computed from what was gathered (config, declared project,
+ * registries, the chosen Python, how uv is obtained, where the venv goes). `--dry-run`
+ * prints it; a real run executes exactly these commands, step by step (steps.ts).
+ *
+ * Nothing in here touches the disk or spawns anything, so every decision is unit-tested
+ * with plain objects.
+ */
+import { redactUrl } from "../../net/redact.ts";
+import { venvBinDir, venvPython, type VenvOs } from "../../env/venv.ts";
+import type { VenvLocation } from "../../env/local-venv.ts";
+
+/** The requirement shape setup needs (src/project/pep508.ts Requirement fits it). */
+export interface PlanRequirement {
+  name: string;
+  raw: string;
+  path?: string;
+  editable?: boolean;
+  /** "requirements.txt:3", "pyproject.toml [project.dependencies]", ".dhtconfig dependencies.packages[0]". */
+  origin?: string;
+}
+
+/** What setup needs of the declared project (src/project/declared.ts DeclaredProject fits it). */
+export interface PlanProject {
+  root: string;
+  name?: string;
+  isPackage: boolean;
+  requiresPython?: string;
+  requirements: PlanRequirement[];
+  optional: Record<string, PlanRequirement[]>;
+  groups: Record<string, PlanRequirement[]>;
+  requirementFiles: string[];
+  /** The parsed requirement files: their requirements reach the installer through -r, not one by one. */
+  requirementSets?: Array<{ requirements: PlanRequirement[] }>;
+  lockFile?: { kind: string; path: string };
+}
+
+export interface PlanRegistries {
+  indexUrl: string;
+  extraIndexUrls: string[];
+  trustedHosts: string[];
+  findLinks: string[];
+  noIndex?: boolean;
+  origins: Record<string, string>;
+}
+
+export interface PythonChoice {
+  request?: string;
+  requestOrigin?: string;
+  executable?: string;
+  version?: string;
+  source?: string;
+  chain: Array<{ step: string; outcome: string; why: string }>;
+  /** Set when no interpreter could be chosen (dry-run shows it; a real run fails with it). */
+  problem?: string;
+}
+
+export interface UvChoice {
+  /** uv can be had: the venv and installs use it. Otherwise `python -m venv` + pip. */
+  available: boolean;
+  path?: string;
+  version?: string;
+  /** How it is (or will be) obtained: "DHT_HOME/tools/uv/0.13.9 (cached)", "from the index https://…". */
+  how: string;
+}
+
+export interface BinarySwap {
+  from: string;
+  to: string;
+  why?: string;
+}
+
+export interface PlanInput {
+  os: VenvOs;
+  envRoot: string;
+  /** Environment directory relative to the project root ("." when not a monorepo entry). */
+  envDir: string;
+  projectRoot: string;
+  project: PlanProject;
+  registries: PlanRegistries;
+  python: PythonChoice;
+  uv: UvChoice;
+  venv: VenvLocation;
+  strategy: "uv" | "requirements" | "pip";
+  /** Config extras / groups (added to the default dev/test ones). */
+  extras: string[];
+  groups: string[];
+  /** Leave dev/test groups and extras out (--no-dev). */
+  noDev?: boolean;
+  preferBinary: boolean;
+  swaps: BinarySwap[];
+  /** Requirements after binary swaps (same order as collected); undefined = unchanged. */
+  swappedRequirements?: Record<string, string>;
+  isolate: boolean;
+  prompt?: string;
+  /** Names of env vars passed to installers for the registries (values stay out of the plan). */
+  registryEnvNames: string[];
+}
+
+export interface PlannedCommand {
+  step: "create-venv" | "install-dependencies" | "verify";
+  /** Exact argv with credentials redacted (what the plan prints). */
+  argv: string[];
+  /** Extra environment (names → redacted values) the command runs with. */
+  env: Record<string, string>;
+  why: string;
+}
+
+export interface SetupPlan {
+  envDir: string;
+  envRoot: string;
+  projectRoot: string;
+  python: PythonChoice;
+  venv: VenvLocation & { python: string; bin: string };
+  uv: UvChoice;
+  installer: "uv" | "pip";
+  mode: "uv-sync" | "uv-pip" | "pip";
+  lockFile?: { kind: string; path: string; honoured: boolean; note: string };
+  registries: { indexUrl: string; extraIndexUrls: string[]; findLinks: string[]; trustedHosts: string[]; noIndex: boolean; origins: Record<string, string> };
+  extras: string[];
+  groups: string[];
+  preferBinary: boolean;
+  swaps: BinarySwap[];
+  /** Distribution names whose import is checked after install. */
+  importChecks: string[];
+  commands: PlannedCommand[];
+  postInstall: string[];
+  isolate: boolean;
+  notes: string[];
+}
+
+const DEV_NAMES = /^(dev|devel|develop|development|test|tests|testing)$/i;
+
+/** Extras and groups to include: the dev/test ones the project declares, plus the configured ones. */
+export function selectExtrasAndGroups(project: PlanProject, extras: string[], groups: string[], noDev = false) {
+  const pick = (declared: string[], configured: string[]) => {
+    const out = new Set<string>();
+    if (!noDev) for (const name of declared) if (DEV_NAMES.test(name)) out.add(name);
+    for (const name of configured) out.add(name);
+    return [...out];
+  };
+  return {
+    extras: pick(Object.keys(project.optional), extras),
+    groups: pick(Object.keys(project.groups), groups),
+  };
+}
+
+/** The installer command lines, with real paths; `uv` is the uv executable ("uv" in a dry-run without one). */
+export interface CommandContext {
+  uv: string;
+  basepython: string;
+  venvPath: string;
+  os: VenvOs;
+}
+
+export function requirementText(req: PlanRequirement, swapped?: Record<string, string>): string {
+  return swapped?.[req.raw] ?? req.raw;
+}
+
+/** uv sync honours uv.lock only; other lock kinds are read for their declarations but not installed from. */
+export function lockDecision(project: PlanProject, strategy: PlanInput["strategy"], uvAvailable: boolean) {
+  const lock = project.lockFile;
+  if (!lock) return undefined;
+  if (lock.kind === "uv.lock" && strategy === "uv" && uvAvailable) {
+    return { ...lock, honoured: true, note: "uv sync --frozen installs exactly what uv.lock pins" };
+  }
+  if (lock.kind === "uv.lock") {
+    return { ...lock, honoured: false, note: uvAvailable ? `dependencies.strategy is "${strategy}": installing the declared requirements instead` : "uv is not available: pip installs the declared requirements instead" };
+  }
+  return { ...lock, honoured: false, note: `${lock.kind} is not installed from directly: dhtl installs the declared requirements (pyproject / requirement files)` };
+}
+
+export function buildPlan(input: PlanInput): SetupPlan {
+  const { project } = input;
+  const { extras, groups } = selectExtrasAndGroups(project, input.extras, input.groups, input.noDev);
+  const installer: "uv" | "pip" = input.uv.available && input.strategy !== "pip" ? "uv" : "pip";
+  const lock = lockDecision(project, input.strategy, installer === "uv");
+  const mode: SetupPlan["mode"] = lock?.honoured ? "uv-sync" : installer === "uv" ? "uv-pip" : "pip";
+  const ctx: CommandContext = {
+    uv: input.uv.path ?? "uv",
+    basepython: input.python.executable ?? "python3",
+    venvPath: input.venv.venvPath,
+    os: input.os,
+  };
+  const commands = plannedCommands(input, { extras, groups, mode }, ctx);
+  const importChecks = importCheckNames(input, { extras, groups, mode });
+  const notes: string[] = [];
+  if (input.venv.placement !== "in-project") notes.push(input.venv.why);
+  if (input.venv.enableLongPaths) notes.push(`to keep venvs in projects, enable long paths (elevated): ${input.venv.enableLongPaths}`);
+  if (lock && !lock.honoured) notes.push(lock.note);
+  if (!input.uv.available) notes.push(`uv cannot be had (${input.uv.how}): using python -m venv and pip`);
+  for (const swap of input.swaps) notes.push(`prefer-binary: ${swap.from} → ${swap.to}${swap.why ? ` (${swap.why})` : ""}`);
+  const activate = input.os === "windows" ? `${venvBinDir(input.venv.linkPath, input.os)}\\Activate.ps1` : `. ${venvBinDir(input.venv.linkPath, input.os)}/activate`;
+  const postInstall = [`mark the venv complete (${input.venv.venvPath}/.dht-complete) after verification`];
+  if (input.isolate) postInstall.push("write activate.isolated (sh, fish, PowerShell) and copy uv into the venv's bin");
+  postInstall.push(`activate with: ${activate}   or run commands with: dhtl run CMD`);
+  return {
+    envDir: input.envDir,
+    envRoot: input.envRoot,
+    projectRoot: input.projectRoot,
+    python: input.python,
+    venv: { ...input.venv, python: venvPython(input.venv.venvPath, input.os), bin: venvBinDir(input.venv.venvPath, input.os) },
+    uv: input.uv,
+    installer,
+    mode,
+    lockFile: lock,
+    registries: {
+      indexUrl: redactUrl(input.registries.indexUrl),
+      extraIndexUrls: input.registries.extraIndexUrls.map(redactUrl),
+      findLinks: input.registries.findLinks.map(redactUrl),
+      trustedHosts: input.registries.trustedHosts,
+      noIndex: Boolean(input.registries.noIndex),
+      origins: input.registries.origins,
+    },
+    extras,
+    groups,
+    preferBinary: input.preferBinary,
+    swaps: input.swaps,
+    importChecks,
+    commands: commands.map((c) => ({ ...c, argv: c.argv.map(redactArg) })),
+    postInstall,
+    isolate: input.isolate,
+    notes,
+  };
+}
+
+/** Redact URLs inside an argument (`--index-url=https://u:p@h`, a bare URL). */
+export function redactArg(arg: string): string {
+  return arg.replace(/[a-z][a-z0-9+.-]*:\/\/[^\s]+/gi, (m) => redactUrl(m));
+}
+
+function registryEnvDisplay(input: PlanInput): Record<string, string> {
+  return Object.fromEntries(input.registryEnvNames.map((n) => [n, "(from the registries above)"]));
+}
+
+/** Every requirement `uv pip install` / `pip install` gets, in order (files are passed with -r). */
+export function collectRequirements(input: PlanInput, sel: { extras: string[]; groups: string[] }): { files: string[]; requirements: string[]; editable?: string } {
+  const { project } = input;
+  const reqs: string[] = [];
+  const seen = new Set<string>();
+  const add = (r: PlanRequirement) => {
+    // Local paths are installed as written; "-e ." style entries of the project itself come via `editable`.
+    const text = requirementText(r, input.swappedRequirements);
+    if (!seen.has(text)) {
+      seen.add(text);
+      reqs.push(text);
+    }
+  };
+  const viaFiles = new Set<PlanRequirement>((project.requirementSets ?? []).flatMap((set) => set.requirements));
+  // What the package's own metadata declares comes with its editable install.
+  const fromMetadata = (r: PlanRequirement) => /^(pyproject\.toml|setup\.cfg|setup\.py)/.test(r.origin ?? "pyproject.toml");
+  let editable: string | undefined;
+  if (project.isPackage) {
+    editable = sel.extras.length ? `${project.root}[${sel.extras.join(",")}]` : project.root;
+    for (const r of project.requirements) {
+      if (viaFiles.has(r)) continue;
+      // Swapped ones are passed explicitly so the binary alternative is what gets installed.
+      if (!fromMetadata(r) || input.swappedRequirements?.[r.raw]) add(r);
+    }
+  } else {
+    for (const r of project.requirements) if (!viaFiles.has(r)) add(r);
+    for (const e of sel.extras) for (const r of project.optional[e] ?? []) add(r);
+  }
+  for (const g of sel.groups) for (const r of project.groups[g] ?? []) add(r);
+  return { files: project.requirementFiles, requirements: reqs, editable };
+}
+
+export function plannedCommands(input: PlanInput, sel: { extras: string[]; groups: string[]; mode: SetupPlan["mode"] }, ctx: CommandContext): PlannedCommand[] {
+  const py = venvPython(ctx.venvPath, ctx.os);
+  const env = registryEnvDisplay(input);
+  const prompt = input.prompt ?? (input.project.name || input.envRoot.split(/[\\/]/).pop() || "venv");
+  const out: PlannedCommand[] = [];
+  if (sel.mode === "pip") {
+    out.push({ step: "create-venv", argv: [ctx.basepython, "-m", "venv", "--prompt", prompt, ctx.venvPath], env: {}, why: "uv cannot be had: the standard library's venv, with pip" });
+  } else {
+    out.push({
+      step: "create-venv",
+      argv: [ctx.uv, "venv", "--no-config", "--python", ctx.basepython, "--prompt", prompt, ctx.venvPath],
+      env: { UV_PYTHON_DOWNLOADS: "never" },
+      why: `a venv for ${input.python.version ? `Python ${input.python.version}` : "the chosen Python"}`,
+    });
+  }
+  if (sel.mode === "uv-sync") {
+    out.push({
+      step: "install-dependencies",
+      argv: [ctx.uv, "sync", "--frozen", "--project", input.envRoot, "--python", py, ...sel.extras.flatMap((e) => ["--extra", e]), ...sel.groups.flatMap((g) => ["--group", g])],
+      env: { UV_PROJECT_ENVIRONMENT: ctx.venvPath, UV_PYTHON_DOWNLOADS: "never", ...env },
+      why: "uv.lock pins every package: install exactly that",
+    });
+  } else {
+    const { files, requirements, editable } = collectRequirements(input, sel);
+    const args = [...files.flatMap((f) => ["-r", f]), ...requirements, ...(editable ? ["-e", editable] : [])];
+    if (args.length) {
+      if (sel.mode === "uv-pip") {
+        out.push({ step: "install-dependencies", argv: [ctx.uv, "pip", "install", "--python", py, ...args], env: { UV_PYTHON_DOWNLOADS: "never", ...env }, why: "the declared requirements" + (editable ? ", and the project itself (editable)" : "") });
+      } else {
+        out.push({
+          step: "install-dependencies",
+          argv: [py, "-m", "pip", "install", "--disable-pip-version-check", ...(input.preferBinary ? ["--prefer-binary"] : []), ...args],
+          env: { PIP_NO_INPUT: "1", ...env },
+          why: "the declared requirements" + (editable ? ", and the project itself (editable)" : ""),
+        });
+      }
+    }
+  }
+  out.push(
+    sel.mode === "pip"
+      ? { step: "verify", argv: [py, "-m", "pip", "check"], env: {}, why: "no broken or missing dependencies" }
+      : { step: "verify", argv: [ctx.uv, "pip", "check", "--python", py], env: {}, why: "no broken or missing dependencies" },
+  );
+  return out;
+}
+
+/** Distributions whose top-level modules must import after install: the direct dependencies. */
+export function importCheckNames(input: PlanInput, sel: { extras: string[]; groups: string[]; mode: SetupPlan["mode"] }): string[] {
+  const names = new Set<string>();
+  const add = (r: PlanRequirement) => {
+    if (r.name && !r.path) names.add(r.name);
+  };
+  for (const r of input.project.requirements) add(r);
+  for (const e of sel.extras) for (const r of input.project.optional[e] ?? []) add(r);
+  for (const g of sel.groups) for (const r of input.project.groups[g] ?? []) add(r);
+  if (input.project.isPackage && input.project.name) names.add(input.project.name);
+  return [...names];
+}

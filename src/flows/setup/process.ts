@@ -1,0 +1,46 @@
+/**
+ * Running installer processes (uv, pip, python) for setup: exact argv, an explicit
+ * environment, output captured for error analysis and streamed in --verbose mode.
+ * Secrets only ever travel in the child's environment, never in argv or logs.
+ */
+import { redactText } from "../../net/redact.ts";
+
+export interface ToolResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface RunToolOptions {
+  env: Record<string, string>;
+  cwd?: string;
+  /** Stream the child's output to our stderr as it comes (--verbose). */
+  stream?: boolean;
+}
+
+export async function runTool(argv: string[], options: RunToolOptions): Promise<ToolResult> {
+  let proc;
+  try {
+    proc = Bun.spawn(argv, { env: options.env, cwd: options.cwd, stdin: "ignore", stdout: "pipe", stderr: "pipe" });
+  } catch (error) {
+    return { code: 127, stdout: "", stderr: `cannot start ${argv[0]}: ${(error as Error).message}` };
+  }
+  const collect = async (stream: ReadableStream<Uint8Array>) => {
+    const decoder = new TextDecoder();
+    let text = "";
+    for await (const chunk of stream) {
+      const part = decoder.decode(chunk, { stream: true });
+      text += part;
+      if (options.stream) process.stderr.write(redactText(part));
+    }
+    return text + decoder.decode();
+  };
+  const [stdout, stderr, code] = await Promise.all([collect(proc.stdout), collect(proc.stderr), proc.exited]);
+  return { code, stdout, stderr };
+}
+
+/** The last lines of a failed command's output, redacted, for an error message. */
+export function outputTail(result: ToolResult, lines = 25): string {
+  const text = redactText(`${result.stdout}\n${result.stderr}`.trim());
+  return text.split(/\r?\n/).slice(-lines).join("\n");
+}

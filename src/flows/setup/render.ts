@@ -1,0 +1,40 @@
+/** The human form of a setup plan (`dhtl setup --dry-run`); --json prints the plan object itself. */
+import type { SetupPlan } from "./plan.ts";
+
+const q = (arg: string) => (/^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`);
+
+export function renderPlan(plan: SetupPlan): string {
+  const lines: string[] = [];
+  const py = plan.python;
+  lines.push(`Setup plan for ${plan.envDir === "." ? plan.envRoot : `${plan.envDir} (${plan.envRoot})`}`);
+  lines.push("");
+  lines.push(`Python: ${py.executable ? `${py.version} (${py.source}) ${py.executable}` : "not resolved"}`);
+  lines.push(`  requested: ${py.request ?? "(nothing: newest suitable)"}${py.requestOrigin ? ` from ${py.requestOrigin}` : ""}`);
+  for (const c of py.chain) lines.push(`  ${c.outcome.padEnd(7)} ${c.step}: ${c.why}`);
+  if (py.problem) lines.push(`  problem: ${py.problem}`);
+  lines.push(`Venv: ${plan.venv.linkPath}${plan.venv.venvPath !== plan.venv.linkPath ? ` → ${plan.venv.venvPath}` : ""} (${plan.venv.why})`);
+  lines.push(`uv: ${plan.uv.available ? `${plan.uv.version ?? ""} ${plan.uv.path ?? ""} (${plan.uv.how})` : `not available (${plan.uv.how})`}`);
+  lines.push(`Installer: ${plan.mode}${plan.lockFile ? `; lock file ${plan.lockFile.path}: ${plan.lockFile.note}` : ""}`);
+  const r = plan.registries;
+  lines.push(`Registries: ${r.noIndex ? "--no-index" : r.indexUrl}${r.origins.indexUrl ? ` (${r.origins.indexUrl})` : ""}`);
+  for (const u of r.extraIndexUrls) lines.push(`  extra index: ${u}`);
+  for (const f of r.findLinks) lines.push(`  find-links:  ${f}`);
+  for (const h of r.trustedHosts) lines.push(`  trusted:     ${h}`);
+  lines.push(`Extras: ${plan.extras.join(", ") || "none"}   Groups: ${plan.groups.join(", ") || "none"}`);
+  if (plan.preferBinary) lines.push(`Prefer binary: ${plan.swaps.length ? plan.swaps.map((s) => `${s.from} → ${s.to}`).join(", ") : "on (nothing to swap)"}`);
+  lines.push("");
+  lines.push("Commands:");
+  for (const c of plan.commands) {
+    const env = Object.entries(c.env).map(([k, v]) => `${k}=${q(v)} `).join("");
+    lines.push(`  [${c.step}] ${env}${c.argv.map(q).join(" ")}`);
+    lines.push(`      # ${c.why}`);
+  }
+  lines.push(`  [verify] import check of: ${plan.importChecks.join(", ") || "(no direct dependencies)"}`);
+  lines.push("After install:");
+  for (const s of plan.postInstall) lines.push(`  - ${s}`);
+  if (plan.notes.length) {
+    lines.push("Notes:");
+    for (const n of plan.notes) lines.push(`  - ${n}`);
+  }
+  return lines.join("\n");
+}

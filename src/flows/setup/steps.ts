@@ -1,0 +1,243 @@
+/**
+ * The setup steps, in order: resolve-python, obtain-uv, create-venv, install-dependencies,
+ * verify, finalize. Each step says what it depends on (its hash) and how to tell that its
+ * recorded result is still on disk, so the executor can skip, resume or re-run it.
+ *
+ * The plan (plan.ts) is computed inside the state once Python and uv are known; the venv,
+ * install and verify steps run exactly the commands that plan lists.
+ */
+import { existsSync, mkdirSync, rmSync } from "node:fs";
+import { dirname } from "node:path";
+import { DhtError, ExitCode } from "../../errors.ts";
+import type { ExecStep, StepOutput } from "../executor/execute.ts";
+import { buildPlan, plannedCommands, type PlanInput, type PythonChoice, type SetupPlan, type UvChoice } from "./plan.ts";
+import { runTool, outputTail } from "./process.ts";
+import { IMPORT_CHECK_SCRIPT } from "./verify-script.ts";
+import { inspectVenv, removeMarker, removeVenvDir, sameVersion, sweepRemovals, venvPython, writeMarker, resolveLink, type VenvOs } from "../../env/venv.ts";
+import { ensureVenvLink } from "../../env/local-venv.ts";
+import { writeIsolation } from "../../env/isolation.ts";
+import { sha256Hex } from "./inputs-hash.ts";
+
+/** What the steps need from the outside world: injected so the machinery is testable. */
+export interface SetupServices {
+  resolvePython(): Promise<PythonChoice & { executable: string; version: string }>;
+  /** uv, or a reason it cannot be had (then pip is used). */
+  obtainUv(): Promise<UvChoice>;
+  /** Plan input without python/uv (filled in from the steps' outputs). */
+  planInput(python: PythonChoice, uv: UvChoice): PlanInput;
+  /** Environment for installer processes (registries' variables applied, secrets included). */
+  childEnv(kind: "uv" | "pip"): Record<string, string>;
+  /** Turn a failed install into an error naming the package and system packages that help. */
+  installFailure(log: string, argv: string[]): DhtError;
+  log(message: string): void;
+  verbose: boolean;
+  os: VenvOs;
+  /** Hash of every input file and setting (the checkpoint's inputsHash). */
+  inputsHash: string;
+  /** Per-step slices of the inputs, so that e.g. a changed requirement re-runs only the install. */
+  hashes: { python: string; uv: string; deps: string };
+  /** Config `env:` for isolation scripts. */
+  extraEnv: Record<string, string>;
+}
+
+export interface SetupState {
+  python?: PythonChoice & { executable: string; version: string };
+  uv?: UvChoice;
+  plan?: SetupPlan;
+  input?: PlanInput;
+  verified?: { checked: number; imports: Array<[string, string]> };
+}
+
+const str = (v: unknown) => (typeof v === "string" ? v : undefined);
+
+function currentPlan(state: SetupState, services: SetupServices): { plan: SetupPlan; input: PlanInput } {
+  if (!state.plan || !state.input) {
+    const input = services.planInput(state.python!, state.uv!);
+    state.input = input;
+    state.plan = buildPlan(input);
+  }
+  return { plan: state.plan, input: state.input };
+}
+
+/** The real (unredacted) argv of a planned command. */
+function realCommand(state: SetupState, services: SetupServices, step: "create-venv" | "install-dependencies" | "verify") {
+  const { plan, input } = currentPlan(state, services);
+  const cmds = plannedCommands(input, { extras: plan.extras, groups: plan.groups, mode: plan.mode }, {
+    uv: state.uv?.path ?? "uv",
+    basepython: state.python!.executable,
+    venvPath: plan.venv.venvPath,
+    os: services.os,
+  });
+  return cmds.find((c) => c.step === step);
+}
+
+function commandEnv(services: SetupServices, plan: SetupPlan, extra: Record<string, string>): Record<string, string> {
+  const base = services.childEnv(plan.installer);
+  // The env values in a planned command are display strings for registries; real ones come from childEnv.
+  const own = Object.fromEntries(Object.entries(extra).filter(([k]) => !k.startsWith("UV_INDEX") && !k.startsWith("PIP_") && k !== "UV_DEFAULT_INDEX" && k !== "UV_FIND_LINKS" && k !== "UV_INSECURE_HOST" && k !== "UV_NO_INDEX"));
+  const env = { ...base, ...own };
+  delete env.VIRTUAL_ENV; // an activated venv of another project must not capture the install
+  return env;
+}
+
+export function setupSteps(services: SetupServices): ExecStep<SetupState>[] {
+  return [
+    {
+      id: "resolve-python",
+      title: "Choosing the Python interpreter",
+      hash: () => services.hashes.python,
+      async run(state) {
+        state.python = await services.resolvePython();
+        const { executable, version, source, chain, request } = state.python;
+        services.log(`Python ${version} (${source}): ${executable}`);
+        return { executable, version, source: source ?? "", chain, request: request ?? null };
+      },
+      stillValid: (out) => Boolean(str(out?.executable) && existsSync(str(out!.executable)!)),
+      restore(out, state) {
+        state.python = {
+          executable: str(out!.executable)!,
+          version: str(out!.version)!,
+          source: str(out!.source),
+          request: str(out!.request),
+          chain: (out!.chain as PythonChoice["chain"]) ?? [],
+        };
+      },
+    },
+    {
+      id: "obtain-uv",
+      title: "Getting uv",
+      hash: () => services.hashes.uv,
+      async run(state) {
+        state.uv = await services.obtainUv();
+        services.log(state.uv.available ? `uv ${state.uv.version ?? ""}: ${state.uv.how}` : `uv unavailable (${state.uv.how}): using python -m venv and pip`);
+        return { ...state.uv };
+      },
+      // A run that fell back to pip tries uv again next time.
+      stillValid: (out) => out?.available === true && Boolean(str(out.path) && existsSync(str(out.path)!)),
+      restore(out, state) {
+        state.uv = { available: out!.available === true, path: str(out!.path), version: str(out!.version), how: str(out!.how) ?? "" };
+      },
+    },
+    {
+      id: "create-venv",
+      title: "Creating the virtual environment",
+      dependsOn: ["resolve-python", "obtain-uv"],
+      hash: (state) => {
+        const { plan } = currentPlan(state, services);
+        return JSON.stringify([state.python?.executable, state.python?.version, plan.venv.venvPath, plan.venv.linkPath, plan.installer]);
+      },
+      async run(state) {
+        const { plan } = currentPlan(state, services);
+        const { venvPath, linkPath } = plan.venv;
+        // Recreate from scratch: a venv left by a killed run may be half-written.
+        sweepRemovals(dirname(linkPath), linkPath.split(/[\\/]/).pop()!);
+        if (linkPath !== venvPath) {
+          if (existsSync(linkPath) && resolveLink(linkPath) === linkPath) removeVenvDir(linkPath);
+          sweepRemovals(dirname(venvPath), venvPath.split(/[\\/]/).pop()!);
+        }
+        removeVenvDir(venvPath);
+        mkdirSync(dirname(venvPath), { recursive: true });
+        const cmd = realCommand(state, services, "create-venv")!;
+        const result = await runTool(cmd.argv, { env: commandEnv(services, plan, cmd.env), cwd: plan.envRoot, stream: services.verbose });
+        if (result.code !== 0) {
+          rmSync(venvPath, { recursive: true, force: true });
+          throw new DhtError(ExitCode.failed, `creating the virtual environment failed (exit ${result.code})`, {
+            subject: venvPath,
+            hint: `the command was: ${cmd.argv.join(" ")}\n${outputTail(result)}`,
+          });
+        }
+        if (linkPath !== venvPath) ensureVenvLink(linkPath, venvPath, services.os);
+        return { venvPath, linkPath, createdAt: new Date().toISOString(), version: state.python!.version };
+      },
+      stillValid(out, state) {
+        const { plan } = currentPlan(state, services);
+        const st = inspectVenv(plan.venv.venvPath, services.os);
+        if (!st.usable || !sameVersion(st.pythonVersion, state.python?.version)) return false;
+        if (plan.venv.linkPath !== plan.venv.venvPath && resolveLink(plan.venv.linkPath) !== plan.venv.venvPath) return false;
+        return true;
+      },
+    },
+    {
+      id: "install-dependencies",
+      title: "Installing dependencies",
+      dependsOn: ["create-venv"],
+      hash: (state) => {
+        const cmd = realCommand(state, services, "install-dependencies");
+        return JSON.stringify([services.hashes.deps, cmd?.argv ?? null]);
+      },
+      async run(state) {
+        const { plan } = currentPlan(state, services);
+        const cmd = realCommand(state, services, "install-dependencies");
+        if (!cmd) {
+          services.log("nothing to install: the project declares no dependencies");
+          return { installed: false };
+        }
+        const result = await runTool(cmd.argv, { env: commandEnv(services, plan, cmd.env), cwd: plan.envRoot, stream: services.verbose });
+        if (result.code !== 0) throw services.installFailure(`${result.stdout}\n${result.stderr}`, plan.commands.find((c) => c.step === "install-dependencies")!.argv);
+        return { installed: true };
+      },
+      stillValid: (_out, state) => inspectVenv(currentPlan(state, services).plan.venv.venvPath, services.os).usable,
+    },
+    {
+      id: "verify",
+      title: "Verifying the environment",
+      dependsOn: ["install-dependencies", "create-venv"],
+      hash: (state) => JSON.stringify(currentPlan(state, services).plan.importChecks),
+      async run(state) {
+        const { plan } = currentPlan(state, services);
+        const env = commandEnv(services, plan, {});
+        const py = venvPython(plan.venv.venvPath, services.os);
+        const check = realCommand(state, services, "verify")!;
+        const checked = await runTool(check.argv, { env, cwd: plan.envRoot, stream: services.verbose });
+        if (checked.code !== 0) {
+          throw new DhtError(ExitCode.failed, "the installed packages have broken or missing dependencies", {
+            subject: plan.venv.linkPath,
+            hint: `${outputTail(checked, 15)}\nfix the versions in your requirements, then run dhtl setup again`,
+          });
+        }
+        const imports = await runTool([py, "-c", IMPORT_CHECK_SCRIPT, ...plan.importChecks], { env, cwd: plan.envRoot });
+        let report: { checked: Array<[string, string]>; failed: Array<[string, string, string]>; missing: string[] };
+        try {
+          report = JSON.parse(imports.stdout.trim().split("\n").pop() ?? "");
+        } catch {
+          throw new DhtError(ExitCode.failed, `the venv's interpreter does not run properly (exit ${imports.code})`, {
+            subject: py,
+            hint: `${outputTail(imports, 10)}\nrun dhtl setup --restart to recreate the venv`,
+          });
+        }
+        if (report.failed.length) {
+          throw new DhtError(ExitCode.failed, `installed packages fail to import: ${report.failed.map(([d, m]) => `${m} (from ${d})`).join(", ")}`, {
+            subject: plan.venv.linkPath,
+            hint: report.failed.map(([, m, e]) => `${m}: ${e}`).join("\n"),
+          });
+        }
+        state.verified = { checked: report.checked.length, imports: report.checked };
+        return { imports: report.checked.length, missing: report.missing };
+      },
+    },
+    {
+      id: "finalize",
+      title: "Finishing",
+      dependsOn: ["verify"],
+      hash: (state) => JSON.stringify([services.inputsHash, currentPlan(state, services).plan.isolate]),
+      async run(state) {
+        const { plan } = currentPlan(state, services);
+        if (plan.isolate) {
+          const tools = state.uv?.available && state.uv.path ? [state.uv.path] : [];
+          const written = writeIsolation({ venv: plan.venv.venvPath, os: services.os, extraEnv: services.extraEnv, tools });
+          services.log(`isolation: ${written.scripts.length} activate.isolated scripts, tools in the venv: ${written.tools.map((t) => t.split(/[\\/]/).pop()).join(", ") || "none"}`);
+        }
+        writeMarker(plan.venv.venvPath, services.inputsHash);
+        return { marker: sha256Hex(services.inputsHash).slice(0, 12) };
+      },
+      stillValid: (_out, state) => inspectVenv(currentPlan(state, services).plan.venv.venvPath, services.os).markerHash === services.inputsHash,
+    },
+  ];
+}
+
+/** Before the first step that changes anything: the venv is no longer complete. */
+export function unmarkVenv(venvPath: string): void {
+  removeMarker(venvPath);
+}
+
+export type { StepOutput };

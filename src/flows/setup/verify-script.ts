@@ -1,0 +1,84 @@
+/**
+ * The Python snippet that checks the installed distributions import. Import names come from
+ * each distribution's own metadata: top_level.txt when present, otherwise the top-level
+ * entries of RECORD (packages and modules), and for editable installs the packages the
+ * .pth / setuptools finder points at. Never guessed from the distribution name (PyYAML
+ * imports as yaml, python-dateutil as dateutil). Prints one JSON document.
+ */
+export const IMPORT_CHECK_SCRIPT = String.raw`
+import sys, json, os, re
+try:
+    from importlib import metadata
+except ImportError:
+    import importlib_metadata as metadata
+SKIP = {"test", "tests", "testing", "docs", "doc", "examples", "example", "benchmarks", "setup", "conftest", "noxfile", "tasks"}
+def editable_tops(dist):
+    tops = set()
+    for f in dist.files or []:
+        name = f.name
+        try:
+            loc = str(f.locate())
+        except Exception:
+            continue
+        if name.endswith(".pth"):
+            try:
+                lines = open(loc, encoding="utf-8").read().splitlines()
+            except OSError:
+                continue
+            for line in lines:
+                line = line.strip()
+                if not line or line.startswith(("#", "import ")) or not os.path.isdir(line):
+                    continue
+                for entry in os.listdir(line):
+                    full = os.path.join(line, entry)
+                    if os.path.isdir(full) and os.path.exists(os.path.join(full, "__init__.py")):
+                        tops.add(entry)
+        elif name.startswith("__editable__") and name.endswith("_finder.py"):
+            try:
+                text = open(loc, encoding="utf-8").read()
+            except OSError:
+                continue
+            m = re.search(r"MAPPING\s*(?::[^=]*)?=\s*(\{[^}]*\})", text)
+            if m:
+                import ast
+                try:
+                    tops.update(ast.literal_eval(m.group(1)).keys())
+                except Exception:
+                    pass
+    return tops
+def top_levels(dist):
+    text = dist.read_text("top_level.txt")
+    if text:
+        return {l.strip().replace("/", ".").split(".")[0] for l in text.splitlines() if l.strip()}
+    tops = set()
+    for f in dist.files or []:
+        parts = f.parts
+        if not parts or parts[0] in ("..", "__pycache__"):
+            continue
+        first = parts[0]
+        if first.endswith((".dist-info", ".egg-info", ".data")):
+            continue
+        if len(parts) == 1:
+            if first.endswith(".py"):
+                tops.add(first[:-3])
+            elif first.endswith((".so", ".pyd")):
+                tops.add(first.split(".")[0])
+        else:
+            tops.add(first)
+    return tops or editable_tops(dist)
+out = {"checked": [], "failed": [], "missing": []}
+for name in sys.argv[1:]:
+    try:
+        dist = metadata.distribution(name)
+    except Exception:
+        out["missing"].append(name)
+        continue
+    mods = sorted(t for t in top_levels(dist) if t.isidentifier() and not t.startswith("_") and t not in SKIP)
+    for mod in mods:
+        try:
+            __import__(mod)
+            out["checked"].append([name, mod])
+        except BaseException as e:
+            out["failed"].append([name, mod, "%s: %s" % (type(e).__name__, e)])
+print(json.dumps(out))
+`;

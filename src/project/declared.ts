@@ -1,0 +1,307 @@
+/**
+ * Everything a project declares about its dependencies, from whichever files it has,
+ * as one value the setup flow plans from: the project's own requirements, extras,
+ * dependency groups, requirement files (with their index options), the lock file, and
+ * whether the project itself is a package to install in editable mode.
+ *
+ * Readers by file: pyproject.ts (PEP 621/735, Poetry, Hatch, PDM, Flit), setuptools.ts
+ * (setup.cfg), pipfile.ts, requirements.ts, lockfiles.ts. setup.py is never executed.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { isAbsolute, join, relative, resolve } from "node:path";
+import { DhtError, ExitCode } from "../errors.ts";
+import type { DhtConfig } from "../config/schema.ts";
+import { detectDependencySources, type DependencySource } from "./sources.ts";
+import { readTomlFile } from "./python-version.ts";
+import { readPyprojectTable, type PyprojectFacts } from "./pyproject.ts";
+import { readSetupCfg } from "./setuptools.ts";
+import { readPipfile } from "./pipfile.ts";
+import { parseRequirementsFile, type RequirementsFile } from "./requirements.ts";
+import { findLockFiles, lockKindOf, readLockFile, type LockFile, type LockKind } from "./lockfiles.ts";
+import { parseRequirement, Pep508Error, type Requirement } from "./pep508.ts";
+
+export type { Requirement } from "./pep508.ts";
+export type { DependencySource } from "./sources.ts";
+
+export interface DeclaredIndexOptions {
+  indexUrl?: string;
+  extraIndexUrls: string[];
+  findLinks: string[];
+  trustedHosts: string[];
+  /** Pre-releases allowed (--pre in a requirements file, Pipfile allow_prereleases). */
+  pre: boolean;
+  noIndex: boolean;
+  /** "indexUrl" / "extraIndexUrls.0" → "requirements.txt:2" (for discoverRegistries' origins). */
+  origins: Record<string, string>;
+}
+
+export interface DeclaredProject {
+  root: string;
+  name?: string;
+  /** The project itself is installable (the setup flow installs it editable). */
+  isPackage: boolean;
+  /** Why isPackage is what it is: "pyproject.toml [build-system]", "setup.py", "tool.poetry package-mode = false". */
+  packageEvidence: string;
+  requiresPython?: string;
+  sources: DependencySource[];
+  /** Main requirements: [project] / Poetry / Flit / setup.cfg / Pipfile [packages], requirement files, .dhtconfig packages. */
+  requirements: Requirement[];
+  /** Extras: name → requirements. */
+  optional: Record<string, Requirement[]>;
+  /** Dependency groups (PEP 735, Poetry groups, PDM dev groups, Hatch envs, Pipfile dev-packages as "dev"). */
+  groups: Record<string, Requirement[]>;
+  /** Absolute paths of the requirement files in use (installers read them with -r, keeping hashes and options). */
+  requirementFiles: string[];
+  /** The parsed requirement files, one per entry of requirementFiles. */
+  requirementSets: RequirementsFile[];
+  /** Constraints from -c files. */
+  constraints: Requirement[];
+  lockFile?: { kind: LockKind; path: string };
+  /** What the lock file pins (names and versions). */
+  locked?: LockFile;
+  indexOptions: DeclaredIndexOptions;
+  /** Tools whose configuration was found: "pep621", "poetry", "hatch", "pdm", "flit", "setuptools", "uv", "pipenv", "setup.py". */
+  tools: string[];
+  buildBackend?: string;
+  /** Things worth telling the user that are not errors. */
+  warnings: string[];
+}
+
+/** The part of the resolved configuration this reads (DhtConfig fits). */
+export interface DeclaredConfigInput {
+  dependencies?: Partial<Pick<DhtConfig["dependencies"], "files" | "packages" | "lock_files">>;
+}
+
+function rel(root: string, p: string): string {
+  const r = relative(root, p);
+  return r && !r.startsWith("..") && !isAbsolute(r) ? r.split("\\").join("/") : p;
+}
+
+/** Does the project install itself? (never runs setup.py) */
+export function decideIsPackage(facts: {
+  pyproject?: Pick<PyprojectFacts, "hasBuildSystem" | "packageMode" | "buildBackend">;
+  hasSetupPy: boolean;
+  setupCfgName?: string;
+}): { isPackage: boolean; evidence: string } {
+  if (facts.pyproject?.packageMode === false) return { isPackage: false, evidence: "pyproject.toml says the project is not a package (package-mode / package = false)" };
+  if (facts.pyproject?.packageMode === true) return { isPackage: true, evidence: "pyproject.toml [tool.uv] package = true" };
+  if (facts.pyproject?.hasBuildSystem) return { isPackage: true, evidence: `pyproject.toml [build-system]${facts.pyproject.buildBackend ? ` (${facts.pyproject.buildBackend})` : ""}` };
+  if (facts.hasSetupPy) return { isPackage: true, evidence: "setup.py (not executed)" };
+  if (facts.setupCfgName) return { isPackage: true, evidence: `setup.cfg [metadata] name = ${facts.setupCfgName}` };
+  return { isPackage: false, evidence: "no [build-system], setup.py or setup.cfg metadata: dependencies only" };
+}
+
+function emptyIndexOptions(): DeclaredIndexOptions {
+  return { extraIndexUrls: [], findLinks: [], trustedHosts: [], pre: false, noIndex: false, origins: {} };
+}
+
+function mergeRequirementOptions(into: DeclaredIndexOptions, set: RequirementsFile): void {
+  const o = set.options;
+  if (o.indexUrl && !into.indexUrl) {
+    into.indexUrl = o.indexUrl;
+    into.origins.indexUrl = o.origins.indexUrl ?? set.path;
+  }
+  const addAll = (key: "extraIndexUrls" | "findLinks" | "trustedHosts", values: string[]) => {
+    values.forEach((v, i) => {
+      if (into[key].includes(v)) return;
+      into.origins[`${key}.${into[key].length}`] = o.origins[`${key}.${i}`] ?? set.path;
+      into[key].push(v);
+    });
+  };
+  addAll("extraIndexUrls", o.extraIndexUrls);
+  addAll("findLinks", o.findLinks);
+  addAll("trustedHosts", o.trustedHosts);
+  if (o.pre) into.pre = true;
+  if (o.noIndex) {
+    into.noIndex = true;
+    into.origins.noIndex = o.origins.noIndex ?? set.path;
+  }
+}
+
+function dedupe(reqs: Requirement[]): Requirement[] {
+  const seen = new Set<string>();
+  return reqs.filter((r) => {
+    const key = `${r.origin ?? ""}|${r.raw}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+function chooseLockFile(root: string, configured: string[] | undefined, tools: string[]): { kind: LockKind; path: string } | undefined {
+  if (configured?.length) {
+    const path = resolve(root, configured[0]!);
+    const kind = lockKindOf(path);
+    if (!kind) {
+      throw new DhtError(ExitCode.usage, `dependencies.lock_files: ${configured[0]} is not a lock file dhtl can use`, {
+        subject: "dependencies.lock_files",
+        hint: "name one of uv.lock, poetry.lock, pdm.lock, Pipfile.lock",
+      });
+    }
+    if (!existsSync(path)) {
+      throw new DhtError(ExitCode.usage, `dependencies.lock_files: ${configured[0]} does not exist`, {
+        subject: "dependencies.lock_files",
+        hint: "create it with the tool that owns it (uv lock, poetry lock, pdm lock, pipenv lock) or remove the entry",
+      });
+    }
+    return { kind, path };
+  }
+  const present = findLockFiles(root);
+  const byTool: Record<string, LockKind> = { uv: "uv.lock", poetry: "poetry.lock", pdm: "pdm.lock", pipenv: "Pipfile.lock" };
+  for (const tool of tools) {
+    const kind = byTool[tool];
+    const hit = present.find((p) => p.kind === kind);
+    if (hit) return hit;
+  }
+  return present[0];
+}
+
+/** Read what the project at `root` declares. Errors are DhtErrors naming file:line. */
+export async function readDeclaredProject(root: string, config: DeclaredConfigInput = {}, env: Record<string, string | undefined> = process.env): Promise<DeclaredProject> {
+  const absRoot = resolve(root);
+  const sources = await detectDependencySources(absRoot);
+  const warnings: string[] = [];
+  const tools: string[] = [];
+  const requirements: Requirement[] = [];
+  const optional: Record<string, Requirement[]> = {};
+  const groups: Record<string, Requirement[]> = {};
+  const indexOptions = emptyIndexOptions();
+  let name: string | undefined;
+  let requiresPython: string | undefined;
+  const extraRequirementFiles: string[] = [];
+
+  const pyprojectFile = await readTomlFile(join(absRoot, "pyproject.toml"), "pyproject.toml");
+  let pyproject: PyprojectFacts | undefined;
+  if (pyprojectFile) {
+    pyproject = readPyprojectTable(pyprojectFile.data, pyprojectFile.text, "pyproject.toml");
+    tools.push(...pyproject.tools);
+    name = pyproject.name;
+    requiresPython = pyproject.requiresPython;
+    requirements.push(...pyproject.dependencies);
+    Object.assign(optional, pyproject.optional);
+    Object.assign(groups, pyproject.groups);
+    extraRequirementFiles.push(...pyproject.dynamicRequirementFiles);
+    warnings.push(...pyproject.warnings);
+  }
+
+  const hasSetupPy = existsSync(join(absRoot, "setup.py"));
+  if (hasSetupPy) {
+    tools.push("setup.py");
+    if (!pyproject?.dependencies.length) warnings.push("setup.py: its dependencies are known only when it runs; they are installed with the project itself");
+  }
+  let setupCfgName: string | undefined;
+  if (existsSync(join(absRoot, "setup.cfg"))) {
+    const text = readFileSync(join(absRoot, "setup.cfg"), "utf8");
+    if (/^\[(metadata|options)\]/m.test(text)) {
+      const cfg = readSetupCfg(text, "setup.cfg");
+      if (!tools.includes("setuptools")) tools.push("setuptools");
+      setupCfgName = cfg.name;
+      name ??= cfg.name;
+      requiresPython ??= cfg.requiresPython;
+      // [project] in pyproject.toml overrides setup.cfg metadata when both exist (setuptools does the same).
+      if (!pyproject?.hasProjectTable) {
+        requirements.push(...cfg.dependencies);
+        for (const [extra, reqs] of Object.entries(cfg.optional)) optional[extra] ??= reqs;
+        extraRequirementFiles.push(...cfg.requirementFiles);
+      }
+    }
+  }
+
+  const pipfileData = await readTomlFile(join(absRoot, "Pipfile"), "Pipfile");
+  if (pipfileData) {
+    tools.push("pipenv");
+    const pip = readPipfile(pipfileData.data, pipfileData.text, "Pipfile");
+    requirements.push(...pip.packages);
+    for (const [cat, reqs] of Object.entries(pip.categories)) groups[cat] = [...(groups[cat] ?? []), ...reqs];
+    requiresPython ??= pip.requiresPython;
+    pip.sources.forEach((s, i) => {
+      if (i === 0 && !indexOptions.indexUrl) {
+        indexOptions.indexUrl = s.url;
+        indexOptions.origins.indexUrl = s.origin;
+      } else if (!indexOptions.extraIndexUrls.includes(s.url)) {
+        indexOptions.origins[`extraIndexUrls.${indexOptions.extraIndexUrls.length}`] = s.origin;
+        indexOptions.extraIndexUrls.push(s.url);
+      }
+      if (!s.verifySsl) {
+        try {
+          const host = new URL(s.url.replace(/\$\{[^}]+\}@/, "")).host;
+          indexOptions.origins[`trustedHosts.${indexOptions.trustedHosts.length}`] = s.origin;
+          indexOptions.trustedHosts.push(host);
+        } catch {
+          /* a URL with ${VAR} in the host: nothing to trust yet */
+        }
+      }
+    });
+    const settings = pipfileData.data.pipenv as Record<string, unknown> | undefined;
+    if (settings?.allow_prereleases === true) indexOptions.pre = true;
+  }
+
+  // Requirement files: the configured ones, else every one detected in the project.
+  const configuredFiles = config.dependencies?.files ?? [];
+  const detected = sources.filter((s) => s.kind === "requirements").map((s) => s.path);
+  const fileList = configuredFiles.length ? configuredFiles : [...detected, ...extraRequirementFiles];
+  const requirementFiles: string[] = [];
+  for (const f of fileList) {
+    const abs = resolve(absRoot, f);
+    if (requirementFiles.includes(abs)) continue;
+    if (!existsSync(abs)) {
+      throw new DhtError(ExitCode.usage, `requirement file ${f} does not exist`, {
+        subject: configuredFiles.includes(f) ? "dependencies.files" : f,
+        hint: configuredFiles.includes(f) ? "fix dependencies.files in .dhtconfig" : "the project's metadata names it; create it or fix the reference",
+      });
+    }
+    requirementFiles.push(abs);
+  }
+  const requirementSets: RequirementsFile[] = [];
+  const constraints: Requirement[] = [];
+  for (const file of requirementFiles) {
+    const set = await parseRequirementsFile(file, { env, cwd: absRoot, displayRoot: absRoot });
+    requirementSets.push(set);
+    requirements.push(...set.requirements);
+    constraints.push(...set.constraints);
+    mergeRequirementOptions(indexOptions, set);
+    warnings.push(...set.warnings);
+  }
+
+  (config.dependencies?.packages ?? []).forEach((text, i) => {
+    const origin = `.dhtconfig dependencies.packages[${i}]`;
+    try {
+      requirements.push(parseRequirement(text, origin));
+    } catch (e) {
+      if (!(e instanceof Pep508Error)) throw e;
+      throw new DhtError(ExitCode.usage, `dependencies.packages[${i}]: invalid requirement "${text}": ${e.message}`, {
+        subject: `dependencies.packages[${i}]`,
+        hint: 'write a PEP 508 requirement such as "requests>=2.31"',
+      });
+    }
+  });
+
+  const lockFile = chooseLockFile(absRoot, config.dependencies?.lock_files, tools);
+  const locked = lockFile ? readLockFile(lockFile.path) : undefined;
+  const pkg = decideIsPackage({ pyproject, hasSetupPy, setupCfgName });
+  return {
+    root: absRoot,
+    ...(name ? { name } : {}),
+    isPackage: pkg.isPackage,
+    packageEvidence: pkg.evidence,
+    ...(requiresPython ? { requiresPython } : {}),
+    sources,
+    requirements: dedupe(requirements),
+    optional,
+    groups,
+    requirementFiles,
+    requirementSets,
+    constraints: dedupe(constraints),
+    ...(lockFile ? { lockFile } : {}),
+    ...(locked ? { locked } : {}),
+    indexOptions,
+    tools,
+    ...(pyproject?.buildBackend ? { buildBackend: pyproject.buildBackend } : {}),
+    warnings: warnings.map((w) => w.replace(absRoot + "/", "")),
+  };
+}
+
+/** Requirement file paths relative to the root, for display. */
+export function displayRequirementFiles(p: Pick<DeclaredProject, "root" | "requirementFiles">): string[] {
+  return p.requirementFiles.map((f) => rel(p.root, f));
+}

@@ -1,0 +1,95 @@
+/**
+ * Lock files a project may carry, detected and read enough to say what they pin:
+ * uv.lock (TOML [[package]] name/version/source), poetry.lock and pdm.lock (TOML
+ * [[package]] name/version), Pipfile.lock (JSON default/develop → name: {version: "==x"}).
+ * dhtl does not resolve from them itself: uv and pip do; this tells the plan what is pinned.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { DhtError, ExitCode } from "../errors.ts";
+import { normalizeName } from "./pep508.ts";
+
+export type LockKind = "uv.lock" | "poetry.lock" | "Pipfile.lock" | "pdm.lock";
+export const LOCK_KINDS: LockKind[] = ["uv.lock", "poetry.lock", "pdm.lock", "Pipfile.lock"];
+
+export interface LockedPackage {
+  name: string;
+  normalizedName: string;
+  version?: string;
+  /** uv: "registry", "editable", "virtual", "git", "url", "path", "directory"; Pipfile.lock: "default"/"develop". */
+  source?: string;
+}
+
+export interface LockFile {
+  kind: LockKind;
+  path: string;
+  packages: LockedPackage[];
+  /** Format version where the file states one (uv.lock `version`, poetry `lock-version`, Pipfile.lock `_meta.pipfile-spec`). */
+  formatVersion?: string;
+}
+
+/** Which lock kind a file name is, if any. */
+export function lockKindOf(fileName: string): LockKind | undefined {
+  const base = fileName.split(/[\\/]/).pop()!;
+  return LOCK_KINDS.find((k) => k === base);
+}
+
+function parseToml(text: string, path: string): Record<string, unknown> {
+  try {
+    return Bun.TOML.parse(text) as Record<string, unknown>;
+  } catch (e) {
+    throw new DhtError(ExitCode.usage, `${path} is not valid TOML: ${(e as Error).message}`, {
+      subject: path,
+      hint: "regenerate it with the tool that wrote it (uv lock / poetry lock / pdm lock)",
+    });
+  }
+}
+
+export function parseLockFile(kind: LockKind, text: string, path: string): LockFile {
+  if (kind === "Pipfile.lock") {
+    let data: Record<string, unknown>;
+    try {
+      data = JSON.parse(text) as Record<string, unknown>;
+    } catch (e) {
+      throw new DhtError(ExitCode.usage, `${path} is not valid JSON: ${(e as Error).message}`, { subject: path, hint: "regenerate it with pipenv lock" });
+    }
+    const packages: LockedPackage[] = [];
+    for (const section of ["default", "develop"]) {
+      for (const [name, entry] of Object.entries((data[section] ?? {}) as Record<string, { version?: string }>)) {
+        const version = typeof entry?.version === "string" ? entry.version.replace(/^==/, "") : undefined;
+        packages.push({ name, normalizedName: normalizeName(name), ...(version ? { version } : {}), source: section });
+      }
+    }
+    const spec = (data._meta as { "pipfile-spec"?: number } | undefined)?.["pipfile-spec"];
+    return { kind, path, packages, ...(spec !== undefined ? { formatVersion: String(spec) } : {}) };
+  }
+  const data = parseToml(text, path);
+  const list = Array.isArray(data.package) ? (data.package as Array<Record<string, unknown>>) : [];
+  const packages = list
+    .filter((p) => typeof p.name === "string")
+    .map((p) => {
+      const source = typeof p.source === "object" && p.source ? Object.keys(p.source as object)[0] : undefined;
+      return {
+        name: p.name as string,
+        normalizedName: normalizeName(p.name as string),
+        ...(typeof p.version === "string" ? { version: p.version } : {}),
+        ...(source ? { source } : {}),
+      };
+    });
+  const meta = data.metadata as Record<string, unknown> | undefined;
+  const formatVersion = kind === "uv.lock" ? data.version : kind === "poetry.lock" ? meta?.["lock-version"] : meta?.lock_version;
+  return { kind, path, packages, ...(formatVersion !== undefined ? { formatVersion: String(formatVersion) } : {}) };
+}
+
+export function readLockFile(path: string): LockFile {
+  const kind = lockKindOf(path);
+  if (!kind) {
+    throw new DhtError(ExitCode.usage, `${path} is not a lock file dhtl knows`, { subject: path, hint: `lock files dhtl reads: ${LOCK_KINDS.join(", ")}` });
+  }
+  return parseLockFile(kind, readFileSync(path, "utf8"), path);
+}
+
+/** Lock files present in `root`, in the order dhtl prefers them. */
+export function findLockFiles(root: string): Array<{ kind: LockKind; path: string }> {
+  return LOCK_KINDS.map((kind) => ({ kind, path: join(root, kind) })).filter((l) => existsSync(l.path));
+}

@@ -1,0 +1,410 @@
+/**
+ * What pyproject.toml declares, whichever tool wrote it:
+ *
+ *   PEP 621   [project] dependencies / optional-dependencies / requires-python
+ *             (+ setuptools' [tool.setuptools.dynamic] dependencies = {file = [...]})
+ *   PEP 735   [dependency-groups], with {include-group = "..."} followed (cycles are errors)
+ *   Poetry    [tool.poetry.dependencies], .dev-dependencies, .group.<g>.dependencies, .extras
+ *             (^ and ~ constraints converted to PEP 440; python/platform become markers)
+ *   Hatch     [tool.hatch.envs.<env>] dependencies + extra-dependencies (template inheritance)
+ *   PDM       [tool.pdm.dev-dependencies] (older PDM; newer uses PEP 735)
+ *   Flit      [tool.flit.metadata] requires / requires-extra (flit < 3.2; newer uses PEP 621)
+ *
+ * Pure: takes the parsed table and its text (for line numbers in origins and errors).
+ */
+import { DhtError, ExitCode } from "../errors.ts";
+import { poetryToPep440 } from "./python-version.ts";
+import { normalizeName, parseRequirement, Pep508Error, type Requirement } from "./pep508.ts";
+
+export interface PyprojectFacts {
+  name?: string;
+  requiresPython?: string;
+  hasProjectTable: boolean;
+  buildBackend?: string;
+  buildRequires: string[];
+  hasBuildSystem: boolean;
+  /** Tools whose sections were found: "pep621", "poetry", "hatch", "pdm", "flit", "setuptools", "uv". */
+  tools: string[];
+  dependencies: Requirement[];
+  optional: Record<string, Requirement[]>;
+  groups: Record<string, Requirement[]>;
+  /** Requirement files named by setuptools' dynamic metadata (relative to the project root). */
+  dynamicRequirementFiles: string[];
+  /** Poetry `package-mode = false` / uv `package = false`: the project itself is not installed. */
+  packageMode?: boolean;
+  warnings: string[];
+}
+
+type Table = Record<string, unknown>;
+const asTable = (v: unknown): Table | undefined => (typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Table) : undefined);
+
+/** 1-based line of `key` inside `[table]` (dotted header), for origins; falls back to the header line. */
+export function tomlLine(text: string, table: string, key?: string): number | undefined {
+  const lines = text.split(/\r\n|\r|\n/);
+  let current = "";
+  let headerLine: number | undefined;
+  const norm = (s: string) => s.replace(/\s+/g, "").replace(/["']/g, "");
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!.trim();
+    const header = /^\[\[?([^\]]+)\]\]?\s*(#.*)?$/.exec(line);
+    if (header) {
+      current = norm(header[1]!);
+      if (current === norm(table)) headerLine ??= i + 1;
+      continue;
+    }
+    if (key === undefined) continue;
+    const k = key.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+    if (current === norm(table) && new RegExp(`^["']?${k}["']?\\s*=`).test(line)) return i + 1;
+    // dotted keys written at the parent level: `[project]\noptional-dependencies.dev = [...]`
+  }
+  return headerLine;
+}
+
+class Origins {
+  constructor(
+    private readonly file: string,
+    private readonly text: string,
+  ) {}
+  at(table: string, key?: string): string {
+    const line = tomlLine(this.text, table, key);
+    return line ? `${this.file}:${line}` : `${this.file} [${table}]${key ? ` ${key}` : ""}`;
+  }
+}
+
+function req(text: string, origin: string): Requirement {
+  try {
+    return parseRequirement(text, origin);
+  } catch (e) {
+    if (e instanceof Pep508Error) {
+      throw new DhtError(ExitCode.usage, `${origin}: invalid requirement "${text}": ${e.message}`, {
+        subject: origin,
+        hint: 'write it as a PEP 508 requirement, e.g. "requests>=2.31" or "pkg[extra]; python_version < \\"3.11\\""',
+      });
+    }
+    throw e;
+  }
+}
+
+function stringList(v: unknown, origin: string, what: string): string[] {
+  if (v === undefined) return [];
+  if (!Array.isArray(v) || v.some((x) => typeof x !== "string")) {
+    throw new DhtError(ExitCode.usage, `${origin}: ${what} must be a list of strings`, { subject: origin, hint: `write ${what} = ["pkg>=1.0", ...]` });
+  }
+  return v as string[];
+}
+
+// --------------------------------------------------------------------------------------
+// PEP 735 dependency groups
+
+/** Resolve [dependency-groups], following {include-group = "..."}; group names are normalised. */
+export function resolveDependencyGroups(groups: Table, o: { at: (key?: string) => string }): Record<string, Requirement[]> {
+  const byNorm = new Map<string, { name: string; items: unknown }>();
+  for (const [name, items] of Object.entries(groups)) {
+    const n = normalizeName(name);
+    if (byNorm.has(n)) {
+      throw new DhtError(ExitCode.usage, `dependency group "${name}" is defined twice (as "${byNorm.get(n)!.name}" too; names are compared normalised)`, { subject: o.at(name), hint: "merge the two groups" });
+    }
+    byNorm.set(n, { name, items });
+  }
+  const resolved = new Map<string, Requirement[]>();
+  const visit = (n: string, chain: string[]): Requirement[] => {
+    const done = resolved.get(n);
+    if (done) return done;
+    const g = byNorm.get(n)!;
+    if (chain.includes(n)) {
+      throw new DhtError(ExitCode.usage, `dependency groups include each other in a cycle: ${[...chain, n].map((c) => byNorm.get(c)?.name ?? c).join(" -> ")}`, {
+        subject: o.at(g.name),
+        hint: "remove one of the include-group entries",
+      });
+    }
+    if (!Array.isArray(g.items)) {
+      throw new DhtError(ExitCode.usage, `dependency group "${g.name}" must be a list`, { subject: o.at(g.name), hint: `${g.name} = ["pytest>=8", {include-group = "lint"}]` });
+    }
+    const out: Requirement[] = [];
+    for (const item of g.items) {
+      if (typeof item === "string") out.push(req(item, o.at(g.name)));
+      else if (asTable(item) && typeof (item as Table)["include-group"] === "string") {
+        const target = normalizeName((item as Table)["include-group"] as string);
+        if (!byNorm.has(target)) {
+          throw new DhtError(ExitCode.usage, `dependency group "${g.name}" includes unknown group "${(item as Table)["include-group"]}"`, {
+            subject: o.at(g.name),
+            hint: `defined groups: ${[...byNorm.values()].map((x) => x.name).join(", ")}`,
+          });
+        }
+        out.push(...visit(target, [...chain, n]));
+      } else {
+        throw new DhtError(ExitCode.usage, `dependency group "${g.name}" has an entry that is neither a requirement string nor {include-group = "..."}`, {
+          subject: o.at(g.name),
+          hint: "see PEP 735",
+        });
+      }
+    }
+    resolved.set(n, out);
+    return out;
+  };
+  const result: Record<string, Requirement[]> = {};
+  for (const [n, g] of byNorm) result[g.name] = visit(n, []);
+  return result;
+}
+
+// --------------------------------------------------------------------------------------
+// Poetry
+
+/** Poetry version constraint → PEP 440 specifier ("" for any version). */
+export function poetryConstraintToPep440(constraint: string, origin: string): string {
+  const c = constraint.trim();
+  if (c === "" || c === "*") return "";
+  const converted = poetryToPep440(c);
+  if (converted !== undefined) return converted;
+  // Pre-releases, 4-part versions, already-PEP 440 specifier sets ("==1.0rc1", ">=1.0.0.post1").
+  const asPep440 = c.replace(/\s*,\s*/g, ",").replace(/\s+(?=[<>=!~])/g, ",");
+  const caret = /^\^(\d+(?:\.\d+)*)(.*)$/.exec(c);
+  const tilde = /^~(?!=)(\d+(?:\.\d+)*)(.*)$/.exec(c);
+  try {
+    if (caret) {
+      const parts = caret[1]!.split(".").map(Number);
+      const first = parts.findIndex((p) => p !== 0);
+      const idx = first < 0 ? parts.length - 1 : first;
+      const upper = parts.slice(0, idx + 1);
+      upper[idx]! += 1;
+      return parseRequirement(`x>=${caret[1]}${caret[2]},<${upper.join(".")}`).specifier;
+    }
+    if (tilde) {
+      const parts = tilde[1]!.split(".").map(Number);
+      const idx = parts.length === 1 ? 0 : 1;
+      const upper = parts.slice(0, idx + 1);
+      upper[idx]! += 1;
+      return parseRequirement(`x>=${tilde[1]}${tilde[2]},<${upper.join(".")}`).specifier;
+    }
+    if (/^\d/.test(asPep440)) return parseRequirement(`x==${asPep440}`).specifier;
+    return parseRequirement(`x${asPep440}`).specifier;
+  } catch {
+    throw new DhtError(ExitCode.usage, `${origin}: cannot read the Poetry version constraint "${constraint}"`, {
+      subject: origin,
+      hint: 'use a Poetry constraint such as "^1.2", "~1.2.3", ">=1.2,<2.0" or "1.2.*"',
+    });
+  }
+}
+
+/** A PEP 440 python specifier set as a marker: ">=3.8,<4.0" → python_version >= "3.8" and python_version < "4.0". */
+export function pythonSpecToMarker(spec: string): string {
+  return spec
+    .split(",")
+    .filter(Boolean)
+    .map((clause) => {
+      const m = /^(===|==|!=|<=|>=|~=|<|>)(.+)$/.exec(clause)!;
+      const [op, ver] = [m[1]!, m[2]!];
+      if (ver.endsWith(".*")) return `python_version ${op} "${ver.slice(0, -2)}"`;
+      const field = ver.split(".").length > 2 ? "python_full_version" : "python_version";
+      return `${field} ${op} "${ver}"`;
+    })
+    .join(" and ");
+}
+
+function poetryDependency(name: string, spec: unknown, origin: string): Requirement {
+  const markers: string[] = [];
+  let extras: string[] = [];
+  let specifier = "";
+  let url: string | undefined;
+  let path: string | undefined;
+  let editable = false;
+  if (typeof spec === "string") specifier = poetryConstraintToPep440(spec, origin);
+  else {
+    const t = asTable(spec);
+    if (!t) throw new DhtError(ExitCode.usage, `${origin}: dependency "${name}" must be a version string or a table`, { subject: origin });
+    if (typeof t.version === "string") specifier = poetryConstraintToPep440(t.version, origin);
+    if (Array.isArray(t.extras)) extras = t.extras.filter((e): e is string => typeof e === "string");
+    if (typeof t.python === "string") {
+      const py = poetryConstraintToPep440(t.python, origin);
+      if (py) markers.push(pythonSpecToMarker(py));
+    }
+    if (typeof t.platform === "string") markers.push(`sys_platform == "${t.platform}"`);
+    if (typeof t.markers === "string") markers.push(t.markers);
+    if (typeof t.git === "string") {
+      const ref = [t.rev, t.tag, t.branch].find((x) => typeof x === "string") as string | undefined;
+      url = `git+${t.git}${ref ? `@${ref}` : ""}${typeof t.subdirectory === "string" ? `#subdirectory=${t.subdirectory}` : ""}`;
+    }
+    if (typeof t.url === "string") url = t.url;
+    if (typeof t.path === "string") path = t.path;
+    if (t.develop === true) editable = true;
+  }
+  const marker = markers.length > 1 ? markers.map((m) => `(${m})`).join(" and ") : markers[0];
+  const text = `${name}${extras.length ? `[${extras.join(",")}]` : ""}${url ? ` @ ${url}` : specifier}${marker ? `${url ? " " : ""}; ${marker}` : ""}`;
+  if (path) {
+    return { name, normalizedName: normalizeName(name), extras, specifier: "", path, ...(editable ? { editable } : {}), raw: text, origin, ...(marker ? { marker: req(`x; ${marker}`, origin).marker } : {}) };
+  }
+  const r = req(text, origin);
+  return editable ? { ...r, editable } : r;
+}
+
+/** One Poetry dependency table; `optional` ones are installed only through [tool.poetry.extras]. */
+function poetryTable(deps: Table | undefined, o: Origins, table: string): Array<{ req: Requirement; optional: boolean }> {
+  const out: Array<{ req: Requirement; optional: boolean }> = [];
+  for (const [name, spec] of Object.entries(deps ?? {})) {
+    if (name.toLowerCase() === "python") continue;
+    const origin = o.at(table, name);
+    // A list is Poetry's "multiple constraints" form: one entry per python/platform.
+    for (const s of Array.isArray(spec) ? spec : [spec]) {
+      out.push({ req: poetryDependency(name, s, origin), optional: asTable(s)?.optional === true });
+    }
+  }
+  return out;
+}
+
+// --------------------------------------------------------------------------------------
+
+/** Read everything dependency-related from a parsed pyproject.toml. */
+export function readPyprojectTable(data: Table, text: string, file = "pyproject.toml"): PyprojectFacts {
+  const o = new Origins(file, text);
+  const facts: PyprojectFacts = {
+    hasProjectTable: false,
+    buildRequires: [],
+    hasBuildSystem: false,
+    tools: [],
+    dependencies: [],
+    optional: {},
+    groups: {},
+    dynamicRequirementFiles: [],
+    warnings: [],
+  };
+  const tool = asTable(data.tool) ?? {};
+
+  const build = asTable(data["build-system"]);
+  if (build) {
+    facts.hasBuildSystem = true;
+    if (typeof build["build-backend"] === "string") facts.buildBackend = build["build-backend"];
+    facts.buildRequires = stringList(build.requires, o.at("build-system", "requires"), "build-system.requires");
+  }
+
+  const project = asTable(data.project);
+  if (project) {
+    facts.hasProjectTable = true;
+    facts.tools.push("pep621");
+    if (typeof project.name === "string") facts.name = project.name;
+    if (typeof project["requires-python"] === "string") facts.requiresPython = project["requires-python"];
+    facts.dependencies = stringList(project.dependencies, o.at("project", "dependencies"), "project.dependencies").map((d) => req(d, o.at("project", "dependencies")));
+    const opt = asTable(project["optional-dependencies"]) ?? {};
+    for (const [extra, list] of Object.entries(opt)) {
+      const origin = o.at("project.optional-dependencies", extra);
+      facts.optional[extra] = stringList(list, origin, `optional-dependencies.${extra}`).map((d) => req(d, origin));
+    }
+    const dynamic = Array.isArray(project.dynamic) ? (project.dynamic as unknown[]) : [];
+    const stDynamic = asTable(asTable(tool.setuptools)?.dynamic);
+    if (dynamic.includes("dependencies") && stDynamic) {
+      const files = asTable(stDynamic.dependencies)?.file;
+      facts.dynamicRequirementFiles.push(...(Array.isArray(files) ? files : typeof files === "string" ? [files] : []).filter((f): f is string => typeof f === "string"));
+    }
+    if (dynamic.includes("optional-dependencies") && stDynamic) {
+      for (const [extra, spec] of Object.entries(asTable(stDynamic["optional-dependencies"]) ?? {})) {
+        const files = asTable(spec)?.file;
+        for (const f of (Array.isArray(files) ? files : [files]).filter((x): x is string => typeof x === "string")) {
+          facts.warnings.push(`${o.at("tool.setuptools.dynamic")}: extra "${extra}" is read from ${f}`);
+          facts.dynamicRequirementFiles.push(f);
+        }
+      }
+    }
+  }
+
+  const groups = asTable(data["dependency-groups"]);
+  if (groups) Object.assign(facts.groups, resolveDependencyGroups(groups, { at: (k) => o.at("dependency-groups", k) }));
+
+  const poetry = asTable(tool.poetry);
+  if (poetry) {
+    facts.tools.push("poetry");
+    if (!facts.name && typeof poetry.name === "string") facts.name = poetry.name;
+    if (poetry["package-mode"] === false) facts.packageMode = false;
+    const deps = asTable(poetry.dependencies);
+    const main = poetryTable(deps, o, "tool.poetry.dependencies");
+    if (!facts.requiresPython && typeof deps?.python === "string") facts.requiresPython = poetryConstraintToPep440(deps.python, o.at("tool.poetry.dependencies", "python"));
+    // PEP 621 [project] wins for the main list when both exist (Poetry 2 reads [project] first).
+    if (!project?.dependencies) facts.dependencies.push(...main.filter((d) => !d.optional).map((d) => d.req));
+    for (const [extra, names] of Object.entries(asTable(poetry.extras) ?? {})) {
+      const wanted = new Set(stringList(names, o.at("tool.poetry.extras", extra), `tool.poetry.extras.${extra}`).map(normalizeName));
+      facts.optional[extra] ??= main.filter((d) => wanted.has(d.req.normalizedName)).map((d) => d.req);
+    }
+    const dev = asTable(poetry["dev-dependencies"]);
+    if (dev) facts.groups.dev = [...(facts.groups.dev ?? []), ...poetryTable(dev, o, "tool.poetry.dev-dependencies").map((d) => d.req)];
+    for (const [group, body] of Object.entries(asTable(poetry.group) ?? {})) {
+      const d = asTable(asTable(body)?.dependencies);
+      facts.groups[group] = [...(facts.groups[group] ?? []), ...poetryTable(d, o, `tool.poetry.group.${group}.dependencies`).map((x) => x.req)];
+    }
+  }
+
+  const hatch = asTable(tool.hatch);
+  if (hatch) {
+    facts.tools.push("hatch");
+    const envs = asTable(hatch.envs) ?? {};
+    const envDeps = (name: string, seen: string[]): Requirement[] => {
+      const env = asTable(envs[name]) ?? {};
+      if (seen.includes(name)) return [];
+      const origin = o.at(`tool.hatch.envs.${name}`, "dependencies");
+      const own = [...stringList(env.dependencies, origin, `tool.hatch.envs.${name}.dependencies`), ...stringList(env["extra-dependencies"], o.at(`tool.hatch.envs.${name}`, "extra-dependencies"), `tool.hatch.envs.${name}.extra-dependencies`)].map((d) => req(d, origin));
+      // Hatch: every environment inherits from its template ("default" unless set); detached ones do not.
+      const template = typeof env.template === "string" ? env.template : name === "default" ? undefined : "default";
+      const inherited = env.detached === true || !template || !envs[template] ? [] : envDeps(template, [...seen, name]);
+      return [...inherited, ...own];
+    };
+    for (const name of Object.keys(envs)) {
+      const key = facts.groups[name] ? `hatch:${name}` : name;
+      facts.groups[key] = envDeps(name, []);
+    }
+  }
+
+  const pdm = asTable(tool.pdm);
+  if (pdm) {
+    facts.tools.push("pdm");
+    for (const [group, list] of Object.entries(asTable(pdm["dev-dependencies"]) ?? {})) {
+      const origin = o.at("tool.pdm.dev-dependencies", group);
+      const items = stringList(list, origin, `tool.pdm.dev-dependencies.${group}`).map((d) => pdmDevItem(d, origin));
+      facts.groups[group] = [...(facts.groups[group] ?? []), ...items];
+    }
+  }
+
+  const flit = asTable(tool.flit);
+  const flitMeta = asTable(flit?.metadata);
+  if (flit) facts.tools.push("flit");
+  if (flitMeta) {
+    if (!facts.name) facts.name = (flitMeta["dist-name"] ?? flitMeta.module) as string | undefined;
+    if (!facts.requiresPython && typeof flitMeta["requires-python"] === "string") facts.requiresPython = flitMeta["requires-python"];
+    facts.dependencies.push(...stringList(flitMeta.requires, o.at("tool.flit.metadata", "requires"), "tool.flit.metadata.requires").map((d) => req(d, o.at("tool.flit.metadata", "requires"))));
+    for (const [extra, list] of Object.entries(asTable(flitMeta["requires-extra"]) ?? {})) {
+      const origin = o.at("tool.flit.metadata.requires-extra", extra);
+      facts.optional[extra] = stringList(list, origin, `requires-extra.${extra}`).map((d) => req(d, origin));
+    }
+  }
+  if (asTable(tool.setuptools)) facts.tools.push("setuptools");
+  const uv = asTable(tool.uv);
+  if (uv) {
+    facts.tools.push("uv");
+    if (typeof uv.package === "boolean") facts.packageMode = uv.package;
+    // Legacy uv dev-dependencies ([tool.uv] dev-dependencies = [...]) form the "dev" group.
+    const dev = uv["dev-dependencies"];
+    if (dev !== undefined) {
+      const origin = o.at("tool.uv", "dev-dependencies");
+      facts.groups.dev = [...(facts.groups.dev ?? []), ...stringList(dev, origin, "tool.uv.dev-dependencies").map((d) => req(d, origin))];
+    }
+  }
+  return facts;
+}
+
+/** PDM dev-dependency entries may be "-e path" or "-e file:///${PROJECT_ROOT}/sub#egg=name". */
+function pdmDevItem(text: string, origin: string): Requirement {
+  const m = /^-e\s+(.+)$/.exec(text.trim());
+  if (!m) return req(text, origin);
+  const target = m[1]!.replace(/\$\{PROJECT_ROOT\}/g, ".");
+  const named = /^([A-Za-z0-9][A-Za-z0-9._-]*)\s*@\s*(.+)$/.exec(target);
+  const location = named ? named[2]! : target;
+  const egg = /#egg=([^&]+)/.exec(location)?.[1];
+  const name = named?.[1] ?? egg ?? "";
+  const isFile = /^file:/.test(location) || !/^[a-z+]+:\/\//i.test(location);
+  return {
+    name,
+    normalizedName: normalizeName(name),
+    extras: [],
+    specifier: "",
+    editable: true,
+    raw: text,
+    origin,
+    ...(isFile ? { path: location.replace(/^file:\/\/\/?/, "").replace(/#.*$/, "") || "." } : { url: location }),
+  };
+}

@@ -1,0 +1,203 @@
+/**
+ * Which Python a project asks for when it has no `.dhtconfig`, read from the files other
+ * tools use, most specific first:
+ *
+ *   .python-version   pyenv / uv: first usable line ("3.11.7", "3.12", "cpython@3.12")
+ *   .tool-versions    asdf / mise: the first version on the `python` line
+ *   runtime.txt       Heroku-style "python-3.11.7"
+ *   pyproject.toml    [project] requires-python, else [tool.poetry.dependencies] python
+ *                     (Poetry's ^ and ~ forms converted to PEP 440)
+ *
+ * The origin names the file and line, so `dhtl config show` can say where a value came from.
+ */
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { usageError } from "../errors.ts";
+import { isValidPythonRequest } from "../config/python-request-syntax.ts";
+import { locateSyntaxError } from "../config/syntax-position.ts";
+
+export interface PythonRequestFact {
+  /** A request in the syntax .dhtconfig accepts; absent when the project states none. */
+  request?: string;
+  /** "file:line" it came from, e.g. ".python-version:2" or "pyproject.toml:5". */
+  origin?: string;
+}
+
+async function readText(path: string): Promise<string | undefined> {
+  try {
+    return await readFile(path, "utf8");
+  } catch {
+    return undefined;
+  }
+}
+
+/** Lines without comments and surrounding space, with their 1-based numbers. */
+function meaningfulLines(text: string): Array<{ no: number; text: string }> {
+  return text
+    .split(/\r\n|\r|\n/)
+    .map((line, i) => ({ no: i + 1, text: line.replace(/#.*$/, "").trim() }))
+    .filter((l) => l.text !== "");
+}
+
+/** pyenv names a few things that are not requests dhtl can act on. */
+const NOT_A_REQUEST = /^(system|latest)$/i;
+
+/** `.python-version`: the first line that is a request dhtl understands. */
+export function parsePythonVersionFile(text: string): { request: string; line: number } | undefined {
+  for (const line of meaningfulLines(text)) {
+    const candidate = line.text.split(/\s+/)[0]!;
+    if (NOT_A_REQUEST.test(candidate)) continue;
+    if (isValidPythonRequest(candidate)) return { request: candidate, line: line.no };
+  }
+  return undefined;
+}
+
+/** `.tool-versions`: `python 3.11.7 3.10.4` → the first usable version. */
+export function parseToolVersions(text: string): { request: string; line: number } | undefined {
+  for (const line of meaningfulLines(text)) {
+    const [tool, ...versions] = line.text.split(/\s+/);
+    if (tool !== "python") continue;
+    for (const version of versions) {
+      if (NOT_A_REQUEST.test(version) || version.startsWith("ref:") || version.startsWith("path:")) continue;
+      if (isValidPythonRequest(version)) return { request: version, line: line.no };
+    }
+  }
+  return undefined;
+}
+
+/** `runtime.txt`: `python-3.11.7`. */
+export function parseRuntimeTxt(text: string): { request: string; line: number } | undefined {
+  for (const line of meaningfulLines(text)) {
+    const m = /^python-(\d+(\.\d+){0,2})$/.exec(line.text);
+    if (m) return { request: m[1]!, line: line.no };
+  }
+  return undefined;
+}
+
+function bumpAt(parts: number[], index: number): string {
+  const upper = parts.slice(0, index + 1);
+  upper[index] = (upper[index] ?? 0) + 1;
+  return upper.join(".");
+}
+
+/** One Poetry constraint (no `,` or `||`) as PEP 440 clauses. */
+function poetryClause(raw: string): string[] | undefined {
+  const c = raw.trim();
+  if (c === "" || c === "*") return [];
+  let m = /^\^\s*(\d+(?:\.\d+){0,2})$/.exec(c);
+  if (m) {
+    // ^X.Y.Z: up to the next change of the leftmost non-zero part.
+    const parts = m[1]!.split(".").map(Number);
+    const first = parts.findIndex((p) => p !== 0);
+    const index = first < 0 ? parts.length - 1 : first;
+    return [`>=${m[1]}`, `<${bumpAt(parts, index)}`];
+  }
+  m = /^~(?!=)\s*(\d+(?:\.\d+){0,2})$/.exec(c);
+  if (m) {
+    // ~X.Y(.Z): patch updates; ~X: minor updates.
+    const parts = m[1]!.split(".").map(Number);
+    return [`>=${m[1]}`, `<${bumpAt(parts, parts.length === 1 ? 0 : 1)}`];
+  }
+  m = /^(\d+(?:\.\d+){0,2})(\.\*)?$/.exec(c);
+  if (m) {
+    const parts = m[1]!.split(".");
+    // A bare "3.11" means any 3.11.x, as Poetry treats it; a full "3.11.7" means exactly that.
+    return [parts.length === 3 && !m[2] ? `==${m[1]}` : `==${m[1]}.*`];
+  }
+  m = /^(~=|===|==|!=|<=|>=|<|>)\s*(\d+(?:\.\d+){0,2}(\.\*)?)$/.exec(c);
+  if (m) return [`${m[1]}${m[2]}`];
+  return undefined;
+}
+
+/**
+ * Convert a Poetry python constraint ("^3.8", "~3.9", ">=3.8 <3.12", "3.10.*") to PEP 440.
+ * An alternative ("^3.8 || ^3.11") cannot be written in PEP 440; its first branch is used.
+ * Undefined when the constraint cannot be read.
+ */
+export function poetryToPep440(constraint: string): string | undefined {
+  // "^ 3.8" and ">= 3.8" are allowed in Poetry; glue operators to their versions first.
+  const branch = constraint.split("||")[0]!.replace(/(~=|===|==|!=|<=|>=|<|>|\^|~)\s+/g, "$1");
+  const clauses: string[] = [];
+  for (const part of branch.split(",").flatMap((p) => p.trim().split(/\s+(?=[<>=!~^\d])/))) {
+    const converted = poetryClause(part);
+    if (!converted) return undefined;
+    clauses.push(...converted);
+  }
+  if (clauses.length === 0) return undefined;
+  return clauses.join(",");
+}
+
+/** Read a TOML file; syntax errors are DhtErrors naming file:line:column. */
+export async function readTomlFile(path: string, displayName: string): Promise<{ data: Record<string, unknown>; text: string } | undefined> {
+  const text = await readText(path);
+  if (text === undefined) return undefined;
+  try {
+    return { data: Bun.TOML.parse(text) as Record<string, unknown>, text };
+  } catch (error) {
+    const parses = (t: string) => {
+      try {
+        Bun.TOML.parse(t);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    const { line, column } = locateSyntaxError(text, parses);
+    const reason = (error instanceof Error ? error.message : String(error)).replace(/^TOML Parse error:\s*/i, "");
+    throw usageError(`${displayName}:${line}:${column}: TOML syntax error: ${reason}`, {
+      subject: `${displayName}:${line}:${column}`,
+      hint: `fix ${displayName}; dhtl reads it to learn the project's Python and dependencies`,
+    });
+  }
+}
+
+/** The 1-based line where `key =` is written inside `[table]` (1 when not found). */
+function tomlKeyLine(text: string, table: string, key: string): number {
+  const lines = text.split(/\r\n|\r|\n/);
+  let current = "";
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!.trim();
+    const header = /^\[([^\]]+)\]\s*(#.*)?$/.exec(line);
+    if (header) current = header[1]!.replace(/\s+/g, "").replace(/"/g, "");
+    else if (current === table && new RegExp(`^"?${key.replace(/[-.]/g, "\\$&")}"?\\s*=`).test(line)) return i + 1;
+  }
+  return 1;
+}
+
+const asRecord = (value: unknown): Record<string, unknown> | undefined =>
+  typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+
+/** The Python request a project states without a .dhtconfig (most specific file first). */
+export async function detectPythonRequest(root: string): Promise<PythonRequestFact> {
+  const pythonVersion = await readText(join(root, ".python-version"));
+  if (pythonVersion !== undefined) {
+    const found = parsePythonVersionFile(pythonVersion);
+    if (found) return { request: found.request, origin: `.python-version:${found.line}` };
+  }
+  const toolVersions = await readText(join(root, ".tool-versions"));
+  if (toolVersions !== undefined) {
+    const found = parseToolVersions(toolVersions);
+    if (found) return { request: found.request, origin: `.tool-versions:${found.line}` };
+  }
+  const runtime = await readText(join(root, "runtime.txt"));
+  if (runtime !== undefined) {
+    const found = parseRuntimeTxt(runtime);
+    if (found) return { request: found.request, origin: `runtime.txt:${found.line}` };
+  }
+  const pyproject = await readTomlFile(join(root, "pyproject.toml"), "pyproject.toml");
+  if (pyproject) {
+    const requires = asRecord(pyproject.data.project)?.["requires-python"];
+    if (typeof requires === "string") {
+      const request = requires.replace(/\s+/g, "");
+      if (isValidPythonRequest(request)) return { request, origin: `pyproject.toml:${tomlKeyLine(pyproject.text, "project", "requires-python")}` };
+    }
+    const poetryPython = asRecord(asRecord(asRecord(pyproject.data.tool)?.poetry)?.dependencies)?.python;
+    if (typeof poetryPython === "string") {
+      const request = poetryToPep440(poetryPython);
+      if (request && isValidPythonRequest(request)) {
+        return { request, origin: `pyproject.toml:${tomlKeyLine(pyproject.text, "tool.poetry.dependencies", "python")}` };
+      }
+    }
+  }
+  return {};
+}

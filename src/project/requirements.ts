@@ -1,0 +1,476 @@
+/**
+ * pip requirements files, read the way pip reads them (pip/_internal/req/req_file.py):
+ *
+ *  1. physical lines ending in "\" are joined with the next one;
+ *  2. comments are removed: "#" at the start of a line or after whitespace
+ *     ("pkg#egg" keeps its "#", as URLs need it);
+ *  3. `${VAR}` (upper-case letters, digits, "_") is replaced by the variable when it is set
+ *     and left alone otherwise (reported as a warning);
+ *  4. the line is split at the first word starting with "-": before it a requirement,
+ *     after it options. A requirement line may carry only per-requirement options
+ *     (--hash, --config-settings, --global-option); a line without a requirement carries
+ *     file options (-r, -c, -e, -i, --extra-index-url, -f, --trusted-host, --pre, ...).
+ *
+ * `-r`/`-c` paths are relative to the file that names them; includes are followed
+ * recursively and a cycle is an error showing the chain. Every requirement keeps its
+ * origin (file:line). A line that cannot be read is a DhtError (exit 2) naming file:line —
+ * never skipped, because an installer would fail on it later with less context.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, isAbsolute, relative, resolve } from "node:path";
+import { DhtError, ExitCode } from "../errors.ts";
+import { normalizeName, parseMarker, markerToString, parseRequirement, Pep508Error, type Requirement } from "./pep508.ts";
+
+export interface RequirementsOptions {
+  indexUrl?: string;
+  extraIndexUrls: string[];
+  findLinks: string[];
+  trustedHosts: string[];
+  noIndex: boolean;
+  pre: boolean;
+  /** --only-binary values (":all:", ":none:" or package names). */
+  onlyBinary: string[];
+  noBinary: string[];
+  preferBinary: boolean;
+  requireHashes: boolean;
+  /** "indexUrl" / "extraIndexUrls.0" / "pre" → "requirements.txt:3". */
+  origins: Record<string, string>;
+}
+
+/** A requirement from a requirements file, with pip's per-requirement options. */
+export interface FileRequirement extends Requirement {
+  origin: string;
+  /** --config-settings KEY=VALUE and --global-option values, as written. */
+  installOptions?: string[];
+  /** True when it came from a -c file (a constraint, not something to install). */
+  constraint?: boolean;
+}
+
+export interface RequirementsFile {
+  /** Absolute path of the file that was asked for. */
+  path: string;
+  /** Everything to install, from this file and its -r includes, in file order. */
+  requirements: FileRequirement[];
+  /** Everything from -c files (and their includes). */
+  constraints: FileRequirement[];
+  options: RequirementsOptions;
+  /** Every file read, absolute, in the order first read. */
+  files: string[];
+  /** Things pip would accept but that deserve a word ("${TOKEN} is not set"). */
+  warnings: string[];
+}
+
+export interface ParseRequirementsOptions {
+  env?: Record<string, string | undefined>;
+  /**
+   * Directory relative local paths (`./pkg`, `-e .`) are resolved against. pip uses its
+   * working directory; dhtl runs installs from the project root, which is the default
+   * (the directory of the top-level file) unless given.
+   */
+  cwd?: string;
+  /** Origins are shown relative to this directory (default: cwd). */
+  displayRoot?: string;
+}
+
+const REQ_OPTIONS_WITH_VALUE = new Set(["--hash", "--config-settings", "-C", "--global-option"]);
+const FILE_OPTIONS_WITH_VALUE = new Set([
+  "-r", "--requirement", "-c", "--constraint", "-e", "--editable", "-i", "--index-url",
+  "--extra-index-url", "-f", "--find-links", "--trusted-host", "--only-binary", "--no-binary", "--use-feature",
+]);
+const FILE_FLAGS = new Set(["--pre", "--no-index", "--prefer-binary", "--require-hashes"]);
+const LONG_ALIASES: Record<string, string> = {
+  "-r": "--requirement",
+  "-c": "--constraint",
+  "-e": "--editable",
+  "-i": "--index-url",
+  "-f": "--find-links",
+  "-C": "--config-settings",
+};
+const STRONG_HASHES = new Set(["sha256", "sha384", "sha512"]);
+const ARCHIVE_RE = /\.(whl|zip|tar\.gz|tgz|tar\.bz2|tbz|tar\.xz|txz|tar|tar\.lz|tlz)$/i;
+
+/** Logical lines: continuation-joined, comments stripped, numbered by their first physical line. */
+export function logicalLines(text: string): Array<{ line: number; text: string }> {
+  const physical = text.replace(/^\uFEFF/, "").split(/\r\n|\r|\n/);
+  const out: Array<{ line: number; text: string }> = [];
+  let buffer: string[] = [];
+  let start = 0;
+  const isComment = (l: string) => /^\s*#/.test(l);
+  physical.forEach((raw, idx) => {
+    const n = idx + 1;
+    if (!raw.endsWith("\\") || isComment(raw)) {
+      const l = isComment(raw) ? ` ${raw}` : raw;
+      if (buffer.length) {
+        buffer.push(l);
+        out.push({ line: start, text: buffer.join("") });
+        buffer = [];
+      } else out.push({ line: n, text: l });
+    } else {
+      if (!buffer.length) start = n;
+      buffer.push(raw.replace(/\\+$/, (m) => m.slice(0, m.length - 1)));
+    }
+  });
+  if (buffer.length) out.push({ line: start, text: buffer.join("") });
+  return out
+    .map(({ line, text: t }) => ({ line, text: t.replace(/(^|\s+)#.*$/, "").trim() }))
+    .filter((l) => l.text !== "");
+}
+
+/** pip's env-var expansion: only `${UPPER_CASE}` and only when set. */
+export function expandEnvVars(text: string, env: Record<string, string | undefined>, unset: string[] = []): string {
+  return text.replace(/\$\{([A-Z0-9_]+)\}/g, (m, name: string) => {
+    const v = env[name];
+    if (!v) {
+      unset.push(name);
+      return m;
+    }
+    return v;
+  });
+}
+
+/** Split like shlex (quotes and backslash escapes), enough for option values. */
+function shellSplit(text: string, fail: (msg: string) => never): string[] {
+  const out: string[] = [];
+  let cur = "";
+  let quote: '"' | "'" | null = null;
+  let has = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (quote) {
+      if (c === quote) quote = null;
+      else if (c === "\\" && quote === '"' && i + 1 < text.length) cur += text[++i];
+      else cur += c;
+    } else if (c === "'" || c === '"') {
+      quote = c;
+      has = true;
+    } else if (c === "\\" && i + 1 < text.length) {
+      cur += text[++i];
+      has = true;
+    } else if (/\s/.test(c)) {
+      if (has || cur) out.push(cur);
+      cur = "";
+      has = false;
+    } else {
+      cur += c;
+      has = true;
+    }
+  }
+  if (quote) fail(`unterminated ${quote} quote`);
+  if (has || cur) out.push(cur);
+  return out;
+}
+
+interface ParsedOption {
+  name: string; // long form
+  value?: string;
+}
+
+function parseOptions(tokens: string[], fail: (msg: string) => never): ParsedOption[] {
+  const out: ParsedOption[] = [];
+  for (let i = 0; i < tokens.length; i++) {
+    const tok = tokens[i]!;
+    if (!tok.startsWith("-")) fail(`unexpected "${tok}" among options (a requirement must come before options on its line)`);
+    let name = tok;
+    let value: string | undefined;
+    if (tok.startsWith("--")) {
+      const eq = tok.indexOf("=");
+      if (eq > 0) {
+        name = tok.slice(0, eq);
+        value = tok.slice(eq + 1);
+      }
+    } else if (tok.length > 2) {
+      // -rfile, -ihttps://...: optparse's attached short-option value
+      name = tok.slice(0, 2);
+      value = tok.slice(2);
+    }
+    const long = LONG_ALIASES[name] ?? name;
+    const takesValue = FILE_OPTIONS_WITH_VALUE.has(name) || FILE_OPTIONS_WITH_VALUE.has(long) || REQ_OPTIONS_WITH_VALUE.has(name) || REQ_OPTIONS_WITH_VALUE.has(long);
+    if (takesValue) {
+      if (value === undefined) {
+        value = tokens[++i];
+        if (value === undefined) fail(`${tok} needs a value`);
+      }
+    } else if (FILE_FLAGS.has(long)) {
+      if (value !== undefined) fail(`${name} takes no value`);
+    } else {
+      fail(`unknown option ${name} (pip does not accept it in a requirements file)`);
+    }
+    out.push({ name: long, ...(value !== undefined ? { value } : {}) });
+  }
+  return out;
+}
+
+/** Does this look like a local path rather than a project name (pip's _looks_like_path + archives)? */
+function looksLikePath(s: string): boolean {
+  return s.includes("/") || s.includes("\\") || s.startsWith(".") || s.startsWith("~") || ARCHIVE_RE.test(s);
+}
+
+function isUrl(s: string): boolean {
+  return /^(git|hg|svn|bzr)\+[a-z]+:/i.test(s) || /^[a-z][a-z0-9+.-]*:\/\//i.test(s);
+}
+
+/** `#egg=name` of a URL or VCS reference. */
+function eggName(url: string): string | undefined {
+  const m = /[#&]egg=([^&]+)/.exec(url);
+  return m ? m[1]!.replace(/\[.*$/, "") : undefined;
+}
+
+/** Project name from a wheel or sdist file name: "six-1.16.0-py2.py3-none-any.whl" → "six". */
+export function nameFromArchive(file: string): string | undefined {
+  const base = file.split(/[\\/]/).pop()!.replace(/[?#].*$/, "");
+  const wheel = /^([A-Za-z0-9][A-Za-z0-9._]*?)-\d[^-]*(-\d[^-]*)?-[^-]+-[^-]+-[^-]+\.whl$/i.exec(base);
+  if (wheel) return wheel[1];
+  const sdist = /^(.+?)-(\d[^-]*)\.(tar\.gz|tgz|zip|tar\.bz2|tar\.xz|tar)$/i.exec(base);
+  return sdist?.[1];
+}
+
+function splitTrailingExtras(s: string): { base: string; extras: string[] } {
+  const m = /^(.*?)(\[([^\]]*)\])$/.exec(s);
+  if (!m) return { base: s, extras: [] };
+  return { base: m[1]!, extras: m[3]!.split(",").map((e) => e.trim()).filter(Boolean) };
+}
+
+/**
+ * One requirement written as a path, URL or PEP 508 string (what follows "-e", or the
+ * requirement part of a line).
+ */
+function parseRequirementText(text: string, editable: boolean, cwd: string, origin: string, fail: (msg: string) => never): FileRequirement {
+  const trimmed = text.trim();
+  const nameAt = /^[A-Za-z0-9][A-Za-z0-9._-]*\s*(\[[^\]]*\])?\s*@/.test(trimmed);
+  if (!nameAt && (isUrl(trimmed) || looksLikePath(trimmed) || editable)) {
+    // pip: a URL's marker needs "; " (a ";" can occur inside URLs); a path's just ";".
+    const sep = isUrl(trimmed) ? /\s*; /.exec(trimmed) ?? /\s+;/.exec(trimmed) : /;/.exec(trimmed);
+    let location = sep ? trimmed.slice(0, sep.index).trim() : trimmed;
+    let marker: string | undefined;
+    if (sep) {
+      try {
+        marker = markerToString(parseMarker(trimmed.slice(sep.index + sep[0].length).trim()));
+      } catch (e) {
+        fail(`invalid environment marker: ${(e as Error).message}`);
+      }
+    }
+    let extras: string[] = [];
+    if (!isUrl(location)) {
+      ({ base: location, extras } = splitTrailingExtras(location));
+    }
+    let name: string | undefined;
+    const req: FileRequirement = { name: "", normalizedName: "", extras, specifier: "", raw: trimmed, origin };
+    if (isUrl(location)) {
+      if (/^file:/i.test(location)) {
+        req.path = decodeURIComponent(location.replace(/^file:\/\/(localhost)?/i, ""));
+        name = eggName(location) ?? nameFromArchive(req.path);
+      } else {
+        req.url = location;
+        name = eggName(location) ?? nameFromArchive(location);
+      }
+      if (/^(git|hg|svn|bzr)\+/i.test(location) && !/^(git|hg|svn|bzr)\+(https?|ssh|file|git|svn|bzr|hg)(:\/\/|:)/i.test(location)) {
+        fail(`"${location}" is not a VCS URL pip understands (expected git+https://, git+ssh://, git+file://)`);
+      }
+    } else if (looksLikePath(location) || editable) {
+      if (!editable && !looksLikePath(location)) fail(`"${location}" is neither a requirement nor a path`);
+      req.path = resolve(cwd, location.replace(/^~(?=\/|$)/, process.env.HOME ?? "~"));
+      name = nameFromArchive(location);
+    }
+    if (name) {
+      req.name = name;
+      req.normalizedName = normalizeName(name);
+    }
+    if (marker) req.marker = marker;
+    if (editable) req.editable = true;
+    return req;
+  }
+  if (editable) fail(`-e needs a local path or a VCS URL, got "${trimmed}"`);
+  try {
+    return { ...parseRequirement(trimmed), origin };
+  } catch (e) {
+    if (e instanceof Pep508Error) fail(`invalid requirement "${trimmed}": ${e.message}`);
+    throw e;
+  }
+}
+
+interface WalkState {
+  env: Record<string, string | undefined>;
+  cwd: string;
+  displayRoot: string;
+  result: RequirementsFile;
+  /** Files being read right now, with the line that included the next one. */
+  stack: Array<{ file: string; line?: number }>;
+  seen: Set<string>;
+}
+
+function display(state: WalkState, file: string): string {
+  const rel = relative(state.displayRoot, file);
+  return rel && !rel.startsWith("..") && !isAbsolute(rel) ? rel : file;
+}
+
+function readOne(file: string, text: string, constraint: boolean, state: WalkState): void {
+  const { result, env } = state;
+  const opts = result.options;
+  const shown = display(state, file);
+  for (const { line, text: logical } of logicalLines(text)) {
+    const origin = `${shown}:${line}`;
+    const fail = (msg: string): never => {
+      throw new DhtError(ExitCode.usage, `${origin}: ${msg}`, {
+        subject: origin,
+        hint: "fix this line (pip's requirements format: https://pip.pypa.io/en/stable/reference/requirements-file-format/)",
+        details: { line: logical },
+      });
+    };
+    const unset: string[] = [];
+    const expanded = expandEnvVars(logical, env, unset);
+    for (const name of unset) result.warnings.push(`${origin}: \${${name}} is not set; the line is used as written`);
+
+    // pip's break_args_options: the requirement is everything before the first "-word".
+    const words = expanded.split(" ");
+    const firstOpt = words.findIndex((w) => w.startsWith("-"));
+    const reqText = (firstOpt < 0 ? words : words.slice(0, firstOpt)).join(" ").trim();
+    const optText = firstOpt < 0 ? "" : words.slice(firstOpt).join(" ");
+    const options = parseOptions(shellSplit(optText, fail), fail);
+
+    if (reqText) {
+      const bad = options.find((o) => !["--hash", "--config-settings", "--global-option"].includes(o.name));
+      if (bad) fail(`${bad.name} cannot follow a requirement on the same line (only --hash, --config-settings, --global-option can)`);
+      const req = parseRequirementText(reqText, false, state.cwd, origin, fail);
+      applyPerRequirement(req, options, fail);
+      push(result, req, constraint);
+      continue;
+    }
+    for (const o of options) {
+      const v = o.value ?? "";
+      switch (o.name) {
+        case "--requirement":
+        case "--constraint": {
+          if (isUrl(v)) fail(`${o.name} ${v}: dhtl does not fetch requirement files over the network; download it into the project and refer to the file`);
+          const target = resolve(dirname(file), v);
+          include(target, o.name === "--constraint" || constraint, state, line, origin);
+          break;
+        }
+        case "--editable": {
+          const req = parseRequirementText(v, true, state.cwd, origin, fail);
+          push(result, req, constraint);
+          break;
+        }
+        case "--index-url":
+          opts.indexUrl = v;
+          opts.origins.indexUrl = origin;
+          break;
+        case "--extra-index-url":
+          if (!opts.extraIndexUrls.includes(v)) {
+            opts.origins[`extraIndexUrls.${opts.extraIndexUrls.length}`] = origin;
+            opts.extraIndexUrls.push(v);
+          }
+          break;
+        case "--find-links": {
+          // A relative find-links directory is relative to the requirements file (pip does that
+          // when the directory exists there).
+          const fl = isUrl(v) || isAbsolute(v) || !existsSync(resolve(dirname(file), v)) ? v : resolve(dirname(file), v);
+          opts.origins[`findLinks.${opts.findLinks.length}`] = origin;
+          opts.findLinks.push(fl);
+          break;
+        }
+        case "--trusted-host":
+          opts.origins[`trustedHosts.${opts.trustedHosts.length}`] = origin;
+          opts.trustedHosts.push(v);
+          break;
+        case "--no-index":
+          opts.noIndex = true;
+          opts.origins.noIndex = origin;
+          break;
+        case "--pre":
+          opts.pre = true;
+          opts.origins.pre = origin;
+          break;
+        case "--prefer-binary":
+          opts.preferBinary = true;
+          opts.origins.preferBinary = origin;
+          break;
+        case "--require-hashes":
+          opts.requireHashes = true;
+          opts.origins.requireHashes = origin;
+          break;
+        case "--only-binary":
+          opts.onlyBinary.push(...v.split(",").map((s) => s.trim()).filter(Boolean));
+          break;
+        case "--no-binary":
+          opts.noBinary.push(...v.split(",").map((s) => s.trim()).filter(Boolean));
+          break;
+        case "--use-feature":
+          result.warnings.push(`${origin}: --use-feature=${v} is passed to pip only; uv ignores it`);
+          break;
+        default:
+          fail(`${o.name} must follow a requirement on the same line`);
+      }
+    }
+  }
+}
+
+function applyPerRequirement(req: FileRequirement, options: ParsedOption[], fail: (msg: string) => never): void {
+  for (const o of options) {
+    if (o.name === "--hash") {
+      const m = /^([a-z0-9]+):([0-9a-fA-F]+)$/.exec(o.value ?? "");
+      if (!m) fail(`--hash must look like sha256:<hex>, got "${o.value}"`);
+      if (!STRONG_HASHES.has(m![1]!)) fail(`--hash algorithm "${m![1]}" is not allowed (use sha256, sha384 or sha512)`);
+      const lengths: Record<string, number> = { sha256: 64, sha384: 96, sha512: 128 };
+      if (m![2]!.length !== lengths[m![1]!]) fail(`--hash ${m![1]} value must be ${lengths[m![1]!]} hex digits, got ${m![2]!.length}`);
+      (req.hashes ??= []).push(`${m![1]}:${m![2]!.toLowerCase()}`);
+    } else {
+      (req.installOptions ??= []).push(`${o.name}=${o.value}`);
+    }
+  }
+}
+
+function push(result: RequirementsFile, req: FileRequirement, constraint: boolean): void {
+  if (constraint) result.constraints.push({ ...req, constraint: true });
+  else result.requirements.push(req);
+}
+
+function include(target: string, constraint: boolean, state: WalkState, line: number, origin: string): void {
+  const top = state.stack[state.stack.length - 1]!;
+  top.line = line;
+  if (state.stack.some((s) => s.file === target)) {
+    const chain = [...state.stack.map((s) => `${display(state, s.file)}:${s.line}`), display(state, target)].join(" -> ");
+    throw new DhtError(ExitCode.usage, `requirement files include each other in a cycle: ${chain}`, {
+      subject: origin,
+      hint: "remove one of the -r/-c lines so that the files form a tree",
+      details: { chain },
+    });
+  }
+  if (state.seen.has(`${constraint}:${target}`)) return; // included twice (a diamond): read once
+  if (!existsSync(target)) {
+    throw new DhtError(ExitCode.usage, `${origin}: included file ${display(state, target)} does not exist`, {
+      subject: origin,
+      hint: `paths after -r and -c are relative to the file that contains them (${dirname(display(state, state.stack[state.stack.length - 1]!.file)) || "."})`,
+    });
+  }
+  readFile(target, constraint, state);
+}
+
+function readFile(file: string, constraint: boolean, state: WalkState): void {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (e) {
+    throw new DhtError(ExitCode.usage, `cannot read ${display(state, file)}: ${(e as Error).message}`, { subject: display(state, file), cause: e });
+  }
+  state.seen.add(`${constraint}:${file}`);
+  if (!state.result.files.includes(file)) state.result.files.push(file);
+  state.stack.push({ file });
+  readOne(file, text, constraint, state);
+  state.stack.pop();
+}
+
+export function emptyRequirementsOptions(): RequirementsOptions {
+  return { extraIndexUrls: [], findLinks: [], trustedHosts: [], noIndex: false, pre: false, onlyBinary: [], noBinary: [], preferBinary: false, requireHashes: false, origins: {} };
+}
+
+/** Read a requirements file and everything it includes. */
+export async function parseRequirementsFile(path: string, opts: ParseRequirementsOptions = {}): Promise<RequirementsFile> {
+  const file = resolve(path);
+  if (!existsSync(file)) {
+    throw new DhtError(ExitCode.usage, `requirements file ${path} does not exist`, { subject: path, hint: "check dependencies.files in .dhtconfig or the path you gave" });
+  }
+  const cwd = opts.cwd ?? dirname(file);
+  const result: RequirementsFile = { path: file, requirements: [], constraints: [], options: emptyRequirementsOptions(), files: [], warnings: [] };
+  readFile(file, false, { env: opts.env ?? process.env, cwd, displayRoot: opts.displayRoot ?? cwd, result, stack: [], seen: new Set() });
+  return result;
+}

@@ -1,0 +1,88 @@
+/**
+ * Turn an installer's failure output (uv or pip stderr) into one clear DhtError when the
+ * cause is the package index: refused credentials, unreachable host, untrusted certificate.
+ * The message names the index (redacted) and says what to do; output excerpts are
+ * redacted too, including any credential value dhtl handed to the installer.
+ */
+import { DhtError, ExitCode } from "../errors.ts";
+import { redactText, redactUrl } from "../net/redact.ts";
+import type { RegistryCredentials, RegistrySettings } from "./types.ts";
+import { hostOf, hostPortOf, sameIndex } from "./url.ts";
+
+type Kind = "unauthorized" | "forbidden" | "tls" | "unreachable";
+
+const PATTERNS: Array<{ kind: Kind; re: RegExp }> = [
+  { kind: "unauthorized", re: /\b401\b|Unauthorized|Missing credentials for|User for [^\s]+:\s*$|credentials? (were|was) not (found|provided)/im },
+  { kind: "forbidden", re: /\b403\b|Forbidden/i },
+  { kind: "tls", re: /certificate verify failed|invalid peer certificate|UnknownIssuer|SSLCertVerificationError|self[- ]signed certificate|unable to get local issuer certificate/i },
+  {
+    kind: "unreachable",
+    re: /Connection refused|Failed to connect|tcp connect error|Name or service not known|dns error|Could not resolve host|Temporary failure in name resolution|NewConnectionError|Network is unreachable|No route to host|Connection timed out|operation timed out/i,
+  },
+];
+
+/** Remove every URL's user info and every known secret value from installer output. */
+export function redactOutput(text: string, creds?: RegistryCredentials): string {
+  let out = redactText(text);
+  for (const c of Object.values(creds ?? {})) {
+    for (const secret of [c.password, encodeURIComponent(c.password)]) {
+      if (secret.length >= 3) out = out.split(secret).join("***");
+    }
+  }
+  return out;
+}
+
+/** The configured index the output talks about: the first URL in it that matches one, else the primary. */
+function indexInOutput(output: string, settings: RegistrySettings): string {
+  const all = [settings.indexUrl, ...settings.extraIndexUrls, ...settings.explicitIndexes.map((e) => e.url)];
+  for (const m of output.matchAll(/https?:\/\/[^\s"'<>`)]+/gi)) {
+    const seen = m[0];
+    const hit = all.find((u) => sameIndex(u, seen) || (hostPortOf(u) && hostPortOf(u) === hostPortOf(seen)));
+    if (hit) return hit;
+  }
+  return settings.indexUrl;
+}
+
+export function explainIndexFailure(output: string, settings: RegistrySettings, creds?: RegistryCredentials): DhtError | undefined {
+  const match = PATTERNS.find((p) => p.re.test(output));
+  if (!match) return undefined;
+  const index = indexInOutput(output, settings);
+  const shown = redactUrl(index);
+  const host = hostOf(index) ?? shown;
+  const credKey = creds ? Object.keys(creds).find((k) => sameIndex(k, index)) : undefined;
+  const cred = credKey ? creds![credKey] : undefined;
+  const evidence = output
+    .split(/\r?\n/)
+    .filter((l) => match.re.test(l))
+    .slice(0, 3)
+    .map((l) => redactOutput(l.trim(), creds));
+  const details = { index: shown, reason: match.kind, evidence };
+  switch (match.kind) {
+    case "unauthorized":
+      return new DhtError(ExitCode.failed, `package index ${shown} refused access (HTTP 401 Unauthorized)`, {
+        subject: shown,
+        details,
+        hint: cred
+          ? `the credentials from ${cred.source} were rejected: check the user name and that the token is valid for ${host}`
+          : `give dhtl credentials for ${host}: in .dhtconfig set registries.credentials.username_env and password_env to the names of environment variables and export them, or add "machine ${host} login USER password TOKEN" to ~/.netrc (chmod 600)`,
+      });
+    case "forbidden":
+      return new DhtError(ExitCode.failed, `package index ${shown} refused access (HTTP 403 Forbidden)`, {
+        subject: shown,
+        details,
+        hint: cred ? `the account from ${cred.source} is not allowed to read this index: ask its administrator for read access` : `the index needs credentials with read access; see registries.credentials in docs/dependencies.md`,
+      });
+    case "tls":
+      return new DhtError(ExitCode.failed, `the certificate of package index ${shown} is not trusted`, {
+        subject: shown,
+        details,
+        hint: `if a proxy re-signs TLS, point proxy.ca_bundle in .dhtconfig (or SSL_CERT_FILE) at your organisation's CA file; only for a host you control: registries.trusted_hosts: [${hostPortOf(index) ?? host}]`,
+      });
+    case "unreachable":
+      return new DhtError(ExitCode.failed, `package index ${shown} cannot be reached`, {
+        subject: shown,
+        details,
+        hint: `check the URL (origin: ${settings.origins.indexUrl ?? "unknown"}), your proxy settings (HTTPS_PROXY, proxy.https in .dhtconfig), or use an offline bundle (dhtl setup --offline-bundle)`,
+      });
+  }
+}

@@ -1,0 +1,84 @@
+/**
+ * Swap the running executable for a new one without ever leaving a broken or missing
+ * `dhtl` behind:
+ *
+ *   1. write the new bytes beside the old file (same directory, so the rename is atomic),
+ *   2. chmod 755 and run it with --version: it must start and name the expected target,
+ *   3. POSIX: rename over the old path (the running process keeps its inode);
+ *      Windows: a running .exe cannot be replaced or deleted but can be renamed, so the old
+ *      one is moved to dhtl.exe.old first (removed by the next update or uninstall).
+ */
+import { chmod, rename, rm, writeFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
+import { DhtError, ExitCode } from "../errors.ts";
+import { parseVersionLine } from "./release-layout.ts";
+
+export interface ReplaceOptions {
+  expectTarget: string;
+  expectVersion?: string;
+  windows?: boolean;
+}
+
+function writeError(path: string, error: unknown): DhtError {
+  const code = (error as { code?: string }).code;
+  return new DhtError(ExitCode.failed, `cannot replace ${path}: ${code ?? String(error)}`, {
+    subject: path,
+    hint:
+      code === "EACCES" || code === "EPERM" || code === "EROFS"
+        ? "dhtl is installed where you cannot write (installed by root or a package manager?): update it the way it was installed, or reinstall with install.sh into ~/.local/bin"
+        : "check free space and permissions of the install directory",
+    cause: error,
+  });
+}
+
+/** Replace `exePath` with `bytes`; returns the new executable's --version line. */
+export async function replaceExecutable(exePath: string, bytes: Uint8Array, options: ReplaceOptions): Promise<string> {
+  const windows = options.windows ?? process.platform === "win32";
+  const staged = join(dirname(exePath), `.${basename(exePath)}.new-${process.pid}`);
+  try {
+    await writeFile(staged, bytes, { mode: 0o755 });
+    await chmod(staged, 0o755);
+  } catch (error) {
+    await rm(staged, { force: true });
+    throw writeError(exePath, error);
+  }
+  const probe = Bun.spawnSync([staged, "--version"], { stdout: "pipe", stderr: "pipe", timeout: 60_000 });
+  const line = probe.stdout.toString().trim();
+  const parsed = parseVersionLine(line);
+  const problem = !probe.success
+    ? `it exited with status ${probe.exitCode}: ${probe.stderr.toString().trim().slice(0, 200)}`
+    : !parsed
+      ? `it printed ${JSON.stringify(line.slice(0, 100))} for --version`
+      : parsed.target !== options.expectTarget
+        ? `it is built for ${parsed.target}, this machine runs ${options.expectTarget}`
+        : options.expectVersion && parsed.version !== options.expectVersion
+          ? `it reports version ${parsed.version}, expected ${options.expectVersion}`
+          : undefined;
+  if (problem) {
+    await rm(staged, { force: true });
+    throw new DhtError(ExitCode.failed, `the downloaded dhtl does not work here: ${problem}`, {
+      subject: exePath,
+      hint: "nothing was changed; the release may be broken for this platform, report it",
+    });
+  }
+  try {
+    if (windows && existsSync(exePath)) {
+      const old = `${exePath}.old`;
+      await rm(old, { force: true }).catch(() => {}); // still locked if that old one is running
+      await rename(exePath, old);
+      try {
+        await rename(staged, exePath);
+      } catch (error) {
+        await rename(old, exePath).catch(() => {});
+        throw error;
+      }
+    } else {
+      await rename(staged, exePath);
+    }
+  } catch (error) {
+    await rm(staged, { force: true });
+    throw writeError(exePath, error);
+  }
+  return line;
+}

@@ -1,0 +1,75 @@
+/**
+ * Real releases for installer and self-update tests: built by scripts/release.ts (the
+ * same code path as `bun run release`), linux-x64 only and at gzip level 1 for speed,
+ * laid out as a release server expects (<root>/v<version>/…, <root>/latest/…) and served
+ * from 127.0.0.1 on a random port by test/helpers/servers.ts.
+ */
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, symlinkSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { makeRelease } from "../../scripts/release.ts";
+import { startFileServer, type FileServer } from "./servers.ts";
+
+export interface ReleaseServer {
+  server: FileServer;
+  root: string;
+  /** Base URL for DHTL_DOWNLOAD_URL. */
+  base: string;
+  dir(version: string): string;
+  stop(): Promise<void>;
+}
+
+export async function startReleaseServer(versions: string[], options: { latest?: string } = {}): Promise<ReleaseServer> {
+  const root = mkdtempSync(join(tmpdir(), "dhtl-releases-"));
+  const server = await startFileServer({ dir: root });
+  const base = server.origin;
+  for (const version of versions) {
+    await makeRelease({
+      version,
+      targets: ["linux-x64"],
+      outDir: join(root, `v${version}`),
+      releaseBase: base,
+      level: 1,
+      log: () => {},
+    });
+  }
+  if (options.latest) cpSync(join(root, `v${options.latest}`), join(root, "latest"), { recursive: true });
+  return {
+    server,
+    root,
+    base,
+    dir: (version) => join(root, `v${version}`),
+    stop: () => server.stop(),
+  };
+}
+
+/** A fresh HOME with nothing in it (no rc files), for one install. */
+export function freshHome(): string {
+  return mkdtempSync(join(tmpdir(), "dhtl-home-"));
+}
+
+/**
+ * A PATH directory holding only busybox applets (plus anything in `extra`), optionally
+ * without some applets (e.g. the sha256 tools).
+ */
+export function busyboxOnlyPath(omit: string[] = []): string {
+  const dir = mkdtempSync(join(tmpdir(), "dhtl-busybox-"));
+  const busybox = Bun.which("busybox");
+  if (!busybox) throw new Error("busybox is not installed (apt-get install busybox)");
+  const applets = Bun.spawnSync([busybox, "--list"]).stdout.toString().split("\n").filter(Boolean);
+  mkdirSync(dir, { recursive: true });
+  for (const applet of applets) if (!omit.includes(applet)) symlinkSync(busybox, join(dir, applet));
+  return dir;
+}
+
+export function listTree(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string, prefix: string) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      out.push(prefix + e.name + (e.isDirectory() ? "/" : ""));
+      if (e.isDirectory()) walk(join(d, e.name), `${prefix}${e.name}/`);
+    }
+  };
+  walk(dir, "");
+  return out.sort();
+}

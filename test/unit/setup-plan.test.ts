@@ -1,0 +1,120 @@
+import { describe, expect, test } from "bun:test";
+import { buildPlan, selectExtrasAndGroups, type PlanInput, type PlanRequirement } from "../../src/flows/setup/plan.ts";
+import { renderPlan } from "../../src/flows/setup/render.ts";
+
+const req = (raw: string, origin = "pyproject.toml [project.dependencies]"): PlanRequirement => ({ name: raw.split(/[<>=\[ ;@]/)[0]!, raw, origin });
+
+function input(over: Partial<PlanInput> = {}): PlanInput {
+  return {
+    os: "linux",
+    envRoot: "/p",
+    envDir: ".",
+    projectRoot: "/p",
+    project: {
+      root: "/p",
+      name: "demo",
+      isPackage: false,
+      requirements: [req("requests>=2"), req("PyYAML")],
+      optional: { test: [req("pytest")], docs: [req("sphinx")] },
+      groups: { dev: [req("ruff")], lint: [req("mypy")] },
+      requirementFiles: [],
+    },
+    registries: { indexUrl: "https://user:s3cret@pypi.corp.example/simple", extraIndexUrls: [], trustedHosts: [], findLinks: [], origins: { indexUrl: "env PIP_INDEX_URL" } },
+    python: { request: "3.11", executable: "/usr/bin/python3.11", version: "3.11.7", source: "system", chain: [{ step: "managed", outcome: "skipped", why: "none installed" }, { step: "system", outcome: "taken", why: "/usr/bin/python3.11" }] },
+    uv: { available: true, path: "/h/tools/uv/0.13.9/uv", version: "0.13.9", how: "stored" },
+    venv: { linkPath: "/p/.venv", venvPath: "/p/.venv", placement: "in-project", why: "in the project" },
+    strategy: "uv",
+    extras: [],
+    groups: [],
+    preferBinary: false,
+    swaps: [],
+    isolate: false,
+    registryEnvNames: ["UV_DEFAULT_INDEX"],
+    ...over,
+  };
+}
+
+describe("setup plan", () => {
+  test("dev and test groups/extras are included by default, others only when configured", () => {
+    const p = input().project;
+    expect(selectExtrasAndGroups(p, [], [])).toEqual({ extras: ["test"], groups: ["dev"] });
+    expect(selectExtrasAndGroups(p, ["docs"], ["lint"])).toEqual({ extras: ["test", "docs"], groups: ["dev", "lint"] });
+    expect(selectExtrasAndGroups(p, [], [], true)).toEqual({ extras: [], groups: [] });
+  });
+
+  test("without a lock: uv venv, then one uv pip install of the declared requirements, then uv pip check", () => {
+    const plan = buildPlan(input());
+    expect(plan.mode).toBe("uv-pip");
+    expect(plan.commands.map((c) => c.step)).toEqual(["create-venv", "install-dependencies", "verify"]);
+    expect(plan.commands[0]!.argv).toEqual(["/h/tools/uv/0.13.9/uv", "venv", "--no-config", "--python", "/usr/bin/python3.11", "--prompt", "demo", "/p/.venv"]);
+    expect(plan.commands[1]!.argv).toEqual(["/h/tools/uv/0.13.9/uv", "pip", "install", "--python", "/p/.venv/bin/python", "requests>=2", "PyYAML", "pytest", "ruff"]);
+    expect(plan.commands[2]!.argv).toEqual(["/h/tools/uv/0.13.9/uv", "pip", "check", "--python", "/p/.venv/bin/python"]);
+    expect(plan.importChecks).toEqual(["requests", "PyYAML", "pytest", "ruff"]);
+  });
+
+  test("a package is installed editable with its extras; its own metadata deps are not repeated", () => {
+    const base = input();
+    const plan = buildPlan(input({ project: { ...base.project, isPackage: true, requirements: [...base.project.requirements, req("rich", ".dhtconfig dependencies.packages[0]")] } }));
+    expect(plan.commands[1]!.argv.slice(5)).toEqual(["rich", "ruff", "-e", "/p[test]"]);
+    expect(plan.importChecks).toContain("demo");
+  });
+
+  test("requirement files are passed with -r and their lines are not repeated", () => {
+    const base = input();
+    const fromFile = req("flask==3.0", "requirements.txt:1");
+    const plan = buildPlan(input({ project: { ...base.project, requirements: [fromFile], requirementFiles: ["/p/requirements.txt"], requirementSets: [{ requirements: [fromFile] }], optional: {}, groups: {} } }));
+    expect(plan.commands[1]!.argv.slice(5)).toEqual(["-r", "/p/requirements.txt"]);
+  });
+
+  test("uv.lock is honoured with uv sync --frozen into the venv", () => {
+    const base = input();
+    const plan = buildPlan(input({ project: { ...base.project, lockFile: { kind: "uv.lock", path: "/p/uv.lock" } } }));
+    expect(plan.mode).toBe("uv-sync");
+    expect(plan.lockFile?.honoured).toBe(true);
+    const install = plan.commands[1]!;
+    expect(install.argv).toEqual(["/h/tools/uv/0.13.9/uv", "sync", "--frozen", "--project", "/p", "--python", "/p/.venv/bin/python", "--extra", "test", "--group", "dev"]);
+    expect(install.env.UV_PROJECT_ENVIRONMENT).toBe("/p/.venv");
+  });
+
+  test("a poetry.lock is reported as not installed from, and the declared requirements are used", () => {
+    const base = input();
+    const plan = buildPlan(input({ project: { ...base.project, lockFile: { kind: "poetry.lock", path: "/p/poetry.lock" } } }));
+    expect(plan.mode).toBe("uv-pip");
+    expect(plan.notes.join("\n")).toContain("poetry.lock is not installed from directly");
+  });
+
+  test("without uv: python -m venv, pip install, pip check", () => {
+    const plan = buildPlan(input({ uv: { available: false, how: "index unreachable" }, preferBinary: true }));
+    expect(plan.mode).toBe("pip");
+    expect(plan.commands[0]!.argv).toEqual(["/usr/bin/python3.11", "-m", "venv", "--prompt", "demo", "/p/.venv"]);
+    expect(plan.commands[1]!.argv.slice(0, 6)).toEqual(["/p/.venv/bin/python", "-m", "pip", "install", "--disable-pip-version-check", "--prefer-binary"]);
+    expect(plan.commands[2]!.argv).toEqual(["/p/.venv/bin/python", "-m", "pip", "check"]);
+    expect(plan.notes.join("\n")).toContain("index unreachable");
+  });
+
+  test("prefer-binary swaps replace the requirement and are listed in the notes", () => {
+    const plan = buildPlan(input({ preferBinary: true, swaps: [{ from: "psycopg2", to: "psycopg2-binary" }], swappedRequirements: { "PyYAML": "pyyaml-binary-fake" } }));
+    expect(plan.commands[1]!.argv).toContain("pyyaml-binary-fake");
+    expect(plan.notes).toContain("prefer-binary: psycopg2 → psycopg2-binary");
+  });
+
+  test("credentials never appear in the plan, its JSON or its rendering", () => {
+    const plan = buildPlan(input());
+    const text = JSON.stringify(plan) + renderPlan(plan);
+    expect(text).not.toContain("s3cret");
+    expect(plan.registries.indexUrl).toBe("https://***@pypi.corp.example/simple");
+  });
+
+  test("the rendering shows the resolution chain, the venv and each command", () => {
+    const text = renderPlan(buildPlan(input({ venv: { linkPath: "/p/.venv", venvPath: "/h/venvs/abc", placement: "network-fs", why: "the project is on a network file system (sshfs)" } })));
+    expect(text).toContain("taken   system: /usr/bin/python3.11");
+    expect(text).toContain("Venv: /p/.venv → /h/venvs/abc");
+    expect(text).toContain("[install-dependencies]");
+    expect(text).toContain("sshfs");
+  });
+
+  test("Windows paths use Scripts\\python.exe", () => {
+    const plan = buildPlan(input({ os: "windows", envRoot: "C:\\p", venv: { linkPath: "C:\\p\\.venv", venvPath: "C:\\p\\.venv", placement: "in-project", why: "" } }));
+    expect(plan.venv.python).toBe("C:\\p\\.venv\\Scripts\\python.exe");
+  });
+});
