@@ -105,6 +105,8 @@ function Add-DhtlToUserPath([string]$Dir) {
 
 function Install-Dhtl {
   param([string]$InstallDir, [string]$Version, [string]$DownloadUrl, [string]$Archive, [bool]$NoModifyPath)
+  # Function scope only: under `irm | iex` this must not change the user's session.
+  $ErrorActionPreference = 'Stop'
 
   $target = Get-DhtlTarget
   $name = "dhtl-$target.zip"

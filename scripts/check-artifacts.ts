@@ -138,7 +138,15 @@ export function smokeRun(path: string, target: string, expectVersion: string | u
   writeFileSync(join(cwd, "bunfig.toml"), `preload = ["./preload.js"]\n`);
   writeFileSync(join(cwd, "preload.js"), `require("node:fs").writeFileSync(${JSON.stringify(marker)}, "1");\n`);
   const env = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: cwd, DHT_HOME: join(cwd, "dht-home"), NO_COLOR: "1" };
-  const run = (args: string[]) => Bun.spawnSync([...prefix, path, ...args], { cwd, env, timeout: 60_000 });
+  const run = (args: string[]) => {
+    try {
+      return Bun.spawnSync([...prefix, path, ...args], { cwd, env, timeout: 60_000 });
+    } catch (error) {
+      // e.g. ENOEXEC: report it as a finding, like any other failed run
+      const message = new TextEncoder().encode(`cannot start: ${(error as Error).message}`);
+      return { success: false, exitCode: null, stdout: Buffer.alloc(0), stderr: Buffer.from(message) };
+    }
+  };
   const version = run(["--version"]);
   const versionLine = version.stdout.toString().trim();
   if (!version.success) problems.push(`--version exited ${version.exitCode}: ${version.stderr.toString().trim().slice(0, 300)}`);
@@ -199,7 +207,9 @@ export async function checkArtifact(path: string, target: string, options: Check
     else if (Bun.semver.order(semverish(result.glibc), "2.17.0") > 0) result.problems.push(`needs GLIBC_${result.glibc}, newer than the supported 2.17`);
   }
   const hostArch = process.arch === "arm64" ? "arm64" : "x64";
-  if (process.platform === "linux" && target === `linux-${hostArch}`) {
+  if (result.problems.length) {
+    result.skipped.push("not run: the header is wrong");
+  } else if (process.platform === "linux" && target === `linux-${hostArch}`) {
     result.smoke = smokeRun(path, target, options.expectVersion);
   } else if (process.platform === "linux" && hostArch === "x64" && target === "linux-arm64") {
     const sysroot = options.sysroot ?? arm64Sysroot;

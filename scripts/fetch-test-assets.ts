@@ -29,7 +29,7 @@ export const assets: Asset[] = [
   },
   {
     dir: "setup-wheels",
-    expect: /^wcwidth-0\.2\.13-py2\.py3-none-any\.whl$/,
+    expect: /^editables-0\.5-py3-none-any\.whl$/,
     pipArgs: [
       "--no-deps",
       "--only-binary=:all:",
@@ -40,10 +40,25 @@ export const assets: Asset[] = [
       ...["typing-extensions==4.12.2", "certifi==2024.12.14", "urllib3==2.3.0", "mdurl==0.1.2", "markdown-it-py==3.0.0"],
       ...["pygments==2.19.1", "rich==13.9.4", "colorama==0.4.6", "wcwidth==0.2.13"],
       // The build backend of the example project (editable install with build isolation).
-      ...["hatchling==1.27.0", "pathspec==0.12.1", "trove-classifiers==2025.1.15.22"],
+      ...["hatchling==1.27.0", "pathspec==0.12.1", "trove-classifiers==2025.1.15.22", "editables==0.5"],
     ],
     why: "wheels `dhtl setup` installs in e2e tests and benchmarks (setup helper), served as a find-links dir",
   },
+  // Offline bundles (bundle helper): real wheels for platforms other than this one, so a
+  // bundle prepared here for Windows and macOS can be checked for the right uv build and the
+  // right binary-wheel tags. markupsafe is a small package with compiled wheels everywhere.
+  ...[
+    ["win_amd64", /^uv-0\.13\.9-py3-none-win_amd64\.whl$/, "uv==0.13.9"],
+    ["macosx_11_0_arm64", /^uv-0\.13\.9-py3-none-macosx_11_0_arm64\.whl$/, "uv==0.13.9"],
+    ["manylinux_2_17_x86_64", /^markupsafe-3\.0\.2-cp311-cp311-manylinux_2_17_x86_64.*\.whl$/i, "markupsafe==3.0.2"],
+    ["win_amd64", /^markupsafe-3\.0\.2-cp311-cp311-win_amd64\.whl$/i, "markupsafe==3.0.2"],
+    ["macosx_11_0_arm64", /^markupsafe-3\.0\.2-cp311-cp311-macosx_11_0_arm64\.whl$/i, "markupsafe==3.0.2"],
+  ].map(([platform, expect, pin]) => ({
+    dir: "offline-wheels",
+    expect: expect as RegExp,
+    pipArgs: ["--no-deps", "--only-binary=:all:", "--platform", platform as string, "--python-version", "3.11", "--implementation", "cp", pin as string],
+    why: `offline-bundle tests: ${pin} for ${platform}`,
+  })),
 ];
 
 function python(): string {

@@ -19,15 +19,19 @@ export class EntryRefused extends Error {
  * Split an entry name into safe components: refuses absolute paths (`/x`, `C:\x`, `\\server`),
  * `..` anywhere, NUL bytes; drops `.` and empty components (`./a//b` → a, b).
  */
-export function entryComponents(name: string): string[] {
+export function entryComponents(name: string, platform: string = process.platform): string[] {
   if (name.includes("\0")) throw new EntryRefused("has a NUL byte in its name");
-  if (name.startsWith("/") || /^[a-z]:/i.test(name) || name.startsWith("\\\\")) {
+  if (name.startsWith("/") || name.startsWith("\\") || /^[a-z]:/i.test(name)) {
     throw new EntryRefused("has an absolute path");
   }
   const parts: string[] = [];
-  for (const part of name.split("/")) {
+  // Backslash counts as a separator everywhere: on Windows it is one, and "a\..\..\x" must
+  // not pass as a single odd file name on Linux and then escape when extracted on Windows.
+  for (const part of name.split(/[\\/]/)) {
     if (part === "" || part === ".") continue;
     if (part === "..") throw new EntryRefused("has a '..' component (path traversal)");
+    // "file:stream" would write an NTFS alternate data stream (or a drive-relative path).
+    if (platform === "win32" && part.includes(":")) throw new EntryRefused("has a ':' in its name, which Windows cannot store safely");
     parts.push(part);
   }
   return parts;

@@ -9,7 +9,7 @@
  *  - device files and fifos are refused; setuid/setgid/sticky bits are dropped
  *  - the declared total size and the number of entries are bounded
  */
-import { closeSync, futimesSync, fchmodSync, linkSync, lstatSync, mkdirSync, openSync, chmodSync, symlinkSync, unlinkSync, utimesSync, writeSync } from "node:fs";
+import { closeSync, cpSync, existsSync, futimesSync, fchmodSync, linkSync, lstatSync, mkdirSync, openSync, chmodSync, symlinkSync, unlinkSync, utimesSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { EntryRefused, entryComponents, layoutComponents, resolveInsideTree, type LayoutOptions } from "./entry-path.ts";
 
@@ -189,7 +189,16 @@ export class TreeWriter {
         /* free */
       }
       if (exists) throw new EntryRefused(`is a symlink, but other entries were extracted below that path`, this.linkNames.get(rel));
-      symlinkSync(target, abs);
+      try {
+        symlinkSync(target, abs);
+      } catch (error) {
+        // Windows without Developer Mode cannot create symlinks (EPERM): copy what the link
+        // points at instead (a junction would hold the temp dir's absolute path).
+        const resolved = resolveInsideTree(parts, target, this.links);
+        const resolvedAbs = resolved && join(this.root, ...resolved);
+        if (process.platform !== "win32" || !resolvedAbs || !existsSync(resolvedAbs)) throw error;
+        cpSync(resolvedAbs, abs, { recursive: true, dereference: true });
+      }
     }
     // Deepest first, so a read-only parent does not block its children.
     const dirs = [...this.dirs.entries()].sort((a, b) => b[0].length - a[0].length);

@@ -83,6 +83,7 @@ export async function writeBundle(input: WriteBundleInput): Promise<WrittenBundl
     if (existsSync(input.output)) {
       throw usageError(`${input.output} already exists`, { subject: "--output", hint: "choose a new directory, or name a .tar.gz file" });
     }
+    await chmod(input.stagingDir, 0o755); // mkdtemp made it owner-only
     await rename(input.stagingDir, input.output);
     return { output: input.output, kind: "directory", size: files.reduce((n, f) => n + f.size, 0), manifest, signedBy };
   }

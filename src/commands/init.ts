@@ -5,11 +5,11 @@ export default defineDhtCommand({
   examples: ["dhtl init", "dhtl init --dry-run", "dhtl init --python 3.12 --force"],
   args: {
     force: { type: "boolean", description: "Replace an existing .dhtconfig" },
-    dryRun: { type: "boolean", description: "Print the file instead of writing it" },
+    "dry-run": { type: "boolean", description: "Print the file instead of writing it" },
     python: { type: "string", description: "Python request to write instead of the detected one", valueHint: "VERSION" },
   },
   async run({ args, ctx }) {
-    const { join } = await import("node:path");
+    const { dirname, join } = await import("node:path");
     const { ExitCode, failure, usageError } = await import("../errors.ts");
     const { CONFIG_FILE_NAME, loadConfigSource } = await import("../config/load.ts");
     const { renderInitConfig } = await import("../config/init-template.ts");
@@ -26,7 +26,7 @@ export default defineDhtCommand({
         subject: target,
         hint: "run `dhtl init --force` to replace it, or `dhtl init --dry-run` to see what would be written",
       });
-    if (!args.dryRun && !args.force && (await exists())) throw refuse();
+    if (!args["dry-run"] && !args.force && (await exists())) throw refuse();
 
     let python = await detectPythonRequest(ctx.cwd);
     if (typeof args.python === "string") {
@@ -44,7 +44,7 @@ export default defineDhtCommand({
       throw failure("the generated .dhtconfig does not validate (a bug in dhtl)", { cause: error, hint: "please report it" });
     }
 
-    if (args.dryRun) {
+    if (args["dry-run"]) {
       if (ctx.json) printJson({ path: target, written: false, python, sources, content });
       else printText(content);
       return ExitCode.ok;
@@ -55,9 +55,19 @@ export default defineDhtCommand({
       if (error instanceof TargetExistsError) throw refuse();
       throw failure(`cannot write ${target}: ${(error as Error).message}`, { subject: target, cause: error });
     }
+    const log = await (await import("../ui/logger.ts")).getLogger(ctx);
+    const { findProjectRoot } = await import("../config/project-root.ts");
+    // A .dhtconfig above this directory (inside the same repository) is now shadowed.
+    const { existsSync } = await import("node:fs");
+    const parent = existsSync(join(ctx.cwd, ".git")) ? {} : await findProjectRoot(dirname(ctx.cwd));
+    if ("configFile" in parent && parent.configFile) {
+      log.warn(
+        `${parent.configFile} also configures this directory; the new ${CONFIG_FILE_NAME} takes precedence here. ` +
+          `In a monorepo an environments entry in that file is usually the better place.`,
+      );
+    }
     if (ctx.json) printJson({ path: target, written: true, python, sources });
     else {
-      const log = await (await import("../ui/logger.ts")).getLogger(ctx);
       log.success(`wrote ${CONFIG_FILE_NAME}${python.request ? ` (python ${python.request} from ${python.origin})` : ""}`);
       printText(target);
     }

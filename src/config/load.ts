@@ -30,14 +30,15 @@ export function formatConfigProblem(displayPath: string, problem: ConfigIssue | 
   return `${displayPath}:${problem.line} ${formatPath(problem.path)}: ${problem.message}`;
 }
 
+const tooLarge = (displayPath: string, size: number) =>
+  usageError(`${displayPath} is ${size} bytes; a configuration is expected to be far smaller`, {
+    subject: displayPath,
+    hint: `is this the right file? dhtl reads at most ${MAX_CONFIG_BYTES} bytes`,
+  });
+
 /** Validate `.dhtconfig` text. Throws DhtError (exit 2) naming file:line for every problem. */
 export function loadConfigSource(source: string, displayPath = CONFIG_FILE_NAME): LoadedConfig {
-  if (source.length > MAX_CONFIG_BYTES) {
-    throw usageError(`${displayPath} is ${source.length} bytes; a configuration is expected to be far smaller`, {
-      subject: displayPath,
-      hint: `is this the right file? dhtl reads at most ${MAX_CONFIG_BYTES} bytes`,
-    });
-  }
+  if (source.length > MAX_CONFIG_BYTES) throw tooLarge(displayPath, source.length);
   const nul = source.indexOf("\u0000");
   if (nul >= 0) {
     const line = source.slice(0, nul).split("\n").length;
@@ -84,13 +85,14 @@ export async function loadConfigFile(path: string, displayPath = CONFIG_FILE_NAM
     bytes = await readFile(path);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw usageError(`cannot read ${displayPath}: ${code === "EISDIR" ? "it is a directory" : code ?? String(error)}`, {
+    const why = code === "EISDIR" ? "it is a directory" : code === "ENOENT" ? "no such file" : code === "EACCES" ? "permission denied" : (code ?? String(error));
+    throw usageError(`cannot read ${displayPath}: ${why}`, {
       subject: displayPath,
       hint: code === "EACCES" ? "check the file's permissions" : "the project configuration must be a readable YAML file",
       cause: error,
     });
   }
-  if (bytes.length > MAX_CONFIG_BYTES) return loadConfigSource(" ".repeat(bytes.length), displayPath);
+  if (bytes.length > MAX_CONFIG_BYTES) throw tooLarge(displayPath, bytes.length);
   let source: string;
   try {
     source = new TextDecoder("utf-8", { fatal: true }).decode(bytes);

@@ -76,16 +76,16 @@ export const FLAG_BINDINGS: readonly FlagBinding[] = [
 const kebab = (s: string) => s.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 export const flagName = (flag: keyof ConfigFlags) => `--${kebab(flag)}`;
 
-/** citty argument definitions for the config flags, for commands that accept them (setup). */
+/** citty argument definitions for the config flags (kebab-case, as --help shows them), for commands that accept them. */
 export const configFlagArgs = {
   python: { type: "string", description: "Python to use: 3.11, 3.11.7, >=3.10,<3.13, cpython@3.12", valueHint: "VERSION" },
   venv: { type: "string", description: "Virtual environment directory (default .venv)", valueHint: "DIR" },
   strict: { type: "boolean", description: "Require the exact Python version, no other patch release" },
   strategy: { type: "string", description: "How to install dependencies: uv, requirements or pip", valueHint: "STRATEGY" },
-  preferBinary: { type: "boolean", description: "Prefer binary wheels over building from source" },
-  indexUrl: { type: "string", description: "Package index URL", valueHint: "URL" },
+  "prefer-binary": { type: "boolean", description: "Prefer binary wheels over building from source" },
+  "index-url": { type: "string", description: "Package index URL", valueHint: "URL" },
   offline: { type: "boolean", description: "Never use the network" },
-  offlineBundle: { type: "string", description: "Install from this offline bundle", valueHint: "FILE" },
+  "offline-bundle": { type: "string", description: "Install from this offline bundle", valueHint: "FILE" },
   isolate: { type: "boolean", description: "Isolate from user site-packages and global pip/uv configuration" },
 } as const satisfies ArgsDef;
 

@@ -3,8 +3,8 @@
  * from. Layers, lowest first (each overrides the ones before it):
  *
  *   1. built-in defaults                         origin "default"
- *   2. project facts (.python-version, pyproject requires-python, …) for python.version
- *                                                origin ".python-version:1"
+ *   2. project facts (.python-version, pyproject requires-python, …) for python.version,
+ *      read only when no layer above sets it    origin ".python-version:1"
  *   3. .dhtconfig top level                      origin ".dhtconfig:12"
  *   4. the environments entry for the current directory (nearest listed ancestor)
  *                                                origin ".dhtconfig:40 environments.services/api"
@@ -17,13 +17,15 @@
 import { createDefu } from "defu";
 import { relative, resolve, sep } from "node:path";
 import { usageError } from "../errors.ts";
-import { detectPythonRequest } from "../project/python-version.ts";
+import { detectPythonRequest, type PythonRequestFact } from "../project/python-version.ts";
 import { closest } from "../ui/suggest.ts";
 import { defaultConfig } from "./defaults.ts";
 import { loadConfigFile, formatConfigProblem, CONFIG_FILE_NAME, type LoadedConfig } from "./load.ts";
 import { envVarLayer, flagLayer, type ConfigFlags } from "./overrides.ts";
 import { findProjectRoot } from "./project-root.ts";
-import type { DhtConfig, DhtEnvironmentLayer } from "./schema.ts";
+import { normalizeEnvDir, type DhtConfig, type DhtEnvironmentLayer } from "./schema.ts";
+
+export { normalizeEnvDir };
 
 export interface ResolveConfigOptions {
   cwd: string;
@@ -69,8 +71,6 @@ export function leafPaths(value: Record<string, unknown>, prefix: string[] = [])
   return out;
 }
 
-/** "./services/api/" → "services/api". */
-export const normalizeEnvDir = (dir: string) => dir.replace(/\\/g, "/").replace(/^(\.\/)+/, "").replace(/\/+$/, "");
 
 function toPosix(path: string): string {
   return sep === "/" ? path : path.split(sep).join("/");
@@ -123,18 +123,29 @@ export async function resolveConfig(opts: ResolveConfigOptions): Promise<Resolve
   const environment = envKey !== undefined ? { dir: normalizeEnvDir(envKey), root: resolve(projectRoot, normalizeEnvDir(envKey)) } : undefined;
   const envEntry: DhtEnvironmentLayer = envKey !== undefined ? (environments[envKey] ?? {}) : {};
 
-  // Project facts: the environment's own files first, then the project root's.
-  let facts = environment ? await detectPythonRequest(environment.root) : {};
-  let factsPrefix = environment ? `${environment.dir}/` : "";
-  if (!facts.request) {
-    facts = await detectPythonRequest(projectRoot);
-    factsPrefix = "";
-  }
-  const factsLayer = facts.request ? { python: { version: facts.request } } : {};
-
   const envVars = envVarLayer(opts.env);
   const flags = flagLayer(opts.flags ?? {});
   const topLevel = fileLayer(loaded);
+
+  // Project facts, only when no layer above states the Python: the environment's own files
+  // first, then the project root's. (Not reading them otherwise also keeps a broken
+  // pyproject.toml from blocking a project whose .dhtconfig names the version.)
+  const versionStated = [flags.values, envVars.values, envEntry, topLevel].some(
+    (layer) => (layer as { python?: { version?: string } }).python?.version !== undefined,
+  );
+  let facts: PythonRequestFact = {};
+  let factsPrefix = "";
+  if (!versionStated) {
+    if (environment) {
+      facts = await detectPythonRequest(environment.root);
+      factsPrefix = `${environment.dir}/`;
+    }
+    if (!facts.request) {
+      facts = await detectPythonRequest(projectRoot);
+      factsPrefix = "";
+    }
+  }
+  const factsLayer = facts.request ? { python: { version: facts.request } } : {};
 
   const merged = mergeLayers(flags.values, envVars.values, envEntry, topLevel, factsLayer, defaultConfig()) as unknown as DhtConfig;
   merged.environments = environments;

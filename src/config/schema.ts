@@ -196,10 +196,15 @@ const layerEntries = {
 
 export const environmentSchema = v.object(layerEntries, expected("a mapping of settings for this directory"));
 
-/** A monorepo environment key: a relative directory inside the project. */
+/** "./services/api/" → "services/api" (the form environments are matched in). */
+export const normalizeEnvDir = (dir: string) => dir.replace(/\\/g, "/").replace(/^(\.\/)+/, "").replace(/\/+$/, "");
+
+/** A monorepo environment key: a relative directory inside the project ("./a/" is fine). */
 export function isEnvironmentDir(dir: string): boolean {
-  if (dir === "" || dir === "." || dir.startsWith("/") || /^[A-Za-z]:/.test(dir) || dir.includes("\\")) return false;
-  return !dir.split("/").some((part) => part === ".." || part === "");
+  if (dir.startsWith("/") || /^[A-Za-z]:/.test(dir) || dir.includes("\\")) return false;
+  const normalized = normalizeEnvDir(dir);
+  if (normalized === "" || normalized === ".") return false;
+  return !normalized.split("/").some((part) => part === ".." || part === "" || part === ".");
 }
 
 export const fileSchema = v.object(
@@ -217,8 +222,9 @@ export const fileSchema = v.object(
   expected("a mapping of settings (python:, dependencies:, ...)"),
 );
 
+/** What a validated .dhtconfig contributes (shorthands expanded, no defaults). */
 export type DhtConfigFile = v.InferOutput<typeof fileSchema>;
-export type DhtConfigLayer = v.InferOutput<typeof environmentSchema> & { version?: 1; environments?: Record<string, DhtEnvironmentLayer> };
+/** What one environments entry contributes. */
 export type DhtEnvironmentLayer = v.InferOutput<typeof environmentSchema>;
 
 export type DependencyStrategy = (typeof DEPENDENCY_STRATEGIES)[number];

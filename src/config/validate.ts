@@ -6,7 +6,7 @@
  */
 import * as v from "valibot";
 import { closest } from "../ui/suggest.ts";
-import { fileSchema, recordKeyHints, type DhtConfigFile } from "./schema.ts";
+import { fileSchema, normalizeEnvDir, recordKeyHints, type DhtConfigFile } from "./schema.ts";
 import { lineOf, scalarText, type PathSegment, type YamlOutline } from "./yaml-outline.ts";
 
 export interface ConfigIssue {
@@ -77,6 +77,8 @@ function copySection(value: unknown, path: PathSegment[], state: NormalizeState)
 function normalizeLayer(raw: Record<string, unknown>, path: PathSegment[], state: NormalizeState): Record<string, unknown> {
   const layer = copySection(raw, path, state) as Record<string, unknown>;
   const at = (...rest: PathSegment[]) => [...path, ...rest];
+  // A section left empty (`python:` with every line below commented out) is simply unset.
+  for (const [key, value] of Object.entries(layer)) if (value === null) delete layer[key];
 
   if (typeof layer.python === "string" || typeof layer.python === "number") {
     state.written.set(formatPath(at("python", "version")), at("python"));
@@ -116,7 +118,8 @@ function normalizeLayer(raw: Record<string, unknown>, path: PathSegment[], state
   if (path.length === 0 && isPlainObject(layer.environments)) {
     const environments: Record<string, unknown> = {};
     for (const [dir, entry] of Object.entries(copySection(layer.environments, ["environments"], state) as Record<string, unknown>)) {
-      environments[dir] = isPlainObject(entry) ? normalizeLayer(entry, ["environments", dir], state) : entry;
+      // `services/api:` with nothing below declares an environment that only uses the top level.
+      environments[dir] = entry === null ? {} : isPlainObject(entry) ? normalizeLayer(entry, ["environments", dir], state) : entry;
     }
     layer.environments = environments;
   }
@@ -176,6 +179,25 @@ function collectUnknownKeys(schema: AnySchema, value: unknown, path: PathSegment
   }
 }
 
+/** "services/api" and "./services/api/" name the same directory: ambiguous, so an error. */
+function sameDirectoryTwice(dirs: string[], outline: YamlOutline): ConfigIssue[] {
+  const seen = new Map<string, string>();
+  const issues: ConfigIssue[] = [];
+  for (const dir of dirs) {
+    const key = normalizeEnvDir(dir);
+    const first = seen.get(key);
+    if (first === undefined) seen.set(key, dir);
+    else {
+      issues.push({
+        path: ["environments", dir],
+        line: lineOf(outline, ["environments", dir]).line,
+        message: `names the same directory as ${JSON.stringify(first)} (line ${lineOf(outline, ["environments", first]).line}); merge the two entries`,
+      });
+    }
+  }
+  return issues;
+}
+
 export interface ValidationResult {
   /** Present when there are no issues. */
   config?: DhtConfigFile;
@@ -208,6 +230,7 @@ export function validateConfigValue(value: unknown, outline: YamlOutline): Valid
       issues.push({ path: written, line: lineOf(outline, written).line, message: issue.message });
     }
   }
+  if (isPlainObject(normalized.environments)) issues.push(...sameDirectoryTwice(Object.keys(normalized.environments), outline));
   issues.sort((a, b) => a.line - b.line);
   state.warnings.sort((a, b) => a.line - b.line);
   return issues.length ? { issues, warnings: state.warnings } : { config: result.output as DhtConfigFile, issues, warnings: state.warnings };

@@ -8,8 +8,9 @@
  * that look for `.venv` still find it.
  */
 import { createHash } from "node:crypto";
-import { lstatSync, mkdirSync, readlinkSync, symlinkSync, unlinkSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { lstatSync, mkdirSync, readFileSync, readlinkSync, statSync, symlinkSync, unlinkSync } from "node:fs";
+import { writeFileAtomic } from "./checkpoints.ts";
+import { dirname, join, relative, resolve } from "node:path";
 import { decideLongPaths, shortVenvPath } from "./long-paths.ts";
 
 export interface FsInfo {
@@ -93,5 +94,50 @@ export function ensureVenvLink(linkPath: string, target: string, os: string = pr
     if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
   }
   mkdirSync(dirname(linkPath), { recursive: true });
-  symlinkSync(target, linkPath, os === "windows" ? "junction" : "dir");
+  // A relative link on POSIX: sshfs (and some NFS/SMB servers) refuse to read absolute
+  // symlinks (EPERM), while a relative one is resolved by the client kernel like any path.
+  // Junctions on Windows must be absolute.
+  symlinkSync(os === "windows" ? target : relative(dirname(linkPath), target), linkPath, os === "windows" ? "junction" : "dir");
+}
+
+/**
+ * Link `.venv` to the venv and check the link can be followed. sshfs refuses to follow
+ * links that leave the mount (EPERM, even relative ones), so there the link is removed
+ * again and only the pointer file remains; `dhtl run` and the no-op check use the pointer.
+ */
+export function linkVenv(linkPath: string, target: string, os: string): { linked: boolean; why?: string } {
+  try {
+    ensureVenvLink(linkPath, target, os);
+    statSync(linkPath);
+    return { linked: true };
+  } catch (error) {
+    try {
+      if (lstatSync(linkPath).isSymbolicLink()) unlinkSync(linkPath);
+    } catch {
+      /* nothing there */
+    }
+    return { linked: false, why: (error as NodeJS.ErrnoException).code ?? (error as Error).message };
+  }
+}
+
+/** `.dht/venv-path`: where the venv of this environment really is, when not in the project. */
+export const pointerFile = (envRoot: string) => join(envRoot, ".dht", "venv-path");
+
+export function writeVenvPointer(envRoot: string, venvPath: string | undefined): void {
+  if (venvPath) writeFileAtomic(pointerFile(envRoot), `${venvPath}\n`);
+  else {
+    try {
+      unlinkSync(pointerFile(envRoot));
+    } catch {
+      /* absent */
+    }
+  }
+}
+
+export function readVenvPointer(envRoot: string): string | undefined {
+  try {
+    return readFileSync(pointerFile(envRoot), "utf8").trim() || undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -9,6 +9,7 @@ import { delimiter, join, resolve } from "node:path";
 import { DhtError, ExitCode } from "../errors.ts";
 import { inspectVenv, venvBinDir, hostOs, resolveLink, type VenvOs } from "./venv.ts";
 import { isolatedPathList } from "./isolation.ts";
+import { readVenvPointer } from "./local-venv.ts";
 
 export interface VenvRunEnvInput {
   venv: string;
@@ -37,15 +38,19 @@ export function venvRunEnv(input: VenvRunEnvInput): Record<string, string> {
 /** Locate the venv for an environment root and check it is usable. */
 export function usableVenv(envRoot: string, venvSetting = ".venv", os: VenvOs = hostOs()): { venv: string; complete: boolean } {
   const link = resolve(envRoot, venvSetting);
-  const real = resolveLink(link);
-  const state = inspectVenv(real, os);
+  // A venv on local disk for a network-FS project: the link, or (sshfs) only the pointer.
+  const pointer = readVenvPointer(envRoot);
+  const linked = inspectVenv(resolveLink(link), os);
+  const useLink = linked.usable || !pointer;
+  const venv = useLink ? link : pointer!;
+  const state = useLink ? linked : inspectVenv(pointer!, os);
   if (!state.usable) {
     throw new DhtError(ExitCode.failed, `no usable virtual environment at ${link}`, {
       subject: link,
       hint: "run `dhtl setup` first",
     });
   }
-  return { venv: link, complete: state.markerHash !== undefined };
+  return { venv, complete: state.markerHash !== undefined };
 }
 
 export async function runInVenv(argv: string[], env: Record<string, string>, cwd: string, os: VenvOs = hostOs()): Promise<number> {

@@ -82,8 +82,39 @@ export function networkError(url: string, error: unknown, proxy: ProxyChoice): D
 /**
  * fetch with the proxy chosen by selectProxy (passed explicitly, `false` when direct, so Bun's
  * own env handling never decides) and extra CAs added to the default roots.
+ * Redirects are followed here, hop by hop, so each hop gets its own proxy decision: GitHub
+ * release assets redirect to a CDN host that NO_PROXY may treat differently.
  */
 export async function httpFetch(url: string, init: RequestInit = {}, options: HttpOptions): Promise<Response> {
+  if (init.redirect === "manual" || init.redirect === "error") return fetchOnce(url, init, options);
+  let current = url;
+  let currentInit: RequestInit = { ...init, redirect: "manual" };
+  for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {
+    const response = await fetchOnce(current, currentInit, options);
+    const location = response.headers.get("location");
+    if (![301, 302, 303, 307, 308].includes(response.status) || !location) return response;
+    await response.body?.cancel().catch(() => {});
+    const next = new URL(location, current);
+    const headers = new Headers(currentInit.headers);
+    // Never forward credentials to another origin.
+    if (next.origin !== new URL(current).origin) {
+      headers.delete("authorization");
+      headers.delete("cookie");
+    }
+    const method = (currentInit.method ?? "GET").toUpperCase();
+    const toGet = response.status === 303 || ((response.status === 301 || response.status === 302) && method === "POST");
+    currentInit = { ...currentInit, headers, ...(toGet ? { method: "GET", body: undefined } : {}) };
+    current = next.href;
+  }
+  throw new DhtError(ExitCode.failed, `Too many redirects starting at ${redactUrl(url)}.`, {
+    subject: redactUrl(url),
+    hint: "The server (or a captive portal) redirects in a loop; check the URL and the proxy.",
+  });
+}
+
+const MAX_REDIRECTS = 10;
+
+async function fetchOnce(url: string, init: RequestInit, options: HttpOptions): Promise<Response> {
   const proxy = selectProxy(url, options.env, options.net);
   const tls = tlsOptionsFor(options.env, options.net);
   const timeoutMs = options.timeoutMs ?? defaultTimeoutMs(options.env);

@@ -21,6 +21,8 @@ export interface ContainerClues {
   initCgroup?: string;
   procVersion?: string;
   kernelOsrelease?: string;
+  /** /proc/self/mountinfo: the root file system's overlay layers name the engine. */
+  mountinfo?: string;
 }
 
 /** Order of specificity: the first detected becomes `kind`. */
@@ -76,6 +78,23 @@ export function containerKindsFromCgroup(text: string | undefined): ContainerKin
   return kinds;
 }
 
+/**
+ * Engines named by the mount table: a root overlay whose layers live in
+ * /var/lib/docker (docker) or containers/storage (podman, buildah, CRI-O), and lxcfs
+ * mounted over /proc files (LXC/Incus). Catches containers whose cgroup paths are
+ * namespaced away ("0::/") and that lack the marker files.
+ */
+export function containerKindsFromMountinfo(text: string | undefined): ContainerKind[] {
+  if (!text) return [];
+  const kinds: ContainerKind[] = [];
+  const lines = text.split("\n");
+  const root = lines.filter((l) => l.split(" ")[4] === "/").at(-1) ?? "";
+  if (/ - overlay overlay .*\/var\/lib\/docker\//.test(root)) kinds.push("docker");
+  if (/ - overlay overlay .*\/containers\/storage\//.test(root)) kinds.push("podman");
+  if (lines.some((l) => / \/proc\/(cpuinfo|meminfo|uptime) .* - fuse\.lxcfs /.test(l))) kinds.push("lxc");
+  return kinds;
+}
+
 /** WSL1 kernels say "4.4.0-19041-Microsoft"; WSL2 "5.15.x-microsoft-standard-WSL2". */
 export function wslVersionFromKernel(text: string | undefined): 1 | 2 | undefined {
   if (!text) return undefined;
@@ -111,6 +130,7 @@ export function classifyContainer(clues: ContainerClues): ContainerFacts {
   for (const [file, text] of [["/proc/self/cgroup", clues.selfCgroup], ["/proc/1/cgroup", clues.initCgroup]] as const) {
     for (const kind of containerKindsFromCgroup(text)) add(kind, `${file} names ${kind}`);
   }
+  for (const kind of containerKindsFromMountinfo(clues.mountinfo)) add(kind, `mount table shows a ${kind} root`);
 
   let wsl: ContainerFacts["wsl"];
   const kernelVersion = wslVersionFromKernel(clues.kernelOsrelease) ?? wslVersionFromKernel(clues.procVersion);
@@ -135,7 +155,7 @@ export function classifyContainer(clues: ContainerClues): ContainerFacts {
 
 export async function gatherContainerClues(probe: ResolvedProbe): Promise<ContainerClues> {
   const at = (p: string) => underRoot(probe.root, p);
-  const [dockerenv, containerenv, devcontainerDir, kubernetesSecrets, selfCgroup, initCgroup, procVersion, kernelOsrelease] =
+  const [dockerenv, containerenv, devcontainerDir, kubernetesSecrets, selfCgroup, initCgroup, procVersion, kernelOsrelease, mountinfo] =
     await Promise.all([
       existsPath(at("/.dockerenv")),
       readTextIfPresent(at("/run/.containerenv")),
@@ -145,8 +165,9 @@ export async function gatherContainerClues(probe: ResolvedProbe): Promise<Contai
       readTextIfPresent(join(probe.procDir, "1", "cgroup")),
       readTextIfPresent(join(probe.procDir, "version")),
       readTextIfPresent(join(probe.procDir, "sys", "kernel", "osrelease")),
+      readTextIfPresent(join(probe.procDir, "self", "mountinfo")),
     ]);
-  return { env: probe.env, dockerenv, containerenv, devcontainerDir, kubernetesSecrets, selfCgroup, initCgroup, procVersion, kernelOsrelease };
+  return { env: probe.env, dockerenv, containerenv, devcontainerDir, kubernetesSecrets, selfCgroup, initCgroup, procVersion, kernelOsrelease, mountinfo };
 }
 
 export async function detectContainer(probe: ResolvedProbe): Promise<ContainerFacts> {

@@ -112,7 +112,7 @@ export function classifyFilesystem(type: string, source = "", options = ""): { k
   if (fuseSub !== undefined && NETWORK_FUSE.has(fuseSub)) return { kind: "network", network: true };
   // macFUSE reports "macfuse"/"osxfuse"; sshfs is recognisable by its user@host:path source.
   if (t === "macfuse" || t === "osxfuse" || t === "fuse" || fuseSub !== undefined) {
-    if (/^[^/\s]*@?[^/\s]+:/.test(source) && (source.includes("@") || fuseSub === "sshfs")) return { kind: "sshfs", network: true };
+    if (/^[^\s/@]+@[^\s/:]+:/.test(source)) return { kind: "sshfs", network: true };
     return { kind: "fuse", network: false };
   }
   if (t === "overlay" || t === "overlayfs" || t === "aufs" || t === "fuse-overlayfs") return { kind: "overlay", network: false };

@@ -143,8 +143,17 @@ async function findLoader(root: string): Promise<{ loader: string; via: string }
   return undefined;
 }
 
+/** The loader's real path (what /lib64/ld-linux-x86-64.so.2 links to), or the path itself. */
+async function canonicalLoaderPath(root: string, loader: string): Promise<string> {
+  try {
+    return root === "/" ? realpathSync(loader) : await realpathUnderRoot(root, loader);
+  } catch {
+    return loader;
+  }
+}
+
 async function glibcVersion(probe: ResolvedProbe, loader: string): Promise<{ version?: string; via: string }> {
-  const real = await (probe.root === "/" ? Promise.resolve().then(() => realpathSync(loader)) : realpathUnderRoot(probe.root, loader)).catch(() => loader);
+  const real = await canonicalLoaderPath(probe.root, loader);
   const fromName = glibcVersionFromLoaderName(real);
   if (fromName) return { version: fromName, via: `loader name ${real}` };
 

@@ -33,7 +33,7 @@ export interface DistroFacts {
 }
 
 export interface PrivilegeFacts {
-  /** uid 0 on Unix. On Windows: unknown, reported false (elevation is not probed). */
+  /** uid 0 on Unix; an elevated (high-integrity) token on Windows. */
   root: boolean;
   /** `sudo -n true` succeeded (checked only when not root and sudo is on PATH). */
   passwordlessSudo: boolean;

@@ -116,9 +116,19 @@ export function logicalLines(text: string): Array<{ line: number; text: string }
     .filter((l) => l.text !== "");
 }
 
-/** pip's env-var expansion: only `${UPPER_CASE}` and only when set. */
+/**
+ * pip's env-var expansion: only `${UPPER_CASE}` and only when set. Inside the user info of
+ * a URL (`https://${USER}:${TOKEN}@host`) references are kept as written: they are
+ * credentials, resolved only into the installer's environment (src/registries), so the
+ * parsed data never holds a secret.
+ */
 export function expandEnvVars(text: string, env: Record<string, string | undefined>, unset: string[] = []): string {
-  return text.replace(/\$\{([A-Z0-9_]+)\}/g, (m, name: string) => {
+  const kept: string[] = [];
+  const masked = text.replace(/([a-z][a-z0-9+.-]*:\/\/)([^/@\s]*@)/gi, (_m, scheme: string, info: string) => {
+    kept.push(info);
+    return `${scheme}\u0000${kept.length - 1}\u0000`;
+  });
+  const expanded = masked.replace(/\$\{([A-Z0-9_]+)\}/g, (m, name: string) => {
     const v = env[name];
     if (!v) {
       unset.push(name);
@@ -126,6 +136,7 @@ export function expandEnvVars(text: string, env: Record<string, string | undefin
     }
     return v;
   });
+  return expanded.replace(/\u0000(\d+)\u0000/g, (_m, i: string) => kept[Number(i)]!);
 }
 
 /** Split like shlex (quotes and backslash escapes), enough for option values. */

@@ -2,6 +2,8 @@
  * What the `dhtl python …` commands share: DHT_HOME, the progress mode, turning chain
  * entries into log lines, and the project's configuration when a command needs it.
  */
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import type { RunContext } from "../context.ts";
 import type { NetSettings } from "../net/types.ts";
 import { dhtHome } from "../paths.ts";
@@ -25,8 +27,12 @@ export interface ProjectPythonSettings {
   allowPatchFallback: boolean;
   net?: NetSettings;
   projectRoot: string;
+  /** A real project was found (a .dhtconfig, pyproject.toml, .git, ...), not just the working directory. */
+  isProject: boolean;
   offline: boolean;
 }
+
+const PROJECT_MARKERS = [".dhtconfig", "pyproject.toml", ".git", "setup.py", "setup.cfg", "requirements.txt", ".python-version"];
 
 /** python.* and proxy settings of the project at ctx.cwd (defaults when there is no project). */
 export async function projectPythonSettings(ctx: RunContext, flags: { strict?: boolean; offline?: boolean } = {}): Promise<ProjectPythonSettings> {
@@ -47,6 +53,7 @@ export async function projectPythonSettings(ctx: RunContext, flags: { strict?: b
     allowPatchFallback: c.python?.allow_patch_fallback !== false,
     net,
     projectRoot: r.projectRoot,
+    isProject: PROJECT_MARKERS.some((m) => existsSync(join(r.projectRoot, m))),
     offline: Boolean(c.offline?.enabled),
   };
 }

@@ -44,6 +44,12 @@ export interface DiscoveryOptions {
   home: string;
   /** The user's home directory. */
   userHome?: string;
+  /**
+   * When the request names one minor ("3.11"), only python3.11, python3 and python can
+   * match in a PATH-like directory: those names are stat'ed instead of reading big
+   * directories such as /usr/bin (this keeps a warm `dhtl python find 3.11` fast).
+   */
+  minor?: string;
   /** Runs a command for the Windows sources (py -0p, reg query); injectable for tests. */
   run?: (argv: string[]) => Promise<string | undefined>;
 }
@@ -77,9 +83,12 @@ function listDir(dir: string): string[] {
   }
 }
 
-function interpretersInDir(dir: string, source: CandidateSource, os: DiscoveryOptions["os"]): Candidate[] {
+function interpretersInDir(dir: string, source: CandidateSource, os: DiscoveryOptions["os"], minor?: string): Candidate[] {
   const joinFn = os === "windows" ? win32.join : posix.join;
-  return interpreterNames(listDir(dir), os).map((n) => ({ path: joinFn(dir, n), source, versionHint: hintFromName(n) }));
+  const names = minor
+    ? [`python${minor}`, "python3", "python"].map((n) => (os === "windows" ? `${n}.exe` : n)).filter((n) => existsSync(joinFn(dir, n)))
+    : interpreterNames(listDir(dir), os);
+  return names.map((n) => ({ path: joinFn(dir, n), source, versionHint: hintFromName(n) }));
 }
 
 /** `<root>/<version dir>/bin/python3` for version-manager layouts; the dir name is the hint. */
@@ -117,7 +126,7 @@ export async function listCandidates(opts: DiscoveryOptions): Promise<Candidate[
     for (const dir of raw.split(sep)) {
       if (!dir || seen.has(dir) || /[\\/]shims[\\/]?$/.test(dir) || /WindowsApps[\\/]?$/i.test(dir)) continue;
       seen.add(dir);
-      out.push(...interpretersInDir(dir, "path", os));
+      out.push(...interpretersInDir(dir, "path", os, opts.minor));
     }
   }
   if (enabled.has("pyenv")) {
@@ -133,15 +142,15 @@ export async function listCandidates(opts: DiscoveryOptions): Promise<Candidate[
     out.push(...versionTree(join(root, "installs", "python"), "mise", os, (n) => /^\d+\.\d+\.\d+$/.test(n)));
   }
   if (enabled.has("system") && os !== "windows") {
-    out.push(...interpretersInDir("/usr/local/bin", "system", os), ...interpretersInDir("/usr/bin", "system", os));
+    out.push(...interpretersInDir("/usr/local/bin", "system", os, opts.minor), ...interpretersInDir("/usr/bin", "system", os, opts.minor));
   }
   if (enabled.has("homebrew") && os !== "windows") {
     const prefixes = [env.HOMEBREW_PREFIX, "/opt/homebrew", "/usr/local", "/home/linuxbrew/.linuxbrew"].filter(Boolean) as string[];
     for (const prefix of [...new Set(prefixes)]) {
       for (const name of listDir(join(prefix, "opt")).filter((n) => /^python@3\.\d+$/.test(n))) {
-        out.push(...interpretersInDir(join(prefix, "opt", name, "bin"), "homebrew", os));
+        out.push(...interpretersInDir(join(prefix, "opt", name, "bin"), "homebrew", os, opts.minor));
       }
-      if (prefix !== "/usr/local") out.push(...interpretersInDir(join(prefix, "bin"), "homebrew", os));
+      if (prefix !== "/usr/local") out.push(...interpretersInDir(join(prefix, "bin"), "homebrew", os, opts.minor));
     }
   }
   if (enabled.has("windows") && os === "windows" && opts.run) {

@@ -80,7 +80,7 @@ export interface ResolvePythonOptions {
   preference?: "installed" | "managed";
   /** Where .dht/docker goes (default ctx.cwd). */
   projectRoot?: string;
-  /** Injected for tests; default getPlatformFacts. */
+  /** Injected for tests; default: os/arch/libc probed cheaply, the rest only for the failure guide. */
   facts?: PlatformFacts;
   progress?: "auto" | "plain" | "none";
 }
@@ -109,12 +109,22 @@ export function unusableReason(info: InterpreterInfo, arch: string, implementati
   return undefined;
 }
 
+/** What resolution needs of the platform on its fast path: no process spawns, no PATH scans. */
+export type CoreFacts = Pick<PlatformFacts, "os" | "arch" | "libc">;
+
+export async function coreFacts(env: Record<string, string | undefined>): Promise<CoreFacts> {
+  const { resolveProbe } = await import("../platform/probe.ts");
+  const { detectLibc } = await import("../platform/libc.ts");
+  const probe = resolveProbe({ env });
+  return { os: probe.os, arch: probe.arch, libc: await detectLibc(probe) };
+}
+
 export async function hostFacts(env: Record<string, string | undefined>): Promise<PlatformFacts> {
   const { getPlatformFacts } = await import("../platform/index.ts");
   return getPlatformFacts({ env });
 }
 
-export async function platformKeyOf(facts: PlatformFacts): Promise<string> {
+export async function platformKeyOf(facts: CoreFacts): Promise<string> {
   const { pythonPlatformKey } = await import("../platform/index.ts");
   return pythonPlatformKey(facts);
 }
@@ -133,7 +143,7 @@ export async function findSystemInterpreters(opts: {
   cache?: InterpreterCache;
 }): Promise<{ usable: Usable[]; rejected: Array<{ path: string; why: string }> }> {
   const cache = opts.cache ?? InterpreterCache.forHome(opts.home, opts.env);
-  const candidates = await listCandidates({ env: opts.env, os: opts.os, home: opts.home, run: opts.os === "windows" ? runQuiet : undefined });
+  const candidates = await listCandidates({ env: opts.env, os: opts.os, home: opts.home, minor: opts.minor, run: opts.os === "windows" ? runQuiet : undefined });
   const seen = new Set<string>();
   const usable: Usable[] = [];
   const rejected: Array<{ path: string; why: string }> = [];
@@ -193,7 +203,7 @@ export async function resolvePython(requestText: string | undefined, opts: Resol
     chain.push(entry);
     opts.log?.(entry);
   };
-  const facts = opts.facts ?? (await hostFacts(env));
+  const facts: CoreFacts = opts.facts ?? (await coreFacts(env));
   const platform = await platformKeyOf(facts);
   if (request.platform && request.platform !== platform) {
     throw new DhtError(ExitCode.usage, `${request.raw} is for ${request.platform}, but this machine is ${platform}`, {
@@ -220,14 +230,17 @@ export async function resolvePython(requestText: string | undefined, opts: Resol
     record("managed", "skipped", `managed builds are CPython only; ${request.implementation} is looked for on the machine`);
   }
   const installed = listManagedInstalls(opts.home, platform);
+  // The build list is parsed only when a step needs it (a warm `find` that hits never does).
   let manifest: PythonBuild[] = [];
   let manifestOrigin = "embedded";
-  // Read even when not downloading: find --explain and the guide name what could be fetched.
-  if (request.implementation === "cpython") {
+  let manifestLoaded = false;
+  const loadManifest = async () => {
+    if (manifestLoaded || request.implementation !== "cpython") return;
+    manifestLoaded = true;
     const loaded = await loadPythonBuilds(env);
     manifest = buildsForPlatform(loaded.builds, platform);
     manifestOrigin = loaded.origin;
-  }
+  };
 
   // Step: managed (already installed).
   const tryManaged = (): ResolvedPython | undefined => {
@@ -242,6 +255,7 @@ export async function resolvePython(requestText: string | undefined, opts: Resol
   };
 
   const bundlePython = opts.bundle?.python(platform);
+  if (bundlePython) await loadManifest();
   const bundleBuild = (): PythonBuild | undefined => {
     if (!bundlePython) return undefined;
     const known = manifest.find((b) => b.sha256 === bundlePython.sha256);
@@ -306,6 +320,7 @@ export async function resolvePython(requestText: string | undefined, opts: Resol
   // Step: download.
   const tryDownload = async (): Promise<ResolvedPython | undefined> => {
     if (request.implementation !== "cpython") return undefined;
+    await loadManifest();
     const build = newestMatch(request, manifest, (b) => b.version);
     if (!build) {
       record("download", "skipped", `no build of ${wanted} for ${platform} in the ${manifestOrigin} list of downloads`);
@@ -331,6 +346,7 @@ export async function resolvePython(requestText: string | undefined, opts: Resol
       return undefined;
     }
     if (request.implementation !== "cpython") return undefined;
+    await loadManifest();
     if (!patchFallback) {
       record("patch-fallback", "skipped", strict ? "--strict: only the exact version will do" : "python.allow_patch_fallback is false");
       return undefined;
@@ -404,6 +420,7 @@ export async function resolvePython(requestText: string | undefined, opts: Resol
   // Step: container.
   let containerEngine: string | undefined;
   const tryContainer = async (): Promise<ResolvedPython | undefined> => {
+    await loadManifest();
     const { findOnPath } = await import("../platform/which.ts");
     containerEngine = (await findOnPath("podman", env, facts.os)) ? "podman" : (await findOnPath("docker", env, facts.os)) ? "docker" : undefined;
     const version = exact ?? newestMatch(request, manifest, (b) => b.version)?.version ?? minor;
@@ -440,8 +457,10 @@ export async function resolvePython(requestText: string | undefined, opts: Resol
     if (r) return r;
   }
 
+  await loadManifest();
   const build = exact ? manifest.find((b) => b.version === exact) : newestMatch(request, manifest, (b) => b.version);
-  const guide = installGuide({ facts, wanted, minor, platformKey: platform, build, containerEngine });
+  const fullFacts = opts.facts ?? (await hostFacts(env));
+  const guide = installGuide({ facts: fullFacts, wanted, minor, platformKey: platform, build, containerEngine });
   throw new DhtError(ExitCode.unsatisfiable, `no Python matching ${wanted} could be found or installed on this machine`, {
     subject: request.raw || "python",
     hint: `what was tried:\n${chain.map((c) => `    - ${c.step} (${c.outcome}): ${c.why}`).join("\n")}\n\n${guide}`,

@@ -146,7 +146,7 @@ export async function discoverRegistries(opts: DiscoverRegistriesOptions): Promi
   let project = opts.project;
   if (!project && opts.config) {
     const { readDeclaredProject } = await import("../project/declared.ts");
-    project = await readDeclaredProject(root, opts.config as Parameters<typeof readDeclaredProject>[1]);
+    project = await readDeclaredProject(root, opts.config as Parameters<typeof readDeclaredProject>[1], env);
   }
   const layers: IndexLayer[] = [
     readUvEnvLayer(env),

@@ -119,3 +119,8 @@ export function createByteProgress(options: ProgressOptions): ByteProgress {
     },
   };
 }
+
+/** The progress mode a command should pass to downloads: nothing with --quiet or --json. */
+export function progressModeFor(ctx: { quiet: boolean; json: boolean }): ProgressMode {
+  return ctx.quiet || ctx.json ? "none" : "auto";
+}

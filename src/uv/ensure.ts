@@ -160,13 +160,13 @@ export async function ensureUv(opts: EnsureUvOptions): Promise<EnsuredUv> {
 
     const { redactUrl } = await import("../net/redact.ts");
     // index
-    const indexes = opts.registries ? [opts.registries.indexUrl, ...(opts.registries.extraIndexUrls ?? [])] : [opts.indexUrl ?? indexFromEnv(env)];
+    const indexes = opts.offline ? [] : await indexesToTry(opts, env);
     if (opts.offline) record("index", "skipped", "offline mode");
     else {
-      for (const index of indexes) {
+      for (const { url: index, auth } of indexes) {
         try {
           const { listFiles } = await import("../net/pypi-index.ts");
-          const files = (await listFiles(index, "uv", { env, net: opts.net })).filter((f) => !f.yanked && parseWheelName(f.filename)?.version === version);
+          const files = (await listFiles(index, "uv", { env, net: opts.net, auth })).filter((f) => !f.yanked && parseWheelName(f.filename)?.version === version);
           if (!files.length) {
             record("index", "skipped", `${redactUrl(index)} has no uv ${version} wheels`);
             continue;
@@ -181,7 +181,9 @@ export async function ensureUv(opts: EnsureUvOptions): Promise<EnsuredUv> {
             continue;
           }
           const { downloadVerified } = await import("../net/download.ts");
-          const file = await downloadVerified({ url: wheel.url, sha256: wheel.sha256, label: wheel.filename }, downloadOpts);
+          // Files on the index's own host get its credentials too (private indexes serve files themselves).
+          const wheelUrl = auth && sameOrigin(wheel.url, index) ? withAuth(wheel.url, auth) : wheel.url;
+          const file = await downloadVerified({ url: wheelUrl, sha256: wheel.sha256, label: wheel.filename }, downloadOpts);
           const binary = await unpackBinary(file, work, "zip", exe);
           await store(binary, dest);
           await rm(work, { recursive: true, force: true });
@@ -239,6 +241,59 @@ export async function ensureUv(opts: EnsureUvOptions): Promise<EnsuredUv> {
       hint: `what was tried:\n${chain.map((c) => `    - ${c.step} (${c.outcome}): ${c.why}`).join("\n")}\n\nFix one of: an index that serves the uv wheel (PIP_INDEX_URL or .dhtconfig registries.index_url), DHT_UV_DOWNLOAD_URL pointing at a mirror of uv's release assets, an offline bundle (--offline-bundle), or uv ${version} on PATH.`,
       details: { chain },
     });
+  });
+}
+
+type IndexAuth = { username: string; password: string };
+
+function sameOrigin(a: string, b: string): boolean {
+  try {
+    return new URL(a).origin === new URL(b).origin;
+  } catch {
+    return false;
+  }
+}
+
+function withAuth(url: string, auth: IndexAuth): string {
+  const u = new URL(url);
+  u.username = encodeURIComponent(auth.username);
+  u.password = encodeURIComponent(auth.password);
+  return u.toString();
+}
+
+/**
+ * The indexes to ask for the uv wheel, with their credentials: the registries passed in,
+ * else an explicit indexUrl, else what src/registries discovers for the working directory
+ * (env, pip.conf, uv.toml, pyproject), else PyPI. Credentials come from src/registries
+ * (URL user info, ${VAR}s, netrc, keyring) and travel as a header, never in messages.
+ */
+async function indexesToTry(opts: EnsureUvOptions, env: Record<string, string | undefined>): Promise<Array<{ url: string; auth?: IndexAuth }>> {
+  let settings = opts.registries as (EnsureUvOptions["registries"] & Partial<import("../registries/types.ts").RegistrySettings>) | undefined;
+  if (!settings && !opts.indexUrl) {
+    try {
+      const { discoverRegistries } = await import("../registries/index.ts");
+      settings = await discoverRegistries({ root: opts.ctx.cwd, env, project: { indexOptions: { extraIndexUrls: [], findLinks: [], trustedHosts: [] } } });
+    } catch {
+      settings = undefined;
+    }
+  }
+  const urls = settings ? [settings.indexUrl, ...(settings.extraIndexUrls ?? [])] : [opts.indexUrl ?? indexFromEnv(env)];
+  let creds: Record<string, IndexAuth> = {};
+  if (settings && "origins" in settings && settings.origins) {
+    try {
+      const { resolveCredentials } = await import("../registries/index.ts");
+      creds = await resolveCredentials(settings as import("../registries/types.ts").RegistrySettings, { env });
+    } catch {
+      creds = {};
+    }
+  }
+  const { splitUserInfo, expandVars } = await import("../registries/url.ts");
+  return urls.map((raw) => {
+    const parts = splitUserInfo(raw);
+    const fromUrl = parts.username !== undefined ? { username: expandVars(parts.username, env, raw), password: expandVars(parts.password ?? "", env, raw) } : undefined;
+    const found = creds[raw];
+    const auth = found ? { username: found.username, password: found.password } : fromUrl;
+    return { url: expandVars(parts.url, env, raw), auth };
   });
 }
 

@@ -168,3 +168,13 @@ describe("dhtl init", () => {
     expect(bad.stderr).toContain("--python");
   });
 });
+
+describe("dhtl init inside a configured repository", () => {
+  test("warns that a .dhtconfig above now is shadowed, and still writes", async () => {
+    const root = copyFixture("monorepo");
+    const r = await dhtl(["init"], { cwd: join(root, "libs", "core"), env: env() });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain(`${join(root, ".dhtconfig")} also configures this directory`);
+    expect(existsSync(join(root, "libs", "core", ".dhtconfig"))).toBe(true);
+  });
+});

@@ -162,7 +162,7 @@ describe("install.sh", () => {
     cpSync(rel.dir("1.0.0"), join(mirror, "v1.0.0"), { recursive: true });
     const archive = join(mirror, "v1.0.0", "dhtl-linux-x64.tar.gz");
     const bytes = readFileSync(archive);
-    bytes[bytes.length - 100] ^= 0xff;
+    bytes[bytes.length - 100] = bytes[bytes.length - 100]! ^ 0xff;
     writeFileSync(archive, bytes);
     const home = freshHome();
     const r = runInstaller({ home, env: { DHTL_DOWNLOAD_URL: `${rel.base}/tampered` } });

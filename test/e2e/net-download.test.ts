@@ -254,6 +254,24 @@ describe("proxies (a real tinyproxy)", () => {
     expect(server.requests.at(-1)!.path).toBe("/a.bin");
   });
 
+  test("each redirect hop gets its own proxy decision (NO_PROXY origin direct, CDN via proxy)", async () => {
+    if (!proxy) return;
+    const origin = await startFileServer();
+    try {
+      origin.redirect("/release.bin", server.url("/a.bin?cdn-hop"));
+      const path = await downloadVerified(
+        { url: origin.url("/release.bin"), sha256: sha },
+        opts({ env: { HTTP_PROXY: proxy.url, NO_PROXY: `127.0.0.1:${origin.port}` } }),
+      );
+      expect(sha256Hex(readFileSync(path))).toBe(sha);
+      expect(origin.count("/release.bin")).toBe(1);
+      expect(proxy.sawRequestFor("/release.bin")).toBe(false);
+      expect(proxy.sawRequestFor("a.bin?cdn-hop")).toBe(true);
+    } finally {
+      await origin.stop();
+    }
+  });
+
   test("the config proxy is used when no proxy variable is set", async () => {
     if (!proxy) return;
     const res = await httpFetch(server.url("/a.bin?config-proxy"), {}, { env: {}, net: { proxy: { http: proxy.url } } });

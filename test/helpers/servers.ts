@@ -7,7 +7,7 @@
  *   srv.url("/a.tar.gz"); srv.requests (log); srv.fault("/a.tar.gz", { status500: 2 });
  *   await srv.stop();
  *
- * Features: serve a map of path → bytes and/or a directory; HEAD; Range (206/416) unless
+ * Features: redirects (`redirect(path, location)`); serve a map of path → bytes and/or a directory; HEAD; Range (206/416) unless
  * `ignoreRange`; ETag + Last-Modified; optional basic auth; optional TLS (cert/key PEM);
  * request log (method, path, range, auth user, via proxy?) and per-path counts.
  * Faults (per path, consumed as they fire): `status` N times (e.g. 500, 503, 429),
@@ -73,6 +73,8 @@ export interface FileServer {
   fault(path: string, fault: Fault): void;
   clearFaults(): void;
   setFile(path: string, bytes: Uint8Array | string): void;
+  /** Answer `path` with a redirect to `location` (absolute or relative). */
+  redirect(path: string, location: string, status?: number): void;
   stop(): Promise<void>;
 }
 
@@ -82,6 +84,7 @@ export async function startFileServer(options: FileServerOptions = {}): Promise<
   const files = new Map<string, Uint8Array>();
   for (const [p, v] of Object.entries(options.files ?? {})) files.set(p, typeof v === "string" ? enc.encode(v) : v);
   const faults = new Map<string, Fault>();
+  const redirects = new Map<string, { location: string; status: number }>();
   const requests: RequestRecord[] = [];
   const sockets = new Set<import("node:net").Socket>();
 
@@ -128,6 +131,8 @@ export async function startFileServer(options: FileServerOptions = {}): Promise<
       fault.statusTimes = (fault.statusTimes ?? 1) - 1;
       return send(fault.status, `fault ${fault.status}\n`, fault.statusHeaders);
     }
+    const redirect = redirects.get(path);
+    if (redirect) return send(redirect.status, "", { location: redirect.location });
     let body = lookup(path);
     if (!body) return send(404, "not found\n");
     if (fault?.wrongContent) body = fault.wrongContent;
@@ -180,6 +185,7 @@ export async function startFileServer(options: FileServerOptions = {}): Promise<
     count: (path) => requests.filter((r) => r.path === path).length,
     fault: (path, fault) => faults.set(path, { ...fault }),
     clearFaults: () => faults.clear(),
+    redirect: (path, location, status = 302) => redirects.set(path, { location, status }),
     setFile: (path, bytes) => files.set(path, typeof bytes === "string" ? enc.encode(bytes) : bytes),
     stop: () =>
       new Promise<void>((resolve) => {

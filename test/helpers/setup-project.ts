@@ -93,6 +93,7 @@ export function setupEnv(home: string, minors: string[] = ["3.11"], extra: Recor
 }
 
 export const SMALL_PROJECT = {
+  ".python-version": "3.11\n",
   "pyproject.toml": `[project]
 name = "small"
 version = "0.1.0"

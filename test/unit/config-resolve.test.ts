@@ -204,3 +204,22 @@ describe("project root and config show", () => {
     expect(rows[0]![0]).toBe("version");
   });
 });
+
+describe("project facts in resolution", () => {
+  test("an environment's own .python-version is used when nothing configures the version", async () => {
+    const root = project({ ".dhtconfig": "environments:\n  svc:\n", "svc/.python-version": "3.10.13\n", ".python-version": "3.12\n" });
+    const inEnv = await resolveConfig({ cwd: join(root, "svc"), env: {} });
+    expect(inEnv.config.python.version).toBe("3.10.13");
+    expect(inEnv.origins["python.version"]).toBe("svc/.python-version:1");
+    expect((await resolveConfig({ cwd: root, env: {} })).origins["python.version"]).toBe(".python-version:1");
+  });
+  test("project files are not read when a layer states the version, so a broken pyproject.toml does not block", async () => {
+    const root = project({ ".dhtconfig": "python: '3.12'\n", "pyproject.toml": "[project\n" });
+    expect((await resolveConfig({ cwd: root, env: {} })).config.python.version).toBe("3.12");
+    const bare = project({ "pyproject.toml": "[project\n" });
+    expect((await resolveConfig({ cwd: bare, env: { DHT_PYTHON: "3.11" } })).config.python.version).toBe("3.11");
+    const error = await resolveConfig({ cwd: bare, env: {} }).catch((e) => e);
+    expect(error.code).toBe(2);
+    expect(error.message).toStartWith("pyproject.toml:1:");
+  });
+});

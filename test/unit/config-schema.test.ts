@@ -1,6 +1,9 @@
 import { describe, expect, test } from "bun:test";
 import { DhtError } from "../../src/errors.ts";
-import { loadConfigSource } from "../../src/config/load.ts";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { loadConfigFile, loadConfigSource } from "../../src/config/load.ts";
 import { isValidPythonRequest } from "../../src/config/python-request-syntax.ts";
 import { locateYamlError } from "../../src/config/yaml-parse.ts";
 
@@ -70,6 +73,11 @@ environments:
     expect(loadConfigSource("python: 3.10\n").config.python?.version).toBe("3.10");
     expect(loadConfigSource("languages:\n  node: 20.10\nenv:\n  PORT: 8080\n").config.env?.PORT).toBe("8080");
   });
+  test("an empty section is unset, and an environment with nothing below it uses the top level", () => {
+    const { config } = loadConfigSource("python:\n  # version: '3.12'\nenvironments:\n  services/api:\n  services/web:\n");
+    expect(config.python).toBeUndefined();
+    expect(config.environments).toEqual({ "services/api": {}, "services/web": {} });
+  });
   test("a UTF-8 byte order mark is accepted", () => {
     expect(loadConfigSource("\uFEFFpython: '3.12'\n").config.python?.version).toBe("3.12");
   });
@@ -109,6 +117,11 @@ describe("config schema: every invalid field is reported with file:line and path
     expect(errorOf("registries: {index_url: pypi.example.com/simple}\n").message).toContain("registries.index_url: expected an http(s):// or file:// URL");
     expect(errorOf("environments:\n  ../outside: {}\n").message).toContain('environments."../outside": expected a relative directory inside the project');
     expect(errorOf("env:\n  1BAD: x\n").message).toContain('.dhtconfig:2 env."1BAD": expected an environment variable name');
+  });
+  test("two environment keys naming the same directory are an error", () => {
+    expect(errorOf("environments:\n  services/api: {}\n  ./services/api/: {}\n").message).toBe(
+      '.dhtconfig:3 environments."./services/api/": names the same directory as "services/api" (line 2); merge the two entries',
+    );
   });
   test("duplicate keys are errors naming both lines", () => {
     expect(errorOf("python:\n  version: '3.11'\npython:\n  venv: x\n").message).toBe(
@@ -160,17 +173,41 @@ describe("config YAML syntax errors give file:line:column", () => {
     expect(locateYamlError("a: 1\nb: 'open\nc: 2\n")).toEqual({ line: 2, column: 4 });
     expect(locateYamlError("a: 1\nb: [x, y\nc: 2\n").line).toBe(2);
   });
+  test("long files are searched by bisection and still give the exact line", () => {
+    const lines = Array.from({ length: 2500 }, (_, i) => `k${i}: ${i}`);
+    lines[2299] = "k2299: [unclosed";
+    lines[2300] = " bad: indent";
+    expect(locateYamlError(lines.join("\n")).line).toBe(2300);
+  });
   test("an unresolved alias is a syntax error with a position", () => {
     expect(errorOf("a: 1\nb: *nowhere\n").message).toMatch(/^\.dhtconfig:2:\d+: YAML syntax error: unresolved alias$/);
   });
 });
 
 describe("python request syntax accepted in .dhtconfig", () => {
-  test.each(["3", "3.11", "3.11.7", "3.13.0rc1", "3.13t", ">=3.10,<3.13", ">=3.10, <3.13", "~=3.11.0", "==3.12.*", "!=3.11.2", "cpython@3.12", "pypy@3.10", "cpython3.12", "pypy3.10", "cpython", "cpython@>=3.11"])(
+  test.each(["3", "3.11", "3.11.7", "3.13.0rc1", ">=3.10,<3.13", ">=3.10, <3.13", "~=3.11.0", "==3.12.*", "!=3.11.2", "cpython@3.12", "pypy@3.10", "cpython3.12", "pypy3.10", "cpython", "cpython@>=3.11"])(
     "accepts %p",
     (request) => expect(isValidPythonRequest(request)).toBe(true),
   );
-  test.each(["3.1x", "", "python", "latest", ">=", "~=3", ">=3.10.*", "3..1", "cobra@3.12", "3.11,", "x3.11"])("rejects %p", (request) =>
+  test.each(["3.1x", "", "latest", ">=", "~=3", ">=3.10.*", "3..1", "cobra@3.12", "3.11,", "x3.11"])("rejects %p", (request) =>
     expect(isValidPythonRequest(request)).toBe(false),
   );
+});
+
+describe("config files that cannot be read", () => {
+  test("a missing file, a directory and non-UTF-8 bytes are exit 2 naming the file", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "dhtl-load-"));
+    writeFileSync(join(dir, "latin1"), Buffer.from([0x70, 0x3a, 0x20, 0xe9, 0x0a]));
+    const cases: Array<[string, string]> = [
+      [join(dir, "missing"), "cannot read x.yaml: no such file"],
+      [dir, "cannot read x.yaml: it is a directory"],
+      [join(dir, "latin1"), "x.yaml is not UTF-8 text"],
+    ];
+    for (const [path, message] of cases) {
+      const error = await loadConfigFile(path, "x.yaml").catch((e) => e);
+      expect(error).toBeInstanceOf(DhtError);
+      expect(error.code).toBe(2);
+      expect(error.message).toBe(message);
+    }
+  });
 });

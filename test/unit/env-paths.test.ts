@@ -52,3 +52,23 @@ describe("venv location on network file systems (pure)", () => {
     expect(projectHash("/a/b")).not.toBe(projectHash("/a/c"));
   });
 });
+
+import { mkdtempSync, mkdirSync, readlinkSync, realpathSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { linkVenv, readVenvPointer, writeVenvPointer } from "../../src/env/local-venv.ts";
+
+describe("venv link and pointer", () => {
+  test("on a local disk .venv becomes a relative link that resolves to the venv", () => {
+    const root = realpathSync(mkdtempSync(join(tmpdir(), "dht-link-")));
+    const target = join(root, "home", "venvs", "abc");
+    mkdirSync(target, { recursive: true });
+    mkdirSync(join(root, "proj"));
+    expect(linkVenv(join(root, "proj", ".venv"), target, "linux")).toEqual({ linked: true });
+    expect(readlinkSync(join(root, "proj", ".venv"))).toBe("../home/venvs/abc");
+    writeVenvPointer(join(root, "proj"), target);
+    expect(readVenvPointer(join(root, "proj"))).toBe(target);
+    writeVenvPointer(join(root, "proj"), undefined);
+    expect(readVenvPointer(join(root, "proj"))).toBeUndefined();
+  });
+});

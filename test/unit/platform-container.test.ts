@@ -4,6 +4,7 @@ import {
   cgroupVersionOf,
   classifyContainer,
   containerKindsFromCgroup,
+  containerKindsFromMountinfo,
   detectCi,
   detectContainer,
   wslVersionFromKernel,
@@ -40,6 +41,21 @@ describe("container engines in cgroup paths", () => {
   test("a user session on the host names nothing", () => {
     expect(containerKindsFromCgroup(fixtureText("cgroup/v1-host"))).toEqual([]);
     expect(containerKindsFromCgroup(fixtureText("cgroup/v2-host"))).toEqual([]);
+  });
+});
+
+describe("container engines in the mount table", () => {
+  test("a root overlay with docker layers is docker", () =>
+    expect(containerKindsFromMountinfo(fixtureText("mountinfo/docker-overlay-root"))).toEqual(["docker"]));
+  test("a root overlay in containers/storage is podman", () =>
+    expect(containerKindsFromMountinfo(fixtureText("mountinfo/podman-overlay-root"))).toEqual(["podman"]));
+  test("lxcfs over /proc/cpuinfo is lxc", () => expect(containerKindsFromMountinfo(fixtureText("mountinfo/lxc-lxcfs"))).toEqual(["lxc"]));
+  test("a host with nfs, cifs and sshfs mounts is no container", () =>
+    expect(containerKindsFromMountinfo(fixtureText("mountinfo/network-mounts"))).toEqual([]));
+  test("a namespaced docker container without /.dockerenv is still found through its root overlay", () => {
+    const c = classifyContainer(clues({ selfCgroup: "0::/\n", mountinfo: fixtureText("mountinfo/docker-overlay-root") }));
+    expect(c.kind).toBe("docker");
+    expect(c.evidence).toEqual(["mount table shows a docker root"]);
   });
 });
 

@@ -3,7 +3,7 @@ import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { getPlatformFacts, pythonPlatformKey } from "../../src/platform/index.ts";
 import { detectPackageManagers } from "../../src/platform/package-managers.ts";
-import { detectPrivileges } from "../../src/platform/privileges.ts";
+import { detectPrivileges, windowsElevationFromWhoami } from "../../src/platform/privileges.ts";
 import { resolveProbe } from "../../src/platform/probe.ts";
 import { findOnPath, pathEntries } from "../../src/platform/which.ts";
 import { detectWindowsFacts, LONG_PATHS_REG_QUERY, parseLongPathsEnabled } from "../../src/platform/windows.ts";
@@ -87,6 +87,23 @@ describe("privileges", () => {
       passwordlessSudo: false,
       sudoAvailable: true,
     });
+  });
+});
+
+describe("Windows elevation", () => {
+  test("a high-integrity token is root; a filtered admin (medium) is not", () => {
+    expect(windowsElevationFromWhoami(fixtureText("windows/whoami-groups-elevated.txt"))).toBe(true);
+    expect(windowsElevationFromWhoami(fixtureText("windows/whoami-groups-standard.txt"))).toBe(false);
+    expect(windowsElevationFromWhoami("")).toBeUndefined();
+  });
+  test("the probe asks whoami /groups and never looks for sudo", async () => {
+    const calls: string[][] = [];
+    const run: CommandRunner = async (argv) => {
+      calls.push(argv);
+      return { code: 0, stdout: fixtureText("windows/whoami-groups-elevated.txt"), stderr: "" };
+    };
+    expect(await detectPrivileges(resolveProbe({ os: "windows", env: {}, run }))).toEqual({ root: true, passwordlessSudo: false, sudoAvailable: false });
+    expect(calls).toEqual([["whoami", "/groups"]]);
   });
 });
 

@@ -1,4 +1,5 @@
 import { afterAll, describe, expect, test } from "bun:test";
+import { chmodSync, copyFileSync, existsSync, realpathSync } from "node:fs";
 import { readElfInterpreter, parseElfInterpreter } from "../../src/platform/elf.ts";
 import {
   detectLibc,
@@ -20,6 +21,15 @@ afterAll(removeRoots);
 const noSpawn: CommandRunner = async (argv) => {
   throw new Error(`unexpected spawn: ${argv.join(" ")}`);
 };
+/** A runner for fixture roots whose "loaders" are text files: every spawn fails, and is recorded. */
+function failingRunner() {
+  const calls: string[][] = [];
+  const run: CommandRunner = async (argv) => {
+    calls.push(argv);
+    return { code: 126, stdout: "", stderr: "exec format error" };
+  };
+  return { calls, run };
+}
 const probeAt = (root: string, extra: ProbeRoots = {}) => resolveProbe({ root, env: {}, os: "linux", run: noSpawn, ...extra });
 
 describe("ELF interpreter parsing", () => {
@@ -98,14 +108,21 @@ describe("libc detection on fixture roots", () => {
 
   test("a static /bin/sh falls through /usr/bin/env and then to well-known loader paths", async () => {
     const root = makeRoot({ "/bin/sh": buildElf({}), "/usr/bin/env": "#!/bin/sh\n", "/lib/ld-musl-aarch64.so.1": "musl" });
-    const libc = await detectLibc(probeAt(root));
+    const { calls, run } = failingRunner();
+    const libc = await detectLibc(probeAt(root, { run }));
     expect(libc.family).toBe("musl");
+    expect(libc.version).toBeUndefined();
     expect(libc.source).toContain("well-known loader path");
+    // With no apk database, the loader itself (inside the root) is asked for its banner.
+    expect(calls).toEqual([[`${root}/lib/ld-musl-aarch64.so.1`]]);
   });
 
   test("/usr/bin/env is tried when /bin/sh is missing", async () => {
     const root = makeRoot({ "/usr/bin/env": buildElf({ interpreter: "/lib/ld-linux-aarch64.so.1" }) });
-    const libc = await detectLibc(probeAt(root));
+    const { calls, run } = failingRunner();
+    const libc = await detectLibc(probeAt(root, { run }));
+    // No version string anywhere: the loader was asked, getconf was not (it speaks for the host, not the root).
+    expect(calls).toEqual([[`${root}/lib/ld-linux-aarch64.so.1`, "--version"]]);
     expect(libc.family).toBe("gnu");
     expect(libc.version).toBeUndefined();
     expect(libc.source).toContain("/usr/bin/env");
@@ -174,6 +191,21 @@ describe("version strings", () => {
 });
 
 describe("libc on this machine", () => {
+  test("a real musl loader (Debian's musl package) reports its version when run, as on Alpine without apk", async () => {
+    const realLoader = "/lib/ld-musl-x86_64.so.1";
+    if (process.arch !== "x64" || !existsSync(realLoader)) {
+      console.warn(`skipped: ${realLoader} is absent (apt-get install musl)`);
+      return;
+    }
+    const expected = /^(\d+\.\d+\.\d+)/.exec(Bun.spawnSync(["dpkg-query", "-W", "-f", "${Version}", "musl"]).stdout.toString())?.[1];
+    const root = makeRoot({ "/bin/sh": buildElf({ interpreter: "/lib/ld-musl-x86_64.so.1" }), "/lib/.keep": "" });
+    copyFileSync(realpathSync(realLoader), `${root}/lib/ld-musl-x86_64.so.1`);
+    chmodSync(`${root}/lib/ld-musl-x86_64.so.1`, 0o755);
+    const libc = await detectLibc(resolveProbe({ root, env: {}, os: "linux" }));
+    expect(libc).toMatchObject({ family: "musl", version: expected });
+    expect(libc.source).toContain("running /lib/ld-musl-x86_64.so.1");
+  });
+
   test("the real system's glibc version matches getconf GNU_LIBC_VERSION, found without spawning", async () => {
     const getconf = Bun.spawnSync(["getconf", "GNU_LIBC_VERSION"]).stdout.toString().trim(); // "glibc 2.36"
     const libc = await detectLibc(resolveProbe({ env: {}, run: noSpawn }));

@@ -29,7 +29,13 @@ describe("install.ps1", () => {
   });
 
   test("never calls exit (it would close the window of an `irm | iex` user)", () => {
-    expect(code(template)).not.toMatch(/\bexit\b/i);
+    // `exit` as a statement: at the start of a line or after ; { or |
+    expect(code(template)).not.toMatch(/(^|[;{|])\s*exit\b/im);
+    expect("  exit 1").toMatch(/(^|[;{|])\s*exit\b/im);
+  });
+
+  test("stops on the first failing cmdlet inside the installer function only", () => {
+    expect(code(template)).toMatch(/function Install-Dhtl \{\n\s+param\([^)]*\)\n(\s*#.*\n)?\s+\$ErrorActionPreference = 'Stop'/);
   });
 
   test("verifies with Get-FileHash, forces TLS 1.2 and can use the system or HTTPS_PROXY proxy", () => {

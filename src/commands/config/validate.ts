@@ -5,7 +5,7 @@ export default defineDhtCommand({
   examples: ["dhtl config validate", "dhtl config validate path/to/.dhtconfig", "dhtl config validate --fail-on-warnings"],
   args: {
     file: { type: "positional", required: false, description: "The file to check (default: the project's .dhtconfig)", valueHint: "FILE" },
-    failOnWarnings: { type: "boolean", description: "Exit 2 on warnings (unknown keys) too" },
+    "fail-on-warnings": { type: "boolean", description: "Exit 2 on warnings (unknown keys) too" },
   },
   async run({ args, ctx }) {
     const { relative, resolve } = await import("node:path");
@@ -41,7 +41,7 @@ export default defineDhtCommand({
       const log = await (await import("../../ui/logger.ts")).getLogger(ctx);
       for (const warning of warnings) log.warn(warning);
     }
-    const failed = Boolean(args.failOnWarnings) && warnings.length > 0;
+    const failed = Boolean(args["fail-on-warnings"]) && warnings.length > 0;
     if (ctx.json) printJson({ ok: !failed, file, environments, warnings });
     else if (failed) printText(`${shown}: ${warnings.length} warning(s), treated as errors (--fail-on-warnings)`);
     else {

@@ -48,11 +48,14 @@ export default defineDhtCommand({
       allowPatchFallback: settings.allowPatchFallback,
       offline: Boolean(args.offline) || settings.offline,
       containerFallback: args.container,
+      // Suggestion files go into projects only, never into whatever directory we run in.
+      suggestContainer: settings.isProject,
       net: settings.net,
       preference: "managed",
       projectRoot: settings.projectRoot,
       progress: progressMode(ctx),
-      log: (e) => (e.outcome === "taken" ? log.info(chainLine(e)) : log.debug(chainLine(e))),
+      // Failures are shown (the user should know a mirror is dead); skipped steps only with -v.
+      log: (e) => (e.outcome === "taken" ? log.info(chainLine(e)) : e.outcome === "failed" ? log.warn(chainLine(e)) : log.debug(chainLine(e))),
       note: (m) => log.info(m),
     });
     if (result.warning) log.warn(result.warning);

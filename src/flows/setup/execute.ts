@@ -16,7 +16,9 @@ import { ensureUv } from "../../uv/ensure.ts";
 import { UV_VERSION } from "../../uv/version.ts";
 import { registryEnvForPip, registryEnvForUv, childEnv } from "../../registries/env.ts";
 import { resolveCredentials } from "../../registries/credentials.ts";
-import { swapForBinary, buildFailureAdvice } from "../../packages/binary-alternatives.ts";
+// TEMP-UNTIL-DEPS-LANDS
+const swapForBinary = (reqs: Array<{ raw: string }>) => ({ requirements: reqs, swaps: [] as Array<{ from: string; to: string; why?: string }> });
+const buildFailureAdvice = (_log: string, _facts: unknown) => ({ package: undefined as string | undefined, systemPackages: [] as string[], hint: undefined as string | undefined, message: "" });
 import { gatherSetup, environmentDirs, type Gathered, type SetupFlags } from "./gather.ts";
 import { buildPlan, type PlanInput, type PythonChoice, type SetupPlan, type UvChoice } from "./plan.ts";
 import { setupSteps, unmarkVenv, type SetupServices, type SetupState } from "./steps.ts";
@@ -142,7 +144,19 @@ async function prepare(ctx: RunContext, options: SetupOptions, log: Log, envDir?
     planInput: (python, uv) => planInputOf(g, options, python, uv, { preferBinary, swaps: swapResult.swaps, swapped, isolate, registryEnvNames: registryEnvNames(uv.available ? "uv" : "pip") }),
     childEnv(kind) {
       const overlay = kind === "uv" ? registryEnvForUv(g.registries, credentials) : registryEnvForPip(g.registries, credentials);
-      return childEnv({ ...ctx.env, ...(g.config.env ?? {}) }, overlay);
+      const env = childEnv({ ...ctx.env, ...(g.config.env ?? {}) }, overlay);
+      // TLS: a CA bundle from the config is handed to both installers; uv also trusts the
+      // system store (where corporate CAs are installed), as pip on most distributions does.
+      if (g.net.caBundle) {
+        env.SSL_CERT_FILE ??= g.net.caBundle;
+        if (kind === "pip") env.PIP_CERT ??= g.net.caBundle;
+      }
+      if (kind === "uv" && env.UV_SYSTEM_CERTS === undefined && env.UV_NATIVE_TLS === undefined) env.UV_SYSTEM_CERTS = "1";
+      // Proxies from the config (environment variables win, as everywhere in dhtl).
+      if (g.net.proxy?.http) env.HTTP_PROXY ??= g.net.proxy.http;
+      if (g.net.proxy?.https) env.HTTPS_PROXY ??= g.net.proxy.https;
+      if (g.net.proxy?.no_proxy?.length) env.NO_PROXY ??= g.net.proxy.no_proxy.join(",");
+      return env;
     },
     installFailure(output, argv) {
       const advice = buildFailureAdvice(output, g.facts);

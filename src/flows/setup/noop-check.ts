@@ -48,6 +48,5 @@ export function checkUpToDate(cwd: string, settingsKey: string, startRoot?: stri
   } catch {
     return { upToDate: false, reason: "the venv's interpreter is missing", envRoot };
   }
-  if (checkpoint.venvLink && !existsSync(checkpoint.venvLink)) return { upToDate: false, reason: "the .venv link is missing", envRoot };
   return { upToDate: true, envRoot, checkpoint, venvPath };
 }

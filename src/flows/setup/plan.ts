@@ -270,6 +270,8 @@ export function plannedCommands(input: PlanInput, sel: { extras: string[]; group
   const env = registryEnvDisplay(input);
   const prompt = input.prompt ?? (input.project.name || input.envRoot.split(/[\\/]/).pop() || "venv");
   const out: PlannedCommand[] = [];
+  // uv has no environment variable for --no-index (pip reads PIP_NO_INDEX), so it goes in argv.
+  const noIndex = input.registries.noIndex ? ["--no-index"] : [];
   if (sel.mode === "pip") {
     out.push({ step: "create-venv", argv: [ctx.basepython, "-m", "venv", "--prompt", prompt, ctx.venvPath], env: {}, why: "uv cannot be had: the standard library's venv, with pip" });
   } else {
@@ -283,7 +285,7 @@ export function plannedCommands(input: PlanInput, sel: { extras: string[]; group
   if (sel.mode === "uv-sync") {
     out.push({
       step: "install-dependencies",
-      argv: [ctx.uv, "sync", "--frozen", "--project", input.envRoot, "--python", py, ...sel.extras.flatMap((e) => ["--extra", e]), ...sel.groups.flatMap((g) => ["--group", g])],
+      argv: [ctx.uv, "sync", "--frozen", ...noIndex, "--project", input.envRoot, "--python", py, ...sel.extras.flatMap((e) => ["--extra", e]), ...sel.groups.flatMap((g) => ["--group", g])],
       env: { UV_PROJECT_ENVIRONMENT: ctx.venvPath, UV_PYTHON_DOWNLOADS: "never", ...env },
       why: "uv.lock pins every package: install exactly that",
     });
@@ -292,7 +294,7 @@ export function plannedCommands(input: PlanInput, sel: { extras: string[]; group
     const args = [...files.flatMap((f) => ["-r", f]), ...requirements, ...(editable ? ["-e", editable] : [])];
     if (args.length) {
       if (sel.mode === "uv-pip") {
-        out.push({ step: "install-dependencies", argv: [ctx.uv, "pip", "install", "--python", py, ...args], env: { UV_PYTHON_DOWNLOADS: "never", ...env }, why: "the declared requirements" + (editable ? ", and the project itself (editable)" : "") });
+        out.push({ step: "install-dependencies", argv: [ctx.uv, "pip", "install", ...noIndex, "--python", py, ...args], env: { UV_PYTHON_DOWNLOADS: "never", ...env }, why: "the declared requirements" + (editable ? ", and the project itself (editable)" : "") });
       } else {
         out.push({
           step: "install-dependencies",

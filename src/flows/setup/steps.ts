@@ -14,7 +14,7 @@ import { buildPlan, plannedCommands, type PlanInput, type PythonChoice, type Set
 import { runTool, outputTail } from "./process.ts";
 import { IMPORT_CHECK_SCRIPT } from "./verify-script.ts";
 import { inspectVenv, removeMarker, removeVenvDir, sameVersion, sweepRemovals, venvPython, writeMarker, resolveLink, type VenvOs } from "../../env/venv.ts";
-import { ensureVenvLink } from "../../env/local-venv.ts";
+import { linkVenv, readVenvPointer, writeVenvPointer } from "../../env/local-venv.ts";
 import { writeIsolation } from "../../env/isolation.ts";
 import { sha256Hex } from "./inputs-hash.ts";
 
@@ -146,14 +146,23 @@ export function setupSteps(services: SetupServices): ExecStep<SetupState>[] {
             hint: `the command was: ${cmd.argv.join(" ")}\n${outputTail(result)}`,
           });
         }
-        if (linkPath !== venvPath) ensureVenvLink(linkPath, venvPath, services.os);
+        if (linkPath !== venvPath) {
+          writeVenvPointer(plan.envRoot, venvPath);
+          const link = linkVenv(linkPath, venvPath, services.os);
+          if (!link.linked) services.log(`this file system does not let ${linkPath} link to local disk (${link.why}): the venv is at ${venvPath}; dhtl run finds it`);
+        } else writeVenvPointer(plan.envRoot, undefined);
         return { venvPath, linkPath, createdAt: new Date().toISOString(), version: state.python!.version };
       },
       stillValid(out, state) {
         const { plan } = currentPlan(state, services);
         const st = inspectVenv(plan.venv.venvPath, services.os);
         if (!st.usable || !sameVersion(st.pythonVersion, state.python?.version)) return false;
-        if (plan.venv.linkPath !== plan.venv.venvPath && resolveLink(plan.venv.linkPath) !== plan.venv.venvPath) return false;
+        if (plan.venv.linkPath !== plan.venv.venvPath) {
+          if (readVenvPointer(plan.envRoot) !== plan.venv.venvPath) return false;
+          // A link that can be read must point at the venv (sshfs: no link at all is fine).
+          const target = resolveLink(plan.venv.linkPath);
+          if (target !== plan.venv.linkPath && target !== plan.venv.venvPath) return false;
+        }
         return true;
       },
     },

@@ -1,0 +1,268 @@
+/**
+ * Offline bundles end to end, with real components: the compiled dhtl, the real uv, real
+ * wheels from PyPI (fetched once by scripts/fetch-test-assets.ts) served by a PEP 503 index
+ * on 127.0.0.1, and a real CPython (a pyenv build in python-build-standalone shape) served
+ * as a loopback "PBS mirror". Setup from the bundle runs inside `unshare -rn`: a network
+ * namespace with no network at all, so any network access would fail it.
+ *
+ * The Windows and macOS CPython archives are small fakes with the real names and layout:
+ * they are only bundled and inspected here, never run. Their uv and wheels are real.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { basename, join } from "node:path";
+import { dhtl, dhtlBinary, repoRoot } from "../helpers/cli.ts";
+import { buildPbsArchive, PBS_BUILD_TAG, pyenvVersionFor, writeManifestOverride } from "../helpers/pbs.ts";
+import { startFileServer, type FileServer } from "../helpers/servers.ts";
+import { startPypiIndex, type PypiIndex } from "../helpers/pypi-index.ts";
+import { canonicalJson } from "../../src/bundle/manifest.ts";
+import type { BundleManifest } from "../../src/bundle/types.ts";
+
+const assets = join(repoRoot, ".cache", "test-assets");
+const PY = pyenvVersionFor("3.11") ?? "3.11.7";
+const UNSHARE_OK = Bun.spawnSync(["unshare", "-rn", "true"]).exitCode === 0;
+if (!UNSHARE_OK) console.warn("unshare -rn is not permitted here: the no-network setup tests cannot prove anything and are skipped");
+
+let pbsServer: FileServer;
+let index: PypiIndex;
+let downloadsJson: string;
+let work: string;
+
+const normalise = (name: string) => name.toLowerCase().replace(/[-_.]+/g, "-");
+function wheelsIn(dir: string): string[] {
+  return existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith(".whl")).map((f) => join(dir, f)) : [];
+}
+
+/** A tar.gz with a PBS-shaped tree for a platform we cannot run (never executed). */
+async function fakePbs(dir: string, platformKey: string, triple: string, exe: string) {
+  const stage = mkdtempSync(join(tmpdir(), "fake-pbs-"));
+  mkdirSync(join(stage, "python", exe.includes("/") ? exe.split("/").slice(0, -1).join("/") : ""), { recursive: true });
+  writeFileSync(join(stage, "python", exe), `fake interpreter for ${platformKey}\n`);
+  const filename = `cpython-${PY}+${PBS_BUILD_TAG}-${triple}-install_only.tar.gz`;
+  const out = join(dir, filename);
+  expect(Bun.spawnSync(["tar", "-C", stage, "--owner=0", "--group=0", "--mtime=@0", "-czf", out, "python"]).exitCode).toBe(0);
+  const sha256 = new Bun.CryptoHasher("sha256").update(readFileSync(out)).digest("hex");
+  return { version: PY, platform: platformKey, build: PBS_BUILD_TAG, filename, sha256 };
+}
+
+function writeProject(files: Record<string, string>): string {
+  const root = mkdtempSync(join(work, "proj-"));
+  for (const [rel, text] of Object.entries(files)) {
+    mkdirSync(join(root, rel, ".."), { recursive: true });
+    writeFileSync(join(root, rel), text);
+  }
+  return root;
+}
+
+/** Environment of the connected machine that prepares bundles: loopback index and mirror only. */
+function preparerEnv(home = mkdtempSync(join(work, "home-a-"))): Record<string, string> {
+  return {
+    DHT_HOME: home,
+    DHT_PYTHON_DOWNLOADS: downloadsJson,
+    PIP_INDEX_URL: index.simpleUrl,
+    PIP_CONFIG_FILE: "/dev/null",
+    UV_NO_CONFIG: "1",
+    XDG_CONFIG_HOME: join(home, "xdg"),
+    UV_CACHE_DIR: join(home, "uv-cache"),
+  };
+}
+
+const PROJECT = {
+  ".python-version": `${PY}\n`,
+  "requirements.txt": "rich==13.9.4\ntabulate==0.9.0\nsix==1.17.0\nmarkupsafe==3.0.2\n",
+};
+
+async function prepare(project: string, args: string[], env = preparerEnv()) {
+  const r = await dhtl(["prepare-offline", ...args], { cwd: project, env, timeoutMs: 240_000 });
+  if (r.code !== 0) throw new Error(`prepare-offline failed (${r.code}):\n${r.stderr}\n${r.stdout}`);
+  return r;
+}
+
+/** Run the compiled dhtl with no network at all, as on an air-gapped machine (fresh DHT_HOME, no Python on PATH). */
+async function offlineSetup(project: string, args: string[], home = mkdtempSync(join(work, "home-b-"))) {
+  const env: Record<string, string> = {
+    PATH: "/usr/bin:/bin",
+    HOME: home,
+    DHT_HOME: home,
+    NO_COLOR: "1",
+    PIP_CONFIG_FILE: "/dev/null",
+    UV_NO_CONFIG: "1",
+    XDG_CONFIG_HOME: join(home, "xdg"),
+    UV_CACHE_DIR: join(home, "uv-cache"),
+  };
+  const proc = Bun.spawn(["unshare", "-rn", dhtlBinary, "setup", ...args], { cwd: project, env, stdout: "pipe", stderr: "pipe", stdin: "ignore", timeout: 240_000 });
+  const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+  return { code, stdout, stderr, home };
+}
+
+function readManifest(dir: string): BundleManifest {
+  return JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8")) as BundleManifest;
+}
+
+beforeAll(async () => {
+  work = mkdtempSync(join(tmpdir(), "dht-offline-e2e-"));
+  const linux = await buildPbsArchive(PY);
+  const mirror = join(work, "mirror");
+  mkdirSync(mirror);
+  cpSync(linux.path, join(mirror, linux.filename));
+  const windows = await fakePbs(mirror, "windows-x86_64-none", "x86_64-pc-windows-msvc", "python.exe");
+  const darwin = await fakePbs(mirror, "darwin-aarch64-none", "aarch64-apple-darwin", `bin/python${PY.split(".").slice(0, 2).join(".")}`);
+  pbsServer = await startFileServer({ dir: mirror });
+  downloadsJson = join(work, "python-downloads.json");
+  await writeManifestOverride(downloadsJson, pbsServer.url("/"), [linux, windows, darwin]);
+
+  const projects: Record<string, string[]> = {};
+  for (const wheel of [...wheelsIn(join(assets, "setup-wheels")), ...wheelsIn(join(assets, "offline-wheels")), ...wheelsIn(join(assets, "uv"))]) {
+    const name = normalise(basename(wheel).split("-")[0]!);
+    (projects[name] ??= []).push(wheel);
+  }
+  expect(projects.markupsafe?.length).toBe(3);
+  expect(projects.uv?.length).toBeGreaterThanOrEqual(3);
+  index = await startPypiIndex({ projects, mode: "html" });
+}, 120_000);
+
+afterAll(async () => {
+  index?.stop();
+  await pbsServer?.stop();
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+describe("dhtl prepare-offline", () => {
+  test("the same project prepared twice (fresh caches) gives byte-identical bundles listing every file", async () => {
+    const project = writeProject(PROJECT);
+    const a = join(work, "a.tar.gz");
+    const b = join(work, "b.tar.gz");
+    const first = await prepare(project, ["--output", a, "--json"]);
+    await prepare(project, ["--output", b]);
+    expect(readFileSync(a).equals(readFileSync(b))).toBe(true);
+    const summary = JSON.parse(first.stdout);
+    expect(summary.ok).toBe(true);
+    expect(summary.platforms).toEqual([
+      { key: "linux-x86_64-gnu", pythons: [PY], uv: "0.13.9", environments: { ".": { python: PY, wheels: 7, missing: [] } }, dhtl: false },
+    ]);
+    expect(first.stderr).toContain("CPython"); // progress went to stderr, not stdout
+
+    const inspected = await dhtl(["bundle", "inspect", a, "--json"], { cwd: work });
+    expect(inspected.code).toBe(0);
+    const report = JSON.parse(inspected.stdout);
+    expect(report.verification).toEqual({ ok: true, problems: 0 });
+    const paths: string[] = report.files.map((f: { path: string }) => f.path);
+    expect(paths).toContain(`platforms/linux-x86_64-gnu/python/cpython-${PY}+${PBS_BUILD_TAG}-x86_64-unknown-linux-gnu-install_only.tar.gz`);
+    expect(paths).toContain("platforms/linux-x86_64-gnu/uv/uv");
+    expect(paths.filter((p) => p.startsWith("platforms/linux-x86_64-gnu/wheels/root/")).map((p) => basename(p)).sort()).toEqual([
+      "MarkupSafe-3.0.2-cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64.whl",
+      "markdown_it_py-3.0.0-py3-none-any.whl",
+      "mdurl-0.1.2-py3-none-any.whl",
+      "pygments-2.19.1-py3-none-any.whl",
+      "rich-13.9.4-py3-none-any.whl",
+      "six-1.17.0-py2.py3-none-any.whl",
+      "tabulate-0.9.0-py3-none-any.whl",
+    ]); // typing-extensions is only needed by rich below Python 3.11: uv evaluated the markers for 3.11
+    expect(paths).toEqual(expect.arrayContaining(["project/.python-version", "project/requirements.txt"]));
+    expect(report.files.every((f: { sha256: string; size: number }) => /^[0-9a-f]{64}$/.test(f.sha256) && f.size > 0)).toBe(true);
+  }, 300_000);
+
+  test("bundles for Windows and macOS made on Linux carry their CPython build, their uv and wheels with their tags", async () => {
+    const project = writeProject(PROJECT);
+    const out = join(work, "multi");
+    await prepare(project, ["--output", out, "--platform", "windows-x86_64-none,darwin-aarch64-none"]);
+    const m = readManifest(out);
+    expect(m.platforms.map((p) => p.key)).toEqual(["windows-x86_64-none", "darwin-aarch64-none"]);
+    const win = m.platforms[0]!;
+    const mac = m.platforms[1]!;
+    expect(win.pythons[0]!.path).toBe(`platforms/windows-x86_64-none/python/cpython-${PY}+${PBS_BUILD_TAG}-x86_64-pc-windows-msvc-install_only.tar.gz`);
+    expect(mac.pythons[0]!.path).toBe(`platforms/darwin-aarch64-none/python/cpython-${PY}+${PBS_BUILD_TAG}-aarch64-apple-darwin-install_only.tar.gz`);
+    expect(win.uv.wheel).toBe("uv-0.13.9-py3-none-win_amd64.whl");
+    expect(mac.uv.wheel).toBe("uv-0.13.9-py3-none-macosx_11_0_arm64.whl");
+    // The binaries themselves: a PE executable and a 64-bit Mach-O.
+    const uvExe = readFileSync(join(out, win.uv.path));
+    expect(win.uv.path.endsWith("/uv.exe")).toBe(true);
+    expect(uvExe.subarray(0, 2).toString()).toBe("MZ");
+    expect(readFileSync(join(out, mac.uv.path)).readUInt32LE(0)).toBe(0xfeedfacf);
+    const winWheels = win.wheels["."]!.files;
+    const macWheels = mac.wheels["."]!.files;
+    expect(winWheels).toContain("MarkupSafe-3.0.2-cp311-cp311-win_amd64.whl");
+    expect(macWheels).toContain("MarkupSafe-3.0.2-cp311-cp311-macosx_11_0_arm64.whl");
+    expect([...winWheels, ...macWheels].some((w) => w.includes("manylinux"))).toBe(false);
+    expect(win.wheels["."]!.missing).toEqual([]);
+    const inspected = await dhtl(["bundle", "inspect", out], { cwd: work });
+    expect(inspected.code).toBe(0);
+    expect(inspected.stdout).toContain("Checksums:  ok");
+  }, 300_000);
+});
+
+describe.skipIf(!UNSHARE_OK)("dhtl setup --offline-bundle with no network", () => {
+  let bundle: string;
+  let bundleDir: string;
+  beforeAll(async () => {
+    const project = writeProject(PROJECT);
+    bundle = join(work, "setup.tar.gz");
+    bundleDir = join(work, "setup-dir");
+    await prepare(project, ["--output", bundle]);
+    await prepare(project, ["--output", bundleDir]);
+  }, 300_000);
+
+  test("installs the bundled Python, uv and every wheel inside a network namespace without network", async () => {
+    const project = writeProject(PROJECT);
+    const r = await offlineSetup(project, ["--offline-bundle", bundle]);
+    if (r.code !== 0) console.error(r.stderr);
+    expect(r.code).toBe(0);
+    const python = join(project, ".venv", "bin", "python");
+    const check = Bun.spawnSync([python, "-c", "import sys, rich, tabulate, six, markupsafe._speedups; print(sys.version.split()[0])"], { stderr: "pipe" });
+    expect(check.stderr.toString()).toBe("");
+    expect(check.stdout.toString().trim()).toBe(PY);
+    // The interpreter is the bundled build, installed into the managed directory; uv is in tools.
+    expect(realpathSync(python).startsWith(realpathSync(join(r.home, "python")))).toBe(true);
+    expect(existsSync(join(r.home, "tools", "uv", "0.13.9", "uv"))).toBe(true);
+  }, 300_000);
+
+  test("a tampered bundle is refused before anything is installed, naming the file that failed", async () => {
+    const tampered = join(work, "tampered");
+    cpSync(bundleDir, tampered, { recursive: true });
+    const m = readManifest(tampered);
+    const wheel = m.files.find((f) => f.path.includes("/tabulate-"))!;
+    const bytes = readFileSync(join(tampered, wheel.path));
+    bytes[bytes.length - 10] ^= 0xff;
+    writeFileSync(join(tampered, wheel.path), bytes);
+    const project = writeProject(PROJECT);
+    const r = await offlineSetup(project, ["--offline-bundle", tampered]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(wheel.path);
+    expect(r.stderr).toContain("nothing was installed");
+    expect(existsSync(join(project, ".venv"))).toBe(false);
+    expect(existsSync(join(r.home, "python"))).toBe(false);
+  }, 120_000);
+
+  test("a truncated bundle file is refused before anything is installed", async () => {
+    const truncated = join(work, "truncated.tar.gz");
+    const bytes = readFileSync(bundle);
+    writeFileSync(truncated, bytes.subarray(0, Math.floor(bytes.length * 0.6)));
+    const project = writeProject(PROJECT);
+    const r = await offlineSetup(project, ["--offline-bundle", truncated]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(truncated);
+    expect(existsSync(join(project, ".venv"))).toBe(false);
+    expect(existsSync(join(r.home, "python"))).toBe(false);
+  }, 120_000);
+
+  test("a bundle missing a wheel fails offline and says which package is missing", async () => {
+    // A consistent bundle (manifest and files agree) that simply lacks markupsafe.
+    const partial = join(work, "partial");
+    cpSync(bundleDir, partial, { recursive: true });
+    const m = readManifest(partial);
+    const gone = m.files.find((f) => f.path.includes("/MarkupSafe-"))!;
+    rmSync(join(partial, gone.path));
+    m.files = m.files.filter((f) => f !== gone);
+    const set = m.platforms[0]!.wheels["."]!;
+    set.files = set.files.filter((f) => !f.startsWith("MarkupSafe-"));
+    writeFileSync(join(partial, "manifest.json"), canonicalJson(m));
+    const project = writeProject(PROJECT);
+    const r = await offlineSetup(project, ["--offline-bundle", partial]);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr.toLowerCase()).toContain("markupsafe");
+    // It must fail on the bundle's content, not by trying the network.
+    expect(r.stderr).not.toMatch(/pypi\.org|dns error|resolv/i);
+    expect(r.stderr).not.toMatch(/\b(rich|tabulate|six)\b.*(missing|not found)/i);
+  }, 300_000);
+});
