@@ -59,6 +59,12 @@ export const assets: Asset[] = [
     pipArgs: ["--no-deps", "--only-binary=:all:", "--platform", platform as string, "--python-version", "3.11", "--implementation", "cp", pin as string],
     why: `offline-bundle tests: ${pin} for ${platform}`,
   })),
+  {
+    dir: "wheels",
+    expect: /^iniconfig-2\.0\.0-py3-none-any\.whl$/,
+    pipArgs: ["--no-deps", "--only-binary=:all:", "iniconfig==2.0.0"],
+    why: "a small pure wheel the private index (pypiserver) serves in the registries e2e tests (deps helper)",
+  },
 ];
 
 function python(): string {
@@ -82,7 +88,6 @@ if (import.meta.main) {
   if (failed) process.exit(1);
 }
 
-export { existsSync };
 
 /**
  * The uv executable itself, unpacked from the uv wheel above into .cache/test-assets/bin/uv

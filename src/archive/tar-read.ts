@@ -5,7 +5,8 @@
  * 30 MB archive is never held in memory.
  */
 import { createReadStream } from "node:fs";
-import { pipeline, type Transform } from "node:stream";
+import { pipeline, Transform } from "node:stream";
+import { EntryRefused } from "./entry-path.ts";
 import type { Header } from "tar-stream";
 import type { EntryHeader, EntryKind, TreeWriter } from "./tree-writer.ts";
 
@@ -47,6 +48,20 @@ export async function extractTarInto(
   const stages: Array<NodeJS.ReadableStream | NodeJS.WritableStream | Transform> = [source];
   if (compression === "gzip") stages.push(zlib.createGunzip({ chunkSize: 1 << 18 }));
   if (compression === "zstd") stages.push(zlib.createZstdDecompress({ chunkSize: 1 << 18 }));
+  // Bound the decompressed stream itself, not only the declared entry sizes: a small .tar.gz
+  // can expand to gigabytes of padding or headers that no entry accounts for.
+  const { maxBytes, maxEntries } = writer.limits;
+  const streamLimit = maxBytes + (maxEntries + 2) * 1536 + (1 << 20);
+  let seen = 0;
+  stages.push(
+    new Transform({
+      transform(chunk: Buffer, _encoding, callback) {
+        seen += chunk.length;
+        if (seen > streamLimit) callback(new EntryRefused(`makes the archive expand past ${streamLimit} bytes (archive bomb?)`));
+        else callback(null, chunk);
+      },
+    }),
+  );
   stages.push(parser);
   let streamError: Error | undefined;
   pipeline(stages as unknown as [NodeJS.ReadableStream, NodeJS.WritableStream], (error) => {

@@ -35,6 +35,9 @@ export interface EntryHeader {
 
 export type Body = Uint8Array | AsyncIterable<Uint8Array>;
 
+/** The process umask, read once: Node-style umask() reads it by setting and restoring it. */
+const UMASK = process.platform === "win32" ? 0 : process.umask();
+
 export class TreeWriter {
   files = 0;
   bytes = 0;
@@ -151,7 +154,10 @@ export class TreeWriter {
   }
 
   private async writeFile(abs: string, header: EntryHeader, body: Body): Promise<void> {
-    const fd = openSync(abs, "wx", 0o600);
+    const mode = (header.mode ?? 0o644) & 0o777;
+    // Created with its final mode (the fd stays writable even for 0444); fchmod only when the
+    // umask took bits away, which saves a syscall per file in the common case.
+    const fd = openSync(abs, "wx", mode);
     let size = 0;
     try {
       if (body instanceof Uint8Array) {
@@ -166,7 +172,7 @@ export class TreeWriter {
       }
       if (size !== header.size) throw new EntryRefused(`is truncated (${size} of ${header.size} bytes)`);
       this.bytes += size;
-      fchmodSync(fd, (header.mode ?? 0o644) & 0o777);
+      if ((mode & ~UMASK) !== mode) fchmodSync(fd, mode);
       if (header.mtime) futimesSync(fd, header.mtime, header.mtime);
     } finally {
       closeSync(fd);

@@ -114,6 +114,9 @@ export function makeOpenedBundle(root: string, manifest: BundleManifest, signatu
       const set = platform(key)?.wheels[normalizeEnvDir(envDir)];
       return set && join(root, set.dir);
     },
+    missing(key, envDir) {
+      return [...(platform(key)?.wheels[normalizeEnvDir(envDir)]?.missing ?? [])];
+    },
     projectFiles(envDir) {
       const dir = normalizeEnvDir(envDir);
       if (!manifest.project.environments.includes(dir)) return undefined;

@@ -117,6 +117,12 @@ export interface OpenedBundle {
   python(platformKey: string, envDir?: string): { version: string; archive: string; sha256: string } | undefined;
   uv(platformKey: string): { version: string; binary: string } | undefined;
   wheelsDir(platformKey: string, envDir?: string): string | undefined;
+  /**
+   * Requirements prepare-offline could not put in the bundle for this platform and
+   * environment (e.g. sdist-only packages for another platform). Setup should refuse with
+   * this list before installing anything, instead of letting the installer fail on the first.
+   */
+  missing(platformKey: string, envDir?: string): Array<{ requirement: string; reason: string }>;
   projectFiles(envDir?: string): string | undefined;
 }
 

@@ -130,14 +130,19 @@ async function fetchLocked(file: LockedFile, input: CollectWheelsInput, label: s
   return isAbsolute(local) ? local : join(input.cwd, local);
 }
 
-async function buildWheelFromSdist(sdist: string, python: string, input: CollectWheelsInput, pkg: LockedPackage): Promise<string | { reason: string }> {
+async function buildWheelFromSdist(cached: string, filename: string, python: string, input: CollectWheelsInput, pkg: LockedPackage): Promise<string | { reason: string }> {
   const out = await mkdtemp(join(input.workDir, "build-"));
-  const run = await runUv(input.uv, ["build", "--wheel", "--python", python, "--out-dir", out, sdist], input.workDir, input.env);
+  // uv recognises an sdist by its file name; the download cache names files by hash.
+  const sdist = join(out, "src", basename(filename));
+  await mkdir(join(out, "src"));
+  await copyFile(cached, sdist);
+  const dist = join(out, "dist");
+  const run = await runUv(input.uv, ["build", "--wheel", "--python", python, "--out-dir", dist, sdist], input.workDir, input.env);
   if (run.code !== 0) return { reason: `building its sdist failed: ${uvTail(run.stderr, 4)}` };
-  const built = (await readdir(out)).filter((f) => f.endsWith(".whl"));
+  const built = (await readdir(dist)).filter((f) => f.endsWith(".whl"));
   if (built.length !== 1) return { reason: `building its sdist gave ${built.length} wheels` };
   input.log?.(`built ${built[0]} from the sdist of ${pin(pkg)}`);
-  return join(out, built[0]!);
+  return join(dist, built[0]!);
 }
 
 /** Resolve, choose, download (and, where needed, build) the wheels into input.outDir. */
@@ -170,7 +175,7 @@ export async function collectWheels(input: CollectWheelsInput): Promise<Collecte
         local = { reason: `only a source distribution exists, no wheel for ${input.target.key}; build the wheel on a ${input.target.key} machine and add it to registries.find_links` };
       } else {
         const sdist = await fetchLocked(pkg.sdist, input, pkg.sdist.filename);
-        local = typeof sdist === "string" ? await buildWheelFromSdist(sdist, python, input, pkg) : sdist;
+        local = typeof sdist === "string" ? await buildWheelFromSdist(sdist, pkg.sdist.filename, python, input, pkg) : sdist;
       }
       if (typeof local === "string") result.warnings.push(`${pin(pkg)} has no wheel on the index: built ${basename(local)} from its sdist on this machine (${input.target.key})`);
     }

@@ -21,6 +21,7 @@ export default defineDhtCommand({
     "all-environments": { type: "boolean", description: "Monorepo: bundle every environment (wheels per environment)" },
     "include-self": { type: "boolean", description: "Also bundle the dhtl executable for each platform (from dist/ or DHTL_DOWNLOAD_URL)" },
     sign: { type: "string", description: "Sign the manifest with this Ed25519 private key (PEM or JWK; see `dhtl bundle keygen`)", valueHint: "KEYFILE" },
+    "prefer-binary": { type: "boolean", description: "Bundle binary-wheel alternatives for packages that need compiling (for `dhtl setup --prefer-binary`)" },
     glibc: { type: "string", description: "Oldest glibc of the Linux machines that will use it: picks manylinux wheels (default 2.28)", valueHint: "X.Y" },
   },
   async run({ args, ctx }) {
@@ -37,6 +38,7 @@ export default defineDhtCommand({
       includeSelf: Boolean(args["include-self"]),
       signKeyFile: args.sign,
       glibc: args.glibc,
+      preferBinary: Boolean(args["prefer-binary"]),
     });
     const { printJson, printText } = await import("../ui/output.ts");
     if (ctx.json) printJson(prepareSummaryJson(result));

@@ -6,8 +6,8 @@ import { knownFlags } from "../main.ts";
  * The user's command line exactly as typed after `dhtl run [dhtl flags]`: citty would parse
  * `-x` in `dhtl run pytest -x` as a flag of ours, so the words are taken from argv instead.
  */
-export function commandWords(argv: string[]): string[] {
-  const start = argv.indexOf("run");
+export function commandWords(argv: string[], commandName = "run"): string[] {
+  const start = argv.indexOf(commandName);
   const rest = argv.slice(start + 1);
   const { valued } = knownFlags(globalArgs);
   for (let i = 0; i < rest.length; i++) {

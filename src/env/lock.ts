@@ -130,12 +130,15 @@ export async function acquireLock(path: string, options: LockOptions): Promise<H
   for (;;) {
     if (tryCreate(path, owner)) {
       let released = false;
-      return {
+      // Ctrl-C / SIGTERM end the process with process.exit (src/main.ts): release on the way out.
+      const onExit = () => lock.release();
+      const lock: HeldLock = {
         path,
         owner,
         release() {
           if (released) return;
           released = true;
+          process.off("exit", onExit);
           const current = readLockOwner(path);
           if (current && current.pid === pid && current.host === host) {
             try {
@@ -146,6 +149,8 @@ export async function acquireLock(path: string, options: LockOptions): Promise<H
           }
         },
       };
+      process.on("exit", onExit);
+      return lock;
     }
     const holder = readLockOwner(path);
     if (lockIsStale(holder, host, isAlive)) {

@@ -12,6 +12,7 @@
  */
 import { existsSync, mkdirSync, openSync, closeSync, readFileSync, rmSync, statSync, writeSync } from "node:fs";
 import { join } from "node:path";
+import { DhtError, ExitCode } from "../errors.ts";
 import { homePaths } from "../paths.ts";
 
 export interface CacheEntryPaths {
@@ -81,9 +82,14 @@ function pidAlive(pid: number): boolean {
  * A per-entry lock so two dhtl processes do not write the same partial file. A lock whose
  * owner is dead is taken over. Returns a release function.
  */
-export async function lockEntry(paths: CacheEntryPaths, waitMs = 15 * 60_000): Promise<() => void> {
+export async function lockEntry(
+  paths: CacheEntryPaths,
+  onWait?: (ownerPid: number) => void,
+  waitMs = 15 * 60_000,
+): Promise<() => void> {
   mkdirSync(paths.dir, { recursive: true });
   const deadline = Date.now() + waitMs;
+  let announced = false;
   for (;;) {
     try {
       const fd = openSync(paths.lock, "wx");
@@ -104,7 +110,14 @@ export async function lockEntry(paths: CacheEntryPaths, waitMs = 15 * 60_000): P
       continue;
     }
     if (Date.now() > deadline) {
-      throw new Error(`another dhtl process (pid ${owner}) holds ${paths.lock}`);
+      throw new DhtError(ExitCode.failed, `Another dhtl process (pid ${owner}) has been downloading into ${paths.final} for too long.`, {
+        subject: paths.lock,
+        hint: `If no dhtl process ${owner} is running, delete ${paths.lock} and retry.`,
+      });
+    }
+    if (!announced) {
+      announced = true;
+      onWait?.(owner);
     }
     await Bun.sleep(200);
   }

@@ -148,7 +148,9 @@ async function downloadUnlocked(spec: DownloadSpec, sha: string, opts: DownloadO
     );
   }
   mkdirSync(paths.dir, { recursive: true });
-  const release = await lockEntry(paths);
+  const release = await lockEntry(paths, (pid) =>
+    userLog(opts)(`${artifactLabel(spec)}: another dhtl process (pid ${pid}) is downloading it; waiting`),
+  );
   try {
     // Another process may have finished it while we waited for the lock.
     const done = await verifiedCacheHit(paths, sha, spec.size);
@@ -249,7 +251,14 @@ async function fetchWithRetries(spec: DownloadSpec, sha: string, paths: CacheEnt
     }
   } catch (error) {
     progress.done(false);
-    throw error;
+    if (isDhtError(error)) throw error;
+    // File-system trouble (a full disk, a read-only DHT_HOME) while writing the partial file.
+    const message = (error as Error)?.message ?? String(error);
+    throw new DhtError(ExitCode.failed, `Could not save ${label} into the download cache ${paths.dir}: ${message}`, {
+      subject: paths.dir,
+      hint: "Check free space and permissions there, or point DHT_HOME at a writable disk.",
+      cause: error,
+    });
   }
 }
 
@@ -302,7 +311,9 @@ async function fetchOnce(
   }
   let response: Response;
   try {
-    response = await httpFetch(url, { headers, signal: controller.signal }, { env: opts.env, net: opts.net });
+    // decompress: false: hash the bytes exactly as served (a server that adds Content-Encoding
+    // to a .tar.gz must not make us hash the inner tar).
+    response = await httpFetch(url, { headers, signal: controller.signal, decompress: false }, { env: opts.env, net: opts.net });
   } catch (error) {
     if (isDhtError(error) && error.details?.retryable) throw new RetryableError(error);
     throw error;
@@ -355,6 +366,7 @@ async function fetchOnce(
   );
   const lengthHeader = response.headers.get("content-length");
   const expectedEnd = lengthHeader !== null && /^\d+$/.test(lengthHeader) ? offset + Number(lengthHeader) : spec.size;
+  if (expectedEnd !== undefined) progress.setTotal(expectedEnd);
   const fd = openSync(paths.partial, offset > 0 ? "r+" : "w");
   if (offset > 0) ftruncateSync(fd, offset);
   let received = offset;

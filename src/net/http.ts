@@ -28,8 +28,8 @@ const TLS_CODES =
 
 /** Classify an error thrown by fetch (Bun codes as of 1.4.5). */
 export function classifyFetchError(error: unknown): NetFailureKind {
-  const e = error as { code?: string; name?: string; message?: string } | undefined;
-  const code = e?.code ?? "";
+  const e = error as { code?: unknown; name?: string; message?: string } | undefined;
+  const code = typeof e?.code === "string" ? e.code : "";
   const text = `${code} ${e?.name ?? ""} ${e?.message ?? ""}`;
   if (e?.name === "TimeoutError" || /timed? ?out|ETIMEDOUT/i.test(text)) return "timeout";
   if (TLS_CODES.test(code) || /certificate/i.test(e?.message ?? "")) return "tls";
@@ -54,9 +54,10 @@ export function networkError(url: string, error: unknown, proxy: ProxyChoice): D
   const kind = classifyFetchError(error);
   const shown = redactUrl(url);
   const via = proxy.display ? ` through proxy ${proxy.display} (${proxy.source})` : "";
-  const raw = error as { code?: string; message?: string };
+  const raw = error as { code?: unknown; message?: string };
+  const code = typeof raw?.code === "string" ? raw.code : undefined; // DOMException codes are numbers
   const message = raw?.message?.replace(/\s*For more information, pass `verbose: true`.*$/s, "") ?? String(error);
-  const detail = redactText(raw?.code && !message.includes(raw.code) ? `${message} (${raw.code})` : message);
+  const detail = redactText(code && !message.includes(code) ? `${message} (${code})` : message);
   const hints: Record<NetFailureKind, string> = {
     tls:
       "The server's certificate is not trusted. If a corporate proxy re-signs TLS, point SSL_CERT_FILE " +
@@ -71,7 +72,10 @@ export function networkError(url: string, error: unknown, proxy: ProxyChoice): D
     other: "Check the URL and your network settings (docs/network.md).",
   };
   const what = kind === "tls" ? "TLS verification failed for" : "Could not reach";
-  return new DhtError(ExitCode.failed, `${what} ${shown}${via}: ${detail}`, {
+  // The fix for TLS failures goes into the message itself: callers that wrap this error in
+  // their own (a resolution chain, a step list) often show only the message.
+  const fix = kind === "tls" ? "; if a proxy re-signs TLS, set SSL_CERT_FILE to its CA bundle" : "";
+  return new DhtError(ExitCode.failed, `${what} ${shown}${via}: ${detail}${fix}`, {
     subject: shown,
     hint: hints[kind],
     cause: error,
@@ -85,10 +89,10 @@ export function networkError(url: string, error: unknown, proxy: ProxyChoice): D
  * Redirects are followed here, hop by hop, so each hop gets its own proxy decision: GitHub
  * release assets redirect to a CDN host that NO_PROXY may treat differently.
  */
-export async function httpFetch(url: string, init: RequestInit = {}, options: HttpOptions): Promise<Response> {
+export async function httpFetch(url: string, init: BunFetchRequestInit = {}, options: HttpOptions): Promise<Response> {
   if (init.redirect === "manual" || init.redirect === "error") return fetchOnce(url, init, options);
   let current = url;
-  let currentInit: RequestInit = { ...init, redirect: "manual" };
+  let currentInit: BunFetchRequestInit = { ...init, redirect: "manual" };
   for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {
     const response = await fetchOnce(current, currentInit, options);
     const location = response.headers.get("location");
@@ -114,7 +118,7 @@ export async function httpFetch(url: string, init: RequestInit = {}, options: Ht
 
 const MAX_REDIRECTS = 10;
 
-async function fetchOnce(url: string, init: RequestInit, options: HttpOptions): Promise<Response> {
+async function fetchOnce(url: string, init: BunFetchRequestInit, options: HttpOptions): Promise<Response> {
   const proxy = selectProxy(url, options.env, options.net);
   const tls = tlsOptionsFor(options.env, options.net);
   const timeoutMs = options.timeoutMs ?? defaultTimeoutMs(options.env);
@@ -155,7 +159,11 @@ export function httpStatusError(url: string, response: Response, proxy?: ProxyCh
   };
   return new DhtError(ExitCode.failed, `HTTP ${status} ${response.statusText || ""}`.trim() + ` from ${shown}`, {
     subject: shown,
-    hint: hints[status] ?? (status >= 500 ? "The server failed; retry later or use a mirror." : "Check the URL."),
+    hint:
+      (hints[status] ?? (status >= 500 ? "The server failed; retry later or use a mirror." : "Check the URL.")) +
+      (proxy?.display && (status === 401 || status === 403)
+        ? ` A proxy is in use (${proxy.display}, ${proxy.source}): some proxies answer ${status} for wrong proxy credentials.`
+        : ""),
     details: { status, url: shown, ...(proxy?.display ? { proxy: proxy.display } : {}) },
   });
 }

@@ -36,7 +36,8 @@ export function parseNoProxy(value: string | string[] | undefined): NoProxyRule[
 function parseRule(raw: string): NoProxyRule | undefined {
   if (!raw) return undefined;
   if (raw === "*") return { kind: "all", raw };
-  let entry = raw.toLowerCase();
+  // People write URLs here too ("http://git.corp/"): keep only the host part.
+  let entry = raw.toLowerCase().replace(/^[a-z][a-z0-9+.-]*:\/\//, "").replace(/\/$/, "");
   const slash = entry.indexOf("/");
   if (slash !== -1) {
     const bytes = parseIp(stripBrackets(entry.slice(0, slash)));

@@ -19,6 +19,7 @@ import { readPipfile } from "./pipfile.ts";
 import { parseRequirementsFile, type RequirementsFile } from "./requirements.ts";
 import { findLockFiles, lockKindOf, readLockFile, type LockFile, type LockKind } from "./lockfiles.ts";
 import { parseRequirement, Pep508Error, type Requirement } from "./pep508.ts";
+import type { NamedIndex } from "../registries/types.ts";
 
 export type { Requirement } from "./pep508.ts";
 export type { DependencySource } from "./sources.ts";
@@ -33,6 +34,8 @@ export interface DeclaredIndexOptions {
   noIndex: boolean;
   /** "indexUrl" / "extraIndexUrls.0" → "requirements.txt:2" (for discoverRegistries' origins). */
   origins: Record<string, string>;
+  /** Named indexes (Poetry/PDM sources, Pipfile sources): names carry credentials (UV_INDEX_<NAME>_*, POETRY_HTTP_BASIC_<NAME>_*). */
+  named: NamedIndex[];
 }
 
 export interface DeclaredProject {
@@ -92,7 +95,7 @@ export function decideIsPackage(facts: {
 }
 
 function emptyIndexOptions(): DeclaredIndexOptions {
-  return { extraIndexUrls: [], findLinks: [], trustedHosts: [], pre: false, noIndex: false, origins: {} };
+  return { extraIndexUrls: [], findLinks: [], trustedHosts: [], pre: false, noIndex: false, origins: {}, named: [] };
 }
 
 function mergeRequirementOptions(into: DeclaredIndexOptions, set: RequirementsFile): void {
@@ -215,6 +218,7 @@ export async function readDeclaredProject(root: string, config: DeclaredConfigIn
     for (const [cat, reqs] of Object.entries(pip.categories)) groups[cat] = [...(groups[cat] ?? []), ...reqs];
     requiresPython ??= pip.requiresPython;
     pip.sources.forEach((s, i) => {
+      if (s.name) indexOptions.named.push({ name: s.name, url: s.url, origin: s.origin });
       if (i === 0 && !indexOptions.indexUrl) {
         indexOptions.indexUrl = s.url;
         indexOptions.origins.indexUrl = s.origin;
@@ -236,6 +240,29 @@ export async function readDeclaredProject(root: string, config: DeclaredConfigIn
     if (settings?.allow_prereleases === true) indexOptions.pre = true;
   }
 
+  for (const idx of pyproject?.indexes ?? []) {
+    if (idx.name) indexOptions.named.push({ name: idx.name, url: idx.url, origin: idx.origin, ...(idx.role === "explicit" ? { explicit: true } : {}) });
+    if (idx.role === "explicit") continue;
+    if (idx.role === "find-links") {
+      indexOptions.origins[`findLinks.${indexOptions.findLinks.length}`] = idx.origin;
+      indexOptions.findLinks.push(idx.url);
+    } else if (idx.role === "primary" && !indexOptions.indexUrl) {
+      indexOptions.indexUrl = idx.url;
+      indexOptions.origins.indexUrl = idx.origin;
+    } else if (!indexOptions.extraIndexUrls.includes(idx.url)) {
+      indexOptions.origins[`extraIndexUrls.${indexOptions.extraIndexUrls.length}`] = idx.origin;
+      indexOptions.extraIndexUrls.push(idx.url);
+    }
+    if (!idx.verifySsl) {
+      try {
+        indexOptions.trustedHosts.push(new URL(idx.url).host);
+        indexOptions.origins[`trustedHosts.${indexOptions.trustedHosts.length - 1}`] = idx.origin;
+      } catch {
+        /* ${VAR} in the host: nothing to trust yet */
+      }
+    }
+  }
+
   // Requirement files: the configured ones, else every one detected in the project.
   const configuredFiles = config.dependencies?.files ?? [];
   const detected = sources.filter((s) => s.kind === "requirements").map((s) => s.path);
@@ -252,11 +279,15 @@ export async function readDeclaredProject(root: string, config: DeclaredConfigIn
     }
     requirementFiles.push(abs);
   }
-  const requirementSets: RequirementsFile[] = [];
+  const parsed: RequirementsFile[] = [];
+  for (const file of requirementFiles) parsed.push(await parseRequirementsFile(file, { env, cwd: absRoot, displayRoot: absRoot }));
+  // A file another one includes (-r base.txt, -c constraints.txt) is read through that file:
+  // reading it again on its own would turn constraints into requirements.
+  const includedByOthers = new Set(parsed.flatMap((s) => s.files.filter((f) => f !== s.path)));
+  const requirementSets = parsed.filter((s) => !includedByOthers.has(s.path) || configuredFiles.length > 0);
+  requirementFiles.splice(0, requirementFiles.length, ...requirementSets.map((s) => s.path));
   const constraints: Requirement[] = [];
-  for (const file of requirementFiles) {
-    const set = await parseRequirementsFile(file, { env, cwd: absRoot, displayRoot: absRoot });
-    requirementSets.push(set);
+  for (const set of requirementSets) {
     requirements.push(...set.requirements);
     constraints.push(...set.constraints);
     mergeRequirementOptions(indexOptions, set);

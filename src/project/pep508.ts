@@ -102,6 +102,9 @@ export function parseRequirement(text: string, origin?: string): Requirement {
     url = s.slice(start, i);
     if (!url) throw new Pep508Error(`expected a URL after "@"`, start);
     if (!/^[A-Za-z][A-Za-z0-9+.-]*:/.test(url)) throw new Pep508Error(`"${url}" is not a URL (expected scheme://...)`, start);
+    if (/;\s*[a-z_.]+\s*(==|!=|<|>|~=|in\b|not\b)/.test(url)) {
+      throw new Pep508Error(`a marker after a URL needs whitespace before ";" (write "name @ URL ; marker")`, start + url.indexOf(";"));
+    }
     skipWs();
   } else {
     const parenthesised = s[i] === "(";

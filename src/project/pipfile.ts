@@ -81,7 +81,9 @@ export function readPipfile(data: Table, text: string, file = "Pipfile"): Pipfil
     if (typeof t.url !== "string") {
       throw new DhtError(ExitCode.usage, `${file}: [[source]] #${i + 1} has no url`, { subject: `${file} [[source]]`, hint: 'add url = "https://pypi.org/simple"' });
     }
-    facts.sources.push({ url: t.url, verifySsl: t.verify_ssl !== false, origin: at("source", "url"), ...(typeof t.name === "string" ? { name: t.name } : {}) });
+    const line = text.split(/\r?\n/).findIndex((l) => l.includes(t.url as string));
+    const origin = line >= 0 ? `${file}:${line + 1}` : at("source", "url");
+    facts.sources.push({ url: t.url, verifySsl: t.verify_ssl !== false, origin, ...(typeof t.name === "string" ? { name: t.name } : {}) });
   });
   const requires = asTable(data.requires);
   if (typeof requires?.python_full_version === "string") facts.requiresPython = `==${requires.python_full_version}`;

@@ -30,9 +30,21 @@ export interface PyprojectFacts {
   groups: Record<string, Requirement[]>;
   /** Requirement files named by setuptools' dynamic metadata (relative to the project root). */
   dynamicRequirementFiles: string[];
+  /** Package indexes the tool's own config declares ([[tool.poetry.source]], [[tool.pdm.source]]). */
+  indexes: ToolIndex[];
   /** Poetry `package-mode = false` / uv `package = false`: the project itself is not installed. */
   packageMode?: boolean;
   warnings: string[];
+}
+
+/** A package index declared in a tool's own section. */
+export interface ToolIndex {
+  name?: string;
+  url: string;
+  /** primary: replaces PyPI; extra: searched too; explicit: only for packages pinned to it; find-links: a page/dir of files. */
+  role: "primary" | "extra" | "explicit" | "find-links";
+  verifySsl: boolean;
+  origin: string;
 }
 
 type Table = Record<string, unknown>;
@@ -65,6 +77,11 @@ class Origins {
     private readonly file: string,
     private readonly text: string,
   ) {}
+  /** The line where a value (e.g. a URL) is written, for array-of-table entries. */
+  atValue(table: string, value: string): string {
+    const idx = this.text.split(/\r\n|\r|\n/).findIndex((l) => l.includes(value));
+    return idx >= 0 ? `${this.file}:${idx + 1}` : this.at(table);
+  }
   at(table: string, key?: string): string {
     const line = tomlLine(this.text, table, key);
     return line ? `${this.file}:${line}` : `${this.file} [${table}]${key ? ` ${key}` : ""}`;
@@ -265,6 +282,7 @@ export function readPyprojectTable(data: Table, text: string, file = "pyproject.
     optional: {},
     groups: {},
     dynamicRequirementFiles: [],
+    indexes: [],
     warnings: [],
   };
   const tool = asTable(data.tool) ?? {};
@@ -350,6 +368,8 @@ export function readPyprojectTable(data: Table, text: string, file = "pyproject.
     }
   }
 
+  facts.indexes.push(...poetrySources(poetry, o), ...pdmSources(asTable(tool.pdm), o));
+
   const pdm = asTable(tool.pdm);
   if (pdm) {
     facts.tools.push("pdm");
@@ -407,4 +427,30 @@ function pdmDevItem(text: string, origin: string): Requirement {
     origin,
     ...(isFile ? { path: location.replace(/^file:\/\/\/?/, "").replace(/#.*$/, "") || "." } : { url: location }),
   };
+}
+
+/**
+ * [[tool.poetry.source]]: `priority` primary (the default) / supplemental / explicit, or
+ * the older `default = true` / `secondary = true`.
+ */
+function poetrySources(poetry: Table | undefined, o: Origins): ToolIndex[] {
+  const list = Array.isArray(poetry?.source) ? (poetry!.source as unknown[]) : [];
+  return list.flatMap((raw) => {
+    const t = asTable(raw);
+    if (!t || typeof t.url !== "string") return [];
+    const priority = typeof t.priority === "string" ? t.priority : t.default === true ? "primary" : t.secondary === true ? "supplemental" : "primary";
+    const role: ToolIndex["role"] = priority === "explicit" ? "explicit" : priority === "primary" || priority === "default" ? "primary" : "extra";
+    return [{ ...(typeof t.name === "string" ? { name: t.name } : {}), url: t.url, role, verifySsl: true, origin: o.atValue("tool.poetry.source", t.url) }];
+  });
+}
+
+/** [[tool.pdm.source]]: name "pypi" replaces PyPI; `type = "find_links"`; `verify_ssl = false`. */
+function pdmSources(pdm: Table | undefined, o: Origins): ToolIndex[] {
+  const list = Array.isArray(pdm?.source) ? (pdm!.source as unknown[]) : [];
+  return list.flatMap((raw) => {
+    const t = asTable(raw);
+    if (!t || typeof t.url !== "string") return [];
+    const role: ToolIndex["role"] = t.type === "find_links" ? "find-links" : t.name === "pypi" ? "primary" : "extra";
+    return [{ ...(typeof t.name === "string" ? { name: t.name } : {}), url: t.url, role, verifySsl: t.verify_ssl !== false, origin: o.atValue("tool.pdm.source", t.url) }];
+  });
 }

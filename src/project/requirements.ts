@@ -278,7 +278,8 @@ function parseRequirementText(text: string, editable: boolean, cwd: string, orig
         fail(`"${location}" is not a VCS URL pip understands (expected git+https://, git+ssh://, git+file://)`);
       }
     } else if (looksLikePath(location) || editable) {
-      if (!editable && !looksLikePath(location)) fail(`"${location}" is neither a requirement nor a path`);
+      // pip: `-e name` is a directory when one exists there, otherwise an error.
+      if (!looksLikePath(location) && !existsSync(resolve(cwd, location))) fail(`-e needs a local path or a VCS URL, got "${location}"`);
       req.path = resolve(cwd, location.replace(/^~(?=\/|$)/, process.env.HOME ?? "~"));
       name = nameFromArchive(location);
     }

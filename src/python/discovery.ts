@@ -5,7 +5,7 @@
  * Sources, in the order they are reported:
  *   managed   dhtl's own installs (DHT_HOME/python)
  *   uv        uv's managed installs (UV_PYTHON_INSTALL_DIR, else $XDG_DATA_HOME/uv/python)
- *   path      PATH: per directory python3.X, python3, python (shim dirs skipped, see below)
+ *   path      PATH: per directory python3.X, python3, python, then pypy3.X, pypy3 (shim dirs skipped, see below)
  *   pyenv     $PYENV_ROOT/versions/* (default ~/.pyenv)
  *   asdf      $ASDF_DATA_DIR/installs/python/* (default ~/.asdf)
  *   mise      $MISE_DATA_DIR/installs/python/* (default $XDG_DATA_HOME/mise)
@@ -61,18 +61,18 @@ export function enabledSources(env: Record<string, string | undefined>): Set<Can
   return new Set(raw.split(/[\s,]+/).filter((s): s is CandidateSource => (ALL_SOURCES as string[]).includes(s)));
 }
 
-const UNIX_NAME = /^python(3(\.\d{1,2})?)?$/;
-const WIN_NAME = /^python(3(\.\d{1,2})?)?\.exe$/i;
+const UNIX_NAME = /^(python|pypy)(3(\.\d{1,2})?)?$/;
+const WIN_NAME = /^(python|pypy)(3(\.\d{1,2})?)?\.exe$/i;
 
 /** Names in a directory that look like interpreters, most specific first (python3.12, python3, python). */
 export function interpreterNames(names: string[], os: DiscoveryOptions["os"]): string[] {
   const re = os === "windows" ? WIN_NAME : UNIX_NAME;
-  const rank = (n: string) => (/\d\.\d/.test(n) ? 0 : /3/.test(n) ? 1 : 2);
+  const rank = (n: string) => (n.startsWith("pypy") ? 3 : 0) + (/\d\.\d/.test(n) ? 0 : /3/.test(n) ? 1 : 2);
   return names.filter((n) => re.test(n)).sort((a, b) => rank(a) - rank(b) || b.localeCompare(a, "en", { numeric: true }));
 }
 
 function hintFromName(name: string): string | undefined {
-  return /python(\d\.\d{1,2})/i.exec(name)?.[1];
+  return /(?:python|pypy)(\d\.\d{1,2})/i.exec(name)?.[1];
 }
 
 function listDir(dir: string): string[] {
@@ -86,7 +86,7 @@ function listDir(dir: string): string[] {
 function interpretersInDir(dir: string, source: CandidateSource, os: DiscoveryOptions["os"], minor?: string): Candidate[] {
   const joinFn = os === "windows" ? win32.join : posix.join;
   const names = minor
-    ? [`python${minor}`, "python3", "python"].map((n) => (os === "windows" ? `${n}.exe` : n)).filter((n) => existsSync(joinFn(dir, n)))
+    ? [`python${minor}`, "python3", "python", `pypy${minor}`, "pypy3"].map((n) => (os === "windows" ? `${n}.exe` : n)).filter((n) => existsSync(joinFn(dir, n)))
     : interpreterNames(listDir(dir), os);
   return names.map((n) => ({ path: joinFn(dir, n), source, versionHint: hintFromName(n) }));
 }

@@ -10,8 +10,8 @@
  * download (content-addressed cache), extraction into a temp dir beside the target, the
  * post-install fix-ups, a check that the interpreter runs, then one rename.
  */
-import { existsSync, lstatSync, readdirSync, readlinkSync, statSync } from "node:fs";
-import { mkdir, readdir, readFile, rename, rm, stat, symlink, writeFile } from "node:fs/promises";
+import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
+import { mkdir, readdir, readFile, rename, rm, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { DhtError, ExitCode } from "../errors.ts";
 import type { NetSettings } from "../net/types.ts";
@@ -76,7 +76,7 @@ export function listManagedInstalls(home: string, platform?: string): ManagedIns
     if (!existsSync(executable)) continue;
     let build: string | undefined;
     try {
-      build = require("node:fs").readFileSync(join(dir, "BUILD"), "utf8").trim() || undefined;
+      build = readFileSync(join(dir, "BUILD"), "utf8").trim() || undefined;
     } catch {}
     out.push({ key: name, implementation, version, platform: plat, dir, executable, build });
   }
@@ -240,6 +240,7 @@ export async function installBuild(build: PythonBuild, opts: InstallOptions): Pr
     async () => {
       const done = existing();
       if (done) return { install: done, installed: false };
+      await removeAbandonedTemps(paths.python, key);
       const from = opts.archive ?? (await downloadUrlOf(build, opts.env, opts.net));
       let archive = opts.archive;
       if (!archive) {
@@ -259,8 +260,9 @@ export async function installBuild(build: PythonBuild, opts: InstallOptions): Pr
         if (existsSync(join(temp, "install")) && existsSync(join(temp, "PYTHON.json"))) tree = join(temp, "install");
         await finishInstallTree(tree, finalDir, build);
         await verifyRuns(interpreterIn(tree, build.version, build.platform), build.version, opts.env);
-        if (opts.reinstall) await removeTree(finalDir);
-        else if (existsSync(finalDir)) await removeTree(finalDir); // a leftover without a runnable interpreter
+        // The old tree (a --reinstall, or a leftover without a runnable interpreter) goes only
+        // now that the new one is complete and verified.
+        if (existsSync(finalDir)) await removeTree(finalDir);
         await rename(tree, finalDir);
       } finally {
         await rm(temp, { recursive: true, force: true });
@@ -272,6 +274,17 @@ export async function installBuild(build: PythonBuild, opts: InstallOptions): Pr
     },
     { onWait: (owner) => opts.log?.(`another dhtl (pid ${owner?.pid ?? "?"}) is installing ${key}; waiting for it`) },
   );
+}
+
+/**
+ * Temp dirs of this key left by a run that was killed mid-install. Safe to remove: we hold
+ * the key's lock, so no live process is extracting into them.
+ */
+async function removeAbandonedTemps(root: string, key: string): Promise<void> {
+  const names = await readdir(root).catch(() => [] as string[]);
+  for (const name of names) {
+    if (name.startsWith(`.tmp-${key}-`) || name.startsWith(`${key}.trash-`)) await rm(join(root, name), { recursive: true, force: true });
+  }
 }
 
 async function verifyRuns(executable: string, version: string, env: Record<string, string | undefined>): Promise<void> {
@@ -304,4 +317,3 @@ export async function uninstallManaged(home: string, install: ManagedInstall): P
   await updateMinorLink(home, install.version, install.platform);
 }
 
-export { stat, statSync };

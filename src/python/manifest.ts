@@ -12,6 +12,7 @@
 import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { DhtError, ExitCode } from "../errors.ts";
+import { sortNewestFirst } from "./version.ts";
 
 /** One build as the rest of dhtl sees it. */
 export interface PythonBuild {
@@ -133,5 +134,6 @@ async function loadOverride(location: string): Promise<{ builds: PythonBuild[]; 
 
 /** Builds for one platform, newest version first. */
 export function buildsForPlatform(builds: PythonBuild[], platform: string): PythonBuild[] {
-  return builds.filter((b) => b.platform === platform);
+  // An override list may be in any order; callers rely on newest first.
+  return sortNewestFirst(builds.filter((b) => b.platform === platform), (b) => b.version);
 }

@@ -29,7 +29,8 @@ import type { PlatformFacts } from "../platform/types.ts";
 import { writeContainerFallback } from "./container.ts";
 import { listCandidates, type Candidate } from "./discovery.ts";
 import { installGuide } from "./guide.ts";
-import { installBuild, listManagedInstalls, type ManagedInstall } from "./installs.ts";
+import { downloadUrlOf, installBuild, listManagedInstalls, type ManagedInstall } from "./installs.ts";
+import { redactUrl } from "../net/redact.ts";
 import { buildsForPlatform, loadPythonBuilds, type PythonBuild } from "./manifest.ts";
 import { InterpreterCache, type InterpreterInfo } from "./query.ts";
 import { describeRequest, exactVersion, nearestPatch, newestMatch, parsePythonRequest, requestMatches, requestMinor, type PythonRequest } from "./request.ts";
@@ -78,6 +79,8 @@ export interface ResolvePythonOptions {
   note?: (message: string) => void;
   /** "installed": existing interpreters before downloads for non-exact requests (default; DHT_PYTHON_PREFERENCE). */
   preference?: "installed" | "managed";
+  /** Replace the managed build of an exact request (downloaded and verified before the old one goes). */
+  reinstall?: boolean;
   /** Where .dht/docker goes (default ctx.cwd). */
   projectRoot?: string;
   /** Injected for tests; default: os/arch/libc probed cheaply, the rest only for the failure guide. */
@@ -125,8 +128,10 @@ export async function hostFacts(env: Record<string, string | undefined>): Promis
 }
 
 export async function platformKeyOf(facts: CoreFacts): Promise<string> {
-  const { pythonPlatformKey } = await import("../platform/index.ts");
-  return pythonPlatformKey(facts);
+  // pythonPlatformKey lives in platform/facts.ts, whose module loads every probe; import it
+  // only when full facts are loaded anyway, else apply the same rule (libc only on Linux).
+  if ("packageManagers" in facts) return (await import("../platform/index.ts")).pythonPlatformKey(facts);
+  return `${facts.os}-${facts.arch}-${facts.os === "linux" ? facts.libc.family : "none"}`;
 }
 
 /** The interpreters on this machine that match a version predicate and are usable, best first. */
@@ -169,7 +174,7 @@ export async function findSystemInterpreters(opts: {
       rejected.push({ path: candidate.path, why: `it does not run: ${(error as Error).message}` });
       continue;
     }
-    if (!opts.accepts(info.version)) continue;
+    if (!opts.accepts(info.version) || info.implementation !== opts.implementation) continue;
     const why = unusableReason(info, opts.arch, opts.implementation);
     if (why) rejected.push({ path: candidate.path, why: `${info.version}: ${why}` });
     else usable.push({ candidate, info, real });
@@ -217,7 +222,10 @@ export async function resolvePython(requestText: string | undefined, opts: Resol
   const patchFallback = !strict && opts.allowPatchFallback !== false;
   const allowDownload = opts.allowDownload !== false;
   const preference = opts.preference ?? (env.DHT_PYTHON_PREFERENCE === "managed" ? "managed" : "installed");
-  const installOpts = { home: opts.home, env, offline: Boolean(opts.offline), net: opts.net, progress: opts.progress, log: opts.note };
+  if (opts.reinstall && !exact) {
+    throw new DhtError(ExitCode.usage, "--reinstall needs an exact version (e.g. 3.11.7)", { subject: "--reinstall", hint: `installed: see dhtl python list` });
+  }
+  const installOpts = { home: opts.home, env, offline: Boolean(opts.offline), net: opts.net, progress: opts.progress, log: opts.note, reinstall: opts.reinstall };
   const cache = InterpreterCache.forHome(opts.home, env);
   /** Hosts that refused or timed out once: later downloads from them are skipped, not retried. */
   const deadHosts = new Map<string, string>();
@@ -245,6 +253,10 @@ export async function resolvePython(requestText: string | undefined, opts: Resol
   // Step: managed (already installed).
   const tryManaged = (): ResolvedPython | undefined => {
     if (request.implementation !== "cpython") return undefined;
+    if (opts.reinstall) {
+      record("managed", "skipped", `--reinstall: CPython ${exact} is fetched again and replaces the installed one`);
+      return undefined;
+    }
     const hit = newestMatch(request, installed, (i) => i.version);
     if (hit) {
       record("managed", "taken", `CPython ${hit.version} is installed at ${hit.dir}`);
@@ -293,9 +305,7 @@ export async function resolvePython(requestText: string | undefined, opts: Resol
   };
 
   const download = async (build: PythonBuild, step: ChainStep, warning?: string): Promise<ResolvedPython | undefined> => {
-    const { downloadUrlOf } = await import("./installs.ts");
     const url = await downloadUrlOf(build, env, opts.net);
-    const { redactUrl } = await import("../net/redact.ts");
     let host = "";
     try {
       host = new URL(url).host;
@@ -311,7 +321,9 @@ export async function resolvePython(requestText: string | undefined, opts: Resol
       return fromInstall(r.install, "download", warning);
     } catch (error) {
       const why = failureText(error);
-      if (host && isDhtError(error) && /refused|timed out|timeout|resolve|DNS|reset|unreachable|proxy|TLS|certificate/i.test(why)) deadHosts.set(host, why);
+      // The host could not be reached at all (the net module words these "Could not reach" /
+      // "TLS verification failed for"): other builds from it would fail the same way.
+      if (host && isDhtError(error) && /^(Could not reach|TLS verification failed for) /.test(error.message)) deadHosts.set(host, why);
       record(step, "failed", `CPython ${build.version} from ${redactUrl(url)}: ${why}`);
       return undefined;
     }
@@ -319,7 +331,10 @@ export async function resolvePython(requestText: string | undefined, opts: Resol
 
   // Step: download.
   const tryDownload = async (): Promise<ResolvedPython | undefined> => {
-    if (request.implementation !== "cpython") return undefined;
+    if (request.implementation !== "cpython") {
+      record("download", "skipped", `downloads are CPython builds only, not ${request.implementation}`);
+      return undefined;
+    }
     await loadManifest();
     const build = newestMatch(request, manifest, (b) => b.version);
     if (!build) {
@@ -420,6 +435,10 @@ export async function resolvePython(requestText: string | undefined, opts: Resol
   // Step: container.
   let containerEngine: string | undefined;
   const tryContainer = async (): Promise<ResolvedPython | undefined> => {
+    if (request.implementation !== "cpython") {
+      record("container", "skipped", `the container fallback uses the official CPython images, not ${request.implementation}`);
+      return undefined;
+    }
     await loadManifest();
     const { findOnPath } = await import("../platform/which.ts");
     containerEngine = (await findOnPath("podman", env, facts.os)) ? "podman" : (await findOnPath("docker", env, facts.os)) ? "docker" : undefined;

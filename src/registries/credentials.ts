@@ -4,8 +4,10 @@
  *      (`https://${ART_USER}:${ART_TOKEN}@artifactory.corp/api/pypi/simple`);
  *   2. .dhtconfig `registries.credentials` with source "env" (username_env / password_env
  *      name the variables), "netrc", or "keyring" (`keyring get <service> <user>`);
- *   3. without a configured source: ~/.netrc (NETRC) when it has an entry for the host,
- *      and `keyring` only when PIP_KEYRING_PROVIDER or UV_KEYRING_PROVIDER says "subprocess".
+ *   3. without a configured source: the variables uv and Poetry read for a named index
+ *      (UV_INDEX_<NAME>_PASSWORD, POETRY_HTTP_BASIC_<NAME>_PASSWORD), then ~/.netrc (NETRC)
+ *      when it has an entry for the host; for a URL that names only the user, `keyring`
+ *      when PIP_KEYRING_PROVIDER or UV_KEYRING_PROVIDER says "subprocess".
  * Public PyPI is never given credentials. Values live only in memory and in the
  * environment of the installer dhtl starts.
  */
@@ -13,7 +15,7 @@ import { DhtError, ExitCode } from "../errors.ts";
 import { redactUrl } from "../net/redact.ts";
 import { netrcLookup, netrcPath, readNetrc, type NetrcEntry } from "./netrc.ts";
 import type { IndexCredential, RegistryCredentials, RegistrySettings } from "./types.ts";
-import { expandVars, hostOf, isPublicPypi, splitUserInfo } from "./url.ts";
+import { expandVars, hostOf, isPublicPypi, sameIndex, splitUserInfo } from "./url.ts";
 
 export interface ResolveCredentialsOptions {
   env: Record<string, string | undefined>;
@@ -97,7 +99,12 @@ export async function resolveCredentials(settings: RegistrySettings, opts: Resol
       creds[url] = c;
       continue;
     }
-    // 3. implicit: netrc, then keyring when the user opted into it for pip/uv
+    // 3. implicit: the variables uv and Poetry read for a named index, then netrc
+    const named = fromNamedIndexVars(url, settings, env);
+    if (named) {
+      creds[url] = named;
+      continue;
+    }
     const n = loadNetrc();
     const host = hostOf(url);
     const e = n && host ? netrcLookup(n.entries, host) : undefined;
@@ -106,6 +113,27 @@ export async function resolveCredentials(settings: RegistrySettings, opts: Resol
     }
   }
   return creds;
+}
+
+/** Names an index is known by (uv index names, Poetry/PDM/Pipfile source names). */
+function namesOf(url: string, settings: RegistrySettings): string[] {
+  const names = Object.entries(settings.indexNames)
+    .filter(([u]) => sameIndex(u, url))
+    .map(([, n]) => n);
+  for (const e of settings.explicitIndexes) if (sameIndex(e.url, url)) names.push(e.name);
+  return [...new Set(names)];
+}
+
+/** UV_INDEX_<NAME>_USERNAME/PASSWORD (uv) and POETRY_HTTP_BASIC_<NAME>_USERNAME/PASSWORD (Poetry). */
+function fromNamedIndexVars(url: string, settings: RegistrySettings, env: Record<string, string | undefined>): IndexCredential | undefined {
+  for (const name of namesOf(url, settings)) {
+    const key = name.toUpperCase().replace(/[^A-Z0-9]/g, "_");
+    for (const prefix of [`UV_INDEX_${key}`, `POETRY_HTTP_BASIC_${key}`]) {
+      const password = env[`${prefix}_PASSWORD`];
+      if (password) return { username: env[`${prefix}_USERNAME`] ?? "__token__", password, source: `env ${prefix}_USERNAME/${prefix}_PASSWORD` };
+    }
+  }
+  return undefined;
 }
 
 function fromEnvVars(url: string, cfg: NonNullable<RegistrySettings["credentialsConfig"]>, env: Record<string, string | undefined>): IndexCredential {

@@ -19,6 +19,8 @@ export interface RegistriesView {
   extraIndexes: RegistryEntryView[];
   trustedHosts: Array<{ host: string; origin: string }>;
   findLinks: RegistryEntryView[];
+  /** uv explicit indexes: used only for packages pinned to them; listed for their credentials. */
+  explicitIndexes: Array<RegistryEntryView & { name: string }>;
   noIndex: boolean;
 }
 
@@ -37,6 +39,7 @@ export function registriesView(settings: RegistrySettings, creds?: RegistryCrede
     extraIndexes: settings.extraIndexUrls.map((u, i) => entry(u, settings.origins[`extraIndexUrls.${i}`])),
     trustedHosts: settings.trustedHosts.map((h, i) => ({ host: h, origin: settings.origins[`trustedHosts.${i}`] ?? "unknown" })),
     findLinks: settings.findLinks.map((f, i) => entry(f, settings.origins[`findLinks.${i}`])),
+    explicitIndexes: settings.explicitIndexes.map((e) => ({ name: e.name, ...entry(e.url, e.origin) })),
     noIndex: settings.noIndex,
   };
 }
@@ -51,5 +54,6 @@ export function describeRegistries(settings: RegistrySettings, creds?: RegistryC
   for (const e of v.extraIndexes) lines.push(`extra index   ${e.url}${tail(e)}`);
   for (const f of v.findLinks) lines.push(`find-links    ${f.url}${tail(f)}`);
   for (const h of v.trustedHosts) lines.push(`trusted host  ${h.host}  (${h.origin})`);
+  for (const e of v.explicitIndexes) lines.push(`pinned-only   ${e.name}=${e.url}${tail(e)}`);
   return lines;
 }

@@ -7,7 +7,7 @@
  * from its environment):
  *
  *   1. uv environment variables   UV_DEFAULT_INDEX, UV_INDEX_URL, UV_INDEX, UV_EXTRA_INDEX_URL,
- *                                 UV_FIND_LINKS, UV_INSECURE_HOST, UV_NO_INDEX
+ *                                 UV_FIND_LINKS, UV_INSECURE_HOST
  *   2. pip environment variables  PIP_INDEX_URL, PIP_EXTRA_INDEX_URL, PIP_TRUSTED_HOST,
  *                                 PIP_FIND_LINKS, PIP_NO_INDEX
  *   3. .dhtconfig `registries`
@@ -36,6 +36,8 @@ export interface ProjectIndexOptions {
   noIndex?: boolean;
   /** "indexUrl" / "extraIndexUrls.0" → "requirements.txt:3". */
   origins?: Record<string, string>;
+  /** Named indexes of the project's tools (Poetry/PDM/Pipfile sources). */
+  named?: NamedIndex[];
 }
 
 export interface DiscoverRegistriesOptions {
@@ -84,6 +86,7 @@ function projectLayer(p: ProjectIndexOptions, root: string): IndexLayer {
   p.trustedHosts.forEach((h, i) => layer.trustedHosts.push({ value: h, origin: o(`trustedHosts.${i}`) }));
   p.findLinks.forEach((f, i) => layer.findLinks.push({ value: f, origin: o(`findLinks.${i}`) }));
   if (p.noIndex) layer.noIndex = { value: true, origin: o("noIndex") };
+  layer.named.push(...(p.named ?? []));
   return layer;
 }
 

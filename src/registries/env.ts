@@ -47,7 +47,6 @@ export function registryEnvForUv(settings: RegistrySettings, creds?: RegistryCre
     UV_INDEX: undefined,
     UV_FIND_LINKS: undefined,
     UV_INSECURE_HOST: undefined,
-    UV_NO_INDEX: undefined,
   };
   const usedNames = new Set<string>();
   let auto = 0;
@@ -64,8 +63,8 @@ export function registryEnvForUv(settings: RegistrySettings, creds?: RegistryCre
     }
     return `${name}=${bare}`;
   };
-  if (settings.noIndex) env.UV_NO_INDEX = "1";
-  else {
+  // uv 0.13 has no variable for --no-index: registryArgsForUv carries it.
+  if (!settings.noIndex) {
     env.UV_DEFAULT_INDEX = named(settings.indexUrl, false);
     if (settings.extraIndexUrls.length) env.UV_INDEX = settings.extraIndexUrls.map((u) => named(u, false)).join(" ");
   }
@@ -89,6 +88,11 @@ function withCreds(url: string, creds?: RegistryCredentials): string {
   return cred ? withUserInfo(bare, cred.username, cred.password) : bare;
 }
 
+/** Flags uv needs beside registryEnvForUv: `--no-index` has no environment variable in uv (checked with uv 0.13.9). */
+export function registryArgsForUv(settings: RegistrySettings): string[] {
+  return settings.noIndex ? ["--no-index"] : [];
+}
+
 /** The variables that make pip use exactly these indexes with these credentials. */
 export function registryEnvForPip(settings: RegistrySettings, creds?: RegistryCredentials): EnvOverlay {
   const env: EnvOverlay = {
@@ -97,6 +101,8 @@ export function registryEnvForPip(settings: RegistrySettings, creds?: RegistryCr
     PIP_TRUSTED_HOST: undefined,
     PIP_FIND_LINKS: undefined,
     PIP_NO_INDEX: undefined,
+    // Never prompt for a password: without credentials pip must fail (and be explained), not hang.
+    PIP_NO_INPUT: "1",
   };
   if (settings.noIndex) env.PIP_NO_INDEX = "1";
   env.PIP_INDEX_URL = withCreds(settings.indexUrl, creds);

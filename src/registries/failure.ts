@@ -12,8 +12,9 @@ import { hostOf, hostPortOf, sameIndex } from "./url.ts";
 type Kind = "unauthorized" | "forbidden" | "tls" | "unreachable";
 
 const PATTERNS: Array<{ kind: Kind; re: RegExp }> = [
-  { kind: "unauthorized", re: /\b401\b|Unauthorized|Missing credentials for|User for [^\s]+:\s*$|credentials? (were|was) not (found|provided)/im },
-  { kind: "forbidden", re: /\b403\b|Forbidden/i },
+  // Status numbers only next to their words: "401 kB" in a download line is not a refusal.
+  { kind: "unauthorized", re: /401 Unauthori[sz]ed|\b401\b (?:Client )?Error|HTTP (?:status|error) 401\b|status(?: code)?:? 401\b|Missing credentials for|User for \S+:\s*$|credentials? (?:were|was) not (?:found|provided)/im },
+  { kind: "forbidden", re: /403 Forbidden|\b403\b (?:Client )?Error|HTTP (?:status|error) 403\b|status(?: code)?:? 403\b/i },
   { kind: "tls", re: /certificate verify failed|invalid peer certificate|UnknownIssuer|SSLCertVerificationError|self[- ]signed certificate|unable to get local issuer certificate/i },
   {
     kind: "unreachable",
@@ -47,30 +48,37 @@ export function explainIndexFailure(output: string, settings: RegistrySettings, 
   const match = PATTERNS.find((p) => p.re.test(output));
   if (!match) return undefined;
   const index = indexInOutput(output, settings);
-  const shown = redactUrl(index);
-  const host = hostOf(index) ?? shown;
-  const credKey = creds ? Object.keys(creds).find((k) => sameIndex(k, index)) : undefined;
-  const cred = credKey ? creds![credKey] : undefined;
   const evidence = output
     .split(/\r?\n/)
     .filter((l) => match.re.test(l))
     .slice(0, 3)
     .map((l) => redactOutput(l.trim(), creds));
-  const details = { index: shown, reason: match.kind, evidence };
-  switch (match.kind) {
+  return indexAccessError(match.kind, index, settings, creds, evidence);
+}
+
+export type IndexFailureKind = Kind;
+
+/** The error for one index that refused or could not be reached, with the fix. */
+export function indexAccessError(kind: Kind, index: string, settings: RegistrySettings, creds: RegistryCredentials | undefined, evidence: string[] = []): DhtError {
+  const shown = redactUrl(index);
+  const host = hostOf(index) ?? shown;
+  const credKey = creds ? Object.keys(creds).find((k) => sameIndex(k, index)) : undefined;
+  const cred = credKey ? creds![credKey] : undefined;
+  const details = { index: shown, reason: kind, evidence };
+  const howToGive = `give dhtl credentials for ${host}: in .dhtconfig set registries.credentials.username_env and password_env to the names of environment variables and export them, or add "machine ${host} login USER password TOKEN" to ~/.netrc (chmod 600)`;
+  switch (kind) {
     case "unauthorized":
       return new DhtError(ExitCode.failed, `package index ${shown} refused access (HTTP 401 Unauthorized)`, {
         subject: shown,
         details,
-        hint: cred
-          ? `the credentials from ${cred.source} were rejected: check the user name and that the token is valid for ${host}`
-          : `give dhtl credentials for ${host}: in .dhtconfig set registries.credentials.username_env and password_env to the names of environment variables and export them, or add "machine ${host} login USER password TOKEN" to ~/.netrc (chmod 600)`,
+        hint: cred ? `the credentials from ${cred.source} were rejected: check the user name and that the token is valid for ${host}` : howToGive,
       });
     case "forbidden":
+      // Some servers (pypiserver, GitLab) answer a wrong password with 403 instead of 401.
       return new DhtError(ExitCode.failed, `package index ${shown} refused access (HTTP 403 Forbidden)`, {
         subject: shown,
         details,
-        hint: cred ? `the account from ${cred.source} is not allowed to read this index: ask its administrator for read access` : `the index needs credentials with read access; see registries.credentials in docs/dependencies.md`,
+        hint: cred ? `the credentials from ${cred.source} were rejected or have no read access to ${host}: check the user name and token` : howToGive,
       });
     case "tls":
       return new DhtError(ExitCode.failed, `the certificate of package index ${shown} is not trusted`, {

@@ -21,7 +21,7 @@ export function parseIndexArg(text: string): { name?: string; url: string } {
   return m ? { name: m[1]!, url: m[2]! } : { url: text.trim() };
 }
 
-/** UV_INDEX_URL, UV_DEFAULT_INDEX, UV_INDEX, UV_EXTRA_INDEX_URL, UV_FIND_LINKS, UV_INSECURE_HOST, UV_NO_INDEX. */
+/** UV_INDEX_URL, UV_DEFAULT_INDEX, UV_INDEX, UV_EXTRA_INDEX_URL, UV_FIND_LINKS, UV_INSECURE_HOST (uv has no UV_NO_INDEX). */
 export function readUvEnvLayer(env: Record<string, string | undefined>): IndexLayer {
   const layer = emptyLayer("uv environment variables");
   const def = env.UV_DEFAULT_INDEX?.trim();
@@ -46,7 +46,6 @@ export function readUvEnvLayer(env: Record<string, string | undefined>): IndexLa
   for (const h of (env.UV_INSECURE_HOST ?? "").split(/\s+/).filter(Boolean)) {
     layer.trustedHosts.push({ value: h, origin: "env UV_INSECURE_HOST" });
   }
-  if (env.UV_NO_INDEX) layer.noIndex = { value: ["1", "true", "yes", "on"].includes(env.UV_NO_INDEX.toLowerCase()), origin: "env UV_NO_INDEX" };
   return layer;
 }
 

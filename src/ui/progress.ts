@@ -13,6 +13,8 @@ export interface ByteProgress {
   update(bytes: number): void;
   /** Note a restart/resume: the rate is measured from here. */
   note(message: string): void;
+  /** Learn the total once the server says it (Content-Length). */
+  setTotal(total: number): void;
   done(ok?: boolean): void;
 }
 
@@ -59,7 +61,7 @@ export function createByteProgress(options: ProgressOptions): ByteProgress {
   const stream = options.stream ?? process.stderr;
   const now = options.now ?? (() => performance.now());
   const mode = options.mode === "auto" ? (stream.isTTY ? "tty" : "plain") : options.mode;
-  if (mode === "none") return { update() {}, note() {}, done() {} };
+  if (mode === "none") return { update() {}, note() {}, setTotal() {}, done() {} };
   const start = now();
   let startBytes = 0;
   let rateStart = start;
@@ -67,13 +69,17 @@ export function createByteProgress(options: ProgressOptions): ByteProgress {
   let lastDraw = -Infinity;
   let nextQuarter = 25;
   let finished = false;
-  const total = options.total;
+  let total = options.total;
+  const setTotal = (t: number) => {
+    if (!total && t > 0) total = t;
+  };
   const line = () => describeProgress(options.label, last, total, now() - rateStart, startBytes);
 
   if (mode === "tty") {
     const columns = (stream as { columns?: number }).columns ?? 100;
     const draw = () => stream.write(`\r\x1b[2K${line().slice(0, columns - 1)}`);
     return {
+      setTotal,
       update(bytes) {
         last = bytes;
         if (now() - lastDraw >= 120) {
@@ -97,6 +103,7 @@ export function createByteProgress(options: ProgressOptions): ByteProgress {
   // plain
   lastDraw = start;
   return {
+    setTotal,
     update(bytes) {
       last = bytes;
       const pct = total ? (bytes * 100) / total : 0;

@@ -6,7 +6,7 @@
  *   bundle    the offline bundle's uv for this platform
  *   index     the uv wheel from the configured package index (PEP 503/691 simple API),
  *             verified against the index's sha256, `uv-<v>.data/scripts/uv` taken out
- *   release   DHT_UV_DOWNLOAD_URL (a mirror of the release assets), else releases.astral.sh
+ *   release   DHT_UV_DOWNLOAD_URL or UV_DOWNLOAD_URL (a mirror of the release assets), else releases.astral.sh
  *             then GitHub: `uv-<triple>.tar.gz` verified against its `.sha256` sidecar
  *   path      a uv already on PATH of a compatible version (same minor or newer)
  *
@@ -142,6 +142,10 @@ export async function ensureUv(opts: EnsureUvOptions): Promise<EnsuredUv> {
     }
     const downloadOpts = { env, home: opts.home, offline: Boolean(opts.offline), progress: opts.progress ?? ("auto" as const), net: opts.net };
     const work = join(dir, "..", `.tmp-uv-${version}-${process.pid}`);
+    // Work dirs of killed runs (we hold the lock: nobody else is using one).
+    for (const name of await readdir(join(dir, "..")).catch(() => [] as string[])) {
+      if (name.startsWith(`.tmp-uv-${version}-`)) await rm(join(dir, "..", name), { recursive: true, force: true });
+    }
 
     // bundle
     const fromBundle = opts.bundle?.uv(platform);
@@ -162,6 +166,7 @@ export async function ensureUv(opts: EnsureUvOptions): Promise<EnsuredUv> {
     // index
     const indexes = opts.offline ? [] : await indexesToTry(opts, env);
     if (opts.offline) record("index", "skipped", "offline mode");
+    else if (!indexes.length) record("index", "skipped", "the package index is switched off (no-index)");
     else {
       for (const { url: index, auth } of indexes) {
         try {
@@ -199,7 +204,8 @@ export async function ensureUv(opts: EnsureUvOptions): Promise<EnsuredUv> {
 
     // release
     const triple = targetTriple(platform);
-    const custom = env.DHT_UV_DOWNLOAD_URL?.trim();
+    // UV_DOWNLOAD_URL has the same meaning in uv's own installer (the directory of the archives).
+    const custom = (env.DHT_UV_DOWNLOAD_URL || env.UV_DOWNLOAD_URL)?.trim();
     const bases = custom ? [custom.endsWith("/") ? custom : `${custom}/`] : DEFAULT_UV_RELEASE_BASES.map((b) => b.replace("{version}", version));
     if (opts.offline) record("release", "skipped", "offline mode");
     else if (!triple) record("release", "skipped", `no uv release for ${platform}`);
@@ -277,6 +283,8 @@ async function indexesToTry(opts: EnsureUvOptions, env: Record<string, string | 
       settings = undefined;
     }
   }
+  // --no-index (pip/uv configuration): only find-links would be used, and they hold no uv.
+  if (settings && "noIndex" in settings && settings.noIndex) return [];
   const urls = settings ? [settings.indexUrl, ...(settings.extraIndexUrls ?? [])] : [opts.indexUrl ?? indexFromEnv(env)];
   let creds: Record<string, IndexAuth> = {};
   if (settings && "origins" in settings && settings.origins) {

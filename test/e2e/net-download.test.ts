@@ -77,6 +77,57 @@ describe("downloadVerified over plain HTTP", () => {
     server.clearFaults();
   });
 
+  test("429 with Retry-After is retried after the server's delay", async () => {
+    server.fault("/a.bin", { status: 429, statusTimes: 1, statusHeaders: { "retry-after": "0" } });
+    const before = server.count("/a.bin");
+    const path = await downloadVerified({ url: server.url("/a.bin"), sha256: sha }, opts({ retry: { attempts: 2, baseDelayMs: 60_000 } }));
+    expect(sha256Hex(readFileSync(path))).toBe(sha);
+    expect(server.count("/a.bin") - before).toBe(2);
+    server.clearFaults();
+  });
+
+  test("a server that does not answer in time gives a timeout error naming the URL", async () => {
+    server.fault("/slow.bin", { delayMs: 1500 });
+    server.setFile("/slow.bin", "slow");
+    const e = await failure(httpFetch(server.url("/slow.bin"), {}, { env: {}, timeoutMs: 200 }));
+    expect(e.message).toBe(`Could not reach ${server.url("/slow.bin")}: no response within 0.2 s`);
+    expect(e.details?.kind).toBe("timeout");
+    server.clearFaults();
+  });
+
+  test("a lock left by a dead process is taken over; a live holder is waited for", async () => {
+    const { mkdirSync } = await import("node:fs");
+    const o = opts();
+    const dir = join(o.home, "cache/sha256");
+    mkdirSync(dir, { recursive: true });
+    const dead = Bun.spawnSync(["true"]).pid;
+    writeFileSync(join(dir, `${sha}.lock`), String(dead));
+    expect(sha256Hex(readFileSync(await downloadVerified({ url: server.url("/a.bin"), sha256: sha }, o)))).toBe(sha);
+    expect(cacheFiles(o.home)).toEqual([sha]);
+
+    const o2 = opts();
+    const dir2 = join(o2.home, "cache/sha256");
+    mkdirSync(dir2, { recursive: true });
+    const holder = Bun.spawn(["sleep", "0.6"]);
+    writeFileSync(join(dir2, `${sha}.lock`), String(holder.pid));
+    const notes: string[] = [];
+    const started = Date.now();
+    await downloadVerified({ url: server.url("/a.bin"), sha256: sha }, { ...o2, log: (m) => notes.push(m) });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(400);
+    expect(notes.join("\n")).toContain(`another dhtl process (pid ${holder.pid}) is downloading it; waiting`);
+  });
+
+  test("two concurrent requests for the same file share one transfer", async () => {
+    const o = opts();
+    const before = server.count("/a.bin");
+    const [p1, p2] = await Promise.all([
+      downloadVerified({ url: server.url("/a.bin"), sha256: sha }, o),
+      downloadVerified({ url: server.url("/a.bin"), sha256: sha }, o),
+    ]);
+    expect(p1).toBe(p2);
+    expect(server.count("/a.bin") - before).toBe(1);
+  });
+
   test("404 is not retried and names the URL", async () => {
     const before = server.count("/missing.bin");
     const e = await failure(downloadVerified({ url: server.url("/missing.bin"), sha256: sha }, opts()));

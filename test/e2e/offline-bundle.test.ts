@@ -16,6 +16,7 @@ import { dhtl, dhtlBinary, repoRoot } from "../helpers/cli.ts";
 import { buildPbsArchive, PBS_BUILD_TAG, pyenvVersionFor, writeManifestOverride } from "../helpers/pbs.ts";
 import { startFileServer, type FileServer } from "../helpers/servers.ts";
 import { startPypiIndex, type PypiIndex } from "../helpers/pypi-index.ts";
+import { uvBinary } from "../helpers/setup-project.ts";
 import { canonicalJson } from "../../src/bundle/manifest.ts";
 import type { BundleManifest } from "../../src/bundle/types.ts";
 
@@ -28,6 +29,8 @@ let pbsServer: FileServer;
 let index: PypiIndex;
 let downloadsJson: string;
 let work: string;
+/** Project name → wheel files the loopback index serves. */
+const indexProjects: Record<string, string[]> = {};
 
 const normalise = (name: string) => name.toLowerCase().replace(/[-_.]+/g, "-");
 function wheelsIn(dir: string): string[] {
@@ -112,7 +115,7 @@ beforeAll(async () => {
   downloadsJson = join(work, "python-downloads.json");
   await writeManifestOverride(downloadsJson, pbsServer.url("/"), [linux, windows, darwin]);
 
-  const projects: Record<string, string[]> = {};
+  const projects: Record<string, string[]> = indexProjects;
   for (const wheel of [...wheelsIn(join(assets, "setup-wheels")), ...wheelsIn(join(assets, "offline-wheels")), ...wheelsIn(join(assets, "uv"))]) {
     const name = normalise(basename(wheel).split("-")[0]!);
     (projects[name] ??= []).push(wheel);
@@ -134,14 +137,16 @@ describe("dhtl prepare-offline", () => {
     const a = join(work, "a.tar.gz");
     const b = join(work, "b.tar.gz");
     const first = await prepare(project, ["--output", a, "--json"]);
-    await prepare(project, ["--output", b]);
+    const second = await prepare(project, ["--output", b]);
     expect(readFileSync(a).equals(readFileSync(b))).toBe(true);
+    // Without --json: download progress on stderr, the summary on stdout.
+    expect(second.stderr).toContain(`CPython ${PY} (linux-x86_64-gnu)`);
+    expect(second.stdout).toContain("Files:      11 (CPython 1");
     const summary = JSON.parse(first.stdout);
     expect(summary.ok).toBe(true);
     expect(summary.platforms).toEqual([
       { key: "linux-x86_64-gnu", pythons: [PY], uv: "0.13.9", environments: { ".": { python: PY, wheels: 7, missing: [] } }, dhtl: false },
     ]);
-    expect(first.stderr).toContain("CPython"); // progress went to stderr, not stdout
 
     const inspected = await dhtl(["bundle", "inspect", a, "--json"], { cwd: work });
     expect(inspected.code).toBe(0);
@@ -192,6 +197,133 @@ describe("dhtl prepare-offline", () => {
   }, 300_000);
 });
 
+/** An sdist (PEP 517, hatchling) of a tiny package that has no wheel anywhere. */
+function writeSdist(dir: string): string {
+  const stage = mkdtempSync(join(tmpdir(), "sdist-"));
+  const top = join(stage, "only_sdist-0.1.0");
+  mkdirSync(join(top, "only_sdist"), { recursive: true });
+  writeFileSync(join(top, "only_sdist", "__init__.py"), "VALUE = 42\n");
+  writeFileSync(join(top, "pyproject.toml"), '[build-system]\nrequires = ["hatchling"]\nbuild-backend = "hatchling.build"\n\n[project]\nname = "only-sdist"\nversion = "0.1.0"\n');
+  writeFileSync(join(top, "PKG-INFO"), "Metadata-Version: 2.1\nName: only-sdist\nVersion: 0.1.0\n");
+  const out = join(dir, "only_sdist-0.1.0.tar.gz");
+  expect(Bun.spawnSync(["tar", "-C", stage, "-czf", out, "only_sdist-0.1.0"]).exitCode).toBe(0);
+  return out;
+}
+
+describe("dhtl prepare-offline: sources, monorepos, signatures, dhtl itself", () => {
+  test("a package with only an sdist is built into a wheel for this platform, and listed as missing for others", async () => {
+    const sdistIndex = await startPypiIndex({ projects: { ...Object.fromEntries(Object.entries(indexProjects)), "only-sdist": [writeSdist(work)] }, mode: "html" });
+    try {
+      const project = writeProject({ ".python-version": `${PY}\n`, "requirements.txt": "only-sdist==0.1.0\nsix==1.17.0\n" });
+      const out = join(work, "sdist-bundle");
+      const r = await prepare(project, ["--output", out, "--platform", "linux-x86_64-gnu,windows-x86_64-none"], { ...preparerEnv(), PIP_INDEX_URL: sdistIndex.simpleUrl });
+      const m = readManifest(out);
+      const linux = m.platforms.find((p) => p.key === "linux-x86_64-gnu")!.wheels["."]!;
+      const windows = m.platforms.find((p) => p.key === "windows-x86_64-none")!.wheels["."]!;
+      expect(linux.files.some((f) => /^only_sdist-0\.1\.0-py\d.*\.whl$/.test(f))).toBe(true);
+      expect(linux.missing).toEqual([]);
+      expect(windows.files).toEqual(["six-1.17.0-py2.py3-none-any.whl"]);
+      expect(windows.missing).toEqual([{ requirement: "only-sdist==0.1.0", reason: expect.stringContaining("only a source distribution exists") }]);
+      expect(r.stdout).toContain("MISSING (1)");
+      expect(r.stdout).toContain("windows-x86_64-none: only-sdist==0.1.0");
+      expect(m.warnings.join("\n")).toContain("built only_sdist-0.1.0");
+    } finally {
+      sdistIndex.stop();
+    }
+  }, 300_000);
+
+  test("a uv.lock project is bundled with exactly the locked pins, including its dev group", async () => {
+    const project = writeProject({
+      ".python-version": `${PY}\n`,
+      "pyproject.toml": '[project]\nname = "locked"\nversion = "0.1.0"\nrequires-python = ">=3.11"\ndependencies = ["rich", "six"]\n\n[dependency-groups]\ndev = ["tabulate"]\n\n[tool.uv]\npackage = false\n',
+    });
+    const lock = Bun.spawnSync([uvBinary(), "lock", "--quiet"], { cwd: project, env: { PATH: "/usr/bin:/bin", HOME: work, UV_INDEX_URL: index.simpleUrl, UV_NO_CONFIG: "1", UV_CACHE_DIR: join(work, "uv-lock-cache") }, stderr: "pipe" });
+    expect(lock.stderr.toString()).toBe("");
+    const out = join(work, "locked");
+    await prepare(project, ["--output", out]);
+    const set = readManifest(out).platforms[0]!.wheels["."]!;
+    expect(set.requirements).toEqual(["markdown-it-py==3.0.0", "mdurl==0.1.2", "pygments==2.19.1", "rich==13.9.4", "six==1.17.0", "tabulate==0.9.0"]);
+    expect(readManifest(out).files.map((f) => f.path)).toContain("project/uv.lock");
+  }, 300_000);
+
+  test("--all-environments puts every monorepo environment in one bundle, with wheels per environment", async () => {
+    const project = writeProject({
+      ".dhtconfig": "version: 1\npython:\n  version: \"" + PY + "\"\nenvironments:\n  services/api:\n    dependencies:\n      strategy: uv\n  libs/core:\n    dependencies:\n      strategy: uv\n",
+      "services/api/requirements.txt": "six==1.17.0\n",
+      "libs/core/pyproject.toml": '[build-system]\nrequires = ["hatchling"]\nbuild-backend = "hatchling.build"\n\n[project]\nname = "core"\nversion = "0.1.0"\ndependencies = ["tabulate==0.9.0"]\n',
+      "libs/core/core/__init__.py": "",
+    });
+    const out = join(work, "mono");
+    await prepare(project, ["--output", out, "--all-environments"]);
+    const m = readManifest(out);
+    expect(m.project.environments).toEqual(["libs/core", "services/api"]);
+    const wheels = m.platforms[0]!.wheels;
+    expect(Object.keys(wheels).sort()).toEqual(["libs/core", "services/api"]);
+    expect(wheels["services/api"]!.files).toEqual(["six-1.17.0-py2.py3-none-any.whl"]);
+    expect(wheels["services/api"]!.dir).toBe("platforms/linux-x86_64-gnu/wheels/env-services%2Fapi");
+    // libs/core installs itself (editable): its dependency, its build backend and what the
+    // backend asks for at build time (hatchling: editables) are bundled.
+    expect(wheels["libs/core"]!.files).toEqual(expect.arrayContaining(["tabulate-0.9.0-py3-none-any.whl", "hatchling-1.27.0-py3-none-any.whl", "editables-0.5-py3-none-any.whl"]));
+    expect(wheels["libs/core"]!.files).not.toContain("six-1.17.0-py2.py3-none-any.whl");
+    const paths = m.files.map((f) => f.path);
+    expect(paths).toEqual(expect.arrayContaining(["project/.dhtconfig", "project/services/api/requirements.txt", "project/libs/core/pyproject.toml"]));
+  }, 300_000);
+
+  test("--sign signs the manifest; inspect verifies it with the public key and refuses another key", async () => {
+    const keys = mkdtempSync(join(work, "keys-"));
+    const keygen = await dhtl(["bundle", "keygen", "--out", join(keys, "k.pem")], { cwd: work });
+    expect(keygen.code).toBe(0);
+    expect((Bun.file(join(keys, "k.pem")).size)).toBeGreaterThan(0);
+    expect(require("node:fs").statSync(join(keys, "k.pem")).mode & 0o077).toBe(0);
+    const other = await dhtl(["bundle", "keygen", "--out", join(keys, "other.pem"), "--json"], { cwd: work });
+    expect(JSON.parse(other.stdout).keyId).toMatch(/^[0-9a-f]{16}$/);
+    const again = await dhtl(["bundle", "keygen", "--out", join(keys, "k.pem")], { cwd: work });
+    expect(again.code).toBe(2);
+
+    const project = writeProject(PROJECT);
+    const out = join(work, "signed.tar.gz");
+    const r = await prepare(project, ["--output", out, "--sign", join(keys, "k.pem")]);
+    expect(r.stdout).toMatch(/Signature: +signed \(key [0-9a-f]{16}\)/);
+    const good = await dhtl(["bundle", "inspect", out, "--verify-key", join(keys, "k.pem.pub")], { cwd: work });
+    expect(good.code).toBe(0);
+    expect(good.stdout).toMatch(/Signature: +valid/);
+    const bad = await dhtl(["bundle", "inspect", out, "--verify-key", join(keys, "other.pem.pub"), "--json"], { cwd: work });
+    expect(bad.code).toBe(1);
+    expect(JSON.parse(bad.stdout).signature.state).toBe("invalid");
+  }, 300_000);
+
+  test("--include-self adds the dhtl executable of each platform from the dist directory", async () => {
+    const dist = mkdtempSync(join(work, "dist-"));
+    for (const target of ["linux-x64", "windows-x64"]) {
+      mkdirSync(join(dist, `dhtl-${target}`));
+      writeFileSync(join(dist, `dhtl-${target}`, target.startsWith("windows") ? "dhtl.exe" : "dhtl"), `dhtl for ${target}\n`);
+    }
+    const project = writeProject(PROJECT);
+    const out = join(work, "with-self");
+    await prepare(project, ["--output", out, "--include-self", "--platform", "linux-x86_64-gnu,windows-x86_64-none"], { ...preparerEnv(), DHTL_DIST_DIR: dist });
+    const m = readManifest(out);
+    expect(m.platforms.map((p) => p.dhtl)).toEqual(["platforms/linux-x86_64-gnu/dhtl/dhtl", "platforms/windows-x86_64-none/dhtl/dhtl.exe"]);
+    expect(readFileSync(join(out, "platforms/windows-x86_64-none/dhtl/dhtl.exe"), "utf8")).toBe("dhtl for windows-x64\n");
+    const noSelf = await dhtl(["prepare-offline", "--output", join(work, "no-self"), "--include-self", "--platform", "darwin-aarch64-none"], { cwd: project, env: { ...preparerEnv(), DHTL_DIST_DIR: dist } });
+    expect(noSelf.code).toBe(3);
+    expect(noSelf.stderr).toContain("no dhtl executable for darwin-aarch64-none");
+    expect(existsSync(join(work, "no-self"))).toBe(false);
+  }, 300_000);
+
+  test("bad input is refused with the flag named: unknown platform, no --output, an existing output directory", async () => {
+    const project = writeProject(PROJECT);
+    const unknown = await dhtl(["prepare-offline", "-o", join(work, "x.tar.gz"), "--platform", "solaris-sparc"], { cwd: project, env: preparerEnv() });
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('unknown platform "solaris-sparc"');
+    const noOut = await dhtl(["prepare-offline"], { cwd: project, env: preparerEnv() });
+    expect(noOut.code).toBe(2);
+    expect(noOut.stderr).toContain("--output");
+    const exists = await dhtl(["prepare-offline", "-o", project], { cwd: project, env: preparerEnv() });
+    expect(exists.code).toBe(2);
+    expect(exists.stderr).toContain("already exists");
+  }, 120_000);
+});
+
 describe.skipIf(!UNSHARE_OK)("dhtl setup --offline-bundle with no network", () => {
   let bundle: string;
   let bundleDir: string;
@@ -223,7 +355,7 @@ describe.skipIf(!UNSHARE_OK)("dhtl setup --offline-bundle with no network", () =
     const m = readManifest(tampered);
     const wheel = m.files.find((f) => f.path.includes("/tabulate-"))!;
     const bytes = readFileSync(join(tampered, wheel.path));
-    bytes[bytes.length - 10] ^= 0xff;
+    bytes[bytes.length - 10] = bytes[bytes.length - 10]! ^ 0xff;
     writeFileSync(join(tampered, wheel.path), bytes);
     const project = writeProject(PROJECT);
     const r = await offlineSetup(project, ["--offline-bundle", tampered]);
@@ -262,7 +394,52 @@ describe.skipIf(!UNSHARE_OK)("dhtl setup --offline-bundle with no network", () =
     expect(r.code).not.toBe(0);
     expect(r.stderr.toLowerCase()).toContain("markupsafe");
     // It must fail on the bundle's content, not by trying the network.
-    expect(r.stderr).not.toMatch(/pypi\.org|dns error|resolv/i);
+    expect(r.stderr).not.toMatch(/pypi\.org|dns error|failed to fetch/i);
     expect(r.stderr).not.toMatch(/\b(rich|tabulate|six)\b.*(missing|not found)/i);
+  }, 300_000);
+
+  test("a monorepo environment that installs itself (editable, hatchling) sets up offline from an --all-environments bundle", async () => {
+    const files = {
+      ".dhtconfig": `version: 1\npython:\n  version: "${PY}"\nenvironments:\n  services/api: {}\n  libs/core: {}\n`,
+      "services/api/requirements.txt": "six==1.17.0\n",
+      "libs/core/pyproject.toml": '[build-system]\nrequires = ["hatchling"]\nbuild-backend = "hatchling.build"\n\n[project]\nname = "core"\nversion = "0.1.0"\ndependencies = ["tabulate==0.9.0"]\n',
+      "libs/core/core/__init__.py": "ANSWER = 42\n",
+    };
+    const out = join(work, "mono-setup.tar.gz");
+    await prepare(writeProject(files), ["--output", out, "--all-environments"]);
+    const project = writeProject(files);
+    const r = await offlineSetup(join(project, "libs", "core"), ["--offline-bundle", out]);
+    if (r.code !== 0) console.error(r.stderr);
+    expect(r.code).toBe(0);
+    const check = Bun.spawnSync([join(project, "libs", "core", ".venv", "bin", "python"), "-c", "import core, tabulate; print(core.ANSWER)"], { stderr: "pipe" });
+    expect(check.stderr.toString()).toBe("");
+    expect(check.stdout.toString().trim()).toBe("42");
+  }, 300_000);
+
+  test("offline.require_signature + verify_key: the signed bundle installs, the same bundle checked against another key is refused", async () => {
+    const keys = mkdtempSync(join(work, "setup-keys-"));
+    expect((await dhtl(["bundle", "keygen", "--out", join(keys, "signer.pem")], { cwd: work })).code).toBe(0);
+    expect((await dhtl(["bundle", "keygen", "--out", join(keys, "stranger.pem")], { cwd: work })).code).toBe(0);
+    const signed = join(work, "signed-setup.tar.gz");
+    await prepare(writeProject(PROJECT), ["--output", signed, "--sign", join(keys, "signer.pem")]);
+    const withKey = (key: string) => ({ ...PROJECT, ".dhtconfig": `version: 1\noffline:\n  require_signature: true\n  verify_key: ${join(keys, key)}\n` });
+
+    const good = writeProject(withKey("signer.pem.pub"));
+    const ok = await offlineSetup(good, ["--offline-bundle", signed]);
+    if (ok.code !== 0) console.error(ok.stderr);
+    expect(ok.code).toBe(0);
+
+    const bad = writeProject(withKey("stranger.pem.pub"));
+    const refused = await offlineSetup(bad, ["--offline-bundle", signed]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain("signature does not verify");
+    expect(existsSync(join(bad, ".venv"))).toBe(false);
+    expect(existsSync(join(refused.home, "python"))).toBe(false);
+
+    const unsigned = join(work, "unsigned-setup.tar.gz");
+    await prepare(writeProject(PROJECT), ["--output", unsigned]);
+    const required = await offlineSetup(writeProject(withKey("signer.pem.pub")), ["--offline-bundle", unsigned]);
+    expect(required.code).toBe(1);
+    expect(required.stderr).toContain("not signed");
   }, 300_000);
 });

@@ -4,7 +4,7 @@
  * CPythons (test/helpers/pbs.ts), selected through a DHT_PYTHON_DOWNLOADS override.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, lstatSync, readFileSync, readlinkSync, writeFileSync } from "node:fs";
+import { existsSync, lstatSync, mkdirSync, readFileSync, readlinkSync, symlinkSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { dhtl, tempDir } from "../helpers/cli.ts";
 import { buildPbsArchive, pyenvVersionFor, writeManifestOverride, type PbsArchive } from "../helpers/pbs.ts";
@@ -108,6 +108,105 @@ describe("dhtl python install from a loopback PBS mirror", () => {
     server.clearFaults();
     expect(second.code).toBe(0);
     expect(server.count(archivePath()) - before).toBeGreaterThanOrEqual(2);
+  }, 120_000);
+});
+
+test("a slow mirror (1.5 s before the first byte) is waited for, not abandoned", async () => {
+  if (skip()) return;
+  server.fault(archivePath(), { delayMs: 1500 });
+  try {
+    const r = await dhtl(["python", "install", v312!], { env: envFor(tempDir()) });
+    expect(r.code).toBe(0);
+  } finally {
+    server.clearFaults();
+  }
+}, 120_000);
+
+test("an install killed half-way leaves no install behind, and the next install cleans up and succeeds", async () => {
+  if (skip()) return;
+  const home = tempDir();
+  // Simulate the leftovers of a killed run: a temp dir and a lock from a dead process.
+  const key = `cpython-${v312}-linux-x86_64-gnu`;
+  mkdirSync(join(home, "python", `.tmp-${key}-999999-1`, "bin"), { recursive: true });
+  mkdirSync(join(home, "locks"), { recursive: true });
+  writeFileSync(join(home, "locks", `python-${key}.lock`), JSON.stringify({ pid: 999999, host: (await import("node:os")).hostname(), since: "2020-01-01T00:00:00Z" }));
+  const list = await dhtl(["python", "list", "--json"], { env: envFor(home) });
+  expect(JSON.parse(list.stdout).installed).toEqual([]);
+  const r = await dhtl(["python", "install", v312!], { env: envFor(home) });
+  expect(r.code).toBe(0);
+  expect(existsSync(join(home, "python", `.tmp-${key}-999999-1`))).toBe(false);
+}, 120_000);
+
+test("--reinstall replaces a damaged install with a verified fresh copy (from the download cache)", async () => {
+  if (skip()) return;
+  const home = tempDir();
+  const first = await dhtl(["python", "install", v312!], { env: envFor(home) });
+  const dir = join(home, "python", `cpython-${v312}-linux-x86_64-gnu`);
+  const { rmSync } = await import("node:fs");
+  rmSync(join(dir, "lib", "python3.12", "EXTERNALLY-MANAGED"));
+  const before = server.count(archivePath());
+  const r = await dhtl(["python", "install", v312!, "--reinstall"], { env: envFor(home) });
+  expect(r.code).toBe(0);
+  expect(r.stdout.trim()).toBe(first.stdout.trim());
+  expect(existsSync(join(dir, "lib", "python3.12", "EXTERNALLY-MANAGED"))).toBe(true);
+  expect(server.count(archivePath())).toBe(before);
+  const bad = await dhtl(["python", "install", "3.12", "--reinstall"], { env: envFor(home) });
+  expect(bad.code).toBe(2);
+}, 120_000);
+
+test("--offline installs from the download cache without touching the network, and fails with exit 3 when the cache lacks it", async () => {
+  if (skip()) return;
+  const home = tempDir();
+  await dhtl(["python", "install", v312!], { env: envFor(home) });
+  await dhtl(["python", "uninstall", v312!], { env: envFor(home) });
+  const before = server.requests.length;
+  const r = await dhtl(["python", "install", v312!, "--offline"], { env: envFor(home) });
+  expect(r.code).toBe(0);
+  expect(server.requests.length).toBe(before);
+  const cold = await dhtl(["python", "install", v312!, "--offline", "--strict"], { env: envFor(tempDir(), { PATH: "/usr/bin:/bin" }), cwd: tempDir() });
+  expect(cold.code).toBe(3);
+  expect(cold.stderr).toContain("offline mode forbids fetching");
+  expect(server.requests.length).toBe(before);
+}, 120_000);
+
+test("install without a request outside a project is a usage error that says what to do", async () => {
+  const r = await dhtl(["python", "install"], { env: { DHT_HOME: tempDir() }, cwd: tempDir() });
+  expect(r.code).toBe(2);
+  expect(r.stderr).toContain("which Python? give a version");
+  expect(r.stderr).toContain("dhtl python pin 3.12");
+});
+
+describe("mirrors", () => {
+  // The embedded list's shape with GitHub URLs (derived from the naming rule), as users have it.
+  const githubManifest = async () => {
+    const file = join(tempDir(), "github.json");
+    writeFileSync(file, JSON.stringify({ schema: 1, url_base: "https://github.com/astral-sh/python-build-standalone/releases/download/", builds: [[v312, "linux-x86_64-gnu", archive.build, "install_only", "tar.gz", archive.sha256]] }));
+    return file;
+  };
+  const mirrorTree = () => {
+    const dir = tempDir();
+    mkdirSync(join(dir, archive.build));
+    symlinkSync(archive.path, join(dir, archive.build, archive.filename));
+    return dir;
+  };
+
+  test("DHT_PYTHON_MIRROR replaces the GitHub prefix: the build is fetched from <mirror>/<build>/<file>", async () => {
+    if (skip()) return;
+    const mirror = await startFileServer({ dir: mirrorTree() });
+    try {
+      const r = await dhtl(["python", "install", v312!], { env: envFor(tempDir(), { DHT_PYTHON_DOWNLOADS: await githubManifest(), DHT_PYTHON_MIRROR: mirror.origin }) });
+      expect(r.code).toBe(0);
+      expect(mirror.requests.map((q) => q.path)).toContain(`/${archive.build}/${encodeURIComponent(archive.filename)}`);
+    } finally {
+      await mirror.stop();
+    }
+  }, 120_000);
+
+  test("a directory works as a mirror (UV_PYTHON_INSTALL_MIRROR is honoured too)", async () => {
+    if (skip()) return;
+    const r = await dhtl(["python", "install", v312!], { env: envFor(tempDir(), { DHT_PYTHON_DOWNLOADS: await githubManifest(), UV_PYTHON_INSTALL_MIRROR: mirrorTree() }) });
+    expect(r.code).toBe(0);
+    expect(Bun.spawnSync([r.stdout.trim(), "-c", "import ssl"]).exitCode).toBe(0);
   }, 120_000);
 });
 

@@ -45,6 +45,38 @@ describe("dhtl setup", () => {
     expect(readFileSync(join(project, ".venv", "pyvenv.cfg"), "utf8")).toBe(cfg);
   });
 
+  test("requirement files: an edit in an included file (-r) is a change and the new package gets installed", async () => {
+    const project = writeProject({ ".python-version": "3.11\n", "requirements.txt": "-r requirements/base.txt\ntabulate\n", "requirements/base.txt": "six\n" });
+    const env = setupEnv(seededHome());
+    expect((await dhtl(["setup", "--cwd", project], { env })).code).toBe(0);
+    expect((await dhtl(["setup", "--cwd", project], { env })).stderr).toContain("up to date");
+    writeFileSync(join(project, "requirements", "base.txt"), "six\nidna\n");
+    const r = await dhtl(["setup", "--cwd", project], { env });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain("Re-running from: install-dependencies");
+    expect(py(project, "import idna, six, tabulate").exitCode).toBe(0);
+  });
+
+  test("with a uv.lock: uv sync --frozen installs what the lock pins, dev group included", async () => {
+    const project = writeProject({
+      ".python-version": "3.11\n",
+      "pyproject.toml": '[project]\nname = "locked"\nversion = "0.1.0"\nrequires-python = ">=3.9"\ndependencies = ["six"]\n\n[dependency-groups]\ndev = ["tabulate"]\n',
+    });
+    const home = seededHome();
+    const env = setupEnv(home);
+    const lock = Bun.spawnSync([join(home, "tools", "uv", "0.13.9", "uv"), "lock", "--no-index", "--find-links", env.PIP_FIND_LINKS!], { cwd: project, env: { PATH: env.PATH!, UV_CACHE_DIR: env.UV_CACHE_DIR!, UV_NO_CONFIG: "1" } });
+    expect(lock.exitCode).toBe(0);
+    const r = await dhtl(["setup", "--json", "--cwd", project], { env });
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.plan.mode).toBe("uv-sync");
+    expect(out.plan.commands.find((c: { step: string }) => c.step === "install-dependencies").argv.slice(1, 3)).toEqual(["sync", "--frozen"]);
+    expect(py(project, "import six, tabulate").exitCode).toBe(0);
+    // The lock is an input: touching it re-runs the install.
+    writeFileSync(join(project, "uv.lock"), readFileSync(join(project, "uv.lock"), "utf8") + "\n");
+    expect((await dhtl(["setup", "--cwd", project], { env })).stderr).toContain("Re-running from: install-dependencies");
+  });
+
   test("--dry-run --json prints the plan (python chain, venv, exact commands) and creates nothing", async () => {
     const project = writeProject(SMALL_PROJECT);
     const env = setupEnv(seededHome());
@@ -95,7 +127,7 @@ describe("dhtl setup", () => {
     expect(uv).toBe(join(project, ".venv", "bin", "uv"));
   });
 
-  test("the example project sets up from a loopback index (uv fetched from it too) and its tests pass", async () => {
+  test("the example project sets up from a loopback index (uv fetched from it too); dhtl run pytest and dhtl test pass", async () => {
     const project = copyTree(join(repoRoot, "examples", "hello-project"));
     writeFileSync(join(project, ".python-version"), "3.11\n");
     const index = await startWheelIndex();
@@ -112,6 +144,10 @@ describe("dhtl setup", () => {
       const tests = await dhtl(["run", "--cwd", project, "pytest", "-q"], { env });
       expect(tests.stdout).toContain("2 passed");
       expect(tests.code).toBe(0);
+      const viaTest = await dhtl(["test", "--cwd", project, "--", "-q"], { env });
+      expect(viaTest.code).toBe(0);
+      expect(viaTest.stdout).toContain("2 passed");
+      expect(viaTest.stderr).toContain("pytest is installed in the venv");
       const hello = await dhtl(["run", "--cwd", project, "hello", "2030-01-01"], { env });
       expect(hello.stdout).toContain("days from today");
       expect(lstatSync(join(project, ".venv")).isDirectory()).toBe(true);
@@ -119,4 +155,26 @@ describe("dhtl setup", () => {
       index.stop();
     }
   });
+});
+
+describe("dhtl setup without uv", () => {
+  test("when uv cannot be had (not on the index, release mirror down), it falls back to python -m venv + pip and says so", async () => {
+    const index = await startWheelIndex([join(repoRoot, ".cache", "test-assets", "setup-wheels")]);
+    try {
+      const project = writeProject(SMALL_PROJECT);
+      const home = (await import("node:fs")).mkdtempSync(join((await import("node:os")).tmpdir(), "dht-home-"));
+      const env = setupEnv(home, ["3.11"], { PIP_INDEX_URL: index.indexUrl, DHT_UV_DOWNLOAD_URL: `${index.indexUrl.replace("/simple", "")}/no-uv-here/` });
+      delete (env as Record<string, string | undefined>).PIP_NO_INDEX;
+      delete (env as Record<string, string | undefined>).PIP_FIND_LINKS;
+      const r = await dhtl(["setup", "--cwd", project], { env });
+      expect(r.stderr).toContain("uv cannot be had");
+      expect(r.code).toBe(0);
+      expect(existsSync(join(project, ".venv", "bin", "pip"))).toBe(true);
+      expect(py(project, "import six, tabulate").exitCode).toBe(0);
+      const cp = JSON.parse(readFileSync(join(project, ".dht", "setup-progress.json"), "utf8"));
+      expect(cp.steps.find((s: { id: string }) => s.id === "obtain-uv").output.available).toBe(false);
+    } finally {
+      index.stop();
+    }
+  }, 120_000);
 });

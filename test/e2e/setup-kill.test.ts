@@ -86,7 +86,8 @@ describe("dhtl setup killed with SIGKILL", () => {
     const home = seededHome();
     const uv = join(home, "tools", "uv", "0.13.9", "uv");
     const env = setupEnv(home, ["3.11"]);
-    // How long a full (--restart) run takes here: kill points are spread over it.
+    // How long a full (--restart) run takes here, with warm caches: kill points are spread over it.
+    expect((await dhtl(["setup", "--cwd", project], { env })).code).toBe(0);
     const t0 = performance.now();
     expect((await dhtl(["setup", "--restart", "--cwd", project], { env })).code).toBe(0);
     const fullMs = performance.now() - t0;
@@ -106,4 +107,24 @@ describe("dhtl setup killed with SIGKILL", () => {
     // The kill points must land both before and after completion for the test to mean anything.
     expect(marked).toBeLessThan(24);
   }, 240_000);
+});
+
+describe("dhtl setup interrupted with Ctrl-C (SIGINT)", () => {
+  test("exits 130 during the install, releases the lock, and the next run resumes from install-dependencies", async () => {
+    const project = writeProject(SMALL_PROJECT);
+    const home = seededHome();
+    const uv = join(home, "tools", "uv", "0.13.9", "uv");
+    const events = join(project, "events.log");
+    const env = setupEnv(home, ["3.11"], { DHT_TEST_STEP_EVENTS: events });
+    const proc = Bun.spawn([dhtlBinary, "setup", "--cwd", project], { env: { ...baseEnv(), ...env }, stdout: "ignore", stderr: "ignore" });
+    await waitForLine(events, "start install-dependencies");
+    proc.kill("SIGINT");
+    expect(await proc.exited).toBe(130);
+    expect(existsSync(join(project, ".dht", "lock"))).toBe(false);
+    expect(assertMarkedMeansComplete(project, uv)).toBe(false);
+    const next = await dhtl(["setup", "--cwd", project], { env });
+    expect(next.code).toBe(0);
+    expect(next.stderr).toContain("Resuming from: install-dependencies");
+    assertVerified(project, uv);
+  }, 60_000);
 });

@@ -53,6 +53,9 @@ describe("monorepo environments", () => {
     expect(sub.code).toBe(0);
     expect(sub.stderr).toContain("up to date");
     expect(sub.stdout).toContain(join(root, "services/worker", ".venv"));
+    // dhtl run in a subdirectory runs inside that environment's venv.
+    const inApi = await dhtl(["run", "python", "-c", "import sys; print('%d.%d' % sys.version_info[:2])"], { env, cwd: join(root, "services/api") });
+    expect(inApi.stdout.trim()).toBe("3.10");
   }, 180_000);
 
   maybe("a failing environment does not stop the others; the summary names it and the exit status is 1", async () => {

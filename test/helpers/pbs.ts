@@ -17,10 +17,10 @@
  * site-packages, caches and the static libpython are left out.
  */
 import { createHash } from "node:crypto";
-import { existsSync } from "node:fs";
-import { chmod, cp, mkdir, readdir, readFile, rename, rm, stat, symlink, writeFile } from "node:fs/promises";
+import { existsSync, readdirSync } from "node:fs";
+import { cp, mkdir, readdir, readFile, rename, rm, stat, symlink, writeFile } from "node:fs/promises";
 import { homedir } from "node:os";
-import { basename, join } from "node:path";
+import { join } from "node:path";
 import { repoRoot } from "./cli.ts";
 
 /** Bump when the archive layout changes, so cached archives are rebuilt. */
@@ -45,9 +45,7 @@ export function pyenvRoot(env: Record<string, string | undefined> = process.env)
 export function pyenvVersions(env: Record<string, string | undefined> = process.env): string[] {
   const dir = join(pyenvRoot(env), "versions");
   if (!existsSync(dir)) return [];
-  return require("node:fs")
-    .readdirSync(dir)
-    .filter((v: string) => /^3\.\d+\.\d+$/.test(v));
+  return readdirSync(dir).filter((v) => /^3\.\d+\.\d+$/.test(v));
 }
 
 /** The pyenv version of a minor ("3.12" → "3.12.1"), or undefined with a printed reason. */
@@ -190,4 +188,3 @@ export async function writeManifestOverride(
   return file;
 }
 
-export { basename, chmod };

@@ -107,7 +107,7 @@ dependencies = ["six>=1.16", "tabulate>=0.9"]
  * directories, with sha256 fragments: what a private mirror of PyPI looks like to uv, pip
  * and dhtl's ensureUv. `requests` lists the paths asked for.
  */
-export async function startWheelIndex(dirs: string[] = [wheelsDir, join(assetsDir, "uv")]) {
+export async function startWheelIndex(dirs: string[] = [wheelsDir, join(assetsDir, "uv")], auth?: { user: string; password: string }) {
   const { readFileSync } = await import("node:fs");
   const files = new Map<string, string>();
   const projects = new Map<string, string[]>();
@@ -129,6 +129,9 @@ export async function startWheelIndex(dirs: string[] = [wheelsDir, join(assetsDi
     fetch(req) {
       const path = new URL(req.url).pathname;
       requests.push(path);
+      if (auth && req.headers.get("authorization") !== `Basic ${btoa(`${auth.user}:${auth.password}`)}`) {
+        return new Response("unauthorized", { status: 401, headers: { "www-authenticate": 'Basic realm="test"' } });
+      }
       const html = (body: string) => new Response(`<!DOCTYPE html><html><body>\n${body}\n</body></html>\n`, { headers: { "content-type": "text/html" } });
       if (path === "/simple/" || path === "/simple") return html([...projects.keys()].map((p) => `<a href="/simple/${p}/">${p}</a>`).join("\n"));
       const m = /^\/simple\/([^/]+)\/?$/.exec(path);

@@ -99,6 +99,12 @@ describe("extractArchive refuses hostile archives and leaves nothing behind", ()
       maxBytes: 1024 * 1024,
     });
   });
+  test("tar.gz whose decompressed stream (zero padding) expands past the limit", async () => {
+    const tar = await buildTar([py("small")]);
+    const padded = new Uint8Array(tar.length + 8 * 1024 * 1024);
+    padded.set(tar.subarray(0, tar.length - 1024)); // drop the end marker, pad with zeros
+    await expectRefused("pad.tar.gz", Bun.gzipSync(padded), "python/small", /expand past/, { stripTopDir: true, maxBytes: 1024 * 1024, maxEntries: 10 });
+  });
   test("tar.gz with more entries than allowed", async () => {
     const entries = Array.from({ length: 30 }, (_, i) => py(`f${i}`));
     await expectRefused("a.tar.gz", await buildTarGz(entries), "python/f10", /limit of 10 entries/, { stripTopDir: true, maxEntries: 10 });
@@ -199,6 +205,25 @@ describe("extractArchive keeps good archives intact", () => {
     expect(statSync(join(box.target, "bin/python3.11")).mode & 0o777).toBe(0o755);
     expect(readlinkSync(join(box.target, "bin/python3"))).toBe("python3.11");
     expect(readFileSync(join(box.target, "lib/data.txt"), "utf8")).toBe("stored");
+  });
+
+  test("a zip written by Python's zipfile (a real producer, like wheels) extracts with its modes", async () => {
+    const box = sandbox("placeholder", new Uint8Array());
+    const wheel = join(box.work, "demo-1.0-py3-none-any.whl");
+    const script = [
+      "import sys, zipfile",
+      "with zipfile.ZipFile(sys.argv[1], 'w', zipfile.ZIP_DEFLATED) as z:",
+      "    z.writestr('demo/__init__.py', 'VALUE = 1\\n' * 500)",
+      "    i = zipfile.ZipInfo('demo-1.0.data/scripts/demo-cli'); i.external_attr = 0o100755 << 16; i.create_system = 3",
+      "    z.writestr(i, '#!python\\nprint(1)\\n', zipfile.ZIP_DEFLATED)",
+      "    z.writestr('demo-1.0.dist-info/RECORD', '')",
+    ].join("\n");
+    const made = Bun.spawnSync(["python3", "-c", script, wheel], { stderr: "pipe" });
+    expect(made.stderr.toString()).toBe("");
+    const result = await extractArchive(wheel, join(box.work, "site"));
+    expect(result.files).toBe(3);
+    expect(readFileSync(join(box.work, "site/demo/__init__.py"), "utf8")).toBe("VALUE = 1\n".repeat(500));
+    expect(statSync(join(box.work, "site/demo-1.0.data/scripts/demo-cli")).mode & 0o777).toBe(0o755);
   });
 
   test("descendInto 'install' keeps only python/install/ of old full archives", async () => {

@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
-import { bundleEpoch, buildRequiresOf, choosePythonBuild, compileInputLines, environmentsToBundle, releaseTargetOf } from "../../src/flows/prepare-offline/plan.ts";
+import { bundleEpoch, choosePythonBuild, compileInputLines, environmentsToBundle, releaseTargetOf } from "../../src/flows/prepare-offline/plan.ts";
 import type { PythonBuild } from "../../src/python/manifest.ts";
+import { buildSystemOf } from "../../src/bundle/build-requires.ts";
 import { platformLines, sizesByKind } from "../../src/flows/prepare-offline/summary.ts";
 import { stageFixture } from "../helpers/bundle-fixture.ts";
 
@@ -73,13 +74,17 @@ describe("what uv pip compile resolves", () => {
   test("requirement files, requirements, selected extras and groups, and build requirements, without duplicates", () => {
     expect(compileInputLines(project, { extras: ["dev"], groups: ["lint"] }, ["rich"])).toEqual(["-r /p/requirements.txt", "-r /abs/extra.txt", "requests>=2", "rich", "pytest", "ruff"]);
   });
+  test("prefer-binary swaps replace the declared requirements, as setup installs them", () => {
+    expect(compileInputLines({ ...project, requirementFiles: [] }, { extras: [], groups: [] }, [], { rich: "rich-binary" })).toEqual(["requests>=2", "rich-binary"]);
+    expect(compileInputLines({ ...project, isPackage: true, requirementFiles: [] }, { extras: [], groups: [] }, [], { rich: "rich-binary" })).toEqual(["-e /p", "rich-binary"]);
+  });
   test("a package project is resolved through its own editable install with its extras", () => {
     expect(compileInputLines({ ...project, isPackage: true, requirementFiles: [] }, { extras: ["dev", "docs"], groups: [] }, ["hatchling"])).toEqual(["-e /p[dev,docs]", "hatchling"]);
   });
-  test("build requirements come from [build-system], else setuptools for setup.py projects", () => {
-    expect(buildRequiresOf({ "build-system": { requires: ["hatchling>=1.20", 3] } }, false)).toEqual(["hatchling>=1.20"]);
-    expect(buildRequiresOf(undefined, true)).toEqual(["setuptools>=40.8.0"]);
-    expect(buildRequiresOf(undefined, false)).toEqual([]);
+  test("the build system comes from [build-system], with PEP 517's setuptools defaults when it is absent", () => {
+    expect(buildSystemOf({ "build-system": { requires: ["hatchling>=1.20", 3], "build-backend": "hatchling.build" } })).toEqual({ requires: ["hatchling>=1.20"], backend: "hatchling.build", backendPath: [] });
+    expect(buildSystemOf(undefined)).toEqual({ requires: ["setuptools>=40.8.0"], backend: "setuptools.build_meta:__legacy__", backendPath: [] });
+    expect(buildSystemOf({ "build-system": { requires: [], "build-backend": "backend", "backend-path": ["."] } }).backendPath).toEqual(["."]);
   });
 });
 

@@ -3,7 +3,8 @@ import { appendFileSync, existsSync, readdirSync, readFileSync, rmSync, symlinkS
 import { join } from "node:path";
 import { openBundle, unpackedBundleDir } from "../../src/bundle/read.ts";
 import { DhtError } from "../../src/errors.ts";
-import { FIXTURE_PYTHON, FIXTURE_UV, FIXTURE_WHEEL_DIR, FIXTURE_WHEELS, tempDir, writeFixtureBundle } from "../helpers/bundle-fixture.ts";
+import { FIXTURE_PYTHON, FIXTURE_UV, FIXTURE_WHEEL_DIR, FIXTURE_WHEELS, stageFixture, tempDir, writeFixtureBundle } from "../helpers/bundle-fixture.ts";
+import { writeBundle } from "../../src/bundle/write.ts";
 
 async function refusal(promise: Promise<unknown>): Promise<DhtError> {
   try {
@@ -29,6 +30,7 @@ describe("openBundle on a directory", () => {
     expect(bundle.projectFiles()).toBe(join(out, "project"));
     expect(bundle.python("windows-x86_64-none")).toBeUndefined();
     expect(bundle.wheelsDir("linux-x86_64-gnu", "services/api")).toBeUndefined();
+    expect(bundle.missing("linux-x86_64-gnu")).toEqual([]);
     expect(bundle.signature).toEqual({ state: "unsigned" });
     expect(warnings.join("\n")).toContain("not signed");
   });
@@ -146,6 +148,18 @@ describe("openBundle on a .tar.gz", () => {
     writeFileSync(file, "not a bundle");
     const error = await refusal(openBundle(file, { home: tempDir() }));
     expect(error.message).toContain("neither a directory nor a .tar.gz");
+  });
+});
+
+describe("what a bundle could not hold", () => {
+  test("requirements recorded as missing at prepare time are handed to setup per platform and environment", async () => {
+    const { staging, manifest } = stageFixture();
+    manifest.platforms[0]!.wheels["."]!.missing = [{ requirement: "only-sdist==0.1.0", reason: "only a source distribution exists" }];
+    const out = join(tempDir(), "bundle");
+    await writeBundle({ stagingDir: staging, manifest, output: out, mtime: 0 });
+    const bundle = await openBundle(out, { home: tempDir() });
+    expect(bundle.missing("linux-x86_64-gnu")).toEqual([{ requirement: "only-sdist==0.1.0", reason: "only a source distribution exists" }]);
+    expect(bundle.missing("linux-x86_64-gnu", "services/api")).toEqual([]);
   });
 });
 

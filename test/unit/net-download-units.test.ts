@@ -95,6 +95,13 @@ describe("progress display", () => {
     expect(out.length).toBe(4);
     expect(out.at(-1)).toMatch(/100%.*done\n$/);
   });
+  test("a total learned later (Content-Length) enables percentages", () => {
+    const out: string[] = [];
+    const p = createByteProgress({ mode: "plain", label: "f", stream: { write: (s) => out.push(s) }, now: () => 0 });
+    p.setTotal(200);
+    p.update(100);
+    expect(out.join("")).toContain(" 50%");
+  });
   test("plain mode without a total prints every 10 s", () => {
     const out: string[] = [];
     let t = 0;

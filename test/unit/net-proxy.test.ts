@@ -45,6 +45,9 @@ describe("NO_PROXY matching", () => {
     expect(bypasses("http://[::1]/", "::1")).toBe(true);
     expect(bypasses("http://localhost:5000/", "localhost")).toBe(true);
   });
+  test("an entry written as a URL is reduced to its host", () => {
+    expect(bypasses("https://git.corp.test/x", "http://corp.test/")).toBe(true);
+  });
   test("entries may be separated by commas and spaces; junk is ignored", () => {
     const rules = parseNoProxy(" a.test , b.test  c.test,,10.0.0.0/99,*.bad*glob");
     expect(rules.map((r) => r.raw)).toEqual(["a.test", "b.test", "c.test"]);

@@ -118,3 +118,42 @@ describe("setup plan", () => {
     expect(plan.venv.python).toBe("C:\\p\\.venv\\Scripts\\python.exe");
   });
 });
+
+describe("setup plan: binary swaps in a package's own dependencies", () => {
+  test("the dependencies are installed swapped, then the project editable with --no-deps", () => {
+    const base = input();
+    const plan = buildPlan(
+      input({
+        project: { ...base.project, isPackage: true, requirements: [req("psycopg2>=2.9"), req("six")], optional: {}, groups: {} },
+        preferBinary: true,
+        swaps: [{ from: "psycopg2>=2.9", to: "psycopg2-binary" }],
+        swappedRequirements: { "psycopg2>=2.9": "psycopg2-binary" },
+      }),
+    );
+    const installs = plan.commands.filter((c) => c.step === "install-dependencies").map((c) => c.argv.slice(5));
+    expect(installs).toEqual([["psycopg2-binary", "six"], ["--no-deps", "-e", "/p"]]);
+  });
+});
+
+describe("setup plan: local and editable requirements", () => {
+  test("a Pipfile editable path and a PDM `-e file:///${PROJECT_ROOT}/…` become `-e <absolute path>`", () => {
+    const base = input();
+    const pip: PlanRequirement = { name: "mylib", raw: 'mylib = {"path":"./libs/mylib","editable":true}', path: "./libs/mylib", editable: true, origin: "Pipfile:20" };
+    const pdm: PlanRequirement = { name: "helper", raw: "-e file:///${PROJECT_ROOT}/packages/helper#egg=helper", path: "./packages/helper", editable: true, origin: "pyproject.toml:8" };
+    const plain: PlanRequirement = { name: "vendored", raw: "./vendor/pkg", path: "./vendor/pkg", origin: "pyproject.toml" };
+    const plan = buildPlan(input({ project: { ...base.project, requirements: [pip, plain], optional: {}, groups: { dev: [pdm] } } }));
+    expect(plan.commands[1]!.argv.slice(5)).toEqual(["-e", "/p/libs/mylib", "/p/vendor/pkg", "-e", "/p/packages/helper"]);
+    expect(plan.importChecks).toEqual([]);
+  });
+});
+
+import { resolutionFailurePackage } from "../../src/flows/setup/process.ts";
+
+describe("install failure: which package", () => {
+  test("uv and pip resolution failures name the package", () => {
+    expect(resolutionFailurePackage("  ╰─▶ Because no-such-pkg was not found in the package registry and you require no-such-pkg")).toBe("no-such-pkg");
+    expect(resolutionFailurePackage("Because there is no version of six==9.9 and you require six==9.9")).toBe("six");
+    expect(resolutionFailurePackage("ERROR: No matching distribution found for reqests")).toBe("reqests");
+    expect(resolutionFailurePackage("something else")).toBeUndefined();
+  });
+});

@@ -31,15 +31,6 @@ export default defineDhtCommand({
       });
     }
     const home = homeOf(ctx);
-    if (args.reinstall) {
-      const { parsePythonRequest, exactVersion } = await import("../../python/request.ts");
-      const { findInstalled, uninstallManaged } = await import("../../python/installs.ts");
-      const { hostFacts, platformKeyOf } = await import("../../python/resolve.ts");
-      const exact = exactVersion(parsePythonRequest(request));
-      if (!exact) throw usageError("--reinstall needs an exact version (e.g. 3.11.7)", { subject: "--reinstall" });
-      const existing = findInstalled(home, exact, await platformKeyOf(await hostFacts(ctx.env)));
-      if (existing) await uninstallManaged(home, existing);
-    }
     const { resolvePython } = await import("../../python/resolve.ts");
     const result = await resolvePython(request, {
       ctx,
@@ -47,6 +38,7 @@ export default defineDhtCommand({
       strict: args.strict,
       allowPatchFallback: settings.allowPatchFallback,
       offline: Boolean(args.offline) || settings.offline,
+      reinstall: args.reinstall,
       containerFallback: args.container,
       // Suggestion files go into projects only, never into whatever directory we run in.
       suggestContainer: settings.isProject,

@@ -21,8 +21,14 @@ export default defineDhtCommand({
     const { builds, origin } = await loadPythonBuilds(ctx.env);
     let available = buildsForPlatform(builds, platform);
     if (!args.all) {
+      // The list is newest first: keep the first build of each minor.
       const seen = new Set<string>();
-      available = available.filter((b) => !seen.has(minorOf(b.version)) && Boolean(seen.add(minorOf(b.version))));
+      available = available.filter((b) => {
+        const minor = minorOf(b.version);
+        if (seen.has(minor)) return false;
+        seen.add(minor);
+        return true;
+      });
     }
     const found = await findSystemInterpreters({ env: ctx.env, home, os: facts.os, arch: facts.arch, implementation: "cpython", accepts: () => true });
     const system = found.usable.map((u) => ({ path: u.candidate.path, version: u.info.version, source: u.candidate.source }));

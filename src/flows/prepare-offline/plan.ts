@@ -82,28 +82,29 @@ export interface CompileProject {
  * requirement files, the declared requirements (or the project itself, editable, with its
  * extras), the selected groups, and what building the project needs.
  */
-export function compileInputLines(project: CompileProject, sel: { extras: string[]; groups: string[] }, buildRequires: string[]): string[] {
+export function compileInputLines(
+  project: CompileProject,
+  sel: { extras: string[]; groups: string[] },
+  buildRequires: string[],
+  /** prefer_binary swaps (raw → raw), as setup applies them. */
+  swapped: Record<string, string> = {},
+): string[] {
   const lines: string[] = [];
   const add = (line: string) => {
     if (!lines.includes(line)) lines.push(line);
   };
+  const text = (r: { raw: string }) => swapped[r.raw] ?? r.raw;
   for (const file of project.requirementFiles) add(`-r ${file.startsWith("/") ? file : `${project.root}/${file}`}`);
   if (project.isPackage) {
     add(sel.extras.length ? `-e ${project.root}[${sel.extras.join(",")}]` : `-e ${project.root}`);
+    for (const r of project.requirements) if (swapped[r.raw]) add(text(r));
   } else {
-    for (const r of project.requirements) add(r.raw);
-    for (const e of sel.extras) for (const r of project.optional[e] ?? []) add(r.raw);
+    for (const r of project.requirements) add(text(r));
+    for (const e of sel.extras) for (const r of project.optional[e] ?? []) add(text(r));
   }
-  for (const g of sel.groups) for (const r of project.groups[g] ?? []) add(r.raw);
+  for (const g of sel.groups) for (const r of project.groups[g] ?? []) add(text(r));
   for (const r of buildRequires) add(r);
   return lines;
-}
-
-/** `[build-system].requires` of a pyproject.toml; setuptools (pip's default backend) without one. */
-export function buildRequiresOf(pyproject: Record<string, unknown> | undefined, hasSetupFile: boolean): string[] {
-  const system = pyproject?.["build-system"] as { requires?: unknown } | undefined;
-  if (system && Array.isArray(system.requires)) return system.requires.filter((r): r is string => typeof r === "string");
-  return pyproject || hasSetupFile ? ["setuptools>=40.8.0"] : [];
 }
 
 /** dhtl's release target (scripts/build.ts) for a platform key. */

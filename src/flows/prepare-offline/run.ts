@@ -4,11 +4,14 @@
  *
  *  1. Environments: the project root, `--env DIR`, or every `environments:` entry.
  *  2. Per environment: resolved config, declared project, package indexes, Python request.
- *  3. Per target platform: the CPython build(s) the environments resolve to (sha256-checked
- *     downloads), uv for that platform (from the index's uv wheel), the wheels of each
- *     environment (src/bundle/wheels.ts), and optionally dhtl itself.
- *  4. The project's config, dependency and lock files.
- *  5. manifest.json (+ signature) and the deterministic .tar.gz (or a directory).
+ *  3. Decisions before any download: the CPython build of every environment on every target.
+ *  4. What uv must resolve per environment: requirement files and declarations (or uv.lock's
+ *     pins), plus what building the project itself needs (src/bundle/build-requires.ts).
+ *  5. Per target platform: the CPython build(s) (sha256-checked downloads), uv for that
+ *     platform (from the index's uv wheel), the wheels of each environment
+ *     (src/bundle/wheels.ts), and optionally dhtl itself.
+ *  6. The project's config, dependency and lock files; manifest.json (+ signature); the
+ *     deterministic .tar.gz (or a directory).
  *
  * Everything is staged in a directory beside the output and moved into place only when
  * complete, so a failed or interrupted run leaves no half-written bundle behind.
@@ -18,7 +21,7 @@ import { copyFile, mkdir, mkdtemp, stat, writeFile } from "node:fs/promises";
 import { basename, dirname, join, relative, resolve } from "node:path";
 import { buildInfo } from "../../build-info.ts";
 import type { RunContext } from "../../context.ts";
-import { DhtError, ExitCode, usageError } from "../../errors.ts";
+import { DhtError, ExitCode, isDhtError, usageError } from "../../errors.ts";
 import type { NetSettings } from "../../net/types.ts";
 import { dhtHome, homePaths } from "../../paths.ts";
 import type { PythonBuild } from "../../python/manifest.ts";
@@ -31,7 +34,7 @@ import { parseGlibc, parsePlatformList } from "../../bundle/targets.ts";
 import type { BundleManifest, BundlePlatform, BundlePython, BundleWheelSet } from "../../bundle/types.ts";
 import { collectUvBinary, collectWheels, removeQuietly } from "../../bundle/wheels.ts";
 import { isArchiveOutput, writeBundle, type WrittenBundle } from "../../bundle/write.ts";
-import { bundleEpoch, buildRequiresOf, choosePythonBuild, compileInputLines, environmentsToBundle } from "./plan.ts";
+import { bundleEpoch, choosePythonBuild, compileInputLines, environmentsToBundle } from "./plan.ts";
 import { projectFilesOf } from "./project-files.ts";
 import { fetchDhtlExecutable } from "./self.ts";
 
@@ -43,22 +46,32 @@ export interface PrepareOfflineOptions {
   includeSelf: boolean;
   signKeyFile?: string;
   glibc?: string;
+  /** Swap packages that need compiling for binary alternatives (as `dhtl setup --prefer-binary`). */
+  preferBinary?: boolean;
 }
 
-export interface PreparedEnvironment {
+type Declared = Awaited<ReturnType<typeof import("../../project/declared.ts").readDeclaredProject>>;
+
+/** One environment, as gathered (step 2). */
+interface GatheredEnvironment {
   dir: string;
   root: string;
   pythonRequest?: string;
   requestOrigin?: string;
   allowPatchFallback: boolean;
-  /** Requirement lines for uv pip compile. */
-  compileLines: string[];
+  declared: Declared;
+  /** Extras and groups setup installs (src/flows/setup/plan.ts selectExtrasAndGroups). */
+  selection: { extras: string[]; groups: string[] };
+  /** Setup installs uv.lock with `uv sync --frozen`. */
+  usesUvLock: boolean;
+  /** dependencies.prefer_binary of this environment. */
+  preferBinary: boolean;
+  pyproject?: Record<string, unknown>;
   registries: RegistrySettings;
   uvEnv: Record<string, string | undefined>;
-  name?: string;
+  net: NetSettings;
   /** Project files of this environment, relative to its root. */
   projectFiles: string[];
-  net: NetSettings;
 }
 
 export interface PrepareOfflineResult {
@@ -89,7 +102,7 @@ function uvEnvironment(base: Record<string, string | undefined>, registryEnv: Re
   return env;
 }
 
-async function gatherEnvironment(ctx: RunContext, projectRoot: string, dir: string, home: string): Promise<PreparedEnvironment> {
+async function gatherEnvironment(ctx: RunContext, projectRoot: string, dir: string, home: string): Promise<GatheredEnvironment> {
   const { resolveConfig } = await import("../../config/resolve.ts");
   const { readDeclaredProject } = await import("../../project/declared.ts");
   const { discoverRegistries } = await import("../../registries/discover.ts");
@@ -99,62 +112,39 @@ async function gatherEnvironment(ctx: RunContext, projectRoot: string, dir: stri
   const resolved = await resolveConfig({ cwd: projectRoot, env: ctx.env, ...(dir === "." ? {} : { envDir: dir }) });
   const config = resolved.config;
   const root = resolved.environment?.root ?? projectRoot;
-  const declared = await readDeclaredProject(root, config);
+  const declared = await readDeclaredProject(root, config, ctx.env);
   const registries = await discoverRegistries({ root, env: ctx.env, config, configOrigins: resolved.origins, project: declared });
   const creds = await resolveCredentials(registries, { env: ctx.env });
   const net = netSettingsOf(config);
-  const sel = selectExtrasAndGroups(declared, config.dependencies.extras, config.dependencies.groups);
-  const pyproject = existsSync(join(root, "pyproject.toml")) ? (Bun.TOML.parse(await Bun.file(join(root, "pyproject.toml")).text()) as Record<string, unknown>) : undefined;
-  const isPackage = declared.isPackage;
-  const buildRequires = isPackage ? buildRequiresOf(pyproject, existsSync(join(root, "setup.py")) || existsSync(join(root, "setup.cfg"))) : [];
-  let compileLines: string[];
-  const uvEnv = uvEnvironment(ctx.env, registryEnvForUv(registries, creds), net, home);
-  if (declared.lockFile?.kind === "uv.lock" && config.dependencies.strategy === "uv") {
-    // Setup installs uv.lock with `uv sync --frozen`: bundle exactly those pins.
-    const uv = await hostUv(ctx, home, registries, net);
-    compileLines = [`-r ${await exportUvLock(uv, root, sel, uvEnv, home)}`, ...buildRequires];
-  } else {
-    compileLines = compileInputLines({ ...declared, root }, sel, buildRequires);
-  }
+  const pyprojectPath = join(root, "pyproject.toml");
   return {
     dir,
     root,
     pythonRequest: config.python.version,
     requestOrigin: resolved.origins["python.version"],
     allowPatchFallback: config.python.allow_patch_fallback,
-    compileLines,
+    declared,
+    selection: selectExtrasAndGroups(declared, config.dependencies.extras, config.dependencies.groups),
+    usesUvLock: declared.lockFile?.kind === "uv.lock" && config.dependencies.strategy === "uv",
+    preferBinary: config.dependencies.prefer_binary,
+    pyproject: existsSync(pyprojectPath) ? (Bun.TOML.parse(await Bun.file(pyprojectPath).text()) as Record<string, unknown>) : undefined,
     registries,
-    uvEnv,
-    name: declared.name,
-    projectFiles: await projectFilesOf(root, declared.requirementFiles),
+    uvEnv: uvEnvironment(ctx.env, registryEnvForUv(registries, creds), net, home),
     net,
+    projectFiles: await projectFilesOf(root, declared.requirementFiles),
   };
 }
 
-/** Host uv, fetched (verified) once per run. */
-let hostUvPromise: Promise<string> | undefined;
-async function hostUv(ctx: RunContext, home: string, registries: RegistrySettings, net: NetSettings): Promise<string> {
-  hostUvPromise ??= (async () => {
-    const { ensureUv } = await import("../../uv/ensure.ts");
-    return (await ensureUv({ ctx, home, registries, net })).path;
-  })();
-  return hostUvPromise;
-}
-
-let exportDir: string | undefined;
-/** `uv export` of uv.lock as a requirements file (pins + markers, no hashes, no local projects). */
-async function exportUvLock(uv: string, root: string, sel: { extras: string[]; groups: string[] }, uvEnv: Record<string, string | undefined>, home: string): Promise<string> {
-  await mkdir(homePaths(home).cache, { recursive: true });
-  exportDir ??= await mkdtemp(join(homePaths(home).cache, "prepare-export-"));
-  const out = join(exportDir, `uv-export-${Bun.hash(root).toString(16)}.txt`);
-  const args = ["export", "--frozen", "--no-hashes", "--no-emit-project", "--no-header", "--format", "requirements-txt", "--project", root, "-o", out, ...sel.extras.flatMap((e) => ["--extra", e]), ...sel.groups.flatMap((g) => ["--group", g])];
-  const proc = Bun.spawn([uv, ...args], { cwd: root, env: uvEnv as Record<string, string>, stdout: "pipe", stderr: "pipe", stdin: "ignore" });
-  const [stderr, code] = await Promise.all([new Response(proc.stderr).text(), proc.exited]);
-  if (code !== 0) {
-    const { redactText } = await import("../../net/redact.ts");
-    throw new DhtError(ExitCode.failed, "uv.lock cannot be exported for bundling", { subject: join(root, "uv.lock"), hint: `uv export said:\n${redactText(stderr.trim().split("\n").slice(-8).join("\n"))}` });
-  }
-  return out;
+/** raw → raw of the prefer-binary swaps setup makes (src/packages/binary-alternatives.ts). */
+async function binarySwaps(declared: Declared): Promise<Record<string, string>> {
+  const { swapForBinary } = await import("../../packages/binary-alternatives.ts");
+  const all = [...declared.requirements, ...Object.values(declared.optional).flat(), ...Object.values(declared.groups).flat()];
+  const after = swapForBinary(all).requirements;
+  const swapped: Record<string, string> = {};
+  all.forEach((r, i) => {
+    if (after[i] && after[i]!.raw !== r.raw) swapped[r.raw] = after[i]!.raw;
+  });
+  return swapped;
 }
 
 export async function prepareOffline(ctx: RunContext, opts: PrepareOfflineOptions): Promise<PrepareOfflineResult> {
@@ -169,6 +159,7 @@ export async function prepareOffline(ctx: RunContext, opts: PrepareOfflineOption
   const glibc = parseGlibc(opts.glibc);
   const progress: ProgressMode = ctx.quiet || ctx.json ? "none" : "auto";
 
+  // 1-2. Environments.
   const { resolveConfig } = await import("../../config/resolve.ts");
   const { detectDependencySources } = await import("../../project/sources.ts");
   const top = await resolveConfig({ cwd: ctx.cwd, env: ctx.env });
@@ -180,38 +171,77 @@ export async function prepareOffline(ctx: RunContext, opts: PrepareOfflineOption
     current: top.environment?.dir,
     rootHasSources: (await detectDependencySources(projectRoot)).length > 0,
   });
-  const environments = [];
+  const environments: GatheredEnvironment[] = [];
   for (const dir of envDirs) environments.push(await gatherEnvironment(ctx, projectRoot, dir, home));
   const rootEnv = environments[0]!;
 
+  // 3. Every build decided before anything is downloaded.
   const { getPlatformFacts, pythonPlatformKey } = await import("../../platform/index.ts");
   const hostKey = pythonPlatformKey(await getPlatformFacts());
   const targets = parsePlatformList(opts.platforms, hostKey);
   const { loadPythonBuilds } = await import("../../python/manifest.ts");
   const { builds } = await loadPythonBuilds(ctx.env);
-  // Decide every build first: a request no build satisfies fails before any download.
-  const chosen = new Map<string, Map<string, PythonBuild>>();
-  for (const target of targets) {
-    const perEnv = new Map<string, PythonBuild>();
-    for (const env of environments) {
-      perEnv.set(env.dir, choosePythonBuild(env.pythonRequest, builds, target.key, { allowPatchFallback: env.allowPatchFallback, origin: env.requestOrigin }));
-    }
-    chosen.set(target.key, perEnv);
-  }
+  const buildFor = (env: GatheredEnvironment, platform: string) => choosePythonBuild(env.pythonRequest, builds, platform, { allowPatchFallback: env.allowPatchFallback, origin: env.requestOrigin });
+  const chosen = new Map(targets.map((t) => [t.key, new Map(environments.map((env) => [env.dir, buildFor(env, t.key)]))]));
   const signKey = opts.signKeyFile ? await (await import("../../bundle/sign.ts")).loadPrivateKey(resolve(ctx.cwd, opts.signKeyFile)) : undefined;
 
-  const uv = await hostUv(ctx, home, rootEnv.registries, rootEnv.net);
+  const { ensureUv } = await import("../../uv/ensure.ts");
+  const uv = (await ensureUv({ ctx, home, registries: rootEnv.registries, net: rootEnv.net, progress })).path;
   const { downloadVerified } = await import("../../net/download.ts");
   const { downloadUrlOf } = await import("../../python/installs.ts");
-  const downloadOpts = (net: NetSettings) => ({ env: ctx.env, home, offline: false, progress, net });
-  const quietDownload = (net: NetSettings) => ({ ...downloadOpts(net), progress: "none" as const });
+  const { redactUrl } = await import("../../net/redact.ts");
+  const downloadOpts = (net: NetSettings, mode: ProgressMode = progress) => ({ env: ctx.env, home, offline: false, progress: mode, net });
+
+  /** A runnable CPython of this build on this machine (a managed install), for builds and build hooks. */
+  const hostInterpreters = new Map<string, Promise<string>>();
+  const hostPython = (build: PythonBuild, net: NetSettings): Promise<string> => {
+    let p = hostInterpreters.get(build.version);
+    if (!p) {
+      p = (async () => {
+        const { installBuild, interpreterIn } = await import("../../python/installs.ts");
+        const result = await installBuild(build, { home, env: ctx.env, offline: false, net, progress });
+        return interpreterIn(result.install.dir, build.version, build.platform);
+      })();
+      hostInterpreters.set(build.version, p);
+    }
+    return p;
+  };
 
   await mkdir(dirname(output), { recursive: true });
+  await mkdir(homePaths(home).cache, { recursive: true });
   const staging = await mkdtemp(join(dirname(output), `.${basename(output)}.staging-`));
   const workDir = await mkdtemp(join(homePaths(home).cache, "prepare-work-"));
   const missing: PrepareOfflineResult["missing"] = [];
   const warnings: string[] = [...top.warnings];
   try {
+    // 4. What to resolve per environment.
+    const compileLines = new Map<string, string[]>();
+    for (const env of environments) {
+      let buildRequires: string[] = [];
+      if (env.declared.isPackage) {
+        const { buildSystemOf, projectBuildRequires } = await import("../../bundle/build-requires.ts");
+        try {
+          const python = await hostPython(buildFor(env, hostKey), env.net);
+          buildRequires = await projectBuildRequires({ uv, python, projectRoot: env.root, pyproject: env.pyproject, env: env.uvEnv, workDir });
+        } catch (error) {
+          if (!isDhtError(error)) throw error;
+          buildRequires = buildSystemOf(env.pyproject).requires;
+          warnings.push(`${env.dir}: ${error.message}; bundling only [build-system].requires (${buildRequires.join(", ")})`);
+        }
+      }
+      let lines: string[];
+      if (env.usesUvLock) {
+        // Setup installs uv.lock's pins: bundle exactly those.
+        const { exportUvLock } = await import("../../bundle/uv-lock.ts");
+        const outFile = join(workDir, `uv-export-${Bun.hash(env.root).toString(16)}.txt`);
+        lines = [`-r ${await exportUvLock({ uv, root: env.root, ...env.selection, env: env.uvEnv, outFile })}`, ...buildRequires];
+      } else {
+        lines = compileInputLines({ ...env.declared, root: env.root }, env.selection, buildRequires, opts.preferBinary || env.preferBinary ? await binarySwaps(env.declared) : {});
+      }
+      compileLines.set(env.dir, lines);
+    }
+
+    // 5. Per platform.
     const platforms: BundlePlatform[] = [];
     for (const target of targets) {
       log.start(`Collecting for ${target.key}`);
@@ -221,15 +251,16 @@ export async function prepareOffline(ctx: RunContext, opts: PrepareOfflineOption
         if (pythons.has(build.version)) continue;
         const url = await downloadUrlOf(build, ctx.env, rootEnv.net);
         const archive = await downloadVerified({ url, sha256: build.sha256, label: `CPython ${build.version} (${target.key})` }, downloadOpts(rootEnv.net));
-        const name = decodeURIComponent(basename(new URL(build.url, "file:///").pathname));
-        const rel = pythonArchivePath(target.key, name);
+        const rel = pythonArchivePath(target.key, decodeURIComponent(basename(new URL(build.url, "file:///").pathname)));
         await mkdir(dirname(join(staging, rel)), { recursive: true });
         await copyFile(archive, join(staging, rel));
-        pythons.set(build.version, { version: build.version, build: build.build, path: rel, sha256: build.sha256, format: build.format, flavor: build.flavor, url: (await import("../../net/redact.ts")).redactUrl(url) });
+        pythons.set(build.version, { version: build.version, build: build.build, path: rel, sha256: build.sha256, format: build.format, flavor: build.flavor, url: redactUrl(url) });
       }
 
-      const common = { uv, target, glibc, cwd: rootEnv.root, env: rootEnv.uvEnv, workDir, download: (spec: { url: string; sha256: string; size?: number; label: string }) => downloadVerified(spec, quietDownload(rootEnv.net)) };
-      const uvBinary = await collectUvBinary({ ...common, pythonVersion: [...pythons.keys()][0]! }, UV_VERSION);
+      const uvBinary = await collectUvBinary(
+        { uv, target, glibc, pythonVersion: [...pythons.keys()][0]!, cwd: rootEnv.root, env: rootEnv.uvEnv, workDir, download: (spec) => downloadVerified(spec, downloadOpts(rootEnv.net)) },
+        UV_VERSION,
+      );
       const uvRel = uvBinaryPath(target);
       await mkdir(dirname(join(staging, uvRel)), { recursive: true });
       await writeFile(join(staging, uvRel), uvBinary.bytes, { mode: 0o755 });
@@ -244,14 +275,15 @@ export async function prepareOffline(ctx: RunContext, opts: PrepareOfflineOption
           target,
           glibc,
           pythonVersion: build.version,
-          requirements: env.compileLines,
+          requirements: compileLines.get(env.dir)!,
           cwd: env.root,
           env: env.uvEnv,
           outDir: join(staging, rel),
           workDir,
-          download: (spec) => downloadVerified(spec, quietDownload(env.net)),
-          builderPython: target.key === hostKey ? () => builderPython(build, ctx, home, env.net) : undefined,
-          log: (m) => log.info(`${target.key} ${env.dir === "." ? "" : `${env.dir} `}${m}`),
+          download: (spec) => downloadVerified(spec, downloadOpts(env.net, "none")),
+          // A wheel built here only fits this machine's platform.
+          builderPython: target.key === hostKey ? () => hostPython(build, env.net) : undefined,
+          log: (m) => log.info(`${target.key}${env.dir === "." ? "" : ` ${env.dir}`} ${m}`),
         });
         wheels[env.dir] = { python: build.version, dir: rel, requirements: got.requirements, files: got.files, missing: got.missing };
         for (const m of got.missing) missing.push({ platform: target.key, environment: env.dir, ...m });
@@ -265,10 +297,11 @@ export async function prepareOffline(ctx: RunContext, opts: PrepareOfflineOption
         await mkdir(dirname(join(staging, dhtl)), { recursive: true });
         await writeFile(join(staging, dhtl), bytes, { mode: 0o755 });
       }
-      platforms.push({ key: target.key, pythons: [...pythons.values()].sort((a, b) => (a.version < b.version ? -1 : 1)), uv: { version: UV_VERSION, path: uvRel, wheel: uvBinary.wheel, wheelSha256: uvBinary.wheelSha256 }, wheels, ...(dhtl ? { dhtl } : {}) });
+      const sortedPythons = [...pythons.values()].sort((a, b) => (a.version < b.version ? -1 : 1));
+      platforms.push({ key: target.key, pythons: sortedPythons, uv: { version: UV_VERSION, path: uvRel, wheel: uvBinary.wheel, wheelSha256: uvBinary.wheelSha256 }, wheels, ...(dhtl ? { dhtl } : {}) });
     }
 
-    // The project's own config, dependency and lock files (.dhtconfig of the project root too).
+    // 6. The project's own config, dependency and lock files (the project root's .dhtconfig too).
     const files = new Set<string>(top.configFile ? [top.configFile] : []);
     for (const env of environments) for (const file of env.projectFiles) files.add(join(env.root, file));
     let newest = 0;
@@ -278,30 +311,26 @@ export async function prepareOffline(ctx: RunContext, opts: PrepareOfflineOption
       await copyFile(from, join(staging, PROJECT_DIR, rel));
       newest = Math.max(newest, (await stat(from)).mtimeMs / 1000);
     }
+    await mkdir(join(staging, PROJECT_DIR), { recursive: true });
     const epoch = bundleEpoch(ctx.env, newest);
     const manifest: Omit<BundleManifest, "files"> = {
       format: "dhtl-offline-bundle",
       schemaVersion: 1,
       dhtl: { version: buildInfo.version, commit: buildInfo.commit },
       created: new Date(epoch * 1000).toISOString(),
-      project: { ...(rootEnv.name ? { name: rootEnv.name } : {}), environments: envDirs, ...(rootEnv.pythonRequest ? { pythonRequest: rootEnv.pythonRequest } : {}), filesDir: PROJECT_DIR },
+      project: {
+        ...(rootEnv.declared.name ? { name: rootEnv.declared.name } : {}),
+        environments: envDirs,
+        ...(rootEnv.pythonRequest ? { pythonRequest: rootEnv.pythonRequest } : {}),
+        filesDir: PROJECT_DIR,
+      },
       platforms,
       warnings: [...warnings, ...missing.map((m) => `${m.platform}${m.environment === "." ? "" : ` ${m.environment}`}: ${m.requirement} is missing: ${m.reason}`)],
     };
-    await mkdir(join(staging, PROJECT_DIR), { recursive: true });
     const bundle = await writeBundle({ stagingDir: staging, manifest, output, signKey, mtime: epoch });
     return { bundle, seconds: (performance.now() - started) / 1000, missing, warnings };
   } finally {
     await removeQuietly(staging);
     await removeQuietly(workDir);
-    if (exportDir) await removeQuietly(exportDir);
-    exportDir = undefined;
   }
-}
-
-/** A runnable interpreter of `build` on this machine (installed as a managed Python), for sdist builds. */
-async function builderPython(build: PythonBuild, ctx: RunContext, home: string, net: NetSettings): Promise<string | undefined> {
-  const { installBuild, interpreterIn } = await import("../../python/installs.ts");
-  const result = await installBuild(build, { home, env: ctx.env, offline: false, net, progress: ctx.quiet || ctx.json ? "none" : "auto" });
-  return interpreterIn(result.install.dir, build.version, build.platform);
 }

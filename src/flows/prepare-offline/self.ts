@@ -7,7 +7,7 @@
  *     dhtl version — SHA256SUMS, then the archive verified against it, then the executable
  *     out of the archive.
  *  2. A dist/ directory (scripts/build.ts output: dist/dhtl-<target>/dhtl[.exe]):
- *     DHTL_DIST_DIR, else the directory the running executable sits in.
+ *     DHTL_DIST_DIR (then only there), else the directory the running executable sits in.
  *  3. The running executable itself, when it is the compiled build for that very target.
  */
 import { existsSync } from "node:fs";
@@ -70,12 +70,14 @@ export async function fetchDhtlExecutable(target: TargetPlatform, opts: SelfSour
   if (base) return fromRelease(base, release, opts);
   const execPath = opts.execPath ?? process.execPath;
   const compiled = opts.isCompiled ?? Bun.isStandaloneExecutable;
-  const distDirs = [opts.env.DHTL_DIST_DIR?.trim(), compiled ? dirname(execPath) : undefined].filter((d): d is string => Boolean(d));
+  // An explicit DHTL_DIST_DIR is the only place looked at: the user named it.
+  const explicit = opts.env.DHTL_DIST_DIR?.trim();
+  const distDirs = explicit ? [explicit] : compiled ? [dirname(execPath)] : [];
   for (const dir of distDirs) {
     const bytes = await fromDist(dir, release);
     if (bytes) return bytes;
   }
-  if (compiled && buildInfo.target === release) return new Uint8Array(await readFile(execPath));
+  if (!explicit && compiled && buildInfo.target === release) return new Uint8Array(await readFile(execPath));
   throw new DhtError(ExitCode.unsatisfiable, `no dhtl executable for ${target.key} (${release}) to include`, {
     subject: "--include-self",
     hint: "build them with `bun run build:all` (dist/), set DHTL_DIST_DIR to such a directory, or set DHTL_DOWNLOAD_URL to a release mirror",

@@ -3,8 +3,10 @@
  * with checkpoints and progress output, and report. `--dry-run` stops after building the
  * plan (Python and uv are previewed without downloading anything).
  */
+import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { DhtError, ExitCode, isDhtError } from "../../errors.ts";
+import { redactText } from "../../net/redact.ts";
 import type { RunContext } from "../../context.ts";
 import { getLogger } from "../../ui/logger.ts";
 import { printJson, printText, formatTable } from "../../ui/output.ts";
@@ -13,18 +15,18 @@ import { acquireLock } from "../../env/lock.ts";
 import { executeSteps, type ExecEvent } from "../executor/execute.ts";
 import { resolvePython } from "../../python/resolve.ts";
 import { ensureUv } from "../../uv/ensure.ts";
+import { pythonPlatformKey } from "../../platform/index.ts";
 import { UV_VERSION } from "../../uv/version.ts";
 import { registryEnvForPip, registryEnvForUv, childEnv } from "../../registries/env.ts";
 import { resolveCredentials } from "../../registries/credentials.ts";
-// TEMP-UNTIL-DEPS-LANDS
-const swapForBinary = (reqs: Array<{ raw: string }>) => ({ requirements: reqs, swaps: [] as Array<{ from: string; to: string; why?: string }> });
-const buildFailureAdvice = (_log: string, _facts: unknown) => ({ package: undefined as string | undefined, systemPackages: [] as string[], hint: undefined as string | undefined, message: "" });
+import { swapForBinary, buildFailureAdvice } from "../../packages/binary-alternatives.ts";
 import { gatherSetup, environmentDirs, type Gathered, type SetupFlags } from "./gather.ts";
 import { buildPlan, type PlanInput, type PythonChoice, type SetupPlan, type UvChoice } from "./plan.ts";
 import { setupSteps, unmarkVenv, type SetupServices, type SetupState } from "./steps.ts";
 import { computeInputsHash, probeFiles, probePaths, sha256Hex } from "./inputs-hash.ts";
 import { checkUpToDate, CHECKPOINT_NAME } from "./noop-check.ts";
 import { renderPlan } from "./render.ts";
+import { resolutionFailurePackage } from "./process.ts";
 import { activationText } from "./summary.ts";
 
 export interface SetupOptions extends SetupFlags {
@@ -79,9 +81,23 @@ interface Prepared {
 async function prepare(ctx: RunContext, options: SetupOptions, log: Log, envDir?: string): Promise<Prepared> {
   const g = await gatherSetup(ctx, options, envDir);
   const bundle = await openBundleIfAny(g, options);
+  if (bundle) {
+    // Offline bundle: packages come from its wheel directory for this platform, nothing else.
+    const key = pythonPlatformKey(g.facts);
+    const wheels = bundle.wheelsDir(key, g.envDir === "." ? undefined : g.envDir);
+    if (!wheels) {
+      throw new DhtError(ExitCode.unsatisfiable, `the offline bundle has no wheels for ${key}${g.envDir === "." ? "" : ` (environment ${g.envDir})`}`, {
+        subject: bundle.root,
+        hint: `make the bundle on a connected machine for this platform: dhtl prepare-offline --platform ${key}`,
+      });
+    }
+    g.registries = { ...g.registries, noIndex: true, extraIndexUrls: [], findLinks: [wheels], origins: { ...g.registries.origins, noIndex: "offline bundle", "findLinks.0": "offline bundle" } };
+  }
   const referenced = [
     ...(g.resolved.configFile ? [g.resolved.configFile] : []),
     ...g.declared.requirementFiles,
+    // Every file the requirement files pulled in (-r / -c includes).
+    ...g.declared.requirementSets.flatMap((set) => set.files),
     ...(g.declared.lockFile ? [g.declared.lockFile.path] : []),
     ...g.declared.sources.map((s: { path: string }) => s.path),
   ].map((p) => (p.startsWith("/") || /^[A-Za-z]:[\\/]/.test(p) ? p : join(g.envRoot, p)));
@@ -92,7 +108,9 @@ async function prepare(ctx: RunContext, options: SetupOptions, log: Log, envDir?
   const deps = g.declared;
   const allReqs = [...deps.requirements, ...Object.values(deps.optional).flat(), ...Object.values(deps.groups).flat()];
   const preferBinary = Boolean(options.preferBinary || g.config.dependencies?.prefer_binary);
-  const swapResult = preferBinary ? swapForBinary(allReqs) : { requirements: allReqs, swaps: [] };
+  const swapResult = preferBinary ? swapForBinary(allReqs) : { requirements: allReqs, swaps: [], notes: [] };
+  const swaps = swapResult.swaps.map((s) => ({ from: s.from.raw, to: s.to.raw, why: s.why }));
+  for (const n of swapResult.notes) log.info(`prefer-binary: ${n.requirement.name} has no drop-in binary package; ${n.alternative}: ${n.why}`);
   const swapped: Record<string, string> = {};
   allReqs.forEach((r, i) => {
     const after = swapResult.requirements[i];
@@ -115,6 +133,7 @@ async function prepare(ctx: RunContext, options: SetupOptions, log: Log, envDir?
       deps: sha256Hex(JSON.stringify([probes, preferBinary, g.registries])),
     },
     log: (m) => log.info(m),
+    debug: (m) => log.debug(m),
     async resolvePython() {
       const resolved = await resolvePython(pyRequest.request, {
         ctx,
@@ -141,7 +160,7 @@ async function prepare(ctx: RunContext, options: SetupOptions, log: Log, envDir?
         return { available: false, how: why };
       }
     },
-    planInput: (python, uv) => planInputOf(g, options, python, uv, { preferBinary, swaps: swapResult.swaps, swapped, isolate, registryEnvNames: registryEnvNames(uv.available ? "uv" : "pip") }),
+    planInput: (python, uv) => planInputOf(g, options, python, uv, { preferBinary, swaps, swapped, isolate, registryEnvNames: registryEnvNames(uv.available ? "uv" : "pip") }),
     childEnv(kind) {
       const overlay = kind === "uv" ? registryEnvForUv(g.registries, credentials) : registryEnvForPip(g.registries, credentials);
       const env = childEnv({ ...ctx.env, ...(g.config.env ?? {}) }, overlay);
@@ -152,6 +171,12 @@ async function prepare(ctx: RunContext, options: SetupOptions, log: Log, envDir?
         if (kind === "pip") env.PIP_CERT ??= g.net.caBundle;
       }
       if (kind === "uv" && env.UV_SYSTEM_CERTS === undefined && env.UV_NATIVE_TLS === undefined) env.UV_SYSTEM_CERTS = "1";
+      // Offline: uv uses only its cache and local find-links (a bundle's wheels); pip never
+      // reaches an index.
+      if (g.offline) {
+        if (kind === "uv") env.UV_OFFLINE = "1";
+        else env.PIP_NO_INDEX = "1";
+      }
       // Proxies from the config (environment variables win, as everywhere in dhtl).
       if (g.net.proxy?.http) env.HTTP_PROXY ??= g.net.proxy.http;
       if (g.net.proxy?.https) env.HTTPS_PROXY ??= g.net.proxy.https;
@@ -159,13 +184,19 @@ async function prepare(ctx: RunContext, options: SetupOptions, log: Log, envDir?
       return env;
     },
     installFailure(output, argv) {
-      const advice = buildFailureAdvice(output, g.facts);
-      return new DhtError(ExitCode.failed, advice.package ? `installing ${advice.package} failed` : "installing the dependencies failed", {
+      const advice = buildFailureAdvice(output, { os: g.facts.os, packageManagers: g.facts.packageManagers, root: g.facts.privileges.root, dhtHome: g.home });
+      const tail = redactText(output.trim()).split("\n").slice(-12).join("\n");
+      const unresolved = advice ? undefined : resolutionFailurePackage(output);
+      const name = advice?.package ? `${advice.package}${advice.version ? ` ${advice.version}` : ""}` : undefined;
+      const message = name ? `installing ${name} failed` : unresolved ? `no installable version of ${unresolved} was found on the package indexes in use` : "installing the dependencies failed";
+      return new DhtError(ExitCode.failed, message, {
         subject: argv.join(" "),
-        hint: [advice.hint ?? advice.message, ...(advice.systemPackages?.length ? [`system packages that let it build: ${advice.systemPackages.join(" ")}`] : []), `last lines:\n${output.trim().split("\n").slice(-12).join("\n")}`]
-          .filter(Boolean)
-          .join("\n"),
-        details: { package: advice.package, systemPackages: advice.systemPackages },
+        hint: [
+          ...(advice?.lines ?? []),
+          ...(unresolved ? [`check the name and version of ${unresolved}, and that the index in the plan (dhtl setup --dry-run) serves it`] : []),
+          `installer output (last lines):\n${tail}`,
+        ].join("\n"),
+        details: advice ? { package: advice.package, cause: advice.cause, systemPackages: advice.systemPackages, otherManagers: advice.otherManagers } : undefined,
       });
     },
   };
@@ -267,12 +298,20 @@ export async function setupOne(ctx: RunContext, options: SetupOptions, envDir?: 
     const plan = await previewPlan(p, ctx, log);
     return { envDir: g.envDir, envRoot: g.envRoot, ok: true, plan, venv: g.venv.linkPath };
   }
+  if (g.venv.placement === "long-paths") {
+    log.warn(`${g.venv.why}.\nTo keep venvs inside projects, enable long paths (elevated PowerShell or cmd, then restart the shell):\n  ${g.venv.enableLongPaths}`);
+  } else if (g.venv.placement === "network-fs") {
+    log.info(g.venv.why);
+  }
   const lock = await acquireLock(join(g.envRoot, ".dht", "lock"), {
     purpose: "setup",
     noWait: options.noWait,
     onWait: (o) => log.info(`waiting for the setup running as pid ${o.pid}${o.host ? ` on ${o.host}` : ""} (lock ${join(g.envRoot, ".dht", "lock")})`),
   });
   try {
+    // .dht/ is machine state: keep it out of version control without touching the user's .gitignore.
+    const ignore = join(g.envRoot, ".dht", ".gitignore");
+    if (!existsSync(ignore)) writeFileSync(ignore, "# dhtl state (checkpoints, lock): safe to delete, never commit\n*\n");
     // Another run may have finished the same work while we waited.
     if (!options.restart) {
       const verdict = checkUpToDate(g.envRoot, options.settingsKey, g.envRoot);

@@ -6,6 +6,7 @@
  * Nothing in here touches the disk or spawns anything, so every decision is unit-tested
  * with plain objects.
  */
+import { isAbsolute, join, win32 } from "node:path";
 import { redactUrl } from "../../net/redact.ts";
 import { venvBinDir, venvPython, type VenvOs } from "../../env/venv.ts";
 import type { VenvLocation } from "../../env/local-venv.ts";
@@ -14,6 +15,7 @@ import type { VenvLocation } from "../../env/local-venv.ts";
 export interface PlanRequirement {
   name: string;
   raw: string;
+  url?: string;
   path?: string;
   editable?: boolean;
   /** "requirements.txt:3", "pyproject.toml [project.dependencies]", ".dhtconfig dependencies.packages[0]". */
@@ -157,6 +159,21 @@ export function requirementText(req: PlanRequirement, swapped?: Record<string, s
   return swapped?.[req.raw] ?? req.raw;
 }
 
+/**
+ * Installer arguments for one requirement. Local paths and editables are rebuilt from the
+ * parsed fields (their raw text may be a Pipfile table or `-e file:///${PROJECT_ROOT}/…`);
+ * everything else is the PEP 508 text as declared (or its binary swap).
+ */
+export function requirementArgs(req: PlanRequirement & { url?: string }, projectRoot: string, swapped?: Record<string, string>): string[] {
+  if (swapped?.[req.raw]) return [swapped[req.raw]!];
+  if (req.path) {
+    const abs = isAbsolute(req.path) || win32.isAbsolute(req.path) ? req.path : join(projectRoot, req.path);
+    return req.editable ? ["-e", abs] : [abs];
+  }
+  if (req.editable && req.url) return ["-e", req.url];
+  return [req.raw];
+}
+
 /** uv sync honours uv.lock only; other lock kinds are read for their declarations but not installed from. */
 export function lockDecision(project: PlanProject, strategy: PlanInput["strategy"], uvAvailable: boolean) {
   const lock = project.lockFile;
@@ -234,35 +251,41 @@ function registryEnvDisplay(input: PlanInput): Record<string, string> {
 }
 
 /** Every requirement `uv pip install` / `pip install` gets, in order (files are passed with -r). */
-export function collectRequirements(input: PlanInput, sel: { extras: string[]; groups: string[] }): { files: string[]; requirements: string[]; editable?: string } {
+export function collectRequirements(
+  input: PlanInput,
+  sel: { extras: string[]; groups: string[] },
+): { files: string[]; requirements: string[]; editable?: string; editableNoDeps: boolean } {
   const { project } = input;
   const reqs: string[] = [];
   const seen = new Set<string>();
   const add = (r: PlanRequirement) => {
-    // Local paths are installed as written; "-e ." style entries of the project itself come via `editable`.
-    const text = requirementText(r, input.swappedRequirements);
-    if (!seen.has(text)) {
-      seen.add(text);
-      reqs.push(text);
+    const args = requirementArgs(r, project.root, input.swappedRequirements);
+    const key = args.join(" ");
+    if (!seen.has(key)) {
+      seen.add(key);
+      reqs.push(...args);
     }
   };
   const viaFiles = new Set<PlanRequirement>((project.requirementSets ?? []).flatMap((set) => set.requirements));
   // What the package's own metadata declares comes with its editable install.
   const fromMetadata = (r: PlanRequirement) => /^(pyproject\.toml|setup\.cfg|setup\.py)/.test(r.origin ?? "pyproject.toml");
   let editable: string | undefined;
+  let editableNoDeps = false;
   if (project.isPackage) {
     editable = sel.extras.length ? `${project.root}[${sel.extras.join(",")}]` : project.root;
-    for (const r of project.requirements) {
-      if (viaFiles.has(r)) continue;
-      // Swapped ones are passed explicitly so the binary alternative is what gets installed.
-      if (!fromMetadata(r) || input.swappedRequirements?.[r.raw]) add(r);
-    }
+    const metadata = [...project.requirements.filter((r) => !viaFiles.has(r) && fromMetadata(r)), ...sel.extras.flatMap((e) => project.optional[e] ?? [])];
+    // A binary swap of one of the package's own dependencies: its metadata would pull the
+    // source package back in, so the dependencies are installed explicitly (swapped) and
+    // the project itself with --no-deps, in a second command.
+    editableNoDeps = metadata.some((r) => input.swappedRequirements?.[r.raw]);
+    for (const r of project.requirements) if (!viaFiles.has(r) && !fromMetadata(r)) add(r);
+    if (editableNoDeps) for (const r of metadata) add(r);
   } else {
     for (const r of project.requirements) if (!viaFiles.has(r)) add(r);
     for (const e of sel.extras) for (const r of project.optional[e] ?? []) add(r);
   }
   for (const g of sel.groups) for (const r of project.groups[g] ?? []) add(r);
-  return { files: project.requirementFiles, requirements: reqs, editable };
+  return { files: project.requirementFiles, requirements: reqs, editable, editableNoDeps };
 }
 
 export function plannedCommands(input: PlanInput, sel: { extras: string[]; groups: string[]; mode: SetupPlan["mode"] }, ctx: CommandContext): PlannedCommand[] {
@@ -290,17 +313,25 @@ export function plannedCommands(input: PlanInput, sel: { extras: string[]; group
       why: "uv.lock pins every package: install exactly that",
     });
   } else {
-    const { files, requirements, editable } = collectRequirements(input, sel);
-    const args = [...files.flatMap((f) => ["-r", f]), ...requirements, ...(editable ? ["-e", editable] : [])];
-    if (args.length) {
+    const { files, requirements, editable, editableNoDeps } = collectRequirements(input, sel);
+    const deps = [...files.flatMap((f) => ["-r", f]), ...requirements];
+    const runs: Array<{ args: string[]; why: string }> = [];
+    if (editable && editableNoDeps) {
+      if (deps.length) runs.push({ args: deps, why: "the declared requirements, binary alternatives swapped in" });
+      runs.push({ args: ["--no-deps", "-e", editable], why: "the project itself (editable), without pulling the swapped packages back in" });
+    } else {
+      const args = [...deps, ...(editable ? ["-e", editable] : [])];
+      if (args.length) runs.push({ args, why: "the declared requirements" + (editable ? ", and the project itself (editable)" : "") });
+    }
+    for (const { args, why } of runs) {
       if (sel.mode === "uv-pip") {
-        out.push({ step: "install-dependencies", argv: [ctx.uv, "pip", "install", ...noIndex, "--python", py, ...args], env: { UV_PYTHON_DOWNLOADS: "never", ...env }, why: "the declared requirements" + (editable ? ", and the project itself (editable)" : "") });
+        out.push({ step: "install-dependencies", argv: [ctx.uv, "pip", "install", ...noIndex, "--python", py, ...args], env: { UV_PYTHON_DOWNLOADS: "never", ...env }, why });
       } else {
         out.push({
           step: "install-dependencies",
           argv: [py, "-m", "pip", "install", "--disable-pip-version-check", ...(input.preferBinary ? ["--prefer-binary"] : []), ...args],
           env: { PIP_NO_INPUT: "1", ...env },
-          why: "the declared requirements" + (editable ? ", and the project itself (editable)" : ""),
+          why,
         });
       }
     }

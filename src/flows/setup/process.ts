@@ -18,6 +18,27 @@ export interface RunToolOptions {
   stream?: boolean;
 }
 
+/** Children still running: killed when dhtl exits (Ctrl-C, SIGTERM) so none keeps writing into the venv. */
+const running = new Set<Bun.Subprocess>();
+let exitHookInstalled = false;
+
+function trackChild(proc: Bun.Subprocess): void {
+  running.add(proc);
+  if (!exitHookInstalled) {
+    exitHookInstalled = true;
+    process.on("exit", () => {
+      for (const child of running) {
+        try {
+          child.kill("SIGKILL");
+        } catch {
+          /* already gone */
+        }
+      }
+    });
+  }
+  void proc.exited.then(() => running.delete(proc));
+}
+
 export async function runTool(argv: string[], options: RunToolOptions): Promise<ToolResult> {
   let proc;
   try {
@@ -25,6 +46,7 @@ export async function runTool(argv: string[], options: RunToolOptions): Promise<
   } catch (error) {
     return { code: 127, stdout: "", stderr: `cannot start ${argv[0]}: ${(error as Error).message}` };
   }
+  trackChild(proc);
   const collect = async (stream: ReadableStream<Uint8Array>) => {
     const decoder = new TextDecoder();
     let text = "";
@@ -43,4 +65,23 @@ export async function runTool(argv: string[], options: RunToolOptions): Promise<
 export function outputTail(result: ToolResult, lines = 25): string {
   const text = redactText(`${result.stdout}\n${result.stderr}`.trim());
   return text.split(/\r?\n/).slice(-lines).join("\n");
+}
+
+/**
+ * The package a dependency resolution failed on, from uv's or pip's output (build failures
+ * are read by src/packages/binary-alternatives.ts buildFailureAdvice instead).
+ */
+export function resolutionFailurePackage(log: string): string | undefined {
+  const patterns = [
+    /Because ([A-Za-z0-9][A-Za-z0-9._-]*)(?:\[[^\]]*\])? was not found/,
+    /Because there (?:is|are) no versions? of ([A-Za-z0-9][A-Za-z0-9._-]*)/,
+    /Because only ([A-Za-z0-9][A-Za-z0-9._-]*)[<>=!~ ]/,
+    /No matching distribution found for ([A-Za-z0-9][A-Za-z0-9._-]*)/,
+    /Could not find a version that satisfies the requirement ([A-Za-z0-9][A-Za-z0-9._-]*)/,
+  ];
+  for (const re of patterns) {
+    const m = re.exec(log);
+    if (m) return m[1];
+  }
+  return undefined;
 }

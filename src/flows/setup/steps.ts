@@ -30,6 +30,8 @@ export interface SetupServices {
   /** Turn a failed install into an error naming the package and system packages that help. */
   installFailure(log: string, argv: string[]): DhtError;
   log(message: string): void;
+  /** --verbose: the exact commands (redacted) as they run. */
+  debug(message: string): void;
   verbose: boolean;
   os: VenvOs;
   /** Hash of every input file and setting (the checkpoint's inputsHash). */
@@ -60,7 +62,7 @@ function currentPlan(state: SetupState, services: SetupServices): { plan: SetupP
 }
 
 /** The real (unredacted) argv of a planned command. */
-function realCommand(state: SetupState, services: SetupServices, step: "create-venv" | "install-dependencies" | "verify") {
+function realCommands(state: SetupState, services: SetupServices, step: "create-venv" | "install-dependencies" | "verify") {
   const { plan, input } = currentPlan(state, services);
   const cmds = plannedCommands(input, { extras: plan.extras, groups: plan.groups, mode: plan.mode }, {
     uv: state.uv?.path ?? "uv",
@@ -68,8 +70,10 @@ function realCommand(state: SetupState, services: SetupServices, step: "create-v
     venvPath: plan.venv.venvPath,
     os: services.os,
   });
-  return cmds.find((c) => c.step === step);
+  return cmds.filter((c) => c.step === step);
 }
+
+const realCommand = (state: SetupState, services: SetupServices, step: "create-venv" | "verify") => realCommands(state, services, step)[0];
 
 function commandEnv(services: SetupServices, plan: SetupPlan, extra: Record<string, string>): Record<string, string> {
   const base = services.childEnv(plan.installer);
@@ -138,6 +142,7 @@ export function setupSteps(services: SetupServices): ExecStep<SetupState>[] {
         removeVenvDir(venvPath);
         mkdirSync(dirname(venvPath), { recursive: true });
         const cmd = realCommand(state, services, "create-venv")!;
+        services.debug(`$ ${plan.commands.find((c) => c.step === "create-venv")!.argv.join(" ")}`);
         const result = await runTool(cmd.argv, { env: commandEnv(services, plan, cmd.env), cwd: plan.envRoot, stream: services.verbose });
         if (result.code !== 0) {
           rmSync(venvPath, { recursive: true, force: true });
@@ -170,19 +175,20 @@ export function setupSteps(services: SetupServices): ExecStep<SetupState>[] {
       id: "install-dependencies",
       title: "Installing dependencies",
       dependsOn: ["create-venv"],
-      hash: (state) => {
-        const cmd = realCommand(state, services, "install-dependencies");
-        return JSON.stringify([services.hashes.deps, cmd?.argv ?? null]);
-      },
+      hash: (state) => JSON.stringify([services.hashes.deps, realCommands(state, services, "install-dependencies").map((c) => c.argv)]),
       async run(state) {
         const { plan } = currentPlan(state, services);
-        const cmd = realCommand(state, services, "install-dependencies");
-        if (!cmd) {
+        const cmds = realCommands(state, services, "install-dependencies");
+        if (!cmds.length) {
           services.log("nothing to install: the project declares no dependencies");
           return { installed: false };
         }
-        const result = await runTool(cmd.argv, { env: commandEnv(services, plan, cmd.env), cwd: plan.envRoot, stream: services.verbose });
-        if (result.code !== 0) throw services.installFailure(`${result.stdout}\n${result.stderr}`, plan.commands.find((c) => c.step === "install-dependencies")!.argv);
+        const shown = plan.commands.filter((c) => c.step === "install-dependencies");
+        for (const [i, cmd] of cmds.entries()) {
+          services.debug(`$ ${(shown[i]?.argv ?? []).join(" ")}`);
+          const result = await runTool(cmd.argv, { env: commandEnv(services, plan, cmd.env), cwd: plan.envRoot, stream: services.verbose });
+          if (result.code !== 0) throw services.installFailure(`${result.stdout}\n${result.stderr}`, shown[i]?.argv ?? cmd.argv);
+        }
         return { installed: true };
       },
       stillValid: (_out, state) => inspectVenv(currentPlan(state, services).plan.venv.venvPath, services.os).usable,
@@ -197,14 +203,17 @@ export function setupSteps(services: SetupServices): ExecStep<SetupState>[] {
         const env = commandEnv(services, plan, {});
         const py = venvPython(plan.venv.venvPath, services.os);
         const check = realCommand(state, services, "verify")!;
-        const checked = await runTool(check.argv, { env, cwd: plan.envRoot, stream: services.verbose });
+        // Both only read the venv: run them side by side.
+        const [checked, imports] = await Promise.all([
+          runTool(check.argv, { env, cwd: plan.envRoot, stream: services.verbose }),
+          runTool([py, "-c", IMPORT_CHECK_SCRIPT, ...plan.importChecks], { env, cwd: plan.envRoot }),
+        ]);
         if (checked.code !== 0) {
           throw new DhtError(ExitCode.failed, "the installed packages have broken or missing dependencies", {
             subject: plan.venv.linkPath,
             hint: `${outputTail(checked, 15)}\nfix the versions in your requirements, then run dhtl setup again`,
           });
         }
-        const imports = await runTool([py, "-c", IMPORT_CHECK_SCRIPT, ...plan.importChecks], { env, cwd: plan.envRoot });
         let report: { checked: Array<[string, string]>; failed: Array<[string, string, string]>; missing: string[] };
         try {
           report = JSON.parse(imports.stdout.trim().split("\n").pop() ?? "");

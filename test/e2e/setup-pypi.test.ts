@@ -1,0 +1,45 @@
+/**
+ * Tests that use this machine's PyPI access (marked "[pypi]"): build failures and binary
+ * swaps need real sdists and wheels that are not in the local wheel directory.
+ */
+import { describe, expect, test } from "bun:test";
+import { join } from "node:path";
+import { dhtl } from "../helpers/cli.ts";
+import { seededHome, writeProject, pyenvBin } from "../helpers/setup-project.ts";
+
+const project = (dep: string) =>
+  writeProject({ ".python-version": "3.11\n", "pyproject.toml": `[project]\nname = "p"\nversion = "0.1.0"\ndependencies = ["${dep}"]\n` });
+
+function pypiEnv(home: string): Record<string, string> {
+  return {
+    DHT_HOME: home,
+    PATH: [pyenvBin("3.11")!, "/usr/local/bin", "/usr/bin", "/bin"].join(":"),
+    PIP_CONFIG_FILE: "/dev/null",
+    UV_NO_CONFIG: "1",
+    ...(process.env.SSL_CERT_FILE ? { SSL_CERT_FILE: process.env.SSL_CERT_FILE } : {}),
+  };
+}
+
+describe("[pypi] install failures and binary alternatives", () => {
+  test("[pypi] a package that cannot build names itself and the system packages that let it build (exit 1)", async () => {
+    const p = project("mysqlclient==2.2.7");
+    const r = await dhtl(["setup", "--cwd", p], { env: pypiEnv(seededHome()) });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("error: installing mysqlclient 2.2.7 failed");
+    expect(r.stderr).toMatch(/pkg-config/);
+    expect(r.stderr).toMatch(/apt-get install -y [^\n]*libmysqlclient-dev|apt: [^\n]*libmysqlclient-dev/);
+  }, 120_000);
+
+  test("[pypi] --prefer-binary swaps psycopg2 for psycopg2-binary, says so, and the import works", async () => {
+    const p = project("psycopg2>=2.9");
+    const env = pypiEnv(seededHome());
+    const dry = JSON.parse((await dhtl(["setup", "--dry-run", "--json", "--prefer-binary", "--cwd", p], { env })).stdout);
+    expect(dry.plan.swaps[0].from).toBe("psycopg2>=2.9");
+    expect(dry.plan.swaps[0].to).toMatch(/^psycopg2-binary/);
+    expect(dry.plan.commands.find((c: { step: string }) => c.step === "install-dependencies").argv.join(" ")).toContain("psycopg2-binary");
+    const r = await dhtl(["setup", "--prefer-binary", "--cwd", p], { env });
+    expect(r.code).toBe(0);
+    const check = Bun.spawnSync([join(p, ".venv", "bin", "python"), "-c", "import importlib.metadata as m, psycopg2; print(m.version('psycopg2-binary'))"]);
+    expect(check.exitCode).toBe(0);
+  }, 180_000);
+});
