@@ -95,6 +95,9 @@ export async function extractArchive(archive: string, target: string, opts: Extr
   const onEntry = (name: string) => {
     current = name;
   };
+  // Interrupted (Ctrl-C ends the process via process.exit in main.ts): leave no temp dir.
+  const removeTemp = () => rmSync(temp, { recursive: true, force: true });
+  process.once("exit", removeTemp);
   try {
     if (format === "zip") {
       const { extractZipInto } = await import("./zip-read.ts");
@@ -110,8 +113,10 @@ export async function extractArchive(archive: string, target: string, opts: Extr
     renameSync(temp, targetPath);
     return { files: writer.files, bytes: writer.bytes };
   } catch (error) {
-    rmSync(temp, { recursive: true, force: true });
+    removeTemp();
     throw refusal(archivePath, error, current);
+  } finally {
+    process.off("exit", removeTemp);
   }
 }
 

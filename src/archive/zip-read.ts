@@ -2,7 +2,8 @@
  * A small zip reader (Windows Python builds and wheels are zip): reads the central
  * directory (zip64 included), then each entry's data by offset, inflating deflate with
  * zlib.inflateRawSync capped at the declared size so a lying header cannot expand without
- * bound, and checks every CRC-32. Stored (0) and deflate (8) only: that is what wheels and
+ * bound (entries above 16 MiB are inflated as a stream, with the same bound), and checks
+ * every CRC-32. Stored (0) and deflate (8) only: that is what wheels and
  * python.org/python-build-standalone zips use; anything else is refused by name.
  */
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
@@ -123,11 +124,51 @@ function entryHeader(entry: ZipEntry): EntryHeader {
   return { ...base, kind: "file", mode: entry.unixMode ? entry.unixMode & 0o7777 : 0o644 };
 }
 
-function entryData(fd: number, entry: ZipEntry, inflateRawSync: typeof import("node:zlib").inflateRawSync): Uint8Array {
+/** Entries above this size are inflated as a stream instead of in one buffer. */
+export const ZIP_STREAM_THRESHOLD = 16 * 1024 * 1024;
+
+function dataStartOf(fd: number, entry: ZipEntry): number {
   if (entry.flags & 0x1) throw new EntryRefused("is encrypted");
+  if (entry.method !== 0 && entry.method !== 8) {
+    throw new EntryRefused(`uses compression method ${entry.method}, which dhtl does not read (only stored and deflate)`);
+  }
   const local = readAt(fd, entry.localHeaderOffset, 30);
   if (local.readUInt32LE(0) !== 0x04034b50) throw new EntryRefused("has a damaged local header");
-  const dataStart = entry.localHeaderOffset + 30 + local.readUInt16LE(26) + local.readUInt16LE(28);
+  return entry.localHeaderOffset + 30 + local.readUInt16LE(26) + local.readUInt16LE(28);
+}
+
+/** Large entries: read 1 MiB at a time, inflate as a stream, bound the size, check CRC at the end. */
+async function* streamEntryData(fd: number, entry: ZipEntry, zlib: typeof import("node:zlib")): AsyncGenerator<Uint8Array> {
+  const start = dataStartOf(fd, entry);
+  function* compressed(): Generator<Buffer> {
+    for (let at = 0; at < entry.compressedSize; at += 1 << 20) {
+      yield readAt(fd, start + at, Math.min(1 << 20, entry.compressedSize - at));
+    }
+  }
+  const { Readable } = await import("node:stream");
+  const source = Readable.from(compressed());
+  const output: AsyncIterable<Uint8Array> = entry.method === 0 ? source : source.pipe(zlib.createInflateRaw());
+  let crc = 0;
+  let total = 0;
+  try {
+    for await (const chunk of output) {
+      total += chunk.length;
+      if (total > entry.size) throw new EntryRefused(`inflates to more than its declared ${entry.size} bytes (zip bomb?)`);
+      crc = Bun.hash.crc32(chunk, crc);
+      yield chunk;
+    }
+  } catch (e) {
+    if (e instanceof EntryRefused) throw e;
+    throw new EntryRefused(`has corrupt deflate data (${(e as Error).message})`);
+  } finally {
+    source.destroy();
+  }
+  if (total !== entry.size) throw new EntryRefused(`holds ${total} bytes but declares ${entry.size}`);
+  if (crc >>> 0 !== entry.crc32 >>> 0) throw new EntryRefused("fails its CRC-32 check (corrupt archive)");
+}
+
+function entryData(fd: number, entry: ZipEntry, inflateRawSync: typeof import("node:zlib").inflateRawSync): Uint8Array {
+  const dataStart = dataStartOf(fd, entry);
   const compressed = readAt(fd, dataStart, entry.compressedSize);
   let data: Uint8Array;
   if (entry.method === 0) {
@@ -152,7 +193,8 @@ function entryData(fd: number, entry: ZipEntry, inflateRawSync: typeof import("n
 }
 
 export async function extractZipInto(archive: string, writer: TreeWriter, onEntry: (name: string) => void): Promise<void> {
-  const { inflateRawSync } = await import("node:zlib");
+  const zlib = await import("node:zlib");
+  const { inflateRawSync } = zlib;
   const fd = openSync(archive, "r");
   try {
     const entries = readZipDirectory(fd);
@@ -171,7 +213,9 @@ export async function extractZipInto(archive: string, writer: TreeWriter, onEntr
         header.linkname = new TextDecoder().decode(entryData(fd, entry, inflateRawSync));
         header.size = 0;
       }
-      await writer.add(header, () => entryData(fd, entry, inflateRawSync));
+      await writer.add(header, () =>
+        entry.size > ZIP_STREAM_THRESHOLD ? streamEntryData(fd, entry, zlib) : entryData(fd, entry, inflateRawSync),
+      );
     }
   } finally {
     closeSync(fd);

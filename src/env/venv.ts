@@ -7,6 +7,7 @@
  * looks complete but is not.
  */
 import { existsSync, lstatSync, readFileSync, readlinkSync, renameSync, rmSync, statSync, unlinkSync } from "node:fs";
+import { rm } from "node:fs/promises";
 import { dirname, join, basename, resolve, win32, posix } from "node:path";
 import { writeFileAtomic } from "./checkpoints.ts";
 
@@ -118,7 +119,16 @@ export function removeVenvDir(venv: string): void {
   }
   const aside = join(dirname(venv), `.${basename(venv)}.removing-${process.pid}-${Date.now()}`);
   renameSync(venv, aside);
-  rmSync(aside, { recursive: true, force: true });
+  // The real name is free now; the old tree is deleted in the background while the new
+  // venv is built (a run killed meanwhile leaves it for sweepRemovals to finish).
+  pendingRemovals.push(rm(aside, { recursive: true, force: true }).catch(() => {}));
+}
+
+const pendingRemovals: Promise<void>[] = [];
+
+/** Wait for background removals (the process stays alive for them anyway). */
+export async function settleRemovals(): Promise<void> {
+  await Promise.all(pendingRemovals.splice(0));
 }
 
 /** Leftovers of removals that were killed halfway (`.venv.removing-*`), deleted quietly. */

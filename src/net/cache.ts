@@ -95,7 +95,13 @@ export async function lockEntry(
       const fd = openSync(paths.lock, "wx");
       writeSync(fd, String(process.pid));
       closeSync(fd);
-      return () => rmSync(paths.lock, { force: true });
+      // Also on an interrupted run (process.exit from the SIGINT handler); the partial file stays for resuming.
+      const release = () => rmSync(paths.lock, { force: true });
+      process.once("exit", release);
+      return () => {
+        process.off("exit", release);
+        release();
+      };
     } catch (e) {
       if ((e as { code?: string }).code !== "EEXIST") throw e;
     }

@@ -84,7 +84,16 @@ export function artifactLabel(spec: DownloadSpec): string {
 
 /** A local source (file:// URL or plain path) or undefined for http(s). */
 export function localSourcePath(url: string): string | undefined {
-  if (/^file:/i.test(url)) return fileURLToPath(url);
+  if (/^file:/i.test(url)) {
+    try {
+      return fileURLToPath(url);
+    } catch (error) {
+      throw new DhtError(ExitCode.usage, `${redactUrl(url)} is not a usable file URL: ${(error as Error).message}`, {
+        subject: redactUrl(url),
+        hint: "Use file:///absolute/path (three slashes) or a plain path.",
+      });
+    }
+  }
   if (/^https?:\/\//i.test(url)) return undefined;
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) {
     throw new DhtError(ExitCode.usage, `Unsupported URL scheme in ${redactUrl(url)}.`, {

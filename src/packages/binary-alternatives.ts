@@ -133,7 +133,12 @@ export function findFailingPackage(log: string): { name: string; version?: strin
   let m = /Failed to (?:download and )?build `([^`]+)`/.exec(clean) ?? /Failed to (?:download and )?build: ([^\s]+)/.exec(clean);
   if (m) return split(m[1]!.replace(/ @ .*$/, ""));
   // pip: "ERROR: Failed building wheel for psutil", "Failed to build psutil", "Could not build wheels for x"
-  m = /Failed building wheel for ([A-Za-z0-9._-]+)/.exec(clean) ?? /^Failed to build ([A-Za-z0-9._-]+)/m.exec(clean) ?? /Could not build wheels for ([A-Za-z0-9._-]+)/.exec(clean);
+  // (pip ≥ 24.1 ends with "Failed to build installable wheels for some pyproject.toml based projects (x)")
+  m =
+    /Failed building wheel for ([A-Za-z0-9._-]+)/.exec(clean) ??
+    /^Failed to build ([A-Za-z0-9._-]+)/m.exec(clean) ??
+    /Could not build wheels for ([A-Za-z0-9._-]+)/.exec(clean) ??
+    /Failed to build installable wheels for some pyproject\.toml based projects \(([A-Za-z0-9._-]+)/.exec(clean);
   if (m) return withPipVersion(clean, m[1]!);
   m = /Building wheel for ([A-Za-z0-9._-]+) \([^)]*\)(?::| \.\.\.) (?:finished with status 'error'|error)/.exec(clean);
   if (m) return withPipVersion(clean, m[1]!);

@@ -217,7 +217,7 @@ function looksLikePath(s: string): boolean {
 }
 
 function isUrl(s: string): boolean {
-  return /^(git|hg|svn|bzr)\+[a-z]+:/i.test(s) || /^[a-z][a-z0-9+.-]*:\/\//i.test(s);
+  return /^(git|hg|svn|bzr)\+[a-z]+:/i.test(s) || /^[a-z][a-z0-9+.-]*:\/\//i.test(s) || /^file:/i.test(s);
 }
 
 /** `#egg=name` of a URL or VCS reference. */
@@ -245,7 +245,7 @@ function splitTrailingExtras(s: string): { base: string; extras: string[] } {
  * One requirement written as a path, URL or PEP 508 string (what follows "-e", or the
  * requirement part of a line).
  */
-function parseRequirementText(text: string, editable: boolean, cwd: string, origin: string, fail: (msg: string) => never): FileRequirement {
+function parseRequirementText(text: string, editable: boolean, cwd: string, origin: string, fail: (msg: string) => never, home?: string): FileRequirement {
   const trimmed = text.trim();
   const nameAt = /^[A-Za-z0-9][A-Za-z0-9._-]*\s*(\[[^\]]*\])?\s*@/.test(trimmed);
   if (!nameAt && (isUrl(trimmed) || looksLikePath(trimmed) || editable)) {
@@ -268,7 +268,8 @@ function parseRequirementText(text: string, editable: boolean, cwd: string, orig
     const req: FileRequirement = { name: "", normalizedName: "", extras, specifier: "", raw: trimmed, origin };
     if (isUrl(location)) {
       if (/^file:/i.test(location)) {
-        req.path = decodeURIComponent(location.replace(/^file:\/\/(localhost)?/i, ""));
+        // file:///abs, file://localhost/abs, and pip's relative file:./dir
+        req.path = resolve(cwd, decodeURIComponent(location.replace(/^file:(\/\/(localhost)?)?/i, "").replace(/#.*$/, "")));
         name = eggName(location) ?? nameFromArchive(req.path);
       } else {
         req.url = location;
@@ -280,7 +281,7 @@ function parseRequirementText(text: string, editable: boolean, cwd: string, orig
     } else if (looksLikePath(location) || editable) {
       // pip: `-e name` is a directory when one exists there, otherwise an error.
       if (!looksLikePath(location) && !existsSync(resolve(cwd, location))) fail(`-e needs a local path or a VCS URL, got "${location}"`);
-      req.path = resolve(cwd, location.replace(/^~(?=\/|$)/, process.env.HOME ?? "~"));
+      req.path = resolve(cwd, home ? location.replace(/^~(?=\/|$)/, home) : location);
       name = nameFromArchive(location);
     }
     if (name) {
@@ -342,7 +343,7 @@ function readOne(file: string, text: string, constraint: boolean, state: WalkSta
     if (reqText) {
       const bad = options.find((o) => !["--hash", "--config-settings", "--global-option"].includes(o.name));
       if (bad) fail(`${bad.name} cannot follow a requirement on the same line (only --hash, --config-settings, --global-option can)`);
-      const req = parseRequirementText(reqText, false, state.cwd, origin, fail);
+      const req = parseRequirementText(reqText, false, state.cwd, origin, fail, env.HOME);
       applyPerRequirement(req, options, fail);
       push(result, req, constraint);
       continue;
@@ -358,7 +359,7 @@ function readOne(file: string, text: string, constraint: boolean, state: WalkSta
           break;
         }
         case "--editable": {
-          const req = parseRequirementText(v, true, state.cwd, origin, fail);
+          const req = parseRequirementText(v, true, state.cwd, origin, fail, env.HOME);
           push(result, req, constraint);
           break;
         }

@@ -76,8 +76,14 @@ export function createByteProgress(options: ProgressOptions): ByteProgress {
   const line = () => describeProgress(options.label, last, total, now() - rateStart, startBytes);
 
   if (mode === "tty") {
-    const columns = (stream as { columns?: number }).columns ?? 100;
-    const draw = () => stream.write(`\r\x1b[2K${line().slice(0, columns - 1)}`);
+    const columns = (stream as { columns?: number }).columns || 100; // 0 when the size is unknown
+    // Fit the terminal by shortening the label, never the numbers at the end.
+    const draw = () => {
+      const rest = describeProgress("", last, total, now() - rateStart, startBytes);
+      const room = Math.max(8, columns - 1 - rest.length);
+      const label = options.label.length > room ? `${options.label.slice(0, room - 1)}…` : options.label;
+      stream.write(`\r\x1b[2K${label}${rest}`);
+    };
     return {
       setTotal,
       update(bytes) {

@@ -278,7 +278,17 @@ async function indexesToTry(opts: EnsureUvOptions, env: Record<string, string | 
   if (!settings && !opts.indexUrl) {
     try {
       const { discoverRegistries } = await import("../registries/index.ts");
-      settings = await discoverRegistries({ root: opts.ctx.cwd, env, project: { indexOptions: { extraIndexUrls: [], findLinks: [], trustedHosts: [] } } });
+      const { resolveConfig } = await import("../config/resolve.ts");
+      // .dhtconfig registries count too; the requirements files' own index options do not
+      // matter for fetching uv (and reading them would parse the whole project).
+      const config = await resolveConfig({ cwd: opts.ctx.cwd, env }).catch(() => undefined);
+      settings = await discoverRegistries({
+        root: config?.projectRoot ?? opts.ctx.cwd,
+        env,
+        config: config?.config as Parameters<typeof discoverRegistries>[0]["config"],
+        configOrigins: config?.origins,
+        project: { indexOptions: { extraIndexUrls: [], findLinks: [], trustedHosts: [] } },
+      });
     } catch {
       settings = undefined;
     }

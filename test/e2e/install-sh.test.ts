@@ -7,7 +7,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { repoRoot } from "../helpers/cli.ts";
-import { busyboxOnlyPath, freshHome, listTree, startReleaseServer, type ReleaseServer } from "../helpers/release.ts";
+import { busyboxOnlyPath, freshHome, listTree, runAsync, startReleaseServer, type ReleaseServer } from "../helpers/release.ts";
 
 let rel: ReleaseServer;
 let script: string; // the released install.sh for 1.0.0, with its sums baked in
@@ -21,12 +21,6 @@ afterAll(async () => {
   await rel?.stop();
 });
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
 function runInstaller(options: {
   shell?: string[];
   home: string;
@@ -35,18 +29,16 @@ function runInstaller(options: {
   stdinScript?: string;
   prefix?: string[];
   path?: string;
-}): Run {
+}) {
   const shell = options.shell ?? ["sh"];
   const text = options.stdinScript ?? script;
   // `sh -s -- args` reads the script from stdin, exactly like `curl … | sh -s -- args`.
   const argv = [...(options.prefix ?? []), ...shell, "-s", ...(options.args?.length ? ["--", ...options.args] : [])];
-  const r = Bun.spawnSync(argv, {
-    stdin: new TextEncoder().encode(text),
+  return runAsync(argv, {
+    stdin: text,
     env: { PATH: options.path ?? "/usr/local/bin:/usr/bin:/bin", HOME: options.home, DHTL_DOWNLOAD_URL: rel.base, ...options.env },
     cwd: options.home,
-    timeout: 120_000,
   });
-  return { code: r.exitCode ?? -1, stdout: r.stdout.toString(), stderr: r.stderr.toString() };
 }
 
 function installedVersion(home: string, dir = join(home, ".local", "bin")): string {
@@ -69,7 +61,7 @@ function dhtlOnNewShellPath(home: string, shell: "sh" | "bash" | "zsh" | "fish")
 }
 
 describe("install.sh", () => {
-  test("passes `shellcheck -s sh`, as the template and as released", () => {
+  test("passes `shellcheck -s sh`, as the template and as released", async () => {
     for (const file of [join(repoRoot, "install.sh"), join(rel.dir("1.0.0"), "install.sh")]) {
       const r = Bun.spawnSync(["shellcheck", "-s", "sh", file]);
       expect(r.stdout.toString() + r.stderr.toString()).toBe("");
@@ -77,7 +69,7 @@ describe("install.sh", () => {
     }
   });
 
-  test("ends with `main ${1+\"$@\"}` after nothing but function definitions (a cut download runs nothing)", () => {
+  test("ends with `main ${1+\"$@\"}` after nothing but function definitions (a cut download runs nothing)", async () => {
     const lines = script.trimEnd().split("\n");
     expect(lines.at(-1)).toBe('main ${1+"$@"}');
     // top-level statements other than definitions: only the DHTL_BAKED_* assignments
@@ -95,9 +87,9 @@ describe("install.sh", () => {
     ["zsh", ["zsh"]],
   ];
   for (const [name, shell] of shells) {
-    test(`installs, verifies and puts dhtl on PATH when piped into ${name}`, () => {
+    test(`installs, verifies and puts dhtl on PATH when piped into ${name}`, async () => {
       const home = freshHome();
-      const r = runInstaller({ shell, home });
+      const r = await runInstaller({ shell, home });
       expect(r.stderr).toContain("verified sha256 of dhtl-linux-x64.tar.gz");
       expect(r.code).toBe(0);
       expect(installedVersion(home)).toStartWith("dhtl 1.0.0 (");
@@ -107,12 +99,12 @@ describe("install.sh", () => {
     }, 60_000);
   }
 
-  test("sets PATH up for bash, zsh and fish through one env file, and a second install changes nothing", () => {
+  test("sets PATH up for bash, zsh and fish through one env file, and a second install changes nothing", async () => {
     const home = freshHome();
     writeFileSync(join(home, ".bashrc"), "# user's bashrc without a final newline");
     writeFileSync(join(home, ".zshrc"), "export FOO=1\n");
     mkdirSync(join(home, ".config", "fish"), { recursive: true });
-    expect(runInstaller({ home }).code).toBe(0);
+    expect((await runInstaller({ home })).code).toBe(0);
     const snapshot = () =>
       Object.fromEntries([".profile", ".bashrc", ".zshrc", ".config/dhtl/env", ".config/dhtl/env.fish", ".config/fish/conf.d/dhtl.fish"].map((f) => [f, readFileSync(join(home, f), "utf8")]));
     const first = snapshot();
@@ -122,7 +114,7 @@ describe("install.sh", () => {
     expect(dhtlOnNewShellPath(home, "zsh")).toBe(bin);
     expect(dhtlOnNewShellPath(home, "fish")).toBe(bin);
 
-    const again = runInstaller({ home });
+    const again = await runInstaller({ home });
     expect(again.code).toBe(0);
     expect(snapshot()).toEqual(first);
     for (const rc of [".profile", ".bashrc", ".zshrc"]) {
@@ -130,34 +122,34 @@ describe("install.sh", () => {
     }
   }, 60_000);
 
-  test("DHTL_NO_MODIFY_PATH=1 installs without touching any startup file", () => {
+  test("DHTL_NO_MODIFY_PATH=1 installs without touching any startup file", async () => {
     const home = freshHome();
-    const r = runInstaller({ home, env: { DHTL_NO_MODIFY_PATH: "1" } });
+    const r = await runInstaller({ home, env: { DHTL_NO_MODIFY_PATH: "1" } });
     expect(r.code).toBe(0);
     expect(listTree(home)).toEqual([".local/", ".local/bin/", ".local/bin/dhtl"]);
   }, 60_000);
 
-  test("DHTL_INSTALL_DIR chooses the directory, and XDG_BIN_HOME is the default when set", () => {
+  test("DHTL_INSTALL_DIR chooses the directory, and XDG_BIN_HOME is the default when set", async () => {
     const home = freshHome();
     const custom = join(home, "tools", "bin");
-    expect(runInstaller({ home, env: { DHTL_INSTALL_DIR: custom, DHTL_NO_MODIFY_PATH: "1" } }).code).toBe(0);
+    expect((await runInstaller({ home, env: { DHTL_INSTALL_DIR: custom, DHTL_NO_MODIFY_PATH: "1" } })).code).toBe(0);
     expect(installedVersion(home, custom)).toStartWith("dhtl 1.0.0");
     const home2 = freshHome();
     const xdg = join(home2, "xdg-bin");
-    expect(runInstaller({ home: home2, env: { XDG_BIN_HOME: xdg, DHTL_NO_MODIFY_PATH: "1" } }).code).toBe(0);
+    expect((await runInstaller({ home: home2, env: { XDG_BIN_HOME: xdg, DHTL_NO_MODIFY_PATH: "1" } })).code).toBe(0);
     expect(installedVersion(home2, xdg)).toStartWith("dhtl 1.0.0");
   }, 60_000);
 
-  test("DHTL_VERSION pins another release and verifies it against that release's SHA256SUMS", () => {
+  test("DHTL_VERSION pins another release and verifies it against that release's SHA256SUMS", async () => {
     const home = freshHome();
     const before = rel.server.count("/v1.1.0/SHA256SUMS");
-    const r = runInstaller({ home, env: { DHTL_VERSION: "1.1.0" } });
+    const r = await runInstaller({ home, env: { DHTL_VERSION: "1.1.0" } });
     expect(r.code).toBe(0);
     expect(rel.server.count("/v1.1.0/SHA256SUMS")).toBe(before + 1);
     expect(installedVersion(home)).toStartWith("dhtl 1.1.0 (");
   }, 60_000);
 
-  test("a checksum mismatch installs nothing and says so", () => {
+  test("a checksum mismatch installs nothing and says so", async () => {
     const mirror = join(rel.root, "tampered");
     cpSync(rel.dir("1.0.0"), join(mirror, "v1.0.0"), { recursive: true });
     const archive = join(mirror, "v1.0.0", "dhtl-linux-x64.tar.gz");
@@ -165,49 +157,49 @@ describe("install.sh", () => {
     bytes[bytes.length - 100] = bytes[bytes.length - 100]! ^ 0xff;
     writeFileSync(archive, bytes);
     const home = freshHome();
-    const r = runInstaller({ home, env: { DHTL_DOWNLOAD_URL: `${rel.base}/tampered` } });
+    const r = await runInstaller({ home, env: { DHTL_DOWNLOAD_URL: `${rel.base}/tampered` } });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("checksum mismatch for dhtl-linux-x64.tar.gz");
     expect(listTree(home)).toEqual([]);
   }, 60_000);
 
-  test("a truncated script installs nothing, wherever the download was cut", () => {
+  test("a truncated script installs nothing, wherever the download was cut", async () => {
     const cuts = [0.1, 0.3, 0.5, 0.7, 0.9];
     const lastNewline = script.trimEnd().lastIndexOf("\n");
     const pieces = [...cuts.map((f) => script.slice(0, Math.floor(script.length * f))), script.slice(0, lastNewline + 1)];
     for (const piece of pieces) {
       const home = freshHome();
-      runInstaller({ home, stdinScript: piece });
+      await runInstaller({ home, stdinScript: piece });
       expect(listTree(home)).toEqual([]);
     }
   }, 60_000);
 
-  test("works with a busybox-only PATH (busybox wget, sha256sum, tar)", () => {
+  test("works with a busybox-only PATH (busybox wget, sha256sum, tar)", async () => {
     const home = freshHome();
-    const r = runInstaller({ shell: ["sh"], home, path: busyboxOnlyPath() });
+    const r = await runInstaller({ shell: ["sh"], home, path: busyboxOnlyPath() });
     expect(r.stderr).toContain("verified sha256");
     expect(r.code).toBe(0);
     expect(installedVersion(home)).toStartWith("dhtl 1.0.0");
   }, 60_000);
 
-  test("refuses to install when no tool can verify the sha256, unless DHTL_INSECURE_SKIP_VERIFY=1", () => {
+  test("refuses to install when no tool can verify the sha256, unless DHTL_INSECURE_SKIP_VERIFY=1", async () => {
     const path = busyboxOnlyPath(["sha256sum", "shasum", "openssl"]);
     const home = freshHome();
-    const r = runInstaller({ home, path });
+    const r = await runInstaller({ home, path });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("none of sha256sum, shasum or openssl is installed");
     expect(listTree(home)).toEqual([]);
-    const forced = runInstaller({ home, path, env: { DHTL_INSECURE_SKIP_VERIFY: "1", DHTL_NO_MODIFY_PATH: "1" } });
+    const forced = await runInstaller({ home, path, env: { DHTL_INSECURE_SKIP_VERIFY: "1", DHTL_NO_MODIFY_PATH: "1" } });
     expect(forced.code).toBe(0);
     expect(forced.stderr).toContain("WITHOUT verifying");
     expect(installedVersion(home)).toStartWith("dhtl 1.0.0");
   }, 60_000);
 
-  test("--archive installs with no network at all (unshare -rn), checked against SHA256SUMS beside it or the baked sums", () => {
+  test("--archive installs with no network at all (unshare -rn), checked against SHA256SUMS beside it or the baked sums", async () => {
     const home = freshHome();
     const archive = join(rel.dir("1.0.0"), "dhtl-linux-x64.tar.gz");
     const offline = ["unshare", "-rn"];
-    const r = runInstaller({ home, prefix: offline, args: ["--archive", archive], env: { DHTL_DOWNLOAD_URL: "http://127.0.0.1:9/unreachable" } });
+    const r = await runInstaller({ home, prefix: offline, args: ["--archive", archive], env: { DHTL_DOWNLOAD_URL: "http://127.0.0.1:9/unreachable" } });
     expect(r.stderr).toContain(`against ${join(rel.dir("1.0.0"), "SHA256SUMS")}`);
     expect(r.code).toBe(0);
     expect(installedVersion(home)).toStartWith("dhtl 1.0.0");
@@ -216,7 +208,7 @@ describe("install.sh", () => {
     const lonely = mkdtempSync(join(tmpdir(), "dhtl-archive-"));
     cpSync(archive, join(lonely, "dhtl-linux-x64.tar.gz"));
     const home2 = freshHome();
-    const r2 = runInstaller({ home: home2, prefix: offline, args: ["--archive", join(lonely, "dhtl-linux-x64.tar.gz")] });
+    const r2 = await runInstaller({ home: home2, prefix: offline, args: ["--archive", join(lonely, "dhtl-linux-x64.tar.gz")] });
     expect(r2.stderr).toContain("against the checksums of dhtl 1.0.0");
     expect(r2.code).toBe(0);
 
@@ -224,17 +216,17 @@ describe("install.sh", () => {
     const other = mkdtempSync(join(tmpdir(), "dhtl-archive-"));
     cpSync(join(rel.dir("1.1.0"), "dhtl-linux-x64.tar.gz"), join(other, "dhtl-linux-x64.tar.gz"));
     const home3 = freshHome();
-    const r3 = runInstaller({ home: home3, prefix: offline, args: ["--archive", join(other, "dhtl-linux-x64.tar.gz")] });
+    const r3 = await runInstaller({ home: home3, prefix: offline, args: ["--archive", join(other, "dhtl-linux-x64.tar.gz")] });
     expect(r3.code).toBe(1);
     expect(r3.stderr).toContain("checksum mismatch");
     expect(listTree(home3)).toEqual([]);
   }, 60_000);
 
-  test("never executes from $TMPDIR: installs with TMPDIR on a noexec mount", () => {
+  test("never executes from $TMPDIR: installs with TMPDIR on a noexec mount", async () => {
     const home = freshHome();
     const noexec = mkdtempSync(join(tmpdir(), "dhtl-noexec-"));
     // a private mount namespace, so the noexec tmpfs is visible to this run only
-    const r = runInstaller({
+    const r = await runInstaller({
       home,
       prefix: ["unshare", "-m", "sh", "-c", `mount -t tmpfs -o noexec tmpfs "${noexec}" && exec "$@"`, "unshare-sh"],
       env: { TMPDIR: noexec },
@@ -244,42 +236,42 @@ describe("install.sh", () => {
     expect(installedVersion(home)).toStartWith("dhtl 1.0.0");
   }, 60_000);
 
-  test("--help prints the options and installs nothing; unknown options are refused", () => {
+  test("--help prints the options and installs nothing; unknown options are refused", async () => {
     const home = freshHome();
-    const help = runInstaller({ home, args: ["--help"] });
+    const help = await runInstaller({ home, args: ["--help"] });
     expect(help.code).toBe(0);
     for (const word of ["--archive", "DHTL_INSTALL_DIR", "DHTL_VERSION", "DHTL_DOWNLOAD_URL", "DHTL_NO_MODIFY_PATH", "DHTL_INSECURE_SKIP_VERIFY"]) {
       expect(help.stdout).toContain(word);
     }
-    const bad = runInstaller({ home, args: ["--frobnicate"] });
+    const bad = await runInstaller({ home, args: ["--frobnicate"] });
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain("unknown option --frobnicate");
     expect(listTree(home)).toEqual([]);
   });
 
-  test("names the target when a release has no build for it", () => {
+  test("names the target when a release has no build for it", async () => {
     const home = freshHome();
-    const r = runInstaller({ home, env: { DHTL_TARGET: "linux-riscv64" } });
+    const r = await runInstaller({ home, env: { DHTL_TARGET: "linux-riscv64" } });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("has no build for linux-riscv64");
     expect(listTree(home)).toEqual([]);
   });
 
-  test("the unreleased template refuses to guess a version, and installs a pinned one from a mirror", () => {
+  test("the unreleased template refuses to guess a version, and installs a pinned one from a mirror", async () => {
     const template = readFileSync(join(repoRoot, "install.sh"), "utf8");
     const home = freshHome();
-    const r = runInstaller({ home, stdinScript: template });
+    const r = await runInstaller({ home, stdinScript: template });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("unreleased install.sh template");
-    const pinned = runInstaller({ home, stdinScript: template, env: { DHTL_VERSION: "1.1.0", DHTL_NO_MODIFY_PATH: "1" } });
+    const pinned = await runInstaller({ home, stdinScript: template, env: { DHTL_VERSION: "1.1.0", DHTL_NO_MODIFY_PATH: "1" } });
     expect(pinned.code).toBe(0);
     expect(installedVersion(home)).toStartWith("dhtl 1.1.0");
   }, 60_000);
 
-  test("replaces an existing install in place (upgrade) and leaves no staging files", () => {
+  test("replaces an existing install in place (upgrade) and leaves no staging files", async () => {
     const home = freshHome();
-    expect(runInstaller({ home, env: { DHTL_NO_MODIFY_PATH: "1" } }).code).toBe(0);
-    expect(runInstaller({ home, env: { DHTL_NO_MODIFY_PATH: "1", DHTL_VERSION: "1.1.0" } }).code).toBe(0);
+    expect((await runInstaller({ home, env: { DHTL_NO_MODIFY_PATH: "1" } })).code).toBe(0);
+    expect((await runInstaller({ home, env: { DHTL_NO_MODIFY_PATH: "1", DHTL_VERSION: "1.1.0" } })).code).toBe(0);
     expect(installedVersion(home)).toStartWith("dhtl 1.1.0");
     expect(listTree(join(home, ".local", "bin"))).toEqual(["dhtl"]);
     expect(existsSync(join(home, ".config"))).toBe(false);

@@ -364,6 +364,24 @@ describe("HTTPS with a private CA", () => {
     await viaDir.arrayBuffer();
   });
 
+  test("a child process (Python's urllib, OpenSSL) trusts the server through subprocessNetEnv's combined bundle", async () => {
+    const { subprocessNetEnv } = await import("../../src/net/subprocess-env.ts");
+    const script = "import sys, urllib.request; sys.stdout.write(str(len(urllib.request.urlopen(sys.argv[1]).read())))";
+    const url = tlsServer.url("/t.bin");
+    // Async spawn: the test server lives in this process and must keep serving meanwhile.
+    const python = async (env: Record<string, string>) => {
+      const proc = Bun.spawn(["python3", "-c", script, url], { env: { PATH: process.env.PATH ?? "", ...env }, stdout: "pipe", stderr: "pipe" });
+      const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+      return { out, err, code };
+    };
+    const bare = await python({});
+    expect(bare.code).not.toBe(0);
+    expect(bare.err).toContain("CERTIFICATE_VERIFY_FAILED");
+    const ok = await python(subprocessNetEnv({}, { caBundle: ca.caFile }, home()));
+    expect(ok.err).toBe("");
+    expect(ok.out).toBe(String(payload.length));
+  });
+
   test("a CA variable pointing at a missing file is a usage error naming the variable", async () => {
     const e = await failure(httpFetch(tlsServer.url("/t.bin"), {}, { env: { REQUESTS_CA_BUNDLE: "/nonexistent/ca.pem" } }));
     expect(e.code).toBe(2);

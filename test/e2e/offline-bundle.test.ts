@@ -237,8 +237,10 @@ describe("dhtl prepare-offline: sources, monorepos, signatures, dhtl itself", ()
       ".python-version": `${PY}\n`,
       "pyproject.toml": '[project]\nname = "locked"\nversion = "0.1.0"\nrequires-python = ">=3.11"\ndependencies = ["rich", "six"]\n\n[dependency-groups]\ndev = ["tabulate"]\n\n[tool.uv]\npackage = false\n',
     });
-    const lock = Bun.spawnSync([uvBinary(), "lock", "--quiet"], { cwd: project, env: { PATH: "/usr/bin:/bin", HOME: work, UV_INDEX_URL: index.simpleUrl, UV_NO_CONFIG: "1", UV_CACHE_DIR: join(work, "uv-lock-cache") }, stderr: "pipe" });
-    expect(lock.stderr.toString()).toBe("");
+    // Async: the index is served by this process, a blocking spawn would starve it.
+    const lock = Bun.spawn([uvBinary(), "lock", "--quiet"], { cwd: project, env: { PATH: "/usr/bin:/bin", HOME: work, UV_INDEX_URL: index.simpleUrl, UV_NO_CONFIG: "1", UV_CACHE_DIR: join(work, "uv-lock-cache") }, stderr: "pipe" });
+    expect(await new Response(lock.stderr).text()).toBe("");
+    expect(await lock.exited).toBe(0);
     const out = join(work, "locked");
     await prepare(project, ["--output", out]);
     const set = readManifest(out).platforms[0]!.wheels["."]!;

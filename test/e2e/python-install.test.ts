@@ -176,6 +176,23 @@ test("install without a request outside a project is a usage error that says wha
   expect(r.stderr).toContain("dhtl python pin 3.12");
 });
 
+test("an old-style `full` build (tar.zst, the install under python/install/) is installed from its install/ dir", async () => {
+  if (skip()) return;
+  const full = await buildPbsArchive(v312!, undefined, "full");
+  const srv = await startFileServer({ dir: dirname(full.path) });
+  try {
+    const m = await writeManifestOverride(join(tempDir(), "full.json"), srv.origin, [full]);
+    const home = tempDir();
+    const r = await dhtl(["python", "install", v312!], { env: envFor(home, { DHT_PYTHON_DOWNLOADS: m }) });
+    expect(r.code).toBe(0);
+    const dir = join(home, "python", `cpython-${v312}-linux-x86_64-gnu`);
+    expect(existsSync(join(dir, "PYTHON.json"))).toBe(false);
+    expect(Bun.spawnSync([join(dir, "bin", "python3"), "-c", "import ssl, venv"]).exitCode).toBe(0);
+  } finally {
+    await srv.stop();
+  }
+}, 120_000);
+
 describe("mirrors", () => {
   // The embedded list's shape with GitHub URLs (derived from the naming rule), as users have it.
   const githubManifest = async () => {
@@ -350,6 +367,17 @@ describe("find, list, uninstall", () => {
     expect(again.code).toBe(1);
     expect(again.stderr).toContain("no managed Python matching 3.12 is installed");
   }, 120_000);
+
+  test("find without a request uses the project's pin and --explain names where it came from", async () => {
+    const v311 = pyenvVersionFor("3.11");
+    if (!v311) return;
+    const project = tempDir();
+    writeFileSync(join(project, ".python-version"), "3.11\n");
+    const r = await dhtl(["python", "find", "--explain"], { cwd: project, env: { DHT_HOME: tempDir(), DHT_PYTHON_DISCOVERY: "pyenv" } });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain("request: 3.11 (from .python-version:1)");
+    expect(r.stdout.trim()).toContain(`/versions/${v311}/bin/python3`);
+  });
 
   test("pin writes .python-version, and a bad request is a usage error", async () => {
     const project = tempDir();

@@ -31,6 +31,8 @@ export interface PbsArchive {
   version: string;
   platform: string;
   build: string;
+  flavor: "install_only" | "full";
+  format: "tar.gz" | "tar.zst";
   filename: string;
   path: string;
   sha256: string;
@@ -145,9 +147,15 @@ export async function sha256File(path: string): Promise<string> {
  * Build (or reuse from .cache/test-assets/pbs) a PBS-shaped install_only archive of a pyenv
  * CPython. `version` must be installed in pyenv.
  */
-export async function buildPbsArchive(version: string, cacheDir = join(repoRoot, ".cache", "test-assets", "pbs")): Promise<PbsArchive> {
+export async function buildPbsArchive(
+  version: string,
+  cacheDir = join(repoRoot, ".cache", "test-assets", "pbs"),
+  flavor: PbsArchive["flavor"] = "install_only",
+): Promise<PbsArchive> {
   const platform = "linux-x86_64-gnu";
-  const filename = `cpython-${version}+${PBS_BUILD_TAG}-x86_64-unknown-linux-gnu-install_only.tar.gz`;
+  // `full` archives (old PBS releases) are tar.zst with the tree under python/install/.
+  const format = flavor === "full" ? "tar.zst" : "tar.gz";
+  const filename = `cpython-${version}+${PBS_BUILD_TAG}-x86_64-unknown-linux-gnu-${flavor === "full" ? "pgo+lto-full" : "install_only"}.${format}`;
   const dir = join(cacheDir, `v${LAYOUT_VERSION}`);
   const path = join(dir, filename);
   const src = join(pyenvRoot(), "versions", version);
@@ -156,18 +164,19 @@ export async function buildPbsArchive(version: string, cacheDir = join(repoRoot,
     const minor = version.split(".").slice(0, 2).join(".");
     const stage = join(dir, `stage-${version}-${process.pid}`);
     await rm(stage, { recursive: true, force: true });
-    const top = join(stage, "python");
+    const top = flavor === "full" ? join(stage, "python", "install") : join(stage, "python");
     await copyInterpreter(src, top, minor);
+    if (flavor === "full") await writeFile(join(stage, "python", "PYTHON.json"), JSON.stringify({ version: "8", python_exe: `install/bin/python${minor}` }));
     const old = await setElfRunpath(join(top, "bin", `python${minor}`), "$ORIGIN/../lib");
     if (old && old !== join(src, "lib")) throw new Error(`unexpected RUNPATH ${old} in pyenv ${version}`);
     await stalePrefix(top, minor, src);
     const tmp = `${path}.${process.pid}.tmp`;
-    const tar = Bun.spawnSync(["tar", "-C", stage, "--owner=0", "--group=0", "-czf", tmp, "python"], { stderr: "pipe" });
+    const tar = Bun.spawnSync(["tar", "-C", stage, "--owner=0", "--group=0", flavor === "full" ? "--zstd" : "--gzip", "-cf", tmp, "python"], { stderr: "pipe" });
     if (!tar.success) throw new Error(`tar failed: ${tar.stderr.toString()}`);
     await rename(tmp, path);
     await rm(stage, { recursive: true, force: true });
   }
-  return { version, platform, build: PBS_BUILD_TAG, filename, path, sha256: await sha256File(path), size: (await stat(path)).size };
+  return { version, platform, build: PBS_BUILD_TAG, flavor, format, filename, path, sha256: await sha256File(path), size: (await stat(path)).size };
 }
 
 /**
@@ -177,11 +186,11 @@ export async function buildPbsArchive(version: string, cacheDir = join(repoRoot,
 export async function writeManifestOverride(
   file: string,
   baseUrl: string,
-  archives: Array<Pick<PbsArchive, "version" | "platform" | "build" | "filename" | "sha256">>,
+  archives: Array<Pick<PbsArchive, "version" | "platform" | "build" | "filename" | "sha256"> & Partial<Pick<PbsArchive, "flavor" | "format">>>,
   extra: Array<[string, string, string, string, string, string, string?]> = [],
 ): Promise<string> {
   const builds = [
-    ...archives.map((a) => [a.version, a.platform, a.build, "install_only", "tar.gz", a.sha256, `${baseUrl.replace(/\/$/, "")}/${encodeURIComponent(a.filename)}`]),
+    ...archives.map((a) => [a.version, a.platform, a.build, a.flavor ?? "install_only", a.format ?? "tar.gz", a.sha256, `${baseUrl.replace(/\/$/, "")}/${encodeURIComponent(a.filename)}`]),
     ...extra,
   ];
   await writeFile(file, JSON.stringify({ schema: 1, url_base: `${baseUrl.replace(/\/$/, "")}/`, builds }, null, 1));

@@ -73,3 +73,29 @@ export function listTree(dir: string): string[] {
   walk(dir, "");
   return out.sort();
 }
+
+export interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Run a process without blocking the test's event loop: the release server lives in the
+ * test process, so a spawnSync'd curl or `dhtl self update` would wait for it forever.
+ */
+export async function runAsync(
+  argv: string[],
+  options: { env: Record<string, string>; cwd?: string; stdin?: string; timeoutMs?: number },
+): Promise<RunResult> {
+  const proc = Bun.spawn(argv, {
+    env: options.env,
+    cwd: options.cwd,
+    stdin: options.stdin === undefined ? "ignore" : new TextEncoder().encode(options.stdin),
+    stdout: "pipe",
+    stderr: "pipe",
+    timeout: options.timeoutMs ?? 120_000,
+  });
+  const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+  return { code, stdout, stderr };
+}

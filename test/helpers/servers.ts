@@ -12,7 +12,8 @@
  * request log (method, path, range, auth user, via proxy?) and per-path counts.
  * Faults (per path, consumed as they fire): `status` N times (e.g. 500, 503, 429),
  * `cutAfter` bytes N times (connection reset mid-body), `wrongContent` (serve other bytes),
- * `delayMs` before headers, `stallAfter` bytes (send part, then stop sending), `ignoreRange`.
+ * `delayMs` before headers, `bytesPerSecond` (slow body), `stallAfter` bytes (send part, then
+ * stop sending), `ignoreRange`, `wrongRange`.
  * Always binds 127.0.0.1 on a random port.
  */
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse, type Server } from "node:http";
@@ -39,6 +40,8 @@ export interface Fault {
   /** Send this many bytes, then hold the connection open without sending more (times: stallTimes, default 1). */
   stallAfter?: number;
   stallTimes?: number;
+  /** Send the body at about this many bytes per second (a slow link). */
+  bytesPerSecond?: number;
   /** Answer Range requests with the full file (200). */
   ignoreRange?: boolean;
   /** Answer Range requests with a 206 that starts at the wrong offset. */
@@ -164,12 +167,29 @@ export async function startFileServer(options: FileServerOptions = {}): Promise<
       res.write(slice.subarray(0, fault.stallAfter));
       return; // never ends: the client must time out
     }
+    if (fault?.bytesPerSecond) {
+      const step = Math.max(1, Math.floor(fault.bytesPerSecond / 20));
+      for (let at = 0; at < slice.length; at += step) {
+        if (res.destroyed) return;
+        res.write(slice.subarray(at, at + step));
+        await Bun.sleep(50);
+      }
+      res.end();
+      return;
+    }
     res.end(slice);
   };
 
+  // A bug in a test must not become an unhandled rejection that kills the test runner.
+  const safeHandler = (req: IncomingMessage, res: ServerResponse) => {
+    handler(req, res).catch((error) => {
+      if (!res.headersSent) res.writeHead(500, { "content-type": "text/plain" });
+      res.end(`test server error: ${String(error)}\n`);
+    });
+  };
   const server: Server = options.tls
-    ? createHttpsServer({ cert: options.tls.cert, key: options.tls.key }, handler)
-    : createHttpServer(handler);
+    ? createHttpsServer({ cert: options.tls.cert, key: options.tls.key }, safeHandler)
+    : createHttpServer(safeHandler);
   server.on("connection", (socket) => {
     sockets.add(socket);
     socket.on("close", () => sockets.delete(socket));

@@ -142,6 +142,20 @@ describe("extractArchive refuses hostile archives and leaves nothing behind", ()
       {},
     );
   });
+  test("zip bomb on the streaming path (large entry inflating past its declared size)", async () => {
+    await expectRefused(
+      "big.zip",
+      buildZip([{ name: "big.bin", data: new Uint8Array(20 * 1024 * 1024), declaredSize: 17 * 1024 * 1024 }]),
+      "big.bin",
+      /more than its declared 17825792 bytes/,
+      {},
+    );
+  });
+  test("zip with a corrupted byte in a large stored entry fails its CRC-32 check", async () => {
+    const zip = buildZip([{ name: "blob.bin", data: new Uint8Array(17 * 1024 * 1024), method: 0 }]);
+    zip[30 + "blob.bin".length + 1000] = 0xff; // inside the stored data
+    await expectRefused("crc.zip", zip, "blob.bin", /CRC-32/, {});
+  });
   test("zip device entry", async () => {
     await expectRefused("a.zip", buildZip([{ name: "dev/null", data: "", unixMode: 0o020644 }]), "dev/null", /device/, {});
   });
@@ -226,6 +240,16 @@ describe("extractArchive keeps good archives intact", () => {
     expect(statSync(join(box.work, "site/demo-1.0.data/scripts/demo-cli")).mode & 0o777).toBe(0o755);
   });
 
+  test("a zip entry above the streaming threshold is inflated as a stream and verified", async () => {
+    const big = new Uint8Array(18 * 1024 * 1024);
+    for (let i = 0; i < big.length; i += 4096) big[i] = i % 251;
+    const box = sandbox("large.zip", buildZip([{ name: "lib/libbig.so", data: big, unixMode: 0o100755 }]));
+    const result = await extractArchive(box.archive, box.target);
+    expect(result.bytes).toBe(big.length);
+    expect(Bun.hash.crc32(readFileSync(join(box.target, "lib/libbig.so")))).toBe(Bun.hash.crc32(big));
+    expect(statSync(join(box.target, "lib/libbig.so")).mode & 0o777).toBe(0o755);
+  });
+
   test("descendInto 'install' keeps only python/install/ of old full archives", async () => {
     const box = sandbox(
       "full.tar.zst",
@@ -259,4 +283,26 @@ describe("extractArchive keeps good archives intact", () => {
     await expect(extractArchive(box.archive, box.target)).rejects.toThrow(/page\.bin is not a tar\.gz, tar\.zst, tar or zip archive/);
     expect(existsSync(box.target)).toBe(false);
   });
+});
+
+describe("extractArchive when the process is interrupted", () => {
+  test("Ctrl-C (SIGINT -> process.exit, as in main.ts) mid-extraction leaves no temp dir and no target", async () => {
+    const entries = Array.from({ length: 4000 }, (_, i) => py(`lib/m${i}.py`, { data: crypto.getRandomValues(new Uint8Array(4096)) }));
+    const box = sandbox("big.tar.gz", await buildTarGz(entries));
+    const script = `
+      process.once("SIGINT", () => process.exit(130));
+      const { extractArchive } = await import(${JSON.stringify(join(import.meta.dir, "../../src/archive/extract.ts"))});
+      await extractArchive(process.argv[2], process.argv[3], { stripTopDir: true });
+      console.log("finished");`;
+    const scriptFile = join(box.base, "extract-child.ts");
+    writeFileSync(scriptFile, script);
+    const child = Bun.spawn(["bun", scriptFile, box.archive, box.target], { stdout: "pipe", stderr: "pipe" });
+    const deadline = Date.now() + 20_000;
+    while (!readdirSync(box.work).some((n) => n.startsWith(".out.tmp-")) && Date.now() < deadline) await Bun.sleep(5);
+    child.kill("SIGINT");
+    expect(await child.exited).toBe(130);
+    expect(await new Response(child.stdout).text()).toBe("");
+    expect(readdirSync(box.work)).toEqual(["big.tar.gz"]);
+    expect(Date.now()).toBeLessThan(deadline);
+  }, 30_000);
 });

@@ -59,9 +59,10 @@ describe("failing package in real installer output", () => {
   test("pip: Failed building wheel for psutil", () => {
     expect(findFailingPackage(log("pip-psutil-no-gcc.log"))).toEqual({ name: "psutil", version: "6.1.1" });
   });
-  test("uv output shapes of other versions", () => {
+  test("uv and pip output shapes of other versions", () => {
     expect(findFailingPackage("error: Failed to download and build `lxml==5.1.0`\n  Caused by: Build backend failed")).toEqual({ name: "lxml", version: "5.1.0" });
     expect(findFailingPackage("  × Failed to build `mysqlclient==2.2.4`")).toEqual({ name: "mysqlclient", version: "2.2.4" });
+    expect(findFailingPackage("ERROR: Failed to build installable wheels for some pyproject.toml based projects (lxml)")).toEqual({ name: "lxml" });
     expect(findFailingPackage("Resolved 3 packages")).toBeUndefined();
   });
 });

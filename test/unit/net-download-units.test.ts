@@ -27,6 +27,7 @@ describe("download sources and labels", () => {
     expect(localSourcePath("/srv/x.tar.gz")).toBe("/srv/x.tar.gz");
     expect(localSourcePath("https://h/x")).toBeUndefined();
     expect(() => localSourcePath("ftp://h/x")).toThrow(DhtError);
+    if (process.platform !== "win32") expect(() => localSourcePath("file://fileserver/share/x")).toThrow(/not a usable file URL/);
   });
   test("the label defaults to the decoded file name", () => {
     expect(artifactLabel({ url: "https://h/d/cpython-3.11.7%2B2024.tar.gz?token=x", sha256: "" })).toBe("cpython-3.11.7+2024.tar.gz");
@@ -112,6 +113,17 @@ describe("progress display", () => {
     }
     expect(out.length).toBe(2);
   });
+  test("tty mode shortens a long label to fit the terminal, keeping the numbers", () => {
+    const out: string[] = [];
+    let t = 0;
+    const stream = { write: (s: string) => out.push(s), isTTY: true, columns: 60 };
+    const p = createByteProgress({ mode: "auto", label: "cpython-3.12.1+20240107-x86_64-unknown-linux-gnu-install_only.tar.gz", total: 100, stream, now: () => (t += 200) });
+    p.update(50);
+    const line = out[0]!.replace("\r\x1b[2K", "");
+    expect(line.length).toBeLessThanOrEqual(59);
+    expect(line).toContain("…");
+    expect(line).toMatch(/ETA \d+:\d\d$/);
+  });
   test("tty mode redraws one line in place on the stream; none prints nothing", () => {
     const out: string[] = [];
     let t = 0;
@@ -134,5 +146,35 @@ describe("progress mode from the run context", () => {
     expect(progressModeFor({ quiet: true, json: false })).toBe("none");
     expect(progressModeFor({ quiet: false, json: true })).toBe("none");
     expect(progressModeFor({ quiet: false, json: false })).toBe("auto");
+  });
+});
+
+describe("network environment for child processes (uv, pip)", () => {
+  test("config proxies fill gaps, env wins, NO_PROXY lists are merged", async () => {
+    const { subprocessNetEnv } = await import("../../src/net/subprocess-env.ts");
+    const home = mkdtempSync(join(tmpdir(), "dhtl-sub-"));
+    const net = { proxy: { https: "http://cfg:3128", http: "http://cfg:3128", no_proxy: ["internal.test", "a.test"] } };
+    const out = subprocessNetEnv({ https_proxy: "http://env:1", NO_PROXY: "a.test,localhost" }, net, home);
+    expect(out.HTTPS_PROXY).toBeUndefined();
+    expect(out.HTTP_PROXY).toBe("http://cfg:3128");
+    expect(out.NO_PROXY).toBe("a.test,localhost,internal.test");
+    expect(out.SSL_CERT_FILE).toBeUndefined();
+  });
+  test("extra CAs become one combined bundle (default roots + extras) for SSL_CERT_FILE, REQUESTS_CA_BUNDLE and PIP_CERT", async () => {
+    const { subprocessNetEnv } = await import("../../src/net/subprocess-env.ts");
+    const { readFileSync } = await import("node:fs");
+    const home = mkdtempSync(join(tmpdir(), "dhtl-sub-"));
+    const dir = mkdtempSync(join(tmpdir(), "dhtl-ca-"));
+    const corp = `-----BEGIN CERTIFICATE-----\nMIIBcorp\n-----END CERTIFICATE-----`;
+    writeFileSync(join(dir, "corp.pem"), corp);
+    const out = subprocessNetEnv({}, { caBundle: join(dir, "corp.pem") }, home);
+    expect(out.SSL_CERT_FILE).toStartWith(join(home, "cache", "ca"));
+    expect(out.REQUESTS_CA_BUNDLE).toBe(out.SSL_CERT_FILE);
+    expect(out.PIP_CERT).toBe(out.SSL_CERT_FILE);
+    const bundle = readFileSync(out.SSL_CERT_FILE!, "utf8");
+    expect(bundle).toContain(corp);
+    expect(bundle.split("-----BEGIN CERTIFICATE-----").length - 1).toBe(rootCertificates.length + 1);
+    // Same inputs, same file: nothing rewritten per run.
+    expect(subprocessNetEnv({}, { caBundle: join(dir, "corp.pem") }, home).SSL_CERT_FILE).toBe(out.SSL_CERT_FILE);
   });
 });

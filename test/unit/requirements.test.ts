@@ -80,6 +80,12 @@ describe("requirement lines (real-world table)", () => {
     expect(result.requirements[2]!.editable).toBeUndefined();
   });
 
+  test("file: URLs, absolute and relative", async () => {
+    const { dir, result } = await parse({ "requirements.txt": "file:./vendor/pkg-1.0.tar.gz\n-e file:libs/core#egg=core\n" });
+    expect(result.requirements[0]).toMatchObject({ name: "pkg", path: join(dir, "vendor/pkg-1.0.tar.gz") });
+    expect(result.requirements[1]).toMatchObject({ name: "core", editable: true, path: join(dir, "libs/core") });
+  });
+
   test("a marker after a local path is split off with ';'", async () => {
     const { result } = await parse({ "requirements.txt": './pkg; sys_platform == "linux"\n' });
     expect(result.requirements[0]).toMatchObject({ marker: 'sys_platform == "linux"' });

@@ -85,6 +85,16 @@ describe("ensureUv", () => {
     expect(r.chain.find((c) => c.step === "index")!.why).toContain(index.simpleUrl);
   }, 60_000);
 
+  test("without registries passed in, the project's .dhtconfig registries.index_url is used", async () => {
+    if (skip()) return;
+    const project = tempDir();
+    writeFileSync(join(project, ".dhtconfig"), `registries:\n  index_url: ${index.simpleUrl}\n`);
+    const ctx = createContext({ cwd: project }, { PATH: "/usr/bin:/bin", HOME: tempDir() }, { stdin: false, stderr: false });
+    const r = await ensureUv({ ctx, home: tempDir(), progress: "none" });
+    expect(r.source).toBe("index");
+    expect(r.chain.find((c) => c.step === "index")!.why).toContain(index.simpleUrl);
+  }, 60_000);
+
   test("a private index with credentials in its URL: the page and the wheel are fetched with them, and they appear nowhere in the chain", async () => {
     if (skip()) return;
     const priv = await startPypiIndex({ projects: { uv: wheels }, auth: { user: "ci", password: "s3cret-token" } });

@@ -116,8 +116,8 @@ export function releaseTargetOf(platformKey: string): string {
 
 /**
  * The bundle's creation time, in whole seconds: SOURCE_DATE_EPOCH when set (reproducible
- * builds), else `fallback` — the newest modification time of the project files that go in,
- * so preparing the same project twice gives the same bytes.
+ * builds), else `fallback` — the project's git commit time, or the newest modification time
+ * of the project files that go in — so preparing the same project twice gives the same bytes.
  */
 export function bundleEpoch(env: Record<string, string | undefined>, fallback: number): number {
   const raw = env.SOURCE_DATE_EPOCH?.trim();

@@ -135,6 +135,21 @@ async function gatherEnvironment(ctx: RunContext, projectRoot: string, dir: stri
   };
 }
 
+/** Wheels at least this big get a byte progress display while they download. */
+const BIG_WHEEL = 8 * 1024 * 1024;
+
+/** Commit time of HEAD when the project is a git checkout (the same in every clone), else undefined. */
+async function gitCommitTime(root: string): Promise<number | undefined> {
+  try {
+    const proc = Bun.spawn(["git", "-C", root, "log", "-1", "--format=%ct"], { stdout: "pipe", stderr: "ignore", stdin: "ignore" });
+    const [out, code] = await Promise.all([new Response(proc.stdout).text(), proc.exited]);
+    const seconds = Number(out.trim());
+    return code === 0 && Number.isInteger(seconds) && seconds > 0 ? seconds : undefined;
+  } catch {
+    return undefined; // no git on this machine
+  }
+}
+
 /** raw → raw of the prefer-binary swaps setup makes (src/packages/binary-alternatives.ts). */
 async function binarySwaps(declared: Declared): Promise<Record<string, string>> {
   const { swapForBinary } = await import("../../packages/binary-alternatives.ts");
@@ -280,7 +295,8 @@ export async function prepareOffline(ctx: RunContext, opts: PrepareOfflineOption
           env: env.uvEnv,
           outDir: join(staging, rel),
           workDir,
-          download: (spec) => downloadVerified(spec, downloadOpts(env.net, "none")),
+          // Byte progress only for big wheels; small ones get one line each (log below).
+          download: (spec) => downloadVerified(spec, downloadOpts(env.net, (spec.size ?? 0) >= BIG_WHEEL ? progress : "none")),
           // A wheel built here only fits this machine's platform.
           builderPython: target.key === hostKey ? () => hostPython(build, env.net) : undefined,
           log: (m) => log.info(`${target.key}${env.dir === "." ? "" : ` ${env.dir}`} ${m}`),
@@ -312,7 +328,7 @@ export async function prepareOffline(ctx: RunContext, opts: PrepareOfflineOption
       newest = Math.max(newest, (await stat(from)).mtimeMs / 1000);
     }
     await mkdir(join(staging, PROJECT_DIR), { recursive: true });
-    const epoch = bundleEpoch(ctx.env, newest);
+    const epoch = bundleEpoch(ctx.env, (await gitCommitTime(projectRoot)) ?? newest);
     const manifest: Omit<BundleManifest, "files"> = {
       format: "dhtl-offline-bundle",
       schemaVersion: 1,

@@ -13,7 +13,7 @@ import type { ExecStep, StepOutput } from "../executor/execute.ts";
 import { buildPlan, plannedCommands, type PlanInput, type PythonChoice, type SetupPlan, type UvChoice } from "./plan.ts";
 import { runTool, outputTail } from "./process.ts";
 import { IMPORT_CHECK_SCRIPT } from "./verify-script.ts";
-import { inspectVenv, removeMarker, removeVenvDir, sameVersion, sweepRemovals, venvPython, writeMarker, resolveLink, type VenvOs } from "../../env/venv.ts";
+import { inspectVenv, removeMarker, removeVenvDir, settleRemovals, sameVersion, sweepRemovals, venvPython, writeMarker, resolveLink, type VenvOs } from "../../env/venv.ts";
 import { linkVenv, readVenvPointer, writeVenvPointer } from "../../env/local-venv.ts";
 import { writeIsolation } from "../../env/isolation.ts";
 import { sha256Hex } from "./inputs-hash.ts";
@@ -245,6 +245,7 @@ export function setupSteps(services: SetupServices): ExecStep<SetupState>[] {
           const written = writeIsolation({ venv: plan.venv.venvPath, os: services.os, extraEnv: services.extraEnv, tools });
           services.log(`isolation: ${written.scripts.length} activate.isolated scripts, tools in the venv: ${written.tools.map((t) => t.split(/[\\/]/).pop()).join(", ") || "none"}`);
         }
+        await settleRemovals();
         writeMarker(plan.venv.venvPath, services.inputsHash);
         return { marker: sha256Hex(services.inputsHash).slice(0, 12) };
       },

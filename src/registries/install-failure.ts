@@ -1,0 +1,55 @@
+/**
+ * One place that turns a failed `uv pip install` / `pip install` into the error the user
+ * should see, trying the explanations in order of certainty:
+ *
+ *   1. the output says an index refused or could not be reached (explainIndexFailure);
+ *   2. a package failed to build from source (buildFailureAdvice: package, cause, system
+ *      packages, Rust, binary stand-in);
+ *   3. nothing was found ("No matching distribution", "not found in the package registry"):
+ *      pip hides a 401 behind that, so the indexes are asked directly (checkIndexAccess);
+ *   4. otherwise the installer's last lines.
+ *
+ * Everything shown is redacted, including credential values dhtl handed to the installer.
+ */
+import { DhtError, ExitCode } from "../errors.ts";
+import type { NetSettings } from "../net/types.ts";
+import { buildFailureAdvice, type BuildFacts } from "../packages/binary-alternatives.ts";
+import { explainIndexFailure, redactOutput } from "./failure.ts";
+import { checkIndexAccess } from "./probe.ts";
+import type { RegistryCredentials, RegistrySettings } from "./types.ts";
+
+export interface InstallFailureContext {
+  settings: RegistrySettings;
+  creds?: RegistryCredentials;
+  facts?: BuildFacts;
+  env: Record<string, string | undefined>;
+  net?: NetSettings;
+  /** Ask the indexes directly when the output hides the reason (default true). */
+  probe?: boolean;
+}
+
+const NOT_FOUND = /No matching distribution found|from versions: none|not found in the package registry|was not found in the package registry/i;
+
+export async function explainInstallFailure(output: string, argv: string[], ctx: InstallFailureContext): Promise<DhtError> {
+  const tail = redactOutput(output.trim(), ctx.creds).split(/\r?\n/).slice(-12).join("\n");
+  const subject = redactOutput(argv.join(" "), ctx.creds);
+  const index = explainIndexFailure(output, ctx.settings, ctx.creds);
+  if (index) return index;
+  const advice = buildFailureAdvice(output, ctx.facts);
+  if (advice && (advice.package || advice.cause !== "unknown")) {
+    const name = advice.package ? `${advice.package}${advice.version ? ` ${advice.version}` : ""}` : undefined;
+    return new DhtError(ExitCode.failed, name ? `installing ${name} failed: it could not be built from source` : "installing the dependencies failed: a package could not be built", {
+      subject,
+      hint: [...advice.lines, `installer output (last lines):\n${tail}`].join("\n"),
+      details: { package: advice.package, version: advice.version, cause: advice.cause, systemPackages: advice.systemPackages, otherManagers: advice.otherManagers, alternative: advice.alternative },
+    });
+  }
+  if (NOT_FOUND.test(output) && ctx.probe !== false) {
+    const probed = await checkIndexAccess(ctx.settings, ctx.creds, { env: ctx.env, net: ctx.net });
+    if (probed) return probed;
+  }
+  return new DhtError(ExitCode.failed, "installing the dependencies failed", {
+    subject,
+    hint: `installer output (last lines):\n${tail}`,
+  });
+}

@@ -1,0 +1,54 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { explainInstallFailure, type RegistrySettings } from "../../src/registries/index.ts";
+
+const fixture = (dir: string, name: string) => readFileSync(join(import.meta.dir, "..", "fixtures", dir, name), "utf8");
+const settings = (indexUrl: string): RegistrySettings => ({ indexUrl, extraIndexUrls: [], trustedHosts: [], findLinks: [], noIndex: false, indexNames: {}, explicitIndexes: [], origins: { indexUrl: ".dhtconfig:2" } });
+
+// A loopback index that wants a password, to prove the probe step for real.
+let server: ReturnType<typeof Bun.serve>;
+beforeAll(() => {
+  server = Bun.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    fetch: (req) => (req.headers.get("authorization") === `Basic ${btoa("u:right")}` ? new Response("<html></html>") : new Response("no", { status: 401 })),
+  });
+});
+afterAll(() => server.stop(true));
+
+describe("explainInstallFailure picks the most certain explanation", () => {
+  test("a build failure names the package, the system packages and the binary stand-in", async () => {
+    const e = await explainInstallFailure(fixture("build-failures", "uv-psycopg2-no-pg-config.log"), ["uv", "pip", "install", "-r", "requirements.txt"], {
+      settings: settings("https://pypi.org/simple"),
+      env: {},
+      facts: { os: "linux", packageManagers: ["apt"], root: true },
+    });
+    expect(e.message).toBe("installing psycopg2 2.9.9 failed: it could not be built from source");
+    expect(e.hint).toContain("apt-get install -y libpq-dev");
+    expect(e.hint).toContain("psycopg2-binary");
+    expect(e.details).toMatchObject({ package: "psycopg2", cause: "missing-system-library" });
+  });
+  test("a TLS failure in the output wins over everything else", async () => {
+    const e = await explainInstallFailure(fixture("index-failures", "pip-tls-self-signed.log"), ["pip", "install", "psycopg2"], { settings: settings("https://pypi.org/simple"), env: {} });
+    expect(e.message).toBe("the certificate of package index https://pypi.org/simple is not trusted");
+  });
+  test("'No matching distribution' hides a 401: the index is asked with the same credentials", async () => {
+    const url = `http://127.0.0.1:${server.port}/simple`;
+    const out = "ERROR: Could not find a version that satisfies the requirement six (from versions: none)\nERROR: No matching distribution found for six";
+    const anonymous = await explainInstallFailure(out, ["pip", "install", "six"], { settings: settings(url), env: {} });
+    expect(anonymous.message).toBe(`package index ${url} refused access (HTTP 401 Unauthorized)`);
+    const wrong = await explainInstallFailure(out, ["pip", "install", "six"], { settings: settings(url), env: {}, creds: { [url]: { username: "u", password: "wrong-pw", source: "env IDX_PASS" } } });
+    expect(wrong.hint).toContain("credentials from env IDX_PASS were rejected");
+    // With working credentials the index is fine: the package really is not there.
+    const right = await explainInstallFailure(out, ["pip", "install", "six"], { settings: settings(url), env: {}, creds: { [url]: { username: "u", password: "right", source: "netrc" } } });
+    expect(right.message).toBe("installing the dependencies failed");
+    expect(right.hint).toContain("No matching distribution found for six");
+  });
+  test("credential values never reach the message, hint or subject", async () => {
+    const url = "https://pkgs.corp/simple";
+    const out = "Looking in indexes: https://u:hunter2-pw@pkgs.corp/simple\nsomething odd happened with hunter2-pw";
+    const e = await explainInstallFailure(out, ["pip", "install", "--index-url", "https://u:hunter2-pw@pkgs.corp/simple", "x"], { settings: settings(url), env: {}, creds: { [url]: { username: "u", password: "hunter2-pw", source: "url" } }, probe: false });
+    expect(JSON.stringify(e.toJSON())).not.toContain("hunter2");
+  });
+});
