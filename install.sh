@@ -353,8 +353,18 @@ main() {
   mkdir "$DHTL_TMP/x"
   (cd "$DHTL_TMP/x" && tar -xzf ../archive.tar.gz) || die "cannot unpack $mn_label"
   [ -f "$DHTL_TMP/x/dhtl" ] || die "$mn_label holds no dhtl executable"
+  mn_previous=
+  if [ -x "$mn_dir/dhtl" ]; then mn_previous=$("$mn_dir/dhtl" --version 2>/dev/null || true); fi
   mn_installed=$(install_binary "$DHTL_TMP/x/dhtl" "$mn_dir") || exit 1
-  say "installed $mn_installed to $mn_dir/dhtl"
+  if [ -n "$mn_previous" ]; then
+    say "replaced $mn_previous with $mn_installed in $mn_dir"
+  else
+    say "installed $mn_installed to $mn_dir/dhtl"
+  fi
+  mn_found=$(command -v dhtl 2>/dev/null || true)
+  if [ -n "$mn_found" ] && [ "$mn_found" != "$mn_dir/dhtl" ]; then
+    warn "another dhtl comes first on your PATH: $mn_found (remove it, or put $mn_dir before it)"
+  fi
 
   if [ "$mn_modify_path" = 1 ]; then
     setup_path "$mn_dir"

@@ -212,9 +212,21 @@ function toDhtError(error: unknown, ctx: RunContext): DhtError {
   });
 }
 
-export async function main(argv: string[]): Promise<number> {
-  const flags = readGlobalFlags(argv);
-  const ctx = createContext({
+/**
+ * For commands that pass arguments through (dhtl run pytest -x): dhtl's own flags are the
+ * tokens before the first positional word; that word and everything after it (or after
+ * `--`) belong to the user's command.
+ */
+export function splitPassthrough(tokens: string[], args: ArgsDef): { own: string[]; passthrough: string[] } {
+  const cut = tokens.indexOf("--");
+  const head = cut < 0 ? tokens : tokens.slice(0, cut);
+  const first = firstWord(head, args);
+  if (first >= 0) return { own: head.slice(0, first), passthrough: tokens.slice(first).filter((_, i) => first + i !== cut) };
+  return { own: head, passthrough: cut < 0 ? [] : tokens.slice(cut + 1) };
+}
+
+function contextFrom(flags: Record<string, unknown>): RunContext {
+  return createContext({
     cwd: typeof flags.cwd === "string" ? flags.cwd : undefined,
     verbose: flags.verbose === true,
     quiet: flags.quiet === true,
@@ -222,6 +234,11 @@ export async function main(argv: string[]): Promise<number> {
     color: flags.color !== false,
     yes: flags.yes === true,
   });
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let flags = readGlobalFlags(argv);
+  let ctx = contextFrom(flags);
   const onSignal = () => process.exit(ExitCode.interrupted);
   process.once("SIGINT", onSignal);
   process.once("SIGTERM", onSignal);
@@ -237,21 +254,28 @@ export async function main(argv: string[]): Promise<number> {
       process.stdout.write(`${await renderHelp(undefined, ctx.color)}\n`);
       return flags.help || argv.length === 0 ? ExitCode.ok : ExitCode.usage;
     }
-    const { command, rest } = resolved;
+    const { command } = resolved;
     const argsDef = { ...globalArgs, ...(command.args ?? {}) } as ArgsDef;
+    let own = resolved.rest;
+    let passthrough: string[] = [];
+    if (command.passthrough) {
+      ({ own, passthrough } = splitPassthrough(resolved.rest, argsDef));
+      flags = readGlobalFlags(own);
+      ctx = contextFrom(flags);
+    }
     if (flags.help) {
       process.stdout.write(`${await renderHelp(resolved, ctx.color)}\n`);
       return ExitCode.ok;
     }
-    checkFlags(rest, argsDef, Boolean(command.passthrough));
+    checkFlags(own, argsDef, false);
     if (!command.run) {
       process.stderr.write(`${await renderHelp(resolved, ctx.color)}\n`);
       throw usageError(`\`dhtl ${resolved.path.join(" ")}\` needs a subcommand`, {
         hint: `one of: ${Object.keys(command.subCommands ?? {}).join(", ")}`,
       });
     }
-    const args = parseArgs(rest, argsDef);
-    const status = await command.run({ args: args as never, ctx });
+    const args = parseArgs(own, argsDef);
+    const status = await command.run({ args: args as never, ctx, passthrough });
     return typeof status === "number" ? status : ExitCode.ok;
   } catch (error) {
     const dhtError = toDhtError(error, ctx);

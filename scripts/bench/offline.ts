@@ -101,4 +101,8 @@ for (const r of [dir!, file!]) {
   const ratio = r.median / hand!.median;
   console.log(`${r.command.padEnd(40)} median ${(r.median * 1000).toFixed(0)} ms  ratio ${ratio.toFixed(2)}x${r === dir ? ` (target <= 1.20x) ${ratio <= 1.2 ? "OK" : "OVER"}` : " (includes unpacking the archive)"}`);
 }
+// Where the time goes: one verbose run, step timings only.
+const detail = Bun.spawn(["sh", "-c", `${clean} && cd '${project}' && ${envPrefix} DHT_HOME='${home}' '${bin}' setup --offline-bundle '${bundleDir}' 2>&1`], { stdout: "pipe" });
+const steps = (await new Response(detail.stdout).text()).split("\n").filter((l) => /✔ .*\(\d+ ms\)/.test(l));
+console.log(`dhtl setup steps (one run): ${steps.map((l) => l.slice(l.indexOf("✔") + 2).trim()).join("; ")}`);
 rmSync(work, { recursive: true, force: true });

@@ -18,7 +18,7 @@ import { TreeWriter } from "./tree-writer.ts";
 export type ArchiveFormat = "tar.gz" | "tar.zst" | "tar" | "zip";
 
 export interface ExtractOptions {
-  /** Default: from the file name, else from the magic bytes. */
+  /** Used when the magic bytes are not recognisable (old tars without "ustar"); the bytes win otherwise. */
   format?: ArchiveFormat;
   stripTopDir?: boolean;
   descendInto?: string;
@@ -77,7 +77,9 @@ export async function extractArchive(archive: string, target: string, opts: Extr
       hint: "Extraction never merges into an existing directory; remove it first.",
     });
   }
-  const format = opts.format ?? formatFromName(archivePath) ?? sniff(archivePath);
+  // The bytes decide when they are recognisable: a mirror may serve a .tar.zst under a .tar.gz
+  // name, and cached downloads are named by hash. Name and option are the fallback.
+  const format = sniff(archivePath) ?? opts.format ?? formatFromName(archivePath);
   if (!format) {
     throw new DhtError(ExitCode.failed, `${archivePath} is not a tar.gz, tar.zst, tar or zip archive.`, {
       subject: archivePath,

@@ -12,6 +12,7 @@
  */
 import { createReadStream, createWriteStream, lstatSync, openSync, readdirSync, readlinkSync, renameSync, rmSync, statSync, writeSync, closeSync } from "node:fs";
 import { join, posix } from "node:path";
+import { Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 
 export interface TarEntryInput {
@@ -78,7 +79,11 @@ export async function writeDeterministicTarGz(
   const tmp = `${outFile}.tmp-${process.pid}`;
   const tar = pack();
   const gzip = zlib.createGzip({ level: opts.level ?? 9 });
-  const done = pipeline(tar, gzip, createWriteStream(tmp));
+  // zlib's output depends on how its input is split into write calls (measured with Bun 1.4.5
+  // at level 1: four chunkings of the same 3 MB gave four different outputs), and tar-stream's
+  // chunking depends on timing. Re-chunking into fixed blocks makes the call sequence, and so
+  // the bytes, a function of the content alone.
+  const done = pipeline(tar, fixedBlocks(1 << 16), gzip, createWriteStream(tmp));
   try {
     for (const e of normalised) {
       const type = e.type ?? (e.linkname !== undefined ? "symlink" : "file");
@@ -124,5 +129,31 @@ function entry(tar: import("tar-stream").Pack, header: PartialHeader, data?: Buf
     const full = header as import("tar-stream").Header;
     if (data) tar.entry(full, data, cb);
     else tar.entry(full, cb);
+  });
+}
+
+/** A Transform that emits exactly `size`-byte chunks (the last one shorter). */
+export function fixedBlocks(size: number): Transform {
+  let pending: Buffer[] = [];
+  let pendingLength = 0;
+  return new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      pending.push(chunk);
+      pendingLength += chunk.length;
+      if (pendingLength >= size) {
+        let all = Buffer.concat(pending, pendingLength);
+        while (all.length >= size) {
+          this.push(all.subarray(0, size));
+          all = all.subarray(size);
+        }
+        pending = all.length ? [all] : [];
+        pendingLength = all.length;
+      }
+      callback();
+    },
+    flush(callback) {
+      if (pendingLength) this.push(Buffer.concat(pending, pendingLength));
+      callback();
+    },
   });
 }

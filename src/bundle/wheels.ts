@@ -18,7 +18,9 @@
  *     summary lists it (setup on the target would fail on it, so the user must know now).
  */
 import { copyFile, mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
 import { basename, isAbsolute, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import { DhtError, ExitCode } from "../errors.ts";
 import { redactText, redactUrl } from "../net/redact.ts";
 import { chooseWheel, normalizeName, parsePylock, type LockedFile, type LockedPackage } from "./pylock.ts";
@@ -118,16 +120,28 @@ async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T, index: nu
   return results;
 }
 
-/** Get one locked file to a local path: a verified download, or a local file as is. */
+/** A file name from the index that is safe to use as one path component. */
+export const isPlainFileName = (name: string) => name !== "" && !/[\\/\0]/.test(name) && !name.startsWith(".");
+
+/** Get one locked file to a local path: a verified download, or a local file (checked against its sha256 when the lock has one). */
 async function fetchLocked(file: LockedFile, input: CollectWheelsInput, label: string): Promise<string | { reason: string }> {
+  if (!isPlainFileName(file.filename)) return { reason: `the index names it "${file.filename}", which is not a plain file name` };
   if (file.url && /^https?:\/\//i.test(file.url)) {
     if (!file.sha256) return { reason: `the index gives no sha256 for ${redactUrl(file.url)}, so it cannot be verified` };
     return input.download({ url: file.url, sha256: file.sha256, size: file.size, label });
   }
-  const local = file.path ?? (file.url?.startsWith("file:") ? new URL(file.url).pathname : file.url);
-  if (!local) return { reason: "the lock names no location for it" };
-  // A local find-links file is the user's own; it is hashed into the manifest as it is.
-  return isAbsolute(local) ? local : join(input.cwd, local);
+  const given = file.path ?? (file.url?.startsWith("file:") ? fileURLToPath(file.url) : file.url);
+  if (!given) return { reason: "the lock names no location for it" };
+  // A local find-links file is the user's own; its bytes go into the manifest as they are.
+  const local = isAbsolute(given) ? given : join(input.cwd, given);
+  if (!existsSync(local)) return { reason: `${local} does not exist` };
+  if (file.sha256) {
+    const hasher = new Bun.CryptoHasher("sha256");
+    for await (const chunk of Bun.file(local).stream()) hasher.update(chunk);
+    const actual = hasher.digest("hex");
+    if (actual !== file.sha256) return { reason: `${local} has sha256 ${actual}, the index says ${file.sha256}` };
+  }
+  return local;
 }
 
 async function buildWheelFromSdist(cached: string, filename: string, python: string, input: CollectWheelsInput, pkg: LockedPackage): Promise<string | { reason: string }> {
@@ -170,9 +184,15 @@ export async function collectWheels(input: CollectWheelsInput): Promise<Collecte
     } else if (!pkg.sdist) {
       local = { reason: `no file of it fits ${input.target.key}` };
     } else {
-      const python = await input.builderPython?.();
+      let python: string | undefined;
+      let why = "";
+      try {
+        python = await input.builderPython?.();
+      } catch (error) {
+        why = ` (no Python to build it with: ${(error as Error).message})`;
+      }
       if (!python) {
-        local = { reason: `only a source distribution exists, no wheel for ${input.target.key}; build the wheel on a ${input.target.key} machine and add it to registries.find_links` };
+        local = { reason: `only a source distribution exists, no wheel for ${input.target.key}${why}; build the wheel on a ${input.target.key} machine and add it to registries.find_links` };
       } else {
         const sdist = await fetchLocked(pkg.sdist, input, pkg.sdist.filename);
         local = typeof sdist === "string" ? await buildWheelFromSdist(sdist, pkg.sdist.filename, python, input, pkg) : sdist;

@@ -21,7 +21,12 @@ export interface DhtCommand<A extends ArgsDef = ArgsDef> {
   /** Nested commands (`dhtl python install`), each loaded on demand. */
   subCommands?: Record<string, Lazy<DhtCommand<any>>>;
   /** Returns nothing, or an exit status to use instead of 0. */
-  run?: (input: { args: ParsedArgs<A & typeof globalArgs>; ctx: RunContext }) => Promise<number | void> | number | void;
+  run?: (input: {
+    args: ParsedArgs<A & typeof globalArgs>;
+    ctx: RunContext;
+    /** For passthrough commands: the user's command line, from its first word (or after `--`). */
+    passthrough: string[];
+  }) => Promise<number | void> | number | void;
 }
 
 export function defineDhtCommand<const A extends ArgsDef>(command: DhtCommand<A>): DhtCommand<A> {

@@ -8,7 +8,7 @@ export default defineDhtCommand({
     "dhtl prepare-offline -o bundle.tar.gz --platform linux-x86_64-gnu,windows-x86_64-none,darwin-aarch64-none",
     "dhtl prepare-offline -o bundle.tar.gz --all-environments --include-self",
     "dhtl prepare-offline -o bundle.tar.gz --sign ~/.config/dhtl/bundle-key.pem",
-    "SOURCE_DATE_EPOCH=$(git log -1 --format=%ct) dhtl prepare-offline -o bundle.tar.gz   # reproducible",
+    "SOURCE_DATE_EPOCH=1767225600 dhtl prepare-offline -o bundle.tar.gz   # pin the creation time (default: the git commit time)",
   ],
   args: {
     output: { type: "string", alias: "o", description: "Bundle to write: a .tar.gz file, or a new directory", valueHint: "FILE" },

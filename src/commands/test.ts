@@ -1,5 +1,4 @@
 import { defineDhtCommand } from "./define.ts";
-import { commandWords } from "./run.ts";
 
 export default defineDhtCommand({
   meta: { name: "test", description: "Run the project's tests inside its environment (pytest when installed)" },
@@ -8,8 +7,7 @@ export default defineDhtCommand({
   args: {
     args: { type: "positional", required: false, description: "Arguments for the test runner" },
   },
-  async run({ ctx }) {
-    const args = commandWords(process.argv.slice(2), "test");
+  async run({ ctx, passthrough: args }) {
     const [{ resolveConfig }, { usableVenv, venvRunEnv, runInVenv }, { hostOs, venvBinDir }, { chooseTestCommand }, { readdirSync, existsSync }, { join }, { getLogger }] = await Promise.all([
       import("../config/resolve.ts"),
       import("../env/run-in-venv.ts"),
@@ -39,7 +37,7 @@ export default defineDhtCommand({
       args,
     });
     (await getLogger(ctx)).info(`running ${choice.argv.join(" ")} (${choice.why})`);
-    const isolate = Boolean(resolved.config.isolation?.enabled) || existsSync(join(venv, "bin", "activate.isolated"));
+    const isolate = Boolean(resolved.config.isolation?.enabled) || existsSync(join(venvBinDir(venv, os), "activate.isolated.ps1"));
     const env = venvRunEnv({ venv, os, baseEnv: ctx.env, configEnv: resolved.config.env as Record<string, string>, isolate });
     return runInVenv(choice.argv, env, envRoot, os);
   },

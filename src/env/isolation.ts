@@ -4,7 +4,7 @@
  * the minimal system directories, so nothing from the user's PATH (another python, a
  * global pytest, a random uv) leaks in. `dhtl run` uses the same PATH when isolation is on.
  */
-import { copyFileSync, chmodSync, existsSync, renameSync } from "node:fs";
+import { copyFileSync, chmodSync, existsSync, renameSync, unlinkSync } from "node:fs";
 import { join } from "node:path";
 import { writeFileAtomic } from "./checkpoints.ts";
 import { venvBinDir, type VenvOs } from "./venv.ts";
@@ -132,4 +132,16 @@ export function writeIsolation(input: {
     copied.push(dest);
   }
   return { scripts, tools: copied };
+}
+
+/** Isolation turned off again: remove the scripts so `dhtl run` stops isolating. */
+export function removeIsolation(venv: string, os: VenvOs): void {
+  const bin = venvBinDir(venv, os);
+  for (const name of ["activate.isolated", "activate.isolated.fish", "activate.isolated.ps1"]) {
+    try {
+      unlinkSync(join(bin, name));
+    } catch {
+      /* absent */
+    }
+  }
 }

@@ -80,6 +80,28 @@ function rel(root: string, p: string): string {
   return r && !r.startsWith("..") && !isAbsolute(r) ? r.split("\\").join("/") : p;
 }
 
+/** What a requirements file is for, by its name: "requirements.txt" main, "requirements/dev.txt" dev, "requirements-docs.txt" other. */
+export function requirementFilePurpose(path: string): "main" | "dev" | "other" {
+  const base = path.split(/[\\/]/).pop()!.replace(/\.txt$/i, "").toLowerCase();
+  const stem = base.replace(/(^|[-_.])requirements(?=$|[-_.])/, "$1").replace(/^[-_.]+|[-_.]+$/g, "");
+  if (["", "base", "main", "default", "common", "core", "install", "runtime"].includes(stem)) return "main";
+  if (["dev", "devel", "develop", "development", "local", "test", "tests", "testing"].includes(stem)) return "dev";
+  return "other";
+}
+
+/**
+ * Which detected requirement files a development environment installs. Projects keep files
+ * for separate CI jobs side by side (docs, typing, minimum versions, unreleased upstreams,
+ * private "insiders" builds): installed together they conflict or need credentials. So the
+ * main and dev/test files are taken and the rest reported; a project that declares nothing
+ * else and whose files all have other names gets all of them (they are all it has).
+ */
+export function chooseRequirementFiles(paths: string[], projectDeclaresDependencies: boolean): { chosen: string[]; skipped: string[] } {
+  const wanted = paths.filter((p) => requirementFilePurpose(p) !== "other");
+  if (wanted.length === 0 && !projectDeclaresDependencies) return { chosen: paths, skipped: [] };
+  return { chosen: wanted, skipped: paths.filter((p) => !wanted.includes(p)) };
+}
+
 /** Does the project install itself? (never runs setup.py) */
 export function decideIsPackage(facts: {
   pyproject?: Pick<PyprojectFacts, "hasBuildSystem" | "packageMode" | "buildBackend">;
@@ -172,6 +194,7 @@ export async function readDeclaredProject(root: string, config: DeclaredConfigIn
   let name: string | undefined;
   let requiresPython: string | undefined;
   const extraRequirementFiles: string[] = [];
+  const optionalFiles: Record<string, string[]> = {};
 
   const pyprojectFile = await readTomlFile(join(absRoot, "pyproject.toml"), "pyproject.toml");
   let pyproject: PyprojectFacts | undefined;
@@ -184,14 +207,12 @@ export async function readDeclaredProject(root: string, config: DeclaredConfigIn
     Object.assign(optional, pyproject.optional);
     Object.assign(groups, pyproject.groups);
     extraRequirementFiles.push(...pyproject.dynamicRequirementFiles);
+    Object.assign(optionalFiles, pyproject.dynamicOptionalFiles);
     warnings.push(...pyproject.warnings);
   }
 
   const hasSetupPy = existsSync(join(absRoot, "setup.py"));
-  if (hasSetupPy) {
-    tools.push("setup.py");
-    if (!pyproject?.dependencies.length) warnings.push("setup.py: its dependencies are known only when it runs; they are installed with the project itself");
-  }
+  if (hasSetupPy) tools.push("setup.py");
   let setupCfgName: string | undefined;
   if (existsSync(join(absRoot, "setup.cfg"))) {
     const text = readFileSync(join(absRoot, "setup.cfg"), "utf8");
@@ -206,8 +227,16 @@ export async function readDeclaredProject(root: string, config: DeclaredConfigIn
         requirements.push(...cfg.dependencies);
         for (const [extra, reqs] of Object.entries(cfg.optional)) optional[extra] ??= reqs;
         extraRequirementFiles.push(...cfg.requirementFiles);
+        for (const [extra, files] of Object.entries(cfg.optionalFiles)) optionalFiles[extra] ??= files;
       }
     }
+  }
+
+  // setup.py is never executed: what it declares reaches the environment when the installer
+  // builds the project itself (editable install), through the build backend.
+  const declaredElsewhere = pyproject?.hasProjectTable || requirements.length > 0 || extraRequirementFiles.length > 0;
+  if (hasSetupPy && !declaredElsewhere) {
+    warnings.push("setup.py: dependencies declared in setup.py are read by the build backend at install time (dhtl does not run it); they are installed with the project itself");
   }
 
   const pipfileData = await readTomlFile(join(absRoot, "Pipfile"), "Pipfile");
@@ -263,29 +292,64 @@ export async function readDeclaredProject(root: string, config: DeclaredConfigIn
     }
   }
 
-  // Requirement files: the configured ones, else every one detected in the project.
+  // Requirement files: the configured ones; else the ones the package metadata names, plus
+  // the detected ones whose names say they are for running or testing the project.
   const configuredFiles = config.dependencies?.files ?? [];
-  const detected = sources.filter((s) => s.kind === "requirements").map((s) => s.path);
-  const fileList = configuredFiles.length ? configuredFiles : [...detected, ...extraRequirementFiles];
-  const requirementFiles: string[] = [];
-  for (const f of fileList) {
-    const abs = resolve(absRoot, f);
-    if (requirementFiles.includes(abs)) continue;
-    if (!existsSync(abs)) {
-      throw new DhtError(ExitCode.usage, `requirement file ${f} does not exist`, {
-        subject: configuredFiles.includes(f) ? "dependencies.files" : f,
-        hint: configuredFiles.includes(f) ? "fix dependencies.files in .dhtconfig" : "the project's metadata names it; create it or fix the reference",
-      });
+  const parseFile = (abs: string) => parseRequirementsFile(abs, { env, cwd: absRoot, displayRoot: absRoot });
+  const requirementSets: RequirementsFile[] = [];
+  const useSet = (set: RequirementsFile) => {
+    if (!requirementSets.some((s) => s.path === set.path)) requirementSets.push(set);
+  };
+  if (configuredFiles.length) {
+    for (const f of configuredFiles) {
+      const abs = resolve(absRoot, f);
+      if (!existsSync(abs)) {
+        throw new DhtError(ExitCode.usage, `requirement file ${f} does not exist`, { subject: "dependencies.files", hint: "fix dependencies.files in .dhtconfig" });
+      }
+      useSet(await parseFile(abs));
     }
-    requirementFiles.push(abs);
+  } else {
+    // setuptools skips a file its dynamic metadata names but cannot find (with a warning): so do we.
+    const existingMetadataFile = (f: string, what: string) => {
+      if (existsSync(resolve(absRoot, f))) return true;
+      warnings.push(`${f}: named by the package metadata (${what}) but missing; skipped, as setuptools does`);
+      return false;
+    };
+    const metadataFiles = extraRequirementFiles.filter((f) => existingMetadataFile(f, "dependencies")).map((f) => resolve(absRoot, f));
+    const optionalAbs = new Set<string>();
+    for (const [extra, files] of Object.entries(optionalFiles)) {
+      for (const f of files.filter((x) => existingMetadataFile(x, `extra "${extra}"`))) {
+        const abs = resolve(absRoot, f);
+        optionalAbs.add(abs);
+        optional[extra] = [...(optional[extra] ?? []), ...(await parseFile(abs)).requirements];
+      }
+    }
+    for (const abs of metadataFiles) useSet(await parseFile(abs));
+    // An unreadable detected file only matters when it is chosen.
+    const detected = new Map<string, RequirementsFile | unknown>();
+    for (const s of sources.filter((x) => x.kind === "requirements")) {
+      const abs = resolve(absRoot, s.path);
+      if (optionalAbs.has(abs) || metadataFiles.includes(abs)) continue;
+      detected.set(abs, await parseFile(abs).catch((e: unknown) => e));
+    }
+    const isSet = (v: unknown): v is RequirementsFile => typeof v === "object" && v !== null && "requirements" in v;
+    const declaresDependencies = requirements.length > 0 || Object.keys(groups).length > 0 || requirementSets.length > 0 || decideIsPackage({ pyproject, hasSetupPy, setupCfgName }).isPackage;
+    const choice = chooseRequirementFiles([...detected.keys()].map((abs) => rel(absRoot, abs)), declaresDependencies);
+    const chosenSets = choice.chosen.map((f) => {
+      const set = detected.get(resolve(absRoot, f));
+      if (!isSet(set)) throw set;
+      return set;
+    });
+    // A file a chosen one includes (-r base.txt, -c constraints.txt) is read through it: reading
+    // it again on its own would turn constraints into requirements.
+    const included = new Set([...requirementSets, ...chosenSets].flatMap((set) => set.files.filter((f) => f !== set.path)));
+    for (const set of chosenSets) if (!included.has(set.path)) useSet(set);
+    const skipped = choice.skipped.filter((f) => !included.has(resolve(absRoot, f)));
+    if (skipped.length) {
+      warnings.push(`${skipped.join(", ")}: not installed (by their names, not for running or testing the project); list the ones you want in dependencies.files in .dhtconfig`);
+    }
   }
-  const parsed: RequirementsFile[] = [];
-  for (const file of requirementFiles) parsed.push(await parseRequirementsFile(file, { env, cwd: absRoot, displayRoot: absRoot }));
-  // A file another one includes (-r base.txt, -c constraints.txt) is read through that file:
-  // reading it again on its own would turn constraints into requirements.
-  const includedByOthers = new Set(parsed.flatMap((s) => s.files.filter((f) => f !== s.path)));
-  const requirementSets = parsed.filter((s) => !includedByOthers.has(s.path) || configuredFiles.length > 0);
-  requirementFiles.splice(0, requirementFiles.length, ...requirementSets.map((s) => s.path));
+  const requirementFiles = requirementSets.map((s) => s.path);
   const constraints: Requirement[] = [];
   for (const set of requirementSets) {
     requirements.push(...set.requirements);

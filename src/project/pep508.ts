@@ -425,7 +425,10 @@ function compareVersions(a: string, op: string, b: string): boolean {
 export function formatRequirement(req: Requirement): string {
   const extras = req.extras.length ? `[${req.extras.join(",")}]` : "";
   let out = req.name + extras;
-  if (req.url) out += ` @ ${req.url}`;
+  // A requirement without a name (a bare VCS URL without #egg=, `-e .[all]`) is its location.
+  if (!req.name && req.url) out = req.url;
+  else if (!req.name && req.path !== undefined) out = req.path + extras;
+  else if (req.url) out += ` @ ${req.url}`;
   else if (req.specifier) out += req.specifier;
   if (req.marker) out += (req.url ? " ; " : "; ") + req.marker;
   return out;

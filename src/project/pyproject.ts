@@ -13,7 +13,7 @@
  * Pure: takes the parsed table and its text (for line numbers in origins and errors).
  */
 import { DhtError, ExitCode } from "../errors.ts";
-import { poetryToPep440 } from "./python-version.ts";
+import { poetryBranchesToPep440, poetryToPep440 } from "./python-version.ts";
 import { normalizeName, parseRequirement, Pep508Error, type Requirement } from "./pep508.ts";
 
 export interface PyprojectFacts {
@@ -30,6 +30,8 @@ export interface PyprojectFacts {
   groups: Record<string, Requirement[]>;
   /** Requirement files named by setuptools' dynamic metadata (relative to the project root). */
   dynamicRequirementFiles: string[];
+  /** Extras read from files by setuptools' dynamic metadata: extra → files (relative to the project root). */
+  dynamicOptionalFiles: Record<string, string[]>;
   /** Package indexes the tool's own config declares ([[tool.poetry.source]], [[tool.pdm.source]]). */
   indexes: ToolIndex[];
   /** Poetry `package-mode = false` / uv `package = false`: the project itself is not installed. */
@@ -232,8 +234,11 @@ function poetryDependency(name: string, spec: unknown, origin: string): Requirem
     if (typeof t.version === "string") specifier = poetryConstraintToPep440(t.version, origin);
     if (Array.isArray(t.extras)) extras = t.extras.filter((e): e is string => typeof e === "string");
     if (typeof t.python === "string") {
-      const py = poetryConstraintToPep440(t.python, origin);
-      if (py) markers.push(pythonSpecToMarker(py));
+      // "~2.7 || ^3.4" is a union: each branch becomes a marker, joined with "or".
+      const branches = (t.python.includes("||") ? poetryBranchesToPep440(t.python) : undefined) ?? [poetryConstraintToPep440(t.python, origin)];
+      const parts = branches.filter(Boolean).map(pythonSpecToMarker);
+      if (parts.length === 1) markers.push(parts[0]!);
+      else if (parts.length > 1) markers.push(parts.map((m) => (m.includes(" and ") ? `(${m})` : m)).join(" or "));
     }
     if (typeof t.platform === "string") markers.push(`sys_platform == "${t.platform}"`);
     if (typeof t.markers === "string") markers.push(t.markers);
@@ -282,6 +287,7 @@ export function readPyprojectTable(data: Table, text: string, file = "pyproject.
     optional: {},
     groups: {},
     dynamicRequirementFiles: [],
+    dynamicOptionalFiles: {},
     indexes: [],
     warnings: [],
   };
@@ -313,12 +319,11 @@ export function readPyprojectTable(data: Table, text: string, file = "pyproject.
       facts.dynamicRequirementFiles.push(...(Array.isArray(files) ? files : typeof files === "string" ? [files] : []).filter((f): f is string => typeof f === "string"));
     }
     if (dynamic.includes("optional-dependencies") && stDynamic) {
+      // Each extra's files hold that extra's requirements, not the main ones.
       for (const [extra, spec] of Object.entries(asTable(stDynamic["optional-dependencies"]) ?? {})) {
         const files = asTable(spec)?.file;
-        for (const f of (Array.isArray(files) ? files : [files]).filter((x): x is string => typeof x === "string")) {
-          facts.warnings.push(`${o.at("tool.setuptools.dynamic")}: extra "${extra}" is read from ${f}`);
-          facts.dynamicRequirementFiles.push(f);
-        }
+        const list = (Array.isArray(files) ? files : [files]).filter((x): x is string => typeof x === "string");
+        if (list.length) facts.dynamicOptionalFiles[extra] = list;
       }
     }
   }

@@ -109,22 +109,66 @@ function poetryClause(raw: string): string[] | undefined {
   return undefined;
 }
 
-/**
- * Convert a Poetry python constraint ("^3.8", "~3.9", ">=3.8 <3.12", "3.10.*") to PEP 440.
- * An alternative ("^3.8 || ^3.11") cannot be written in PEP 440; its first branch is used.
- * Undefined when the constraint cannot be read.
- */
-export function poetryToPep440(constraint: string): string | undefined {
+/** One Poetry branch (no `||`) as a PEP 440 specifier set; undefined when it cannot be read. */
+function poetryBranchToPep440(branch: string): string | undefined {
   // "^ 3.8" and ">= 3.8" are allowed in Poetry; glue operators to their versions first.
-  const branch = constraint.split("||")[0]!.replace(/(~=|===|==|!=|<=|>=|<|>|\^|~)\s+/g, "$1");
+  const glued = branch.replace(/(~=|===|==|!=|<=|>=|<|>|\^|~)\s+/g, "$1");
   const clauses: string[] = [];
-  for (const part of branch.split(",").flatMap((p) => p.trim().split(/\s+(?=[<>=!~^\d])/))) {
+  for (const part of glued.split(",").flatMap((p) => p.trim().split(/\s+(?=[<>=!~^\d])/))) {
     const converted = poetryClause(part);
     if (!converted) return undefined;
     clauses.push(...converted);
   }
   if (clauses.length === 0) return undefined;
   return clauses.join(",");
+}
+
+/** The lower / upper version bound of a specifier set, as numbers (undefined when unbounded). */
+function bound(spec: string, side: "lower" | "upper"): number[] | undefined {
+  const re = side === "lower" ? /(?:^|,)(?:>=|>|==|~=|===)(\d+(?:\.\d+)*)/ : /(?:^|,)(?:<=|<|==|===)(\d+(?:\.\d+)*)/;
+  const m = re.exec(spec);
+  return m ? m[1]!.split(".").map(Number) : undefined;
+}
+
+/** Is branch `a` a better pick than `b`: reaches newer Pythons, then (same reach) admits more of them. */
+function reachesFurther(a: string, b: string): boolean {
+  const [ua, ub] = [bound(a, "upper"), bound(b, "upper")];
+  if (ua === undefined || ub === undefined) {
+    if (ua !== ub) return ua === undefined;
+  } else if (compareReleases(ua, ub) !== 0) return compareReleases(ua, ub) > 0;
+  return compareReleases(bound(a, "lower") ?? [], bound(b, "lower") ?? []) < 0;
+}
+
+function compareReleases(a: number[], b: number[]): number {
+  for (let i = 0; i < Math.max(a.length, b.length); i++) {
+    const d = (a[i] ?? -1) - (b[i] ?? -1);
+    if (d !== 0) return Math.sign(d);
+  }
+  return 0;
+}
+
+/** Each `||` branch of a Poetry constraint as PEP 440 (undefined when any branch cannot be read). */
+export function poetryBranchesToPep440(constraint: string): string[] | undefined {
+  const out: string[] = [];
+  for (const branch of constraint.split("||")) {
+    const converted = poetryBranchToPep440(branch);
+    if (converted === undefined) return undefined;
+    out.push(converted);
+  }
+  return out;
+}
+
+/**
+ * Convert a Poetry python constraint ("^3.8", "~3.9", ">=3.8 <3.12", "3.10.*") to PEP 440.
+ * An alternative ("~2.7 || ^3.5") cannot be written as one PEP 440 specifier set: the branch
+ * that reaches the newest Pythons is used (the widest of those on a tie), because a
+ * development environment is wanted on the current line, not on a legacy 2.7 branch.
+ * Undefined when the constraint cannot be read.
+ */
+export function poetryToPep440(constraint: string): string | undefined {
+  const branches = poetryBranchesToPep440(constraint);
+  if (!branches) return undefined;
+  return branches.reduce((best, b) => (reachesFurther(b, best) ? b : best));
 }
 
 /** Read a TOML file; syntax errors are DhtErrors naming file:line:column. */

@@ -14,6 +14,8 @@ export interface SetupCfgFacts {
   optional: Record<string, Requirement[]>;
   /** `install_requires = file: requirements.txt` */
   requirementFiles: string[];
+  /** `[options.extras_require] extra = file: requirements-extra.txt`: extra → files. */
+  optionalFiles: Record<string, string[]>;
 }
 
 /**
@@ -27,15 +29,15 @@ export function splitSetuptoolsList(value: string): string[] {
 
 export function readSetupCfg(text: string, file = "setup.cfg"): SetupCfgFacts {
   const ini = parseIni(text, file);
-  const facts: SetupCfgFacts = { dependencies: [], optional: {}, requirementFiles: [] };
+  const facts: SetupCfgFacts = { dependencies: [], optional: {}, requirementFiles: [], optionalFiles: {} };
   const meta = ini.metadata ?? {};
   if (meta.name) facts.name = meta.name.value;
   const options = ini.options ?? {};
   if (options["python-requires"]) facts.requiresPython = options["python-requires"].value;
-  const parseList = (entry: { value: string; line: number }): Requirement[] => {
+  const parseList = (entry: { value: string; line: number }, files: string[]): Requirement[] => {
     const fileRef = /^file:\s*(.+)$/.exec(entry.value.trim());
     if (fileRef) {
-      facts.requirementFiles.push(...fileRef[1]!.split(",").map((f) => f.trim()).filter(Boolean));
+      files.push(...fileRef[1]!.split(",").map((f) => f.trim()).filter(Boolean));
       return [];
     }
     // Continuation lines sit below the key: count them to give each requirement its own line.
@@ -55,9 +57,11 @@ export function readSetupCfg(text: string, file = "setup.cfg"): SetupCfgFacts {
       }
     });
   };
-  if (options["install-requires"]) facts.dependencies = parseList(options["install-requires"]);
+  if (options["install-requires"]) facts.dependencies = parseList(options["install-requires"], facts.requirementFiles);
   for (const [extra, entry] of Object.entries(ini["options.extras-require"] ?? ini["options.extras_require"] ?? {})) {
-    facts.optional[extra] = parseList(entry);
+    const files: string[] = [];
+    facts.optional[extra] = parseList(entry, files);
+    if (files.length) facts.optionalFiles[extra] = files;
   }
   return facts;
 }

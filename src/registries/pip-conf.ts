@@ -69,19 +69,26 @@ export function parseIni(text: string, file: string): IniData {
   let section: string | undefined;
   let lastKey: string | undefined;
   const lines = text.split(/\r?\n/);
+  // configparser (empty_lines_in_values=True, its default) lets a blank line sit inside a
+  // multi-line value when an indented line follows: setup.cfg files write
+  // `addopts =\n\t-v\n\t\n\t-ra` that way. Blank lines are kept pending until we know.
+  let pendingBlank = 0;
   lines.forEach((line, idx) => {
     const lineNo = idx + 1;
     if (/^\s*$/.test(line)) {
-      lastKey = undefined;
+      pendingBlank++;
       return;
     }
     if (/^\s*[#;]/.test(line)) return;
+    const blanks = pendingBlank;
+    pendingBlank = 0;
     if (/^\s/.test(line) && lastKey && section) {
       const entry = data[section]![lastKey]!;
       // configparser keeps the newline even after an empty first value ("key =\n  a\n  b").
-      entry.value = `${entry.value}\n${line.trim()}`;
+      entry.value = `${entry.value}${"\n".repeat(blanks + 1)}${line.trim()}`;
       return;
     }
+    lastKey = undefined;
     const sec = /^\s*\[([^\]]+)\]\s*$/.exec(line);
     if (sec) {
       section = sec[1]!.trim().toLowerCase();

@@ -7,6 +7,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { repoRoot } from "../helpers/cli.ts";
+import { startTinyproxy } from "../helpers/tinyproxy.ts";
 import { busyboxOnlyPath, freshHome, listTree, runAsync, startReleaseServer, type ReleaseServer } from "../helpers/release.ts";
 
 let rel: ReleaseServer;
@@ -32,8 +33,9 @@ function runInstaller(options: {
 }) {
   const shell = options.shell ?? ["sh"];
   const text = options.stdinScript ?? script;
-  // `sh -s -- args` reads the script from stdin, exactly like `curl … | sh -s -- args`.
-  const argv = [...(options.prefix ?? []), ...shell, "-s", ...(options.args?.length ? ["--", ...options.args] : [])];
+  // The script arrives on stdin, exactly like `curl … | sh` (or `curl … | sh -s -- args`;
+  // posh has no -s, so it is only used when there are arguments).
+  const argv = [...(options.prefix ?? []), ...shell, ...(options.args?.length ? ["-s", "--", ...options.args] : [])];
   return runAsync(argv, {
     stdin: text,
     env: { PATH: options.path ?? "/usr/local/bin:/usr/bin:/bin", HOME: options.home, DHTL_DOWNLOAD_URL: rel.base, ...options.env },
@@ -72,9 +74,17 @@ describe("install.sh", () => {
   test("ends with `main ${1+\"$@\"}` after nothing but function definitions (a cut download runs nothing)", async () => {
     const lines = script.trimEnd().split("\n");
     expect(lines.at(-1)).toBe('main ${1+"$@"}');
-    // top-level statements other than definitions: only the DHTL_BAKED_* assignments
-    const topLevel = lines.filter((l) => /^[A-Za-z_]/.test(l) && !/^[a-z_]+\(\) \{$/.test(l) && !/^DHTL_BAKED_[A-Z]+=/.test(l));
-    expect(topLevel).toEqual(['main ${1+"$@"}']);
+    // Outside function bodies (a `name() {` line to the next `}` line, both at column 0)
+    // there may only be comments, the DHTL_BAKED_* assignments (the sums span lines) and main.
+    const outside: string[] = [];
+    let inFunction = false;
+    for (const line of lines) {
+      if (!inFunction && /^[a-z_][a-z0-9_]*\(\) \{$/.test(line)) inFunction = true;
+      else if (inFunction && line === "}") inFunction = false;
+      else if (!inFunction && line.trim() && !line.startsWith("#")) outside.push(line);
+    }
+    const statements = outside.filter((l) => !/^DHTL_BAKED_[A-Z]+='/.test(l) && !/^[0-9a-f]{64}  \S+'?$/.test(l));
+    expect(statements).toEqual(['main ${1+"$@"}']);
   });
 
   const shells: [string, string[]][] = [
@@ -147,6 +157,27 @@ describe("install.sh", () => {
     expect(r.code).toBe(0);
     expect(rel.server.count("/v1.1.0/SHA256SUMS")).toBe(before + 1);
     expect(installedVersion(home)).toStartWith("dhtl 1.1.0 (");
+  }, 60_000);
+
+  test("downloads through the proxy in HTTP_PROXY/http_proxy, with curl and with busybox wget", async () => {
+    const proxy = await startTinyproxy();
+    try {
+      const home = freshHome();
+      const env = { http_proxy: proxy.url, HTTP_PROXY: proxy.url, DHTL_NO_MODIFY_PATH: "1" };
+      const viaCurl = await runInstaller({ home, env });
+      expect(viaCurl.code).toBe(0);
+      expect(proxy.sawRequestFor("/v1.0.0/dhtl-linux-x64.tar.gz")).toBe(true);
+      const mentions = () => proxy.log().split("/v1.0.0/dhtl-linux-x64.tar.gz").length - 1;
+      const afterCurl = mentions();
+      const home2 = freshHome();
+      const before = rel.server.count("/v1.0.0/dhtl-linux-x64.tar.gz");
+      const viaWget = await runInstaller({ home: home2, env, path: busyboxOnlyPath() });
+      expect(viaWget.code).toBe(0);
+      expect(rel.server.count("/v1.0.0/dhtl-linux-x64.tar.gz")).toBe(before + 1);
+      expect(mentions()).toBeGreaterThan(afterCurl);
+    } finally {
+      await proxy.stop();
+    }
   }, 60_000);
 
   test("a checksum mismatch installs nothing and says so", async () => {
@@ -236,6 +267,15 @@ describe("install.sh", () => {
     expect(installedVersion(home)).toStartWith("dhtl 1.0.0");
   }, 60_000);
 
+  test("warns when another dhtl comes first on PATH", async () => {
+    const home = freshHome();
+    const other = mkdtempSync(join(tmpdir(), "dhtl-other-"));
+    writeFileSync(join(other, "dhtl"), "#!/bin/sh\necho old\n", { mode: 0o755 });
+    const r = await runInstaller({ home, path: `${other}:/usr/bin:/bin`, env: { DHTL_NO_MODIFY_PATH: "1" } });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain(`another dhtl comes first on your PATH: ${join(other, "dhtl")}`);
+  }, 60_000);
+
   test("--help prints the options and installs nothing; unknown options are refused", async () => {
     const home = freshHome();
     const help = await runInstaller({ home, args: ["--help"] });
@@ -271,7 +311,9 @@ describe("install.sh", () => {
   test("replaces an existing install in place (upgrade) and leaves no staging files", async () => {
     const home = freshHome();
     expect((await runInstaller({ home, env: { DHTL_NO_MODIFY_PATH: "1" } })).code).toBe(0);
-    expect((await runInstaller({ home, env: { DHTL_NO_MODIFY_PATH: "1", DHTL_VERSION: "1.1.0" } })).code).toBe(0);
+    const upgrade = await runInstaller({ home, env: { DHTL_NO_MODIFY_PATH: "1", DHTL_VERSION: "1.1.0" } });
+    expect(upgrade.code).toBe(0);
+    expect(upgrade.stderr).toMatch(/replaced dhtl 1\.0\.0 \(.*\) with dhtl 1\.1\.0 \(/);
     expect(installedVersion(home)).toStartWith("dhtl 1.1.0");
     expect(listTree(join(home, ".local", "bin"))).toEqual(["dhtl"]);
     expect(existsSync(join(home, ".config"))).toBe(false);

@@ -17,6 +17,7 @@ import { buildPbsArchive, PBS_BUILD_TAG, pyenvVersionFor, writeManifestOverride 
 import { startFileServer, type FileServer } from "../helpers/servers.ts";
 import { startPypiIndex, type PypiIndex } from "../helpers/pypi-index.ts";
 import { uvBinary } from "../helpers/setup-project.ts";
+import { startReleaseServer } from "../helpers/release.ts";
 import { canonicalJson } from "../../src/bundle/manifest.ts";
 import type { BundleManifest } from "../../src/bundle/types.ts";
 
@@ -310,6 +311,30 @@ describe("dhtl prepare-offline: sources, monorepos, signatures, dhtl itself", ()
     expect(noSelf.code).toBe(3);
     expect(noSelf.stderr).toContain("no dhtl executable for darwin-aarch64-none");
     expect(existsSync(join(work, "no-self"))).toBe(false);
+  }, 300_000);
+
+  test("--include-self with DHTL_DOWNLOAD_URL takes dhtl from the release, checked against its SHA256SUMS", async () => {
+    const version = (await dhtl(["--version"])).stdout.split(" ")[1]!;
+    const releases = await startReleaseServer([version]);
+    try {
+      const project = writeProject(PROJECT);
+      const out = join(work, "with-release");
+      await prepare(project, ["--output", out, "--include-self"], { ...preparerEnv(), DHTL_DOWNLOAD_URL: releases.base });
+      const { readExecutableFromArchive } = await import("../../src/self/archive.ts");
+      const released = readExecutableFromArchive(readFileSync(join(releases.dir(version), "dhtl-linux-x64.tar.gz")), "dhtl");
+      expect(readFileSync(join(out, "platforms/linux-x86_64-gnu/dhtl/dhtl")).equals(Buffer.from(released))).toBe(true);
+
+      // A release whose archive does not match its SHA256SUMS is refused.
+      const sums = join(releases.dir(version), "SHA256SUMS");
+      writeFileSync(sums, readFileSync(sums, "utf8").replace(/^[0-9a-f]{64}(?=\s+dhtl-linux-x64\.tar\.gz)/m, "0".repeat(64)));
+      const bad = await dhtl(["prepare-offline", "--output", join(work, "bad-release"), "--include-self"], { cwd: project, env: { ...preparerEnv(), DHTL_DOWNLOAD_URL: releases.base } });
+      expect(bad.code).toBe(1);
+      expect(bad.stderr).toContain("Checksum mismatch");
+      expect(existsSync(join(work, "bad-release"))).toBe(false);
+      expect(readdirSync(work).filter((n) => n.includes(".staging-"))).toEqual([]);
+    } finally {
+      await releases.stop();
+    }
   }, 300_000);
 
   test("bad input is refused with the flag named: unknown platform, no --output, an existing output directory", async () => {

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { freshHome, listTree, startReleaseServer, type ReleaseServer } from "../helpers/release.ts";
+import { freshHome, listTree, runAsync, startReleaseServer, type ReleaseServer, type RunResult } from "../helpers/release.ts";
 
 let rel: ReleaseServer;
 
@@ -19,55 +19,46 @@ afterAll(async () => {
   await rel?.stop();
 });
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
 /** install.sh of 1.0.0 into a fresh HOME; returns the HOME and the binary path. */
-function install(options: { modifyPath?: boolean } = {}): { home: string; bin: string } {
-  const home = freshHome();
-  const r = Bun.spawnSync(["sh", join(rel.dir("1.0.0"), "install.sh"), "-q"], {
+async function install(options: { modifyPath?: boolean; home?: string } = {}): Promise<{ home: string; bin: string }> {
+  const home = options.home ?? freshHome();
+  const r = await runAsync(["sh", join(rel.dir("1.0.0"), "install.sh"), "-q"], {
     env: { PATH: "/usr/bin:/bin", HOME: home, ...(options.modifyPath === false ? { DHTL_NO_MODIFY_PATH: "1" } : {}) },
   });
-  if (r.exitCode !== 0) throw new Error(`install.sh failed: ${r.stderr}`);
+  if (r.code !== 0) throw new Error(`install.sh failed: ${r.stderr}`);
   return { home, bin: join(home, ".local", "bin", "dhtl") };
 }
 
-function run(bin: string, args: string[], home: string, env: Record<string, string> = {}, prefix: string[] = []): Run {
-  const r = Bun.spawnSync([...prefix, bin, ...args], {
+function run(bin: string, args: string[], home: string, env: Record<string, string> = {}, prefix: string[] = []): Promise<RunResult> {
+  return runAsync([...prefix, bin, ...args], {
     env: { PATH: "/usr/bin:/bin", HOME: home, DHT_HOME: join(home, "dht-home"), NO_COLOR: "1", DHTL_DOWNLOAD_URL: rel.base, ...env },
     cwd: home,
-    stdin: "ignore",
-    timeout: 120_000,
   });
-  return { code: r.exitCode ?? -1, stdout: r.stdout.toString(), stderr: r.stderr.toString() };
 }
 
-const version = (bin: string, home: string) => run(bin, ["--version"], home).stdout.trim();
+const version = async (bin: string, home: string) => (await run(bin, ["--version"], home)).stdout.trim();
 
 describe("dhtl self update / uninstall", () => {
-  test("round trip: install 1.0.0, update to latest (2.0.0) from the mirror, uninstall removes binary, env files and rc lines", () => {
-    const { home, bin } = install();
+  test("round trip: install 1.0.0, update to latest (2.0.0) from the mirror, uninstall removes binary, env files and rc lines", async () => {
+    const { home, bin } = await install();
     writeFileSync(join(home, ".bashrc"), "alias ll='ls -l'\n");
     // a second install adds the line to the now-existing .bashrc
-    expect(Bun.spawnSync(["sh", join(rel.dir("1.0.0"), "install.sh"), "-q"], { env: { PATH: "/usr/bin:/bin", HOME: home } }).exitCode).toBe(0);
+    await install({ home });
     expect(readFileSync(join(home, ".bashrc"), "utf8")).toContain("dhtl/env");
-    expect(version(bin, home)).toStartWith("dhtl 1.0.0 (");
+    expect(await version(bin, home)).toStartWith("dhtl 1.0.0 (");
 
-    const update = run(bin, ["self", "update"], home);
+    const update = await run(bin, ["self", "update"], home);
     expect(update.stderr).not.toContain("error");
     expect(update.code).toBe(0);
     expect(update.stdout).toContain("updated dhtl 1.0.0 → 2.0.0");
-    expect(version(bin, home)).toStartWith("dhtl 2.0.0 (");
+    expect(await version(bin, home)).toStartWith("dhtl 2.0.0 (");
     expect(listTree(join(home, ".local", "bin"))).toEqual(["dhtl"]);
 
-    const again = run(bin, ["self", "update", "--json"], home);
+    const again = await run(bin, ["self", "update", "--json"], home);
     expect(again.code).toBe(0);
     expect(JSON.parse(again.stdout)).toMatchObject({ ok: true, updated: false, version: "2.0.0" });
 
-    const uninstall = run(bin, ["self", "uninstall", "--yes"], home);
+    const uninstall = await run(bin, ["self", "uninstall", "--yes"], home);
     expect(uninstall.code).toBe(0);
     expect(existsSync(bin)).toBe(false);
     expect(existsSync(join(home, ".config", "dhtl"))).toBe(false);
@@ -78,22 +69,22 @@ describe("dhtl self update / uninstall", () => {
     expect(existsSync(join(home, "dht-home"))).toBe(true);
   }, 120_000);
 
-  test("--version pins a release (a downgrade works too) and verifies it against that release's SHA256SUMS", () => {
-    const { home, bin } = install({ modifyPath: false });
-    expect(run(bin, ["self", "update", "--version", "2.0.0"], home).code).toBe(0);
+  test("--version pins a release (a downgrade works too) and verifies it against that release's SHA256SUMS", async () => {
+    const { home, bin } = await install({ modifyPath: false });
+    expect((await run(bin, ["self", "update", "--version", "2.0.0"], home)).code).toBe(0);
     const before = rel.server.count("/v1.0.0/SHA256SUMS");
-    const down = run(bin, ["self", "update", "--version", "v1.0.0"], home);
+    const down = await run(bin, ["self", "update", "--version", "v1.0.0"], home);
     expect(down.code).toBe(0);
     expect(rel.server.count("/v1.0.0/SHA256SUMS")).toBe(before + 1);
-    expect(version(bin, home)).toStartWith("dhtl 1.0.0 (");
+    expect(await version(bin, home)).toStartWith("dhtl 1.0.0 (");
   }, 120_000);
 
-  test("a tampered download is refused and the installed binary is left as it was", () => {
-    const { home, bin } = install({ modifyPath: false });
+  test("a tampered download is refused and the installed binary is left as it was", async () => {
+    const { home, bin } = await install({ modifyPath: false });
     const original = readFileSync(bin);
     rel.server.fault("/v2.0.0/dhtl-linux-x64.tar.gz", { wrongContent: new TextEncoder().encode("not the release") });
     try {
-      const r = run(bin, ["self", "update", "--version", "2.0.0"], home);
+      const r = await run(bin, ["self", "update", "--version", "2.0.0"], home);
       expect(r.code).toBe(1);
       expect(r.stderr).toContain("Checksum mismatch");
     } finally {
@@ -103,46 +94,64 @@ describe("dhtl self update / uninstall", () => {
     expect(listTree(join(home, ".local", "bin"))).toEqual(["dhtl"]);
   }, 120_000);
 
-  test("a version that was never released fails with exit 1 naming the URL, and changes nothing", () => {
-    const { home, bin } = install({ modifyPath: false });
-    const r = run(bin, ["self", "update", "--version", "9.9.9"], home);
+  test("a version that was never released fails with exit 1 naming the URL, and changes nothing", async () => {
+    const { home, bin } = await install({ modifyPath: false });
+    const r = await run(bin, ["self", "update", "--version", "9.9.9"], home);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("/v9.9.9/SHA256SUMS");
-    expect(version(bin, home)).toStartWith("dhtl 1.0.0");
+    expect(await version(bin, home)).toStartWith("dhtl 1.0.0");
   }, 60_000);
 
-  test("--from installs a local archive with no network (unshare -rn), verified by the SHA256SUMS beside it", () => {
-    const { home, bin } = install({ modifyPath: false });
+  test("--from installs a local archive with no network (unshare -rn), verified by the SHA256SUMS beside it", async () => {
+    const { home, bin } = await install({ modifyPath: false });
     const archive = join(rel.dir("2.0.0"), "dhtl-linux-x64.tar.gz");
-    const r = run(bin, ["self", "update", "--from", archive], home, { DHTL_DOWNLOAD_URL: "http://127.0.0.1:9/unreachable" }, ["unshare", "-rn"]);
+    const r = await run(bin, ["self", "update", "--from", archive], home, { DHTL_DOWNLOAD_URL: "http://127.0.0.1:9/unreachable" }, ["unshare", "-rn"]);
     expect(r.stderr).not.toContain("error");
     expect(r.code).toBe(0);
-    expect(version(bin, home)).toStartWith("dhtl 2.0.0");
+    expect(await version(bin, home)).toStartWith("dhtl 2.0.0");
   }, 120_000);
 
-  test("--from without a SHA256SUMS beside the archive is refused with exit 2", () => {
-    const { home, bin } = install({ modifyPath: false });
+  test("--from without a SHA256SUMS beside the archive is refused with exit 2", async () => {
+    const { home, bin } = await install({ modifyPath: false });
     const lonely = mkdtempSync(join(tmpdir(), "dhtl-lonely-"));
     cpSync(join(rel.dir("2.0.0"), "dhtl-linux-x64.tar.gz"), join(lonely, "dhtl-linux-x64.tar.gz"));
-    const r = run(bin, ["self", "update", "--from", join(lonely, "dhtl-linux-x64.tar.gz")], home);
+    const r = await run(bin, ["self", "update", "--from", join(lonely, "dhtl-linux-x64.tar.gz")], home);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("there is no SHA256SUMS beside it");
-    expect(version(bin, home)).toStartWith("dhtl 1.0.0");
+    expect(await version(bin, home)).toStartWith("dhtl 1.0.0");
   }, 60_000);
 
-  test("uninstall without --yes and without a terminal refuses with exit 2 and removes nothing", () => {
-    const { home, bin } = install();
+  test("uninstall without --yes and without a terminal refuses with exit 2 and removes nothing", async () => {
+    const { home, bin } = await install();
     const before = listTree(home);
-    const r = run(bin, ["self", "uninstall"], home);
+    const r = await run(bin, ["self", "uninstall"], home);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("pass --yes");
     expect(listTree(home)).toEqual(before);
   }, 60_000);
 
-  test("uninstall --all also deletes DHT_HOME; --json lists what was removed", () => {
-    const { home, bin } = install({ modifyPath: false });
+  test("uninstall in a terminal asks first: answering n keeps everything, y removes it", async () => {
+    const { home, bin } = await install();
+    const before = listTree(home);
+    // `script` gives the command a real pseudo-terminal, so it is interactive
+    const inTerminal = (answer: string) =>
+      runAsync(["script", "-qec", `${bin} self uninstall`, "/dev/null"], {
+        env: { PATH: "/usr/bin:/bin", HOME: home, DHT_HOME: join(home, "dht-home"), NO_COLOR: "1", TERM: "dumb" },
+        stdin: `${answer}\n`,
+      });
+    const no = await inTerminal("n");
+    expect(no.stdout).toContain("Uninstall dhtl? [y/N]");
+    expect(no.stdout).toContain("nothing was removed");
+    expect(listTree(home)).toEqual(before);
+    const yes = await inTerminal("y");
+    expect(yes.code).toBe(0);
+    expect(existsSync(bin)).toBe(false);
+  }, 60_000);
+
+  test("uninstall --all also deletes DHT_HOME; --json lists what was removed", async () => {
+    const { home, bin } = await install({ modifyPath: false });
     mkdirSync(join(home, "dht-home", "python"), { recursive: true });
-    const r = run(bin, ["self", "uninstall", "--all", "-y", "--json"], home);
+    const r = await run(bin, ["self", "uninstall", "--all", "-y", "--json"], home);
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout);
     expect(out.removed.executable).toBe(bin);

@@ -69,6 +69,14 @@ describe("monorepo environments", () => {
     expect(r.stderr).toContain("1 of 3 environments failed: services/legacy-api");
   }, 180_000);
 
+  maybe("plain dhtl setup at a monorepo root that declares nothing itself is a usage error listing the environments", async () => {
+    const root = monorepo();
+    const r = await dhtl(["setup", "--cwd", root], { env: setupEnv(seededHome(), ["3.11"]) });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("services/api, services/worker, services/legacy-api");
+    expect(r.stderr).toContain("--all-environments");
+  });
+
   maybe("--env names one environment from the project root", async () => {
     const root = monorepo();
     const env = setupEnv(seededHome(), ["3.10", "3.11", "3.12"]);

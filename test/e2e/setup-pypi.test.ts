@@ -5,7 +5,10 @@
 import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { dhtl } from "../helpers/cli.ts";
-import { seededHome, writeProject, pyenvBin } from "../helpers/setup-project.ts";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { repoRoot } from "../helpers/cli.ts";
+import { copyTree, seededHome, writeProject, pyenvBin } from "../helpers/setup-project.ts";
 
 const project = (dep: string) =>
   writeProject({ ".python-version": "3.11\n", "pyproject.toml": `[project]\nname = "p"\nversion = "0.1.0"\ndependencies = ["${dep}"]\n` });
@@ -16,9 +19,26 @@ function pypiEnv(home: string): Record<string, string> {
     PATH: [pyenvBin("3.11")!, "/usr/local/bin", "/usr/bin", "/bin"].join(":"),
     PIP_CONFIG_FILE: "/dev/null",
     UV_NO_CONFIG: "1",
-    ...(process.env.SSL_CERT_FILE ? { SSL_CERT_FILE: process.env.SSL_CERT_FILE } : {}),
+    // The machine's own TLS trust settings, as a user's shell would have them.
+    ...Object.fromEntries(["SSL_CERT_FILE", "SSL_CERT_DIR", "NODE_EXTRA_CA_CERTS"].filter((k) => process.env[k]).map((k) => [k, process.env[k]!])),
   };
 }
+
+describe("[pypi] the README's main command", () => {
+  test("[pypi] dhtl setup of examples/hello-project with an empty DHT_HOME: uv from PyPI, Python from the machine, tests pass", async () => {
+    const project = copyTree(join(repoRoot, "examples", "hello-project"));
+    const home = mkdtempSync(join(tmpdir(), "dht-home-"));
+    const env = { ...pypiEnv(home), PATH: `${[pyenvBin("3.12"), pyenvBin("3.11")].filter(Boolean).join(":")}:/usr/local/bin:/usr/bin:/bin` };
+    const r = await dhtl(["setup", "--cwd", project], { env, timeoutMs: 240_000 });
+    expect(r.stderr).not.toContain("error:");
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/uv 0\.13\.9: index/);
+    expect(r.stdout).toContain("Ready:");
+    const tests = await dhtl(["test", "--cwd", project], { env });
+    expect(tests.code).toBe(0);
+    expect(tests.stdout).toContain("2 passed");
+  }, 300_000);
+});
 
 describe("[pypi] install failures and binary alternatives", () => {
   test("[pypi] a package that cannot build names itself and the system packages that let it build (exit 1)", async () => {

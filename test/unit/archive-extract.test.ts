@@ -278,6 +278,12 @@ describe("extractArchive keeps good archives intact", () => {
     expect(readdirSync(box.work)).toEqual(["cut.tar.gz"]);
   });
 
+  test("the magic bytes win over a wrong format option and a misleading name", async () => {
+    const box = sandbox("really-zstd.tar.gz", await buildTarZst(layout));
+    await extractArchive(box.archive, box.target, { stripTopDir: true, format: "tar.gz" });
+    await checkTree(box.target);
+  });
+
   test("a file that is not an archive is named in the error", async () => {
     const box = sandbox("page.bin", new TextEncoder().encode("<html>404</html>"));
     await expect(extractArchive(box.archive, box.target)).rejects.toThrow(/page\.bin is not a tar\.gz, tar\.zst, tar or zip archive/);

@@ -1,9 +1,12 @@
 import { describe, expect, test } from "bun:test";
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync, utimesSync } from "node:fs";
 import { tmpdir } from "node:os";
+import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { directoryEntries, writeDeterministicTarGz } from "../../src/archive/tar-write.ts";
 import { extractArchive } from "../../src/archive/extract.ts";
+
+const sha256 = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
 
 function tree(mtime: number, umaskMode: number) {
   const dir = mkdtempSync(join(tmpdir(), "dhtl-tarw-"));
@@ -26,6 +29,26 @@ describe("writeDeterministicTarGz", () => {
     const b = await writeDeterministicTarGz(directoryEntries(tree(2_000_000, 0o000), "bundle").reverse(), join(out, "b.tar.gz"), { env: {} });
     expect(a.sha256).toBe(b.sha256);
     expect(readFileSync(join(out, "a.tar.gz")).equals(readFileSync(join(out, "b.tar.gz")))).toBe(true);
+  });
+
+  test("gzip input is re-chunked into fixed blocks, so the bytes do not depend on how the tar stream was chunked", async () => {
+    const { fixedBlocks } = await import("../../src/archive/tar-write.ts");
+    const { Readable } = await import("node:stream");
+    const { pipeline } = await import("node:stream/promises");
+    const { createGzip } = await import("node:zlib");
+    const data = new Uint8Array(3_000_000);
+    for (let i = 0; i < data.length; i++) data[i] = ((i * 7919) % 251) ^ (i >> 10);
+    const compress = async (chunk: number) => {
+      const parts: Buffer[] = [];
+      const chunks = Array.from({ length: Math.ceil(data.length / chunk) }, (_, k) => Buffer.from(data.subarray(k * chunk, (k + 1) * chunk)));
+      const gzip = createGzip({ level: 1 });
+      gzip.on("data", (c: Buffer) => parts.push(c));
+      await pipeline(Readable.from(chunks), fixedBlocks(1 << 16), gzip);
+      return sha256(Buffer.concat(parts));
+    };
+    // Without fixedBlocks these four give four different outputs with Bun 1.4.5's zlib.
+    const hashes = await Promise.all([512, 7777, 65536, data.length].map(compress));
+    expect(new Set(hashes).size).toBe(1);
   });
 
   test("SOURCE_DATE_EPOCH sets every mtime and changes the bytes; gzip header has no name, mtime 0, OS 255", async () => {

@@ -5,6 +5,7 @@ import { parseGlibc, parsePlatformKey, parsePlatformList, uvPythonPlatform } fro
 import { environmentId, normalizeEnvDir, wheelsDirPath } from "../../src/bundle/layout.ts";
 import { compareFiles } from "../../src/bundle/verify.ts";
 import { kindOfPath } from "../../src/bundle/write.ts";
+import { isPlainFileName } from "../../src/bundle/wheels.ts";
 import { DhtError } from "../../src/errors.ts";
 import { stageFixture } from "../helpers/bundle-fixture.ts";
 import type { BundleManifest } from "../../src/bundle/types.ts";
@@ -199,6 +200,11 @@ describe("pylock.toml from uv pip compile", () => {
     expect(chooseWheel(parsePylock(PYLOCK)[1]!)).toBeUndefined();
     expect(wheelSpecificity("x-1-cp37-abi3-win_amd64.whl")).toBeGreaterThan(wheelSpecificity("x-1-py3-none-win_amd64.whl"));
     expect(wheelSpecificity("x-1-py3-none-win_amd64.whl")).toBeGreaterThan(wheelSpecificity("x-1-py3-none-any.whl"));
+  });
+
+  test("file names from the index are used only when they are one plain path component", () => {
+    expect(isPlainFileName("six-1.17.0-py2.py3-none-any.whl")).toBe(true);
+    for (const bad of ["../evil.whl", "a/b.whl", "a\\b.whl", ".hidden.whl", ""]) expect(isPlainFileName(bad)).toBe(false);
   });
 
   test("wheel file names split into compressed tag sets, with or without a build tag", () => {

@@ -5,6 +5,7 @@ import { openBundle, unpackedBundleDir } from "../../src/bundle/read.ts";
 import { DhtError } from "../../src/errors.ts";
 import { FIXTURE_PYTHON, FIXTURE_UV, FIXTURE_WHEEL_DIR, FIXTURE_WHEELS, stageFixture, tempDir, writeFixtureBundle } from "../helpers/bundle-fixture.ts";
 import { writeBundle } from "../../src/bundle/write.ts";
+import { inspectBundle, renderInspect } from "../../src/bundle/inspect.ts";
 
 async function refusal(promise: Promise<unknown>): Promise<DhtError> {
   try {
@@ -148,6 +149,39 @@ describe("openBundle on a .tar.gz", () => {
     writeFileSync(file, "not a bundle");
     const error = await refusal(openBundle(file, { home: tempDir() }));
     expect(error.message).toContain("neither a directory nor a .tar.gz");
+  });
+});
+
+describe("inspectBundle", () => {
+  test("reads a .tar.gz as a stream and reports every file's check without unpacking it", async () => {
+    const file = join(tempDir(), "bundle.tar.gz");
+    await writeFixtureBundle(file);
+    const report = await inspectBundle(file, {});
+    expect(report.ok).toBe(true);
+    expect(report.files.map((f) => [f.path, f.ok, f.kind])).toContainEqual([FIXTURE_UV, true, "uv"]);
+    expect(report.signature).toEqual({ state: "unsigned", required: false });
+    expect(renderInspect(report, true)).toContain(`ok   ${FIXTURE_UV}`);
+  });
+
+  test("lists every problem of a damaged directory bundle instead of stopping at the first", async () => {
+    const out = join(tempDir(), "bundle");
+    await writeFixtureBundle(out);
+    rmSync(join(out, FIXTURE_UV));
+    writeFileSync(join(out, FIXTURE_WHEEL_DIR, FIXTURE_WHEELS[0]!), "changed!!!!!");
+    const report = await inspectBundle(out, {});
+    expect(report.ok).toBe(false);
+    expect(report.files.filter((f) => !f.ok).map((f) => [f.path, f.problem])).toEqual([
+      [FIXTURE_UV, "missing"],
+      [`${FIXTURE_WHEEL_DIR}/${FIXTURE_WHEELS[0]}`, "sha256"],
+    ]);
+    expect(renderInspect(report, false)).toContain("REFUSED");
+  });
+
+  test("a truncated .tar.gz is an error naming the file", async () => {
+    const file = join(tempDir(), "bundle.tar.gz");
+    const written = await writeFixtureBundle(file);
+    truncateSync(file, Math.floor(written.size / 3));
+    await expect(inspectBundle(file, {})).rejects.toThrow(`${file} cannot be read as a bundle`);
   });
 });
 

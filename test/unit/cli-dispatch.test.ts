@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { checkFlags, knownFlags } from "../../src/main.ts";
+import { checkFlags, knownFlags, splitPassthrough } from "../../src/main.ts";
 import { globalArgs } from "../../src/commands/define.ts";
 import { closest, editDistance } from "../../src/ui/suggest.ts";
 import { DhtError, ExitCode } from "../../src/errors.ts";
@@ -52,5 +52,19 @@ describe("suggestions", () => {
     expect(closest("stup", ["setup", "info", "python"])).toBe("setup");
     expect(closest("pyhton", ["setup", "info", "python"])).toBe("python");
     expect(closest("zzzzzz", ["setup", "info", "python"])).toBeUndefined();
+  });
+});
+
+describe("passthrough commands (dhtl run, dhtl test)", () => {
+  test("the user's words from the first positional on are passed through verbatim, flags included", () => {
+    expect(splitPassthrough(["pytest", "-x", "--json"], args)).toEqual({ own: [], passthrough: ["pytest", "-x", "--json"] });
+    expect(splitPassthrough(["--cwd", "p", "-v", "python", "-c", "print(1)"], args)).toEqual({
+      own: ["--cwd", "p", "-v"],
+      passthrough: ["python", "-c", "print(1)"],
+    });
+  });
+  test("after -- everything is the user's, even words that look like dhtl flags", () => {
+    expect(splitPassthrough(["--", "--weird", "--help"], args)).toEqual({ own: [], passthrough: ["--weird", "--help"] });
+    expect(splitPassthrough(["--json", "--", "-x"], args)).toEqual({ own: ["--json"], passthrough: ["-x"] });
   });
 });

@@ -4,7 +4,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { activateIsolatedSh, activateIsolatedFish, activateIsolatedPs1, isolatedPathList, writeIsolation } from "../../src/env/isolation.ts";
 import { venvRunEnv } from "../../src/env/run-in-venv.ts";
-import { commandWords } from "../../src/commands/run.ts";
 
 describe("isolation scripts", () => {
   test("the isolated PATH is the venv bin plus system dirs only", () => {
@@ -65,10 +64,5 @@ describe("dhtl run environment", () => {
   test("with isolation the user's PATH is replaced", () => {
     const env = venvRunEnv({ venv: "/p/.venv", os: "linux", baseEnv: { PATH: "/home/u/bin:/usr/bin" }, isolate: true });
     expect(env.PATH).toBe("/p/.venv/bin:/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin");
-  });
-  test("the user's words after `run` are passed through verbatim, flags included", () => {
-    expect(commandWords(["run", "pytest", "-x", "--json"])).toEqual(["pytest", "-x", "--json"]);
-    expect(commandWords(["--cwd", "p", "run", "-v", "python", "-c", "print(1)"])).toEqual(["python", "-c", "print(1)"]);
-    expect(commandWords(["run", "--", "--weird"])).toEqual(["--weird"]);
   });
 });

@@ -16,7 +16,7 @@
  * Everything is staged in a directory beside the output and moved into place only when
  * complete, so a failed or interrupted run leaves no half-written bundle behind.
  */
-import { existsSync } from "node:fs";
+import { existsSync, rmSync } from "node:fs";
 import { copyFile, mkdir, mkdtemp, stat, writeFile } from "node:fs/promises";
 import { basename, dirname, join, relative, resolve } from "node:path";
 import { buildInfo } from "../../build-info.ts";
@@ -226,6 +226,11 @@ export async function prepareOffline(ctx: RunContext, opts: PrepareOfflineOption
   await mkdir(homePaths(home).cache, { recursive: true });
   const staging = await mkdtemp(join(dirname(output), `.${basename(output)}.staging-`));
   const workDir = await mkdtemp(join(homePaths(home).cache, "prepare-work-"));
+  // Ctrl-C ends the process without unwinding (src/main.ts): leave no staging directory behind.
+  const cleanupOnExit = () => {
+    for (const dir of [staging, workDir]) rmSync(dir, { recursive: true, force: true });
+  };
+  process.once("exit", cleanupOnExit);
   const missing: PrepareOfflineResult["missing"] = [];
   const warnings: string[] = [...top.warnings];
   try {
@@ -346,6 +351,7 @@ export async function prepareOffline(ctx: RunContext, opts: PrepareOfflineOption
     const bundle = await writeBundle({ stagingDir: staging, manifest, output, signKey, mtime: epoch });
     return { bundle, seconds: (performance.now() - started) / 1000, missing, warnings };
   } finally {
+    process.off("exit", cleanupOnExit);
     await removeQuietly(staging);
     await removeQuietly(workDir);
   }

@@ -62,10 +62,10 @@ function pythonRequestOf(g: Gathered): { request?: string; origin?: string } {
 }
 
 async function openBundleIfAny(g: Gathered, flags: SetupFlags) {
-  const file = flags.offlineBundle ?? (g.config as { offline?: { bundle?: string } }).offline?.bundle;
+  const file = flags.offlineBundle ?? g.config.offline?.bundle;
   if (!file) return undefined;
   const { openBundle } = await import("../../bundle/read.ts");
-  const offline = (g.config as { offline?: { require_signature?: boolean; verify_key?: string } }).offline ?? {};
+  const offline = g.config.offline ?? {};
   return openBundle(file, { home: g.home, verifyKey: offline.verify_key, requireSignature: offline.require_signature });
 }
 

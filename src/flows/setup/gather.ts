@@ -15,6 +15,7 @@ import type { NetSettings } from "../../net/types.ts";
 import { decideVenvLocation, type VenvLocation } from "../../env/local-venv.ts";
 import { dhtHome } from "../../paths.ts";
 import type { RunContext } from "../../context.ts";
+import { DhtError, ExitCode } from "../../errors.ts";
 
 export interface SetupFlags {
   python?: string;
@@ -50,7 +51,7 @@ export interface Gathered {
 }
 
 export function netSettingsOf(config: DhtConfig): NetSettings {
-  const proxy = (config as { proxy?: { http?: string; https?: string; no_proxy?: string[]; ca_bundle?: string } }).proxy ?? {};
+  const proxy = config.proxy ?? { no_proxy: [] };
   return {
     proxy: { http: proxy.http, https: proxy.https, no_proxy: proxy.no_proxy },
     ...(proxy.ca_bundle ? { caBundle: proxy.ca_bundle } : {}),
@@ -76,6 +77,14 @@ export async function gatherSetup(ctx: RunContext, flags: SetupFlags, envDirOver
   const envRoot = resolved.environment?.root ?? projectRoot;
   const envDir = resolved.environment?.dir ?? ".";
   const declared = await readDeclaredProject(envRoot, config, ctx.env);
+  const environments = Object.keys(config.environments ?? {});
+  if (!resolved.environment && environments.length > 0 && declared.sources.length === 0 && !declared.isPackage) {
+    // A monorepo root that declares nothing itself: the user most likely meant an environment.
+    throw new DhtError(ExitCode.usage, `${projectRoot} is not one of the environments in ${resolved.configFile ?? ".dhtconfig"} and declares no dependencies itself`, {
+      subject: resolved.configFile ?? ".dhtconfig",
+      hint: `run dhtl setup in one of: ${environments.join(", ")}; or name one with --env DIR; or set them all up with --all-environments`,
+    });
+  }
   const registries = await discoverRegistries({
     root: envRoot,
     env: ctx.env,
@@ -96,9 +105,8 @@ export async function gatherSetup(ctx: RunContext, flags: SetupFlags, envDirOver
     os: facts.os,
     longPathsEnabled: facts.windows?.longPathsEnabled,
   });
-  const environments = Object.keys((config as { environments?: Record<string, unknown> }).environments ?? {});
   const otherEnvironments = environments.map((d) => resolve(projectRoot, d)).filter((abs) => abs !== envRoot);
-  const offline = Boolean(flags.offline || flags.offlineBundle || (config as { offline?: { enabled?: boolean } }).offline?.enabled);
+  const offline = Boolean(flags.offline || flags.offlineBundle || config.offline?.enabled);
   return {
     home,
     resolved,
@@ -118,7 +126,7 @@ export async function gatherSetup(ctx: RunContext, flags: SetupFlags, envDirOver
 
 /** Environment directories named in the config (for --all-environments), relative to the project root. */
 export function environmentDirs(resolved: ResolvedConfig): string[] {
-  return Object.keys((resolved.config as { environments?: Record<string, unknown> }).environments ?? {});
+  return Object.keys(resolved.config.environments ?? {});
 }
 
 export const relPath = (from: string, to: string) => relative(from, to) || ".";

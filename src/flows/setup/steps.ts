@@ -15,7 +15,7 @@ import { runTool, outputTail } from "./process.ts";
 import { IMPORT_CHECK_SCRIPT } from "./verify-script.ts";
 import { inspectVenv, removeMarker, removeVenvDir, settleRemovals, sameVersion, sweepRemovals, venvPython, writeMarker, resolveLink, type VenvOs } from "../../env/venv.ts";
 import { linkVenv, readVenvPointer, writeVenvPointer } from "../../env/local-venv.ts";
-import { writeIsolation } from "../../env/isolation.ts";
+import { removeIsolation, writeIsolation } from "../../env/isolation.ts";
 import { sha256Hex } from "./inputs-hash.ts";
 
 /** What the steps need from the outside world: injected so the machinery is testable. */
@@ -133,7 +133,9 @@ export function setupSteps(services: SetupServices): ExecStep<SetupState>[] {
       async run(state) {
         const { plan } = currentPlan(state, services);
         const { venvPath, linkPath } = plan.venv;
-        // Recreate from scratch: a venv left by a killed run may be half-written.
+        // Recreate from scratch: a venv left by a killed run may be half-written, and one
+        // made by hand or by another tool has contents nothing vouches for.
+        if (inspectVenv(venvPath, services.os).exists) services.log(`replacing ${linkPath}: it is not one this setup completed (or its Python changed)`);
         sweepRemovals(dirname(linkPath), linkPath.split(/[\\/]/).pop()!);
         if (linkPath !== venvPath) {
           if (existsSync(linkPath) && resolveLink(linkPath) === linkPath) removeVenvDir(linkPath);
@@ -244,8 +246,10 @@ export function setupSteps(services: SetupServices): ExecStep<SetupState>[] {
           const tools = state.uv?.available && state.uv.path ? [state.uv.path] : [];
           const written = writeIsolation({ venv: plan.venv.venvPath, os: services.os, extraEnv: services.extraEnv, tools });
           services.log(`isolation: ${written.scripts.length} activate.isolated scripts, tools in the venv: ${written.tools.map((t) => t.split(/[\\/]/).pop()).join(", ") || "none"}`);
-        }
+        } else removeIsolation(plan.venv.venvPath, services.os);
         await settleRemovals();
+        // Leftovers of removals a killed run did not finish.
+        sweepRemovals(dirname(plan.venv.venvPath), plan.venv.venvPath.split(/[\\/]/).pop()!);
         writeMarker(plan.venv.venvPath, services.inputsHash);
         return { marker: sha256Hex(services.inputsHash).slice(0, 12) };
       },
