@@ -33,6 +33,9 @@ export interface HeaderFacts {
   /** Mach-O: MH_EXECUTE and whether an LC_CODE_SIGNATURE load command exists. */
   executable?: boolean;
   codeSignature?: boolean;
+  /** Mach-O: where LC_CODE_SIGNATURE says the signature blob is. */
+  signatureOffset?: number;
+  signatureSize?: number;
   /** PE: PE32+ and the subsystem (3 = console). */
   pe32plus?: boolean;
   subsystem?: number;
@@ -67,12 +70,18 @@ export function inspectHeader(bytes: Uint8Array): HeaderFacts {
     const ncmds = view.getUint32(16, true);
     let at = 32;
     let codeSignature = false;
+    let signatureOffset: number | undefined;
+    let signatureSize: number | undefined;
     for (let i = 0; i < ncmds && at + 8 <= bytes.length; i++) {
       const cmd = view.getUint32(at, true);
-      if (cmd === 0x1d /* LC_CODE_SIGNATURE */) codeSignature = true;
+      if (cmd === 0x1d /* LC_CODE_SIGNATURE */) {
+        codeSignature = true;
+        signatureOffset = view.getUint32(at + 8, true);
+        signatureSize = view.getUint32(at + 12, true);
+      }
       at += view.getUint32(at + 4, true);
     }
-    return { format: "macho", arch, executable: filetype === 2, codeSignature };
+    return { format: "macho", arch, executable: filetype === 2, codeSignature, signatureOffset, signatureSize };
   }
   if (bytes.length >= 0x40 && bytes[0] === 0x4d && bytes[1] === 0x5a) {
     const pe = view.getUint32(0x3c, true);
@@ -83,6 +92,52 @@ export function inspectHeader(bytes: Uint8Array): HeaderFacts {
     return { format: "pe", arch, pe32plus: view.getUint16(optional, true) === 0x20b, subsystem: view.getUint16(optional + 68, true) };
   }
   return { format: "unknown" };
+}
+
+export interface SignatureFacts {
+  /** CodeDirectory flags (0x20002 = adhoc + linker-signed). */
+  flags: number;
+  pages: number;
+  badPages: number;
+  /** Bytes covered by the page hashes; must reach the signature itself. */
+  codeLimit: number;
+  signatureOffset: number;
+}
+
+/**
+ * Re-hash every page the Mach-O CodeDirectory covers and compare. macOS kills executables
+ * whose signature does not match (exit 137); Bun's darwin-x64 output has carried a stale
+ * signature (notes §2), so the release report says which builds must be re-signed on a Mac.
+ */
+export function checkMachoSignature(file: Uint8Array, facts: HeaderFacts): SignatureFacts | undefined {
+  if (facts.signatureOffset === undefined || facts.signatureSize === undefined) return undefined;
+  const view = new DataView(file.buffer, file.byteOffset, file.byteLength);
+  const sb = facts.signatureOffset;
+  if (sb + 12 > file.length || view.getUint32(sb) !== 0xfade0cc0) return undefined; // SuperBlob, big-endian
+  const count = view.getUint32(sb + 8);
+  for (let i = 0; i < count; i++) {
+    const type = view.getUint32(sb + 12 + i * 8);
+    const cd = sb + view.getUint32(sb + 16 + i * 8);
+    if (type !== 0 || view.getUint32(cd) !== 0xfade0c02) continue; // the CodeDirectory
+    const flags = view.getUint32(cd + 12);
+    const hashOffset = view.getUint32(cd + 16);
+    const nCodeSlots = view.getUint32(cd + 28);
+    const codeLimit = view.getUint32(cd + 32);
+    const hashSize = view.getUint8(cd + 36);
+    const hashType = view.getUint8(cd + 37);
+    const pageSize = 2 ** view.getUint8(cd + 39);
+    if (hashType !== 2 || hashSize !== 32) return undefined; // only SHA-256 directories are checked
+    let badPages = 0;
+    for (let page = 0; page < nCodeSlots; page++) {
+      const start = page * pageSize;
+      const data = file.subarray(start, Math.min(start + pageSize, codeLimit));
+      const actual = new Bun.CryptoHasher("sha256").update(data).digest();
+      const expected = file.subarray(cd + hashOffset + page * 32, cd + hashOffset + page * 32 + 32);
+      if (!Buffer.from(actual).equals(expected)) badPages++;
+    }
+    return { flags, pages: nCodeSlots, badPages, codeLimit, signatureOffset: sb };
+  }
+  return undefined;
 }
 
 const loaders: Record<string, string> = {
@@ -182,6 +237,9 @@ export interface ArtifactResult {
   smoke?: SmokeResult;
   skipped: string[];
   problems: string[];
+  signature?: SignatureFacts;
+  /** Findings that do not stop a build but must be acted on before publishing. */
+  warnings: string[];
 }
 
 export interface CheckOptions {
@@ -200,7 +258,17 @@ export interface Report {
 export async function checkArtifact(path: string, target: string, options: CheckOptions = {}): Promise<ArtifactResult> {
   const head = new Uint8Array(await Bun.file(path).slice(0, 64 * 1024).arrayBuffer());
   const header = inspectHeader(head);
-  const result: ArtifactResult = { target, path, header, skipped: [], problems: headerProblems(target, header) };
+  const result: ArtifactResult = { target, path, header, skipped: [], problems: headerProblems(target, header), warnings: [] };
+  if (header.format === "macho" && header.codeSignature) {
+    result.signature = checkMachoSignature(await Bun.file(path).bytes(), header);
+    const sig = result.signature;
+    if (!sig) result.warnings.push("code signature could not be read");
+    else if (sig.badPages || sig.codeLimit !== sig.signatureOffset) {
+      result.warnings.push(
+        `code signature does not match the file (${sig.badPages} of ${sig.pages} pages differ, covers ${sig.codeLimit} of ${sig.signatureOffset} bytes): re-sign on macOS (codesign --remove-signature; codesign -s - -f) before publishing`,
+      );
+    }
+  }
   if (target === "linux-x64" || target === "linux-arm64") {
     result.glibc = highestGlibc(path);
     if (!result.glibc) result.problems.push("no GLIBC_ symbol versions found: not a glibc executable?");
@@ -256,8 +324,10 @@ export function formatReport(report: Report): string {
   const lines = report.artifacts.map((a) => {
     const facts = [a.header.format, a.header.arch, a.header.interpreter, a.glibc && `GLIBC_${a.glibc}`].filter(Boolean).join(" ");
     const ran = a.smoke ? `ran (${a.smoke.how}): ${a.smoke.versionLine}` : a.skipped.join("; ");
-    return `${a.problems.length ? "FAIL" : "ok  "} ${a.target.padEnd(17)} ${facts} | ${ran}`;
+    const sig = a.signature ? ` signature ${a.signature.badPages ? "INVALID" : "ok"}` : "";
+    return `${a.problems.length ? "FAIL" : a.warnings.length ? "warn" : "ok  "} ${a.target.padEnd(17)} ${facts}${sig} | ${ran}`;
   });
+  for (const a of report.artifacts) lines.push(...a.warnings.map((w) => `warning: ${a.target}: ${w}`));
   if (report.problems.length) lines.push("", ...report.problems.map((p) => `problem: ${p}`));
   return lines.join("\n");
 }

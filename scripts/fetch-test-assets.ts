@@ -5,7 +5,7 @@
  *
  * Each entry is a `python3 -m pip download` into its own directory. Helpers append entries.
  */
-import { existsSync, mkdirSync, readdirSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 
 const root = join(import.meta.dir, "..", ".cache", "test-assets");
@@ -115,3 +115,103 @@ export function extractUvBinary(): string | undefined {
 }
 
 if (import.meta.main && !extractUvBinary()) console.error("note: uv binary not extracted (needs the linux x86_64 uv wheel)");
+
+/**
+ * Source distributions of real public projects, one per packaging shape (setup.py only,
+ * setup.cfg, PEP 621 with hatchling / flit / pdm-backend / maturin / meson / scikit-build,
+ * Poetry 1 and 2, PDM, Hatch environments, PEP 735 groups, setuptools dynamic metadata, pip
+ * requirement trees, uv.lock, Pipfile). test/e2e/real-projects.test.ts reads each the way
+ * dhtl reads a checkout. Pinned: [PyPI name, version, sdist file, sha256 PyPI publishes].
+ * About 43 MB of archives; kept in .cache/test-assets/sdists/, unpacked beside them.
+ */
+export const realProjectSdists: Array<[name: string, version: string, file: string, sha256: string]> = [
+  ["six", "1.16.0", "six-1.16.0.tar.gz", "1e61c37477a1626458e36f7b1d82aa5c9b094fa4802892072e49de9c60c4c926"],
+  ["docopt", "0.6.2", "docopt-0.6.2.tar.gz", "49b3a825280bd66b3aa83585ef59c4a8c82f2c8a522dbe754a8bc8d08c85c491"],
+  ["PyYAML", "6.0.2", "pyyaml-6.0.2.tar.gz", "d584d9ec91ad65861cc08d42e834324ef890a082e591037abe114850ff7bbc3e"],
+  ["attrs", "21.4.0", "attrs-21.4.0.tar.gz", "626ba8234211db98e869df76230a137c4c40a12d72445c45d5f5b716f076e2fd"],
+  ["flake8", "6.0.0", "flake8-6.0.0.tar.gz", "c61007e76655af75e6785a931f452915b371dc48f56efd765247c8fe68f2b181"],
+  ["Django", "4.2.17", "Django-4.2.17.tar.gz", "6b56d834cc94c8b21a8f4e775064896be3b4a4ca387f2612d4406a5927cd2fdc"],
+  ["requests", "2.32.3", "requests-2.32.3.tar.gz", "55365417734eb18255590a9ff9eb97e9e1da868d4ccd6402399eaf68af20a760"],
+  ["httpx", "0.28.1", "httpx-0.28.1.tar.gz", "75e98c5f16b0f35b567856f597f06ff2270a374470a5c2392242528e3e3e42fc"],
+  ["black", "24.10.0", "black-24.10.0.tar.gz", "846ea64c97afe3bc677b761787993be4991810ecc7a4a937816dd6bddedc4875"],
+  ["pydantic", "2.10.4", "pydantic-2.10.4.tar.gz", "82f12e9723da6de4fe2ba888b5971157b3be7ad914267dea8f05f82b28254f06"],
+  ["jsonschema", "4.23.0", "jsonschema-4.23.0.tar.gz", "d71497fef26351a33265337fa77ffeb82423f3ea21283cd9467bb03999266bc4"],
+  ["flit_core", "3.10.1", "flit_core-3.10.1.tar.gz", "66e5b87874a0d6e39691f0e22f09306736b633548670ad3c09ec9db03c5662f7"],
+  ["tomli", "2.2.1", "tomli-2.2.1.tar.gz", "cd45e1dc79c835ce60f7404ec8119f2eb06d38b1deba146f07ced3bbc44505ff"],
+  ["flask", "3.1.0", "flask-3.1.0.tar.gz", "5f873c5184c897c8d9d1b05df1e3d01b14910ce69607a117bd3277098a5836ac"],
+  ["poetry-core", "1.9.1", "poetry_core-1.9.1.tar.gz", "7a2d49214bf58b4f17f99d6891d947a9836c9899a67a5069f52d7b67217f61b8"],
+  ["pendulum", "2.1.2", "pendulum-2.1.2.tar.gz", "b06a0ca1bfe41c990bbf0c029f0b6501a7f2ec4e38bfec730712015e8860f207"],
+  ["cleo", "2.1.0", "cleo-2.1.0.tar.gz", "0b2c880b5d13660a7ea651001fb4acb527696c01f15c9ee650f377aa543fd523"],
+  ["rich", "13.9.4", "rich-13.9.4.tar.gz", "439594978a49a09530cff7ebc4b5c7103ef57baf48d5ea3184f21d9a2befa098"],
+  ["poetry", "2.0.1", "poetry-2.0.1.tar.gz", "a2987c3162f6ded6db890701a6fc657d2cfcc702e9421ef4c345211c8bffc5d5"],
+  ["pytkdocs", "0.16.1", "pytkdocs-0.16.1.tar.gz", "e2ccf6dfe9dbbceb09818673f040f1a7c32ed0bffb2d709b06be6453c4026045"],
+  ["pdm-backend", "2.4.3", "pdm_backend-2.4.3.tar.gz", "dbd9047a7ac10d11a5227e97163b617ad5d665050476ff63867d971758200728"],
+  ["unearth", "0.17.2", "unearth-0.17.2.tar.gz", "0b8a2afd3476f1ab6155fc579501ac47fffe43547d88a70e5a5b76a7fe6caa2c"],
+  ["fastapi", "0.115.6", "fastapi-0.115.6.tar.gz", "9ec46f7addc14ea472958a96aae5b5de65f39721a46aaf5705c480d9a8b76654"],
+  ["pdm", "2.22.1", "pdm-2.22.1.tar.gz", "6d3276ed8efc7d118a1667a871570b50d84025b2ad461598b7a2558610999330"],
+  ["pydantic-core", "2.27.2", "pydantic_core-2.27.2.tar.gz", "eb026e5a4c1fee05726072337ff51d1efb6f59090b7da90d30ea58625b1ffb39"],
+  ["meson-python", "0.17.1", "meson_python-0.17.1.tar.gz", "efb91f69f2e19eef7bc9a471ed2a4e730088cc6b39eacaf3e49fc4f930eb5f83"],
+  ["pyzmq", "26.2.0", "pyzmq-26.2.0.tar.gz", "070672c258581c8e4f640b5159297580a9974b026043bd4ab0470be9ed324f1f"],
+  ["celery", "5.4.0", "celery-5.4.0.tar.gz", "504a19140e8d3029d5acad88330c541d4c3f64c789d85f94756762d8bca7e706"],
+  ["aiohttp", "3.11.11", "aiohttp-3.11.11.tar.gz", "bb49c7f1e6ebf3821a42d81d494f538107610c3a705987f53068546b0e90303e"],
+  ["stevedore", "5.4.0", "stevedore-5.4.0.tar.gz", "79e92235ecb828fe952b6b8b0c6c87863248631922c8e8e0fa5b17b232c4514d"],
+  ["adafruit-circuitpython-requests", "4.1.8", "adafruit_circuitpython_requests-4.1.8.tar.gz", "50d787bc05d953318f4ee654230195e631eb379e33179c465a68f763d4638914"],
+  ["circuitpython-styles", "0.7.0", "circuitpython-styles-0.7.0.tar.gz", "3953441f290c3eaf5032779fa2500c89041224d977a96e352e17b0f86797b8ea"],
+  ["mcp", "1.2.0", "mcp-1.2.0.tar.gz", "2b06c7ece98d6ea9e6379caa38d74b432385c338fb530cb82e2c70ea7add94f5"],
+  ["anthropic", "0.42.0", "anthropic-0.42.0.tar.gz", "bf8b0ed8c8cb2c2118038f29c58099d2f99f7847296cafdaa853910bfff4edf4"],
+  ["platformdirs", "4.3.6", "platformdirs-4.3.6.tar.gz", "357fb2acbc885b0419afd3ce3ed34564c13c9b95c89360cd9563f73aa5e2b907"],
+  ["hatch", "1.14.0", "hatch-1.14.0.tar.gz", "351e41bc6c72bc93cb98651212226e495b43549eee27c487832e459e5d0f0eda"],
+  ["pipenv", "2024.4.0", "pipenv-2024.4.0.tar.gz", "87b82407a9e2de3cf32a742c131708d7460d5985076c6a9b3c11d774d2929fb1"],
+  ["tox", "4.23.2", "tox-4.23.2.tar.gz", "86075e00e555df6e82e74cfc333917f91ecb47ffbc868dcafbd2672e332f4a2c"],
+  ["pytest", "8.3.4", "pytest-8.3.4.tar.gz", "965370d062bce11e73868e0335abac31b4d3de0e82f4007408d242b4f8610761"],
+];
+
+export const sdistsDir = join(root, "sdists");
+
+/** Where a project's sdist is unpacked (its top directory stripped). */
+export function realProjectDir(name: string, version: string): string {
+  return join(sdistsDir, `${name}-${version}`);
+}
+
+/**
+ * Download (URL from PyPI's JSON API, checked against the pinned sha256 that API publishes)
+ * and unpack each sdist. Idempotent: an unpacked project is kept. Returns the failure count.
+ */
+export async function fetchRealProjectSdists(log: (line: string) => void = console.error): Promise<number> {
+  const { renameSync, rmSync, writeFileSync } = await import("node:fs");
+  const { extractArchive } = await import("../src/archive/extract.ts");
+  mkdirSync(sdistsDir, { recursive: true });
+  let failed = 0;
+  for (const [name, version, file, sha256] of realProjectSdists) {
+    const dir = realProjectDir(name, version);
+    if (existsSync(dir)) continue;
+    const archive = join(sdistsDir, file);
+    try {
+      const hashOf = (path: string) => new Bun.CryptoHasher("sha256").update(readFileSync(path)).digest("hex");
+      if (!existsSync(archive) || hashOf(archive) !== sha256) {
+        log(`fetching test asset sdists/${file}: real project source for test/e2e/real-projects.test.ts`);
+        const api = `https://pypi.org/pypi/${encodeURIComponent(name)}/json`;
+        const meta = (await (await fetch(api)).json()) as { releases?: Record<string, Array<{ filename: string; url: string; digests: { sha256: string } }>> };
+        const entry = meta.releases?.[version]?.find((f) => f.filename === file);
+        if (!entry) throw new Error(`${api} lists no ${file} for ${version}`);
+        if (entry.digests.sha256 !== sha256) throw new Error(`PyPI publishes sha256 ${entry.digests.sha256} for ${file}, the pin says ${sha256}`);
+        const response = await fetch(new URL(entry.url, api));
+        if (!response.ok) throw new Error(`${entry.url}: HTTP ${response.status}`);
+        const bytes = new Uint8Array(await response.arrayBuffer());
+        const got = new Bun.CryptoHasher("sha256").update(bytes).digest("hex");
+        if (got !== sha256) throw new Error(`${file}: downloaded sha256 ${got}, expected ${sha256}`);
+        const tmp = `${archive}.part`;
+        writeFileSync(tmp, bytes);
+        renameSync(tmp, archive);
+      }
+      rmSync(`${dir}.tmp`, { recursive: true, force: true });
+      await extractArchive(archive, dir, { format: file.endsWith(".zip") ? "zip" : "tar.gz", stripTopDir: true });
+    } catch (error) {
+      log(`could not fetch sdists/${file}: ${(error as Error).message}`);
+      failed++;
+    }
+  }
+  return failed;
+}
+
+if (import.meta.main && (await fetchRealProjectSdists())) process.exit(1);

@@ -3,6 +3,7 @@ import { buildInfo } from "../build-info.ts";
 import { computeSettingsKey } from "../flows/setup/inputs-hash.ts";
 import { checkUpToDate } from "../flows/setup/noop-check.ts";
 import { activationText } from "../flows/setup/summary.ts";
+import { configFlagArgs, configFlagsFromArgs } from "../config/overrides.ts";
 
 export default defineDhtCommand({
   meta: { name: "setup", description: "Set up the project's Python, .venv and dependencies (idempotent, resumable)" },
@@ -16,21 +17,21 @@ export default defineDhtCommand({
     "dhtl setup --offline-bundle bundle.tar.gz",
   ],
   args: {
+    // The flags that override configuration (--python, --venv, --strict, --strategy,
+    // --prefer-binary, --index-url, --offline, --offline-bundle, --isolate): one definition,
+    // shared with `dhtl config show`, so both read them the same way.
+    ...configFlagArgs,
     "dry-run": { type: "boolean", description: "Print the plan (Python and why, venv, uv, install commands) and change nothing" },
     restart: { type: "boolean", description: "Ignore checkpoints: redo every step" },
     wait: { type: "boolean", default: true, description: "Wait for another setup of this project", negativeDescription: "Fail at once (exit 1) if another setup holds the project lock" },
-    python: { type: "string", description: "Python request (3.11, 3.11.7, >=3.10): overrides the config", valueHint: "VERSION" },
     env: { type: "string", description: "Monorepo: set up this environment directory", valueHint: "DIR" },
     "all-environments": { type: "boolean", description: "Monorepo: set up every environment, then print a summary" },
-    "prefer-binary": { type: "boolean", description: "Swap packages that need compiling for binary-wheel alternatives" },
-    isolate: { type: "boolean", description: "Tools inside the venv, plus activate.isolated scripts with a cleaned PATH" },
     "local-venv": { type: "boolean", description: "Put the venv on local disk with a .venv link (default: on for network file systems)", negativeDescription: "Keep the venv in the project even on a network file system" },
-    offline: { type: "boolean", description: "No network: use only what is cached or in the bundle" },
-    "offline-bundle": { type: "string", description: "Install from an offline bundle made by dhtl prepare-offline", valueHint: "FILE" },
     dev: { type: "boolean", default: true, description: "Include dev/test dependency groups and extras", negativeDescription: "Leave dev/test groups and extras out" },
   },
   async run({ args, ctx }) {
     const flags = {
+      config: configFlagsFromArgs(args),
       python: args.python,
       preferBinary: args["prefer-binary"],
       isolate: args.isolate,

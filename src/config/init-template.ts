@@ -3,7 +3,7 @@
  * says (its Python request and dependency files). Pure: facts in, YAML text out. The text
  * is validated by the caller before it is written.
  */
-import type { DependencySource } from "../project/sources.ts";
+import { chooseRequirementFiles, type DependencySource } from "../project/sources.ts";
 import type { PythonRequestFact } from "../project/python-version.ts";
 import type { DependencyStrategy } from "./schema.ts";
 
@@ -67,8 +67,12 @@ export function renderInitConfig(facts: InitFacts): string {
   );
   const locks = facts.sources.filter((s) => LOCK_KINDS.has(s.kind));
   if (locks.length) out.push("  lock_files:", ...locks.map((s) => `    - ${q(s.path)}`));
-  const files = facts.sources.filter((s) => s.kind === "requirements");
-  if (files.length) out.push("  files:", ...files.map((s) => `    - ${q(s.path)}`));
+  // The files dhtl would pick by itself (main and dev/test ones); files for other jobs (docs,
+  // typing, minimum versions) often conflict with those, so they are only named.
+  const hasManifest = facts.sources.some((s) => MANIFEST_KINDS.has(s.kind));
+  const files = chooseRequirementFiles(facts.sources.filter((s) => s.kind === "requirements").map((s) => s.path), hasManifest);
+  if (files.chosen.length) out.push("  files:", ...files.chosen.map((f) => `    - ${q(f)}`));
+  if (files.skipped.length) out.push(`  # Not installed unless listed in files (by their names, for other jobs): ${files.skipped.join(", ")}.`);
   out.push(
     "  # Prefer binary wheels over building packages from source.",
     "  prefer_binary: false",

@@ -36,7 +36,7 @@ export const ENV_VAR_BINDINGS: readonly EnvVarBinding[] = [
   { name: "DHT_CA_BUNDLE", path: ["proxy", "ca_bundle"], kind: "text", description: "extra CA certificates (PEM) for TLS-inspecting proxies" },
   { name: "DHT_OFFLINE", path: ["offline", "enabled"], kind: "bool", description: "never use the network" },
   { name: "DHT_OFFLINE_BUNDLE", path: ["offline", "bundle"], kind: "text", description: "offline bundle to install from" },
-  { name: "DHT_ISOLATE", path: ["isolation", "enabled"], kind: "bool", description: "isolate the environment from user site-packages and global config" },
+  { name: "DHT_ISOLATE", path: ["isolation", "enabled"], kind: "bool", description: "project tools inside the venv, plus activate.isolated scripts with a cleaned PATH" },
 ];
 
 /** Setup-ish flags that map onto configuration (the top layer). */
@@ -86,7 +86,7 @@ export const configFlagArgs = {
   "index-url": { type: "string", description: "Package index URL", valueHint: "URL" },
   offline: { type: "boolean", description: "Never use the network" },
   "offline-bundle": { type: "string", description: "Install from this offline bundle", valueHint: "FILE" },
-  isolate: { type: "boolean", description: "Isolate from user site-packages and global pip/uv configuration" },
+  isolate: { type: "boolean", description: "Project tools inside the venv, plus activate.isolated scripts with a cleaned PATH" },
 } as const satisfies ArgsDef;
 
 /** The config flags present in parsed citty args (absent flags are left out). */

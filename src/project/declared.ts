@@ -11,9 +11,9 @@ import { existsSync, readFileSync } from "node:fs";
 import { isAbsolute, join, relative, resolve } from "node:path";
 import { DhtError, ExitCode } from "../errors.ts";
 import type { DhtConfig } from "../config/schema.ts";
-import { detectDependencySources, type DependencySource } from "./sources.ts";
+import { chooseRequirementFiles, detectDependencySources, type DependencySource } from "./sources.ts";
 import { readTomlFile } from "./python-version.ts";
-import { readPyprojectTable, type PyprojectFacts } from "./pyproject.ts";
+import { readHatchToml, readPyprojectTable, type PyprojectFacts } from "./pyproject.ts";
 import { readSetupCfg } from "./setuptools.ts";
 import { readPipfile } from "./pipfile.ts";
 import { parseRequirementsFile, type RequirementsFile } from "./requirements.ts";
@@ -23,6 +23,7 @@ import type { NamedIndex } from "../registries/types.ts";
 
 export type { Requirement } from "./pep508.ts";
 export type { DependencySource } from "./sources.ts";
+export { chooseRequirementFiles, requirementFilePurpose } from "./sources.ts";
 
 export interface DeclaredIndexOptions {
   indexUrl?: string;
@@ -78,28 +79,6 @@ export interface DeclaredConfigInput {
 function rel(root: string, p: string): string {
   const r = relative(root, p);
   return r && !r.startsWith("..") && !isAbsolute(r) ? r.split("\\").join("/") : p;
-}
-
-/** What a requirements file is for, by its name: "requirements.txt" main, "requirements/dev.txt" dev, "requirements-docs.txt" other. */
-export function requirementFilePurpose(path: string): "main" | "dev" | "other" {
-  const base = path.split(/[\\/]/).pop()!.replace(/\.txt$/i, "").toLowerCase();
-  const stem = base.replace(/(^|[-_.])requirements(?=$|[-_.])/, "$1").replace(/^[-_.]+|[-_.]+$/g, "");
-  if (["", "base", "main", "default", "common", "core", "install", "runtime"].includes(stem)) return "main";
-  if (["dev", "devel", "develop", "development", "local", "test", "tests", "testing"].includes(stem)) return "dev";
-  return "other";
-}
-
-/**
- * Which detected requirement files a development environment installs. Projects keep files
- * for separate CI jobs side by side (docs, typing, minimum versions, unreleased upstreams,
- * private "insiders" builds): installed together they conflict or need credentials. So the
- * main and dev/test files are taken and the rest reported; a project that declares nothing
- * else and whose files all have other names gets all of them (they are all it has).
- */
-export function chooseRequirementFiles(paths: string[], projectDeclaresDependencies: boolean): { chosen: string[]; skipped: string[] } {
-  const wanted = paths.filter((p) => requirementFilePurpose(p) !== "other");
-  if (wanted.length === 0 && !projectDeclaresDependencies) return { chosen: paths, skipped: [] };
-  return { chosen: wanted, skipped: paths.filter((p) => !wanted.includes(p)) };
 }
 
 /** Does the project install itself? (never runs setup.py) */
@@ -209,6 +188,15 @@ export async function readDeclaredProject(root: string, config: DeclaredConfigIn
     extraRequirementFiles.push(...pyproject.dynamicRequirementFiles);
     Object.assign(optionalFiles, pyproject.dynamicOptionalFiles);
     warnings.push(...pyproject.warnings);
+  }
+
+  // Hatch reads environments from hatch.toml too; its tables win over pyproject.toml's.
+  const hatchToml = await readTomlFile(join(absRoot, "hatch.toml"), "hatch.toml");
+  if (hatchToml) {
+    if (!tools.includes("hatch")) tools.push("hatch");
+    for (const [env, reqs] of Object.entries(readHatchToml(hatchToml.data, hatchToml.text, optional))) {
+      groups[pyproject?.groups[env] && !pyproject.tools.includes("hatch") ? `hatch:${env}` : env] = reqs;
+    }
   }
 
   const hasSetupPy = existsSync(join(absRoot, "setup.py"));

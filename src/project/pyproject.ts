@@ -356,20 +356,8 @@ export function readPyprojectTable(data: Table, text: string, file = "pyproject.
   const hatch = asTable(tool.hatch);
   if (hatch) {
     facts.tools.push("hatch");
-    const envs = asTable(hatch.envs) ?? {};
-    const envDeps = (name: string, seen: string[]): Requirement[] => {
-      const env = asTable(envs[name]) ?? {};
-      if (seen.includes(name)) return [];
-      const origin = o.at(`tool.hatch.envs.${name}`, "dependencies");
-      const own = [...stringList(env.dependencies, origin, `tool.hatch.envs.${name}.dependencies`), ...stringList(env["extra-dependencies"], o.at(`tool.hatch.envs.${name}`, "extra-dependencies"), `tool.hatch.envs.${name}.extra-dependencies`)].map((d) => req(d, origin));
-      // Hatch: every environment inherits from its template ("default" unless set); detached ones do not.
-      const template = typeof env.template === "string" ? env.template : name === "default" ? undefined : "default";
-      const inherited = env.detached === true || !template || !envs[template] ? [] : envDeps(template, [...seen, name]);
-      return [...inherited, ...own];
-    };
-    for (const name of Object.keys(envs)) {
-      const key = facts.groups[name] ? `hatch:${name}` : name;
-      facts.groups[key] = envDeps(name, []);
+    for (const [name, reqs] of Object.entries(hatchEnvGroups(asTable(hatch.envs) ?? {}, facts.optional, o, "tool.hatch.envs"))) {
+      facts.groups[facts.groups[name] ? `hatch:${name}` : name] = reqs;
     }
   }
 
@@ -410,6 +398,40 @@ export function readPyprojectTable(data: Table, text: string, file = "pyproject.
     }
   }
   return facts;
+}
+
+/**
+ * Hatch environments as groups: each environment's dependencies + extra-dependencies, plus
+ * the project extras it installs (`features`), after those of its template ("default" unless
+ * set; its own name or `detached = true` means none). Environments that add nothing are left out.
+ */
+function hatchEnvGroups(envs: Table, optional: Record<string, Requirement[]>, o: Origins, prefix: string): Record<string, Requirement[]> {
+  const envDeps = (name: string, seen: string[]): Requirement[] => {
+    const env = asTable(envs[name]) ?? {};
+    if (seen.includes(name)) return [];
+    const table = `${prefix}.${name}`;
+    const origin = o.at(table, "dependencies");
+    const own = [
+      ...stringList(env.dependencies, origin, `${table}.dependencies`).map((d) => req(d, origin)),
+      ...stringList(env["extra-dependencies"], o.at(table, "extra-dependencies"), `${table}.extra-dependencies`).map((d) => req(d, o.at(table, "extra-dependencies"))),
+    ];
+    const features = env.detached === true || env["skip-install"] === true ? [] : stringList(env.features, o.at(table, "features"), `${table}.features`);
+    const fromFeatures = features.flatMap((f) => optional[f] ?? optional[normalizeName(f)] ?? []);
+    const template = typeof env.template === "string" ? env.template : name === "default" ? undefined : "default";
+    const inherited = env.detached === true || !template || !envs[template] ? [] : envDeps(template, [...seen, name]);
+    return [...inherited, ...fromFeatures, ...own];
+  };
+  const out: Record<string, Requirement[]> = {};
+  for (const name of Object.keys(envs)) {
+    const reqs = envDeps(name, []);
+    if (reqs.length) out[name] = reqs;
+  }
+  return out;
+}
+
+/** hatch.toml beside pyproject.toml: its [envs.<name>] tables, read like [tool.hatch.envs]. */
+export function readHatchToml(data: Table, text: string, optional: Record<string, Requirement[]>, file = "hatch.toml"): Record<string, Requirement[]> {
+  return hatchEnvGroups(asTable(data.envs) ?? {}, optional, new Origins(file, text), "envs");
 }
 
 /** PDM dev-dependency entries may be "-e path" or "-e file:///${PROJECT_ROOT}/sub#egg=name". */

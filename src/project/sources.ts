@@ -72,3 +72,25 @@ export async function detectDependencySources(root: string): Promise<DependencyS
   for (const name of inDir) sources.push({ kind: "requirements", path: `requirements/${name}` });
   return sources;
 }
+
+/** What a requirements file is for, by its name: "requirements.txt" main, "requirements/dev.txt" dev, "requirements-docs.txt" other. */
+export function requirementFilePurpose(path: string): "main" | "dev" | "other" {
+  const base = path.split(/[\\/]/).pop()!.replace(/\.txt$/i, "").toLowerCase();
+  const stem = base.replace(/(^|[-_.])requirements(?=$|[-_.])/, "$1").replace(/^[-_.]+|[-_.]+$/g, "");
+  if (["", "base", "main", "default", "common", "core", "install", "runtime"].includes(stem)) return "main";
+  if (["dev", "devel", "develop", "development", "local", "test", "tests", "testing"].includes(stem)) return "dev";
+  return "other";
+}
+
+/**
+ * Which detected requirement files a development environment installs. Projects keep files
+ * for separate CI jobs side by side (docs, typing, minimum versions, unreleased upstreams,
+ * private "insiders" builds): installed together they conflict or need credentials. So the
+ * main and dev/test files are taken and the rest reported; a project that declares nothing
+ * else and whose files all have other names gets all of them (they are all it has).
+ */
+export function chooseRequirementFiles(paths: string[], projectDeclaresDependencies: boolean): { chosen: string[]; skipped: string[] } {
+  const wanted = paths.filter((p) => requirementFilePurpose(p) !== "other");
+  if (wanted.length === 0 && !projectDeclaresDependencies) return { chosen: paths, skipped: [] };
+  return { chosen: wanted, skipped: paths.filter((p) => !wanted.includes(p)) };
+}

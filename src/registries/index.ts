@@ -14,4 +14,4 @@ export { uvConfigFiles, readUvEnvLayer, readUvFileLayers, readPyprojectUvLayer, 
 export { parseNetrc, netrcPath, netrcLookup } from "./netrc.ts";
 export { checkIndexAccess, type ProbeOptions } from "./probe.ts";
 export { indexAccessError } from "./failure.ts";
-export { explainInstallFailure, type InstallFailureContext } from "./install-failure.ts";
+export { explainInstallFailure, resolutionFailurePackage, type InstallFailureContext } from "./install-failure.ts";

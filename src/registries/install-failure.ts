@@ -7,7 +7,8 @@
  *      packages, Rust, binary stand-in);
  *   3. nothing was found ("No matching distribution", "not found in the package registry"):
  *      pip hides a 401 behind that, so the indexes are asked directly (checkIndexAccess);
- *   4. otherwise the installer's last lines.
+ *   4. the resolver names a package no index offers (a typo, a version that does not exist);
+ *   5. otherwise the installer's last lines.
  *
  * Everything shown is redacted, including credential values dhtl handed to the installer.
  */
@@ -48,8 +49,35 @@ export async function explainInstallFailure(output: string, argv: string[], ctx:
     const probed = await checkIndexAccess(ctx.settings, ctx.creds, { env: ctx.env, net: ctx.net });
     if (probed) return probed;
   }
+  const unresolved = resolutionFailurePackage(output);
+  if (unresolved) {
+    return new DhtError(ExitCode.failed, `no installable version of ${unresolved} was found on the package indexes in use`, {
+      subject,
+      hint: `check the name and version of ${unresolved}, and that the index in the plan (dhtl setup --dry-run) serves it\ninstaller output (last lines):\n${tail}`,
+      details: { package: unresolved, cause: "unresolved" },
+    });
+  }
   return new DhtError(ExitCode.failed, "installing the dependencies failed", {
     subject,
     hint: `installer output (last lines):\n${tail}`,
   });
+}
+
+/**
+ * The package a dependency resolution failed on, from uv's or pip's output (build failures
+ * are read by src/packages/binary-alternatives.ts buildFailureAdvice instead).
+ */
+export function resolutionFailurePackage(log: string): string | undefined {
+  const patterns = [
+    /Because ([A-Za-z0-9][A-Za-z0-9._-]*)(?:\[[^\]]*\])? was not found/,
+    /Because there (?:is|are) no versions? of ([A-Za-z0-9][A-Za-z0-9._-]*)/,
+    /Because only ([A-Za-z0-9][A-Za-z0-9._-]*)[<>=!~ ]/,
+    /No matching distribution found for ([A-Za-z0-9][A-Za-z0-9._-]*)/,
+    /Could not find a version that satisfies the requirement ([A-Za-z0-9][A-Za-z0-9._-]*)/,
+  ];
+  for (const re of patterns) {
+    const m = re.exec(log);
+    if (m) return m[1];
+  }
+  return undefined;
 }

@@ -5,11 +5,11 @@
  * directory (not dist/, which other tests use).
  */
 import { beforeAll, describe, expect, test } from "bun:test";
-import { cpSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { allTargets, buildTarget, buildTargets, targetName } from "../../scripts/build.ts";
-import { checkArtifact, checkArtifacts, type Report } from "../../scripts/check-artifacts.ts";
+import { checkArtifact, checkArtifacts, checkMachoSignature, inspectHeader, type Report } from "../../scripts/check-artifacts.ts";
 import pkg from "../../package.json";
 
 const out = mkdtempSync(join(tmpdir(), "dhtl-build-all-"));
@@ -61,6 +61,22 @@ describe("bun run build:all", () => {
     expect(arm.smoke?.how).toContain("qemu-aarch64");
     expect(arm.smoke?.versionLine).toEndWith(" linux-arm64)");
     expect(arm.smoke?.problems).toEqual([]);
+  });
+
+  test("macOS code signatures are re-hashed page by page: darwin-arm64 is valid, a changed byte is caught, invalid ones are reported", () => {
+    const arm = report.artifacts.find((a) => a.target === "darwin-arm64")!;
+    expect(arm.signature).toBeDefined();
+    expect(arm.signature!.badPages).toBe(0);
+    expect(arm.signature!.codeLimit).toBe(arm.signature!.signatureOffset);
+    expect(arm.warnings).toEqual([]);
+    const bytes = new Uint8Array(readFileSync(join(out, "dhtl-darwin-arm64", "dhtl")));
+    bytes[5000] = bytes[5000]! ^ 0xff;
+    expect(checkMachoSignature(bytes, inspectHeader(bytes.subarray(0, 65536)))!.badPages).toBe(1);
+    // Bun's darwin-x64 output has shipped with a stale signature: whatever it is today, the
+    // report must warn exactly when the signature does not match
+    const x64 = report.artifacts.find((a) => a.target === "darwin-x64")!;
+    const invalid = x64.signature!.badPages > 0 || x64.signature!.codeLimit !== x64.signature!.signatureOffset;
+    expect(x64.warnings.length > 0).toBe(invalid);
   });
 
   test("the checker rejects an executable of the wrong CPU or libc (it can fail)", async () => {

@@ -40,9 +40,10 @@ describe("explainInstallFailure picks the most certain explanation", () => {
     expect(anonymous.message).toBe(`package index ${url} refused access (HTTP 401 Unauthorized)`);
     const wrong = await explainInstallFailure(out, ["pip", "install", "six"], { settings: settings(url), env: {}, creds: { [url]: { username: "u", password: "wrong-pw", source: "env IDX_PASS" } } });
     expect(wrong.hint).toContain("credentials from env IDX_PASS were rejected");
-    // With working credentials the index is fine: the package really is not there.
+    // With working credentials the index is fine: the package really is not there, and the
+    // error names it.
     const right = await explainInstallFailure(out, ["pip", "install", "six"], { settings: settings(url), env: {}, creds: { [url]: { username: "u", password: "right", source: "netrc" } } });
-    expect(right.message).toBe("installing the dependencies failed");
+    expect(right.message).toBe("no installable version of six was found on the package indexes in use");
     expect(right.hint).toContain("No matching distribution found for six");
   });
   test("credential values never reach the message, hint or subject", async () => {

@@ -147,7 +147,7 @@ describe("setup plan: local and editable requirements", () => {
   });
 });
 
-import { resolutionFailurePackage } from "../../src/flows/setup/process.ts";
+import { resolutionFailurePackage } from "../../src/registries/install-failure.ts";
 
 describe("install failure: which package", () => {
   test("uv and pip resolution failures name the package", () => {

@@ -6,7 +6,6 @@
 import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { DhtError, ExitCode, isDhtError } from "../../errors.ts";
-import { redactText } from "../../net/redact.ts";
 import type { RunContext } from "../../context.ts";
 import { getLogger } from "../../ui/logger.ts";
 import { printJson, printText, formatTable } from "../../ui/output.ts";
@@ -19,14 +18,15 @@ import { pythonPlatformKey } from "../../platform/index.ts";
 import { UV_VERSION } from "../../uv/version.ts";
 import { registryEnvForPip, registryEnvForUv, childEnv } from "../../registries/env.ts";
 import { resolveCredentials } from "../../registries/credentials.ts";
-import { swapForBinary, buildFailureAdvice } from "../../packages/binary-alternatives.ts";
+import { swapForBinary } from "../../packages/binary-alternatives.ts";
+import { explainInstallFailure } from "../../registries/install-failure.ts";
+import { subprocessNetEnv } from "../../net/subprocess-env.ts";
 import { gatherSetup, environmentDirs, type Gathered, type SetupFlags } from "./gather.ts";
 import { buildPlan, type PlanInput, type PythonChoice, type SetupPlan, type UvChoice } from "./plan.ts";
 import { setupSteps, unmarkVenv, type SetupServices, type SetupState } from "./steps.ts";
 import { computeInputsHash, probeFiles, probePaths, sha256Hex } from "./inputs-hash.ts";
 import { checkUpToDate, CHECKPOINT_NAME } from "./noop-check.ts";
 import { renderPlan } from "./render.ts";
-import { resolutionFailurePackage } from "./process.ts";
 import { activationText } from "./summary.ts";
 
 export interface SetupOptions extends SetupFlags {
@@ -80,6 +80,7 @@ interface Prepared {
 
 async function prepare(ctx: RunContext, options: SetupOptions, log: Log, envDir?: string): Promise<Prepared> {
   const g = await gatherSetup(ctx, options, envDir);
+  for (const warning of g.resolved.warnings) log.warn(warning);
   const bundle = await openBundleIfAny(g, options);
   if (bundle) {
     // Offline bundle: packages come from its wheel directory for this platform, nothing else.
@@ -103,7 +104,9 @@ async function prepare(ctx: RunContext, options: SetupOptions, log: Log, envDir?
   ].map((p) => (p.startsWith("/") || /^[A-Za-z]:[\\/]/.test(p) ? p : join(g.envRoot, p)));
   const probes = probeFiles(probePaths([g.envRoot, g.projectRoot], referenced));
   const inputsHash = computeInputsHash(options.settingsKey, probes, { envRoot: g.envRoot, venv: g.venv.venvPath, dht: buildInfo.version });
-  const credentials = await resolveCredentials(g.registries, { env: ctx.env }).catch(() => ({}));
+  // A credential the configuration points at but that cannot be found (unset variable, no
+  // netrc entry) is an error here, before anything is installed, not a 401 later.
+  const credentials = await resolveCredentials(g.registries, { env: ctx.env });
   const pyRequest = pythonRequestOf(g);
   const deps = g.declared;
   const allReqs = [...deps.requirements, ...Object.values(deps.optional).flat(), ...Object.values(deps.groups).flat()];
@@ -164,12 +167,10 @@ async function prepare(ctx: RunContext, options: SetupOptions, log: Log, envDir?
     childEnv(kind) {
       const overlay = kind === "uv" ? registryEnvForUv(g.registries, credentials) : registryEnvForPip(g.registries, credentials);
       const env = childEnv({ ...ctx.env, ...(g.config.env ?? {}) }, overlay);
-      // TLS: a CA bundle from the config is handed to both installers; uv also trusts the
-      // system store (where corporate CAs are installed), as pip on most distributions does.
-      if (g.net.caBundle) {
-        env.SSL_CERT_FILE ??= g.net.caBundle;
-        if (kind === "pip") env.PIP_CERT ??= g.net.caBundle;
-      }
+      // Proxies and CAs: the same decisions dhtl's own downloads make (one combined CA
+      // bundle, never a corporate CA alone). uv also trusts the system store, where
+      // corporate CAs are installed, as pip on most distributions does.
+      Object.assign(env, subprocessNetEnv(env, g.net, g.home));
       if (kind === "uv" && env.UV_SYSTEM_CERTS === undefined && env.UV_NATIVE_TLS === undefined) env.UV_SYSTEM_CERTS = "1";
       // Offline: uv uses only its cache and local find-links (a bundle's wheels); pip never
       // reaches an index.
@@ -177,26 +178,16 @@ async function prepare(ctx: RunContext, options: SetupOptions, log: Log, envDir?
         if (kind === "uv") env.UV_OFFLINE = "1";
         else env.PIP_NO_INDEX = "1";
       }
-      // Proxies from the config (environment variables win, as everywhere in dhtl).
-      if (g.net.proxy?.http) env.HTTP_PROXY ??= g.net.proxy.http;
-      if (g.net.proxy?.https) env.HTTPS_PROXY ??= g.net.proxy.https;
-      if (g.net.proxy?.no_proxy?.length) env.NO_PROXY ??= g.net.proxy.no_proxy.join(",");
       return env;
     },
     installFailure(output, argv) {
-      const advice = buildFailureAdvice(output, { os: g.facts.os, packageManagers: g.facts.packageManagers, root: g.facts.privileges.root, dhtHome: g.home });
-      const tail = redactText(output.trim()).split("\n").slice(-12).join("\n");
-      const unresolved = advice ? undefined : resolutionFailurePackage(output);
-      const name = advice?.package ? `${advice.package}${advice.version ? ` ${advice.version}` : ""}` : undefined;
-      const message = name ? `installing ${name} failed` : unresolved ? `no installable version of ${unresolved} was found on the package indexes in use` : "installing the dependencies failed";
-      return new DhtError(ExitCode.failed, message, {
-        subject: argv.join(" "),
-        hint: [
-          ...(advice?.lines ?? []),
-          ...(unresolved ? [`check the name and version of ${unresolved}, and that the index in the plan (dhtl setup --dry-run) serves it`] : []),
-          `installer output (last lines):\n${tail}`,
-        ].join("\n"),
-        details: advice ? { package: advice.package, cause: advice.cause, systemPackages: advice.systemPackages, otherManagers: advice.otherManagers } : undefined,
+      return explainInstallFailure(output, argv, {
+        settings: g.registries,
+        creds: credentials,
+        facts: { os: g.facts.os, packageManagers: g.facts.packageManagers, root: g.facts.privileges.root, dhtHome: g.home },
+        env: ctx.env,
+        net: g.net,
+        probe: !g.offline,
       });
     },
   };

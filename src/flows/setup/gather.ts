@@ -6,6 +6,7 @@
  */
 import { resolve, relative, join } from "node:path";
 import { resolveConfig } from "../../config/resolve.ts";
+import type { ConfigFlags } from "../../config/overrides.ts";
 import { readDeclaredProject } from "../../project/declared.ts";
 import { discoverRegistries } from "../../registries/discover.ts";
 import { getPlatformFacts, filesystemOf } from "../../platform/index.ts";
@@ -18,6 +19,8 @@ import type { RunContext } from "../../context.ts";
 import { DhtError, ExitCode } from "../../errors.ts";
 
 export interface SetupFlags {
+  /** Every configuration-overriding flag given (--python, --venv, --strict, --index-url, …). */
+  config?: Partial<ConfigFlags>;
   python?: string;
   env?: string;
   preferBinary?: boolean;
@@ -64,6 +67,7 @@ export async function gatherSetup(ctx: RunContext, flags: SetupFlags, envDirOver
     cwd: ctx.cwd,
     env: ctx.env,
     flags: {
+      ...flags.config,
       ...(flags.python ? { python: flags.python } : {}),
       ...(flags.offline ? { offline: true } : {}),
       ...(flags.offlineBundle ? { offlineBundle: flags.offlineBundle } : {}),

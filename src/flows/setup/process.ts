@@ -67,21 +67,3 @@ export function outputTail(result: ToolResult, lines = 25): string {
   return text.split(/\r?\n/).slice(-lines).join("\n");
 }
 
-/**
- * The package a dependency resolution failed on, from uv's or pip's output (build failures
- * are read by src/packages/binary-alternatives.ts buildFailureAdvice instead).
- */
-export function resolutionFailurePackage(log: string): string | undefined {
-  const patterns = [
-    /Because ([A-Za-z0-9][A-Za-z0-9._-]*)(?:\[[^\]]*\])? was not found/,
-    /Because there (?:is|are) no versions? of ([A-Za-z0-9][A-Za-z0-9._-]*)/,
-    /Because only ([A-Za-z0-9][A-Za-z0-9._-]*)[<>=!~ ]/,
-    /No matching distribution found for ([A-Za-z0-9][A-Za-z0-9._-]*)/,
-    /Could not find a version that satisfies the requirement ([A-Za-z0-9][A-Za-z0-9._-]*)/,
-  ];
-  for (const re of patterns) {
-    const m = re.exec(log);
-    if (m) return m[1];
-  }
-  return undefined;
-}
