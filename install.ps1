@@ -160,7 +160,8 @@ function Install-Dhtl {
 
     New-Item -ItemType Directory -Force -Path $InstallDir | Out-Null
     $exe = Join-Path $InstallDir 'dhtl.exe'
-    $staged = Join-Path $InstallDir 'dhtl.exe.new'
+    # the staged name must end in .exe, or Windows will not run it for the --version check
+    $staged = Join-Path $InstallDir 'dhtl.new.exe'
     Copy-Item -LiteralPath $newExe -Destination $staged -Force
     $versionLine = & $staged --version
     if ($LASTEXITCODE -ne 0) {

@@ -125,3 +125,19 @@ export function makeOpenedBundle(root: string, manifest: BundleManifest, signatu
     },
   };
 }
+
+/**
+ * Refuse, before anything is installed, a bundle that was prepared knowing it lacks
+ * requirements of this environment on this platform (prepare-offline lists them as
+ * "missing"): one error listing all of them, instead of the installer failing on the first.
+ */
+export function assertBundleComplete(bundle: OpenedBundle, platformKey: string, envDir?: string): void {
+  const missing = bundle.missing(platformKey, envDir);
+  if (!missing.length) return;
+  const env = normalizeEnvDir(envDir);
+  throw new DhtError(ExitCode.unsatisfiable, `the offline bundle lacks ${missing.length} requirement${missing.length === 1 ? "" : "s"} for ${platformKey}${env === "." ? "" : ` (environment ${env})`}: ${missing.map((m) => m.requirement).join(", ")}`, {
+    subject: join(bundle.root, "manifest.json"),
+    hint: `${missing.map((m) => `${m.requirement}: ${m.reason}`).join("\n")}\nprepare the bundle again once wheels for them exist (registries.find_links), then run setup again`,
+    details: { missing },
+  });
+}

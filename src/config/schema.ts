@@ -41,13 +41,21 @@ export function isIndexUrl(value: string): boolean {
   }
 }
 
-/** True when the URL carries a password or token (user:secret@host). */
+/** `${VAR}` references only: the secret stays in the environment, expanded at run time. */
+const ONLY_VAR_REFERENCES = /^(?:\$\{[A-Za-z_][A-Za-z0-9_]*\})+$/;
+
+/**
+ * True when the URL carries a literal password or token (user:secret@host). A password made
+ * only of `${VAR}` references (https://${USER}:${TOKEN}@host/simple) is no secret: it names
+ * where the secret lives, which is what a committed file should do.
+ */
 export function urlHasPassword(value: string): boolean {
-  try {
-    return new URL(value).password !== "";
-  } catch {
-    return false;
-  }
+  const userinfo = /^[a-z][a-z0-9+.-]*:\/\/([^@/?#]*)@/i.exec(value)?.[1];
+  if (userinfo === undefined) return false;
+  const colon = userinfo.indexOf(":");
+  if (colon < 0) return false;
+  const password = userinfo.slice(colon + 1);
+  return password !== "" && !ONLY_VAR_REFERENCES.test(password);
 }
 
 const text = (what = "text") => v.pipe(v.string(expected(what)), v.nonEmpty(expected(what)));

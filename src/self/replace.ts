@@ -35,7 +35,9 @@ function writeError(path: string, error: unknown): DhtError {
 /** Replace `exePath` with `bytes`; returns the new executable's --version line. */
 export async function replaceExecutable(exePath: string, bytes: Uint8Array, options: ReplaceOptions): Promise<string> {
   const windows = options.windows ?? process.platform === "win32";
-  const staged = join(dirname(exePath), `.${basename(exePath)}.new-${process.pid}`);
+  // On Windows the staged file must end in .exe to be runnable for the --version check.
+  const stagedName = windows ? `.dhtl.new-${process.pid}.exe` : `.${basename(exePath)}.new-${process.pid}`;
+  const staged = join(dirname(exePath), stagedName);
   try {
     await writeFile(staged, bytes, { mode: 0o755 });
     await chmod(staged, 0o755);

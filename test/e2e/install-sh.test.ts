@@ -253,6 +253,14 @@ describe("install.sh", () => {
     expect(listTree(home3)).toEqual([]);
   }, 60_000);
 
+  test("DHTL_DOWNLOAD_URL=file:// installs from a local mirror directory with no network (unshare -rn)", async () => {
+    const home = freshHome();
+    const r = await runInstaller({ home, prefix: ["unshare", "-rn"], env: { DHTL_DOWNLOAD_URL: `file://${rel.root}`, DHTL_VERSION: "1.1.0" } });
+    expect(r.stderr).toContain("verified sha256");
+    expect(r.code).toBe(0);
+    expect(installedVersion(home)).toStartWith("dhtl 1.1.0");
+  }, 60_000);
+
   test("never executes from $TMPDIR: installs with TMPDIR on a noexec mount", async () => {
     const home = freshHome();
     const noexec = mkdtempSync(join(tmpdir(), "dhtl-noexec-"));

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { appendFileSync, existsSync, readdirSync, readFileSync, rmSync, symlinkSync, truncateSync, writeFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { openBundle, unpackedBundleDir } from "../../src/bundle/read.ts";
+import { assertBundleComplete, openBundle, unpackedBundleDir } from "../../src/bundle/read.ts";
 import { DhtError } from "../../src/errors.ts";
 import { FIXTURE_PYTHON, FIXTURE_UV, FIXTURE_WHEEL_DIR, FIXTURE_WHEELS, stageFixture, tempDir, writeFixtureBundle } from "../helpers/bundle-fixture.ts";
 import { writeBundle } from "../../src/bundle/write.ts";
@@ -194,6 +194,8 @@ describe("what a bundle could not hold", () => {
     const bundle = await openBundle(out, { home: tempDir() });
     expect(bundle.missing("linux-x86_64-gnu")).toEqual([{ requirement: "only-sdist==0.1.0", reason: "only a source distribution exists" }]);
     expect(bundle.missing("linux-x86_64-gnu", "services/api")).toEqual([]);
+    expect(() => assertBundleComplete(bundle, "linux-x86_64-gnu")).toThrow("the offline bundle lacks 1 requirement for linux-x86_64-gnu: only-sdist==0.1.0");
+    expect(() => assertBundleComplete(bundle, "linux-x86_64-gnu", "services/api")).not.toThrow();
   });
 });
 

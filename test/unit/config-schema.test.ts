@@ -113,6 +113,11 @@ describe("config schema: every invalid field is reported with file:line and path
     expect(e.message).toContain(".dhtconfig:2 registries.index_url: contains a password or token");
     expect(e.message).not.toContain("s3cret");
   });
+  test("an index URL whose credentials are only ${VAR} references is accepted: the secret stays in the environment", () => {
+    const loaded = loadConfigSource("registries:\n  index_url: https://${ART_USER}:${ART_TOKEN}@art.example.com/simple\n");
+    expect(loaded.config.registries?.index_url).toBe("https://${ART_USER}:${ART_TOKEN}@art.example.com/simple");
+    expect(errorOf("registries:\n  index_url: https://${ART_USER}:tok${X}@art.example.com/simple\n").message).toContain("contains a password or token");
+  });
   test("URLs without a scheme, bad environment directories and bad variable names are rejected", () => {
     expect(errorOf("registries: {index_url: pypi.example.com/simple}\n").message).toContain("registries.index_url: expected an http(s):// or file:// URL");
     expect(errorOf("environments:\n  ../outside: {}\n").message).toContain('environments."../outside": expected a relative directory inside the project');
