@@ -204,6 +204,17 @@ async function copyVerified(source: string, spec: DownloadSpec, sha: string, pat
   return paths.final;
 }
 
+/**
+ * A host that does not resolve, or where nothing listens, almost always stays that way: one
+ * retry covers a blip, and the caller (a resolution chain, a list of mirrors) moves on within
+ * a second instead of spending the full backoff on a dead mirror or an unreachable host.
+ */
+const FAST_FAILING_KINDS = new Set(["dns", "refused"]);
+function attemptsFor(error: DhtError, policy: Required<RetryPolicy>): number {
+  const kind = error.details?.kind;
+  return typeof kind === "string" && FAST_FAILING_KINDS.has(kind) ? Math.min(policy.attempts, 2) : policy.attempts;
+}
+
 class RetryableError extends Error {
   constructor(
     readonly error: DhtError,
@@ -245,7 +256,7 @@ async function fetchWithRetries(spec: DownloadSpec, sha: string, paths: CacheEnt
         return paths.final;
       } catch (error) {
         if (!(error instanceof RetryableError)) throw error;
-        if (attempt >= policy.attempts) {
+        if (attempt >= attemptsFor(error.error, policy)) {
           throw new DhtError(error.error.code, `${error.error.message} (gave up after ${attempt} attempts)`, {
             subject: error.error.subject,
             hint: error.error.hint,
@@ -254,7 +265,7 @@ async function fetchWithRetries(spec: DownloadSpec, sha: string, paths: CacheEnt
           });
         }
         const wait = Math.min(error.retryAfterMs ?? backoffDelayMs(attempt, policy), Math.max(policy.maxDelayMs, 30_000));
-        progress.note(`${error.error.message}; retrying in ${(wait / 1000).toFixed(1)} s (attempt ${attempt + 1} of ${policy.attempts})`);
+        progress.note(`${error.error.message}; retrying in ${(wait / 1000).toFixed(1)} s (attempt ${attempt + 1} of ${attemptsFor(error.error, policy)})`);
         await Bun.sleep(wait);
       }
     }

@@ -7,6 +7,7 @@
  *   runtime.txt       Heroku-style "python-3.11.7"
  *   pyproject.toml    [project] requires-python, else [tool.poetry.dependencies] python
  *                     (Poetry's ^ and ~ forms converted to PEP 440)
+ *   setup.cfg         [options] python_requires (setuptools' declarative metadata)
  *
  * The origin names the file and line, so `dhtl config show` can say where a value came from.
  */
@@ -15,6 +16,7 @@ import { join } from "node:path";
 import { usageError } from "../errors.ts";
 import { isValidPythonRequest } from "../config/python-request-syntax.ts";
 import { locateSyntaxError } from "../config/syntax-position.ts";
+import { parseIni } from "../registries/pip-conf.ts";
 
 export interface PythonRequestFact {
   /** A request in the syntax .dhtconfig accepts; absent when the project states none. */
@@ -242,6 +244,17 @@ export async function detectPythonRequest(root: string): Promise<PythonRequestFa
         return { request, origin: `pyproject.toml:${tomlKeyLine(pyproject.text, "tool.poetry.dependencies", "python")}` };
       }
     }
+  }
+  const setupCfg = await readText(join(root, "setup.cfg"));
+  if (setupCfg !== undefined && /^\[options\]/m.test(setupCfg)) {
+    let entry: { value: string; line: number } | undefined;
+    try {
+      entry = parseIni(setupCfg, "setup.cfg").options?.["python-requires"];
+    } catch {
+      // An unreadable setup.cfg states no Python here; reading its dependencies reports it.
+    }
+    const request = entry?.value.replace(/\s+/g, "");
+    if (entry && request && isValidPythonRequest(request)) return { request, origin: `setup.cfg:${entry.line}` };
   }
   return {};
 }
