@@ -1,8 +1,8 @@
 import { defineDhtCommand } from "../define.ts";
-import { usageError } from "../../errors.ts";
+import { DhtError, ExitCode, usageError } from "../../errors.ts";
 
 export default defineDhtCommand({
-  meta: { name: "install", description: "Install a managed CPython build (falls back as `dhtl python find --explain` shows)" },
+  meta: { name: "install", description: "Install a managed CPython build (verified download, atomic, shared by every project)" },
   examples: [
     "dhtl python install 3.12",
     "dhtl python install 3.11.7 --strict",
@@ -51,7 +51,17 @@ export default defineDhtCommand({
       note: (m) => log.info(m),
     });
     if (result.warning) log.warn(result.warning);
-    if (result.source === "system") log.warn(`nothing was installed: ${result.executable} (CPython ${result.version}, already on this machine) fits the request`);
+    if (result.source === "system") {
+      // `python install` promises a managed build: an interpreter that merely exists is not
+      // success (scripts would carry on without the install they asked for). Say why the
+      // install failed and that the machine's interpreter would do for `dhtl setup`.
+      const failed = result.chain.filter((c) => c.outcome === "failed").map((c) => c.why);
+      throw new DhtError(ExitCode.failed, `CPython ${request} was not installed${failed.length ? `: ${failed.join("; ")}` : ""}`, {
+        subject: `dhtl python install ${request}`,
+        hint: `${result.executable} (CPython ${result.version}, already on this machine) fits the request and is what dhtl setup would use; to install a managed build, point DHT_PYTHON_MIRROR at a reachable mirror or use an offline bundle (docs/python.md)`,
+        details: { chain: result.chain, fallback: result.executable },
+      });
+    }
     if (result.source === "container") log.warn(`nothing was installed on the machine: ${result.executable} runs CPython ${result.version} in a container`);
     if (ctx.json) printJson({ ok: true, request, ...result });
     else printText(result.executable);
