@@ -11,7 +11,7 @@
  *   … --version 1.2.3                    override package.json's version (release tests)
  *   … --no-check                         skip the artifact check after --all
  *
- * Flags (docs/install.md "Builds"): minified, ESM bytecode (bytecode needs format esm,
+ * Flags (docs/install.md "Architecture"): minified, ESM bytecode (bytecode needs format esm,
  * see the notes), code splitting so commands stay lazy, no .env/bunfig autoload in users'
  * projects, version/commit/target/release base injected with `define`.
  * The release base comes from DHTL_RELEASE_BASE at build time (default in

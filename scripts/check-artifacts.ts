@@ -17,7 +17,7 @@
  *  - dist/SHA256SUMS, when present, matches every file.
  * musl, macOS and Windows executables cannot run here; their headers are all we check.
  */
-import { existsSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseSha256Sums, parseVersionLine } from "../src/self/release-layout.ts";
@@ -226,6 +226,7 @@ export function smokeRun(path: string, target: string, expectVersion: string | u
     problems.push(`info --json exited ${infoRun.exitCode} and printed no JSON: ${infoRun.stderr.toString().trim().slice(0, 300)}`);
   }
   if (existsSync(marker)) problems.push("a bunfig.toml in the working directory was loaded (autoloadBunfig must be off)");
+  rmSync(cwd, { recursive: true, force: true });
   return { how: prefix.length ? prefix.join(" ") : "native", versionLine, info, problems };
 }
 

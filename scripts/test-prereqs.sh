@@ -39,7 +39,8 @@ fi
 if [ ! -f .cache/ps1-lint/node_modules/tree-sitter-powershell/tree-sitter-powershell.wasm ]; then
   echo "installing the PowerShell parser into .cache/ps1-lint" >&2
   mkdir -p .cache/ps1-lint && echo '{"private":true}' > .cache/ps1-lint/package.json
-  (cd .cache/ps1-lint && npm i -q --ignore-scripts --no-audit --no-fund web-tree-sitter@0.25.10 tree-sitter-powershell@0.26.4 >/dev/null)
+  (cd .cache/ps1-lint && npm i -q --ignore-scripts --no-audit --no-fund web-tree-sitter@0.25.10 tree-sitter-powershell@0.26.4 >/dev/null) ||
+    echo "warning: could not install the PowerShell parser; install.ps1 tests will fail" >&2
 fi
 
 # An arm64 glibc sysroot so scripts/check-artifacts.ts can run the linux-arm64 build under
@@ -51,10 +52,14 @@ if [ ! -e .cache/sysroot-arm64/lib/ld-linux-aarch64.so.1 ] && command -v apt-get
     apt-get update -qq
   fi
   debs=$(mktemp -d)
-  (cd "$debs" && apt-get download -qq libc6:arm64 libgcc-s1:arm64 libstdc++6:arm64 2>/dev/null)
-  rm -rf .cache/sysroot-arm64.tmp && mkdir -p .cache/sysroot-arm64.tmp
-  for deb in "$debs"/*.deb; do dpkg-deb -x "$deb" .cache/sysroot-arm64.tmp; done
-  rm -rf "$debs" .cache/sysroot-arm64 && mv .cache/sysroot-arm64.tmp .cache/sysroot-arm64
+  if (cd "$debs" && apt-get download -qq libc6:arm64 libgcc-s1:arm64 libstdc++6:arm64 2>/dev/null); then
+    rm -rf .cache/sysroot-arm64.tmp && mkdir -p .cache/sysroot-arm64.tmp
+    for deb in "$debs"/*.deb; do dpkg-deb -x "$deb" .cache/sysroot-arm64.tmp; done
+    rm -rf .cache/sysroot-arm64 && mv .cache/sysroot-arm64.tmp .cache/sysroot-arm64
+  else
+    echo "warning: could not download the arm64 libc packages; the linux-arm64 smoke run will fail" >&2
+  fi
+  rm -rf "$debs"
 fi
 
 if [ -f scripts/fetch-test-assets.ts ]; then bun scripts/fetch-test-assets.ts; fi

@@ -18,6 +18,8 @@ export type InspectSignature =
 
 export interface InspectReport {
   path: string;
+  /** sha256 of the .tar.gz (undefined for a directory). */
+  sha256?: string;
   ok: boolean;
   manifest: BundleManifest;
   files: Array<FileCheck & { kind?: BundleFileKind; platform?: string }>;
@@ -58,7 +60,7 @@ export async function inspectBundle(path: string, policy: SignaturePolicy): Prom
     return { ...check, ...(entry ? { kind: entry.kind, ...(entry.platform ? { platform: entry.platform } : {}) } : {}) };
   });
   const signatureOk = signature.state !== "invalid" && !(signature.state === "unsigned" && signature.required);
-  return { path: abs, ok: report.ok && signatureOk, manifest: report.manifest, files, signature };
+  return { path: abs, ...(tree.archiveSha256 ? { sha256: tree.archiveSha256 } : {}), ok: report.ok && signatureOk, manifest: report.manifest, files, signature };
 }
 
 export function describeSignature(sig: InspectSignature): string {
@@ -77,7 +79,7 @@ export function describeSignature(sig: InspectSignature): string {
 export function renderInspect(report: InspectReport, verbose: boolean): string {
   const m = report.manifest;
   const lines = [
-    `Bundle:     ${report.path}`,
+    `Bundle:     ${report.path}${report.sha256 ? `\n  sha256:   ${report.sha256}` : ""}`,
     `Made by:    dhtl ${m.dhtl.version} (${m.dhtl.commit}) at ${m.created}`,
     `Project:    ${m.project.name ?? "(unnamed)"}; environments: ${m.project.environments.join(", ")}${m.project.pythonRequest ? `; Python request ${m.project.pythonRequest}` : ""}`,
     "Platforms:",
@@ -119,6 +121,7 @@ export function inspectJson(report: InspectReport) {
   return {
     ok: report.ok,
     path: report.path,
+    sha256: report.sha256 ?? null,
     dhtl: report.manifest.dhtl,
     created: report.manifest.created,
     project: report.manifest.project,

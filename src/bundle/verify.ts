@@ -26,6 +26,8 @@ export interface ObservedTree {
   oddEntries: string[];
   manifestBytes?: Uint8Array;
   signatureText?: string;
+  /** sha256 of the .tar.gz itself, when the tree was read from one. */
+  archiveSha256?: string;
 }
 
 export type FileProblem = "missing" | "size" | "sha256" | "unlisted" | "not-a-file";
@@ -124,7 +126,14 @@ export async function scanTarGz(file: string): Promise<ObservedTree> {
   const { createReadStream } = await import("node:fs");
   const tree: ObservedTree = { files: [], oddEntries: [] };
   const extract = tar.extract();
-  createReadStream(file).on("error", (e) => extract.destroy(e)).pipe(createGunzip()).on("error", (e) => extract.destroy(e)).pipe(extract);
+  // The archive's own sha256 on the way: what the user compares with prepare-offline's summary.
+  const archiveHash = new Bun.CryptoHasher("sha256");
+  createReadStream(file)
+    .on("data", (chunk) => archiveHash.update(chunk as Buffer))
+    .on("error", (e) => extract.destroy(e))
+    .pipe(createGunzip())
+    .on("error", (e) => extract.destroy(e))
+    .pipe(extract);
   for await (const entry of extract) {
     const path = entry.header.name.replace(/^\.\//, "").replace(/\/$/, "");
     const type = entry.header.type ?? "file";
@@ -148,6 +157,7 @@ export async function scanTarGz(file: string): Promise<ObservedTree> {
       tree.files.push({ path, ...(await hashStream(entry as AsyncIterable<Uint8Array>)) });
     }
   }
+  tree.archiveSha256 = archiveHash.digest("hex");
   return tree;
 }
 

@@ -1,7 +1,7 @@
 /**
  * Which directory is "the project": walking up from cwd, the nearest directory with a
- * `.dhtconfig`; without one, the nearest with a pyproject.toml or a .git; without those,
- * cwd itself. The walk for .dhtconfig stops at a repository root (.git): a .dhtconfig
+ * `.dhtconfig`; without one, the nearest with a project manifest (pyproject.toml, setup.py,
+ * Pipfile) or a .git; without those, cwd itself. The walk for .dhtconfig stops at a repository root (.git): a .dhtconfig
  * above the repository (say in $HOME) is not this project's.
  */
 import { stat } from "node:fs/promises";
@@ -23,13 +23,21 @@ async function exists(path: string, kind: "file" | "any"): Promise<boolean> {
   }
 }
 
+/** Files that make a directory a Python project on their own (setup.py-only and Pipfile-only projects have no pyproject.toml). */
+const PROJECT_MANIFESTS = ["pyproject.toml", "setup.py", "Pipfile"];
+
+async function hasManifest(dir: string): Promise<boolean> {
+  for (const name of PROJECT_MANIFESTS) if (await exists(join(dir, name), "file")) return true;
+  return false;
+}
+
 export async function findProjectRoot(cwd: string): Promise<ProjectRoot> {
   let nearestMarker: string | undefined;
   for (let dir = resolve(cwd); ; dir = dirname(dir)) {
     const config = join(dir, CONFIG_FILE_NAME);
     if (await exists(config, "file")) return { root: dir, configFile: config };
     const isRepoRoot = await exists(join(dir, ".git"), "any");
-    if (nearestMarker === undefined && (isRepoRoot || (await exists(join(dir, "pyproject.toml"), "file")))) nearestMarker = dir;
+    if (nearestMarker === undefined && (isRepoRoot || (await hasManifest(dir)))) nearestMarker = dir;
     if (isRepoRoot || dirname(dir) === dir) break;
   }
   return { root: nearestMarker ?? resolve(cwd) };

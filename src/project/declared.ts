@@ -13,7 +13,7 @@ import { DhtError, ExitCode } from "../errors.ts";
 import type { DhtConfig } from "../config/schema.ts";
 import { chooseRequirementFiles, detectDependencySources, type DependencySource } from "./sources.ts";
 import { readTomlFile } from "./python-version.ts";
-import { readHatchToml, readPyprojectTable, type PyprojectFacts } from "./pyproject.ts";
+import { readHatchToml, readPyprojectTable, type GroupSource, type PyprojectFacts } from "./pyproject.ts";
 import { readSetupCfg } from "./setuptools.ts";
 import { readPipfile } from "./pipfile.ts";
 import { parseRequirementsFile, type RequirementsFile } from "./requirements.ts";
@@ -54,6 +54,12 @@ export interface DeclaredProject {
   optional: Record<string, Requirement[]>;
   /** Dependency groups (PEP 735, Poetry groups, PDM dev groups, Hatch envs, Pipfile dev-packages as "dev"). */
   groups: Record<string, Requirement[]>;
+  /**
+   * Which tool defines each group: "dependency-groups" (PEP 735) and "uv" ([tool.uv]
+   * dev-dependencies) are the ones `uv sync --group` knows; Poetry, Hatch, PDM and Pipfile
+   * groups are installed from their requirements.
+   */
+  groupSources: Record<string, GroupSource>;
   /** Absolute paths of the requirement files in use (installers read them with -r, keeping hashes and options). */
   requirementFiles: string[];
   /** The parsed requirement files, one per entry of requirementFiles. */
@@ -169,6 +175,7 @@ export async function readDeclaredProject(root: string, config: DeclaredConfigIn
   const requirements: Requirement[] = [];
   const optional: Record<string, Requirement[]> = {};
   const groups: Record<string, Requirement[]> = {};
+  const groupSources: Record<string, GroupSource> = {};
   const indexOptions = emptyIndexOptions();
   let name: string | undefined;
   let requiresPython: string | undefined;
@@ -185,6 +192,7 @@ export async function readDeclaredProject(root: string, config: DeclaredConfigIn
     requirements.push(...pyproject.dependencies);
     Object.assign(optional, pyproject.optional);
     Object.assign(groups, pyproject.groups);
+    Object.assign(groupSources, pyproject.groupSources);
     extraRequirementFiles.push(...pyproject.dynamicRequirementFiles);
     Object.assign(optionalFiles, pyproject.dynamicOptionalFiles);
     warnings.push(...pyproject.warnings);
@@ -195,7 +203,9 @@ export async function readDeclaredProject(root: string, config: DeclaredConfigIn
   if (hatchToml) {
     if (!tools.includes("hatch")) tools.push("hatch");
     for (const [env, reqs] of Object.entries(readHatchToml(hatchToml.data, hatchToml.text, optional))) {
-      groups[pyproject?.groups[env] && !pyproject.tools.includes("hatch") ? `hatch:${env}` : env] = reqs;
+      const key = groups[env] && groupSources[env] !== "hatch" ? `hatch:${env}` : env;
+      groups[key] = reqs;
+      groupSources[key] = "hatch";
     }
   }
 
@@ -222,9 +232,14 @@ export async function readDeclaredProject(root: string, config: DeclaredConfigIn
 
   // setup.py is never executed: what it declares reaches the environment when the installer
   // builds the project itself (editable install), through the build backend.
-  const declaredElsewhere = pyproject?.hasProjectTable || requirements.length > 0 || extraRequirementFiles.length > 0;
+  // [project] with dynamic dependencies that no file names is the same case (scikit-build,
+  // custom backends, setup.py filling install_requires).
+  const computedByBackend = pyproject?.dynamicDependencies && requirements.length === 0 && extraRequirementFiles.length === 0;
+  const declaredElsewhere = (pyproject?.hasProjectTable && !computedByBackend) || requirements.length > 0 || extraRequirementFiles.length > 0;
   if (hasSetupPy && !declaredElsewhere) {
     warnings.push("setup.py: dependencies declared in setup.py are read by the build backend at install time (dhtl does not run it); they are installed with the project itself");
+  } else if (computedByBackend && !hasSetupPy) {
+    warnings.push(`pyproject.toml: [project] dynamic dependencies are computed by the build backend${pyproject?.buildBackend ? ` (${pyproject.buildBackend})` : ""} at install time; they are installed with the project itself`);
   }
 
   const pipfileData = await readTomlFile(join(absRoot, "Pipfile"), "Pipfile");
@@ -232,7 +247,10 @@ export async function readDeclaredProject(root: string, config: DeclaredConfigIn
     tools.push("pipenv");
     const pip = readPipfile(pipfileData.data, pipfileData.text, "Pipfile");
     requirements.push(...pip.packages);
-    for (const [cat, reqs] of Object.entries(pip.categories)) groups[cat] = [...(groups[cat] ?? []), ...reqs];
+    for (const [cat, reqs] of Object.entries(pip.categories)) {
+      groups[cat] = [...(groups[cat] ?? []), ...reqs];
+      groupSources[cat] ??= "pipenv";
+    }
     requiresPython ??= pip.requiresPython;
     pip.sources.forEach((s, i) => {
       if (s.name) indexOptions.named.push({ name: s.name, url: s.url, origin: s.origin });
@@ -284,6 +302,21 @@ export async function readDeclaredProject(root: string, config: DeclaredConfigIn
   // the detected ones whose names say they are for running or testing the project.
   const configuredFiles = config.dependencies?.files ?? [];
   const parseFile = (abs: string) => parseRequirementsFile(abs, { env, cwd: absRoot, displayRoot: absRoot });
+  // setuptools skips a file its dynamic metadata names but cannot find (with a warning): so do we.
+  const existingMetadataFile = (f: string, what: string) => {
+    if (existsSync(resolve(absRoot, f))) return true;
+    warnings.push(`${f}: named by the package metadata (${what}) but missing; skipped, as setuptools does`);
+    return false;
+  };
+  // Extras the metadata reads from files are those extras, whichever files are installed.
+  const optionalAbs = new Set<string>();
+  for (const [extra, files] of Object.entries(optionalFiles)) {
+    for (const f of files.filter((x) => existingMetadataFile(x, `extra "${extra}"`))) {
+      const abs = resolve(absRoot, f);
+      optionalAbs.add(abs);
+      optional[extra] = [...(optional[extra] ?? []), ...(await parseFile(abs)).requirements];
+    }
+  }
   const requirementSets: RequirementsFile[] = [];
   const useSet = (set: RequirementsFile) => {
     if (!requirementSets.some((s) => s.path === set.path)) requirementSets.push(set);
@@ -297,21 +330,7 @@ export async function readDeclaredProject(root: string, config: DeclaredConfigIn
       useSet(await parseFile(abs));
     }
   } else {
-    // setuptools skips a file its dynamic metadata names but cannot find (with a warning): so do we.
-    const existingMetadataFile = (f: string, what: string) => {
-      if (existsSync(resolve(absRoot, f))) return true;
-      warnings.push(`${f}: named by the package metadata (${what}) but missing; skipped, as setuptools does`);
-      return false;
-    };
     const metadataFiles = extraRequirementFiles.filter((f) => existingMetadataFile(f, "dependencies")).map((f) => resolve(absRoot, f));
-    const optionalAbs = new Set<string>();
-    for (const [extra, files] of Object.entries(optionalFiles)) {
-      for (const f of files.filter((x) => existingMetadataFile(x, `extra "${extra}"`))) {
-        const abs = resolve(absRoot, f);
-        optionalAbs.add(abs);
-        optional[extra] = [...(optional[extra] ?? []), ...(await parseFile(abs)).requirements];
-      }
-    }
     for (const abs of metadataFiles) useSet(await parseFile(abs));
     // An unreadable detected file only matters when it is chosen.
     const detected = new Map<string, RequirementsFile | unknown>();
@@ -372,6 +391,7 @@ export async function readDeclaredProject(root: string, config: DeclaredConfigIn
     requirements: dedupe(requirements),
     optional,
     groups,
+    groupSources,
     requirementFiles,
     requirementSets,
     constraints: dedupe(constraints),

@@ -2,7 +2,8 @@
  * What pyproject.toml declares, whichever tool wrote it:
  *
  *   PEP 621   [project] dependencies / optional-dependencies / requires-python
- *             (+ setuptools' [tool.setuptools.dynamic] dependencies = {file = [...]})
+ *             (+ setuptools' [tool.setuptools.dynamic] dependencies = {file = [...]}, and
+ *             hatch-requirements-txt's [tool.hatch.metadata.hooks.requirements_txt])
  *   PEP 735   [dependency-groups], with {include-group = "..."} followed (cycles are errors)
  *   Poetry    [tool.poetry.dependencies], .dev-dependencies, .group.<g>.dependencies, .extras
  *             (^ and ~ constraints converted to PEP 440; python/platform become markers)
@@ -28,8 +29,12 @@ export interface PyprojectFacts {
   dependencies: Requirement[];
   optional: Record<string, Requirement[]>;
   groups: Record<string, Requirement[]>;
+  /** Which tool defines each group (`uv sync --group` knows only "dependency-groups" and "uv" ones). */
+  groupSources: Record<string, GroupSource>;
   /** Requirement files named by setuptools' dynamic metadata (relative to the project root). */
   dynamicRequirementFiles: string[];
+  /** [project] dynamic lists "dependencies": the build backend computes them. */
+  dynamicDependencies: boolean;
   /** Extras read from files by setuptools' dynamic metadata: extra → files (relative to the project root). */
   dynamicOptionalFiles: Record<string, string[]>;
   /** Package indexes the tool's own config declares ([[tool.poetry.source]], [[tool.pdm.source]]). */
@@ -38,6 +43,9 @@ export interface PyprojectFacts {
   packageMode?: boolean;
   warnings: string[];
 }
+
+/** The tool whose table defines a dependency group. */
+export type GroupSource = "dependency-groups" | "uv" | "poetry" | "hatch" | "pdm" | "pipenv";
 
 /** A package index declared in a tool's own section. */
 export interface ToolIndex {
@@ -286,6 +294,8 @@ export function readPyprojectTable(data: Table, text: string, file = "pyproject.
     dependencies: [],
     optional: {},
     groups: {},
+    groupSources: {},
+    dynamicDependencies: false,
     dynamicRequirementFiles: [],
     dynamicOptionalFiles: {},
     indexes: [],
@@ -313,10 +323,24 @@ export function readPyprojectTable(data: Table, text: string, file = "pyproject.
       facts.optional[extra] = stringList(list, origin, `optional-dependencies.${extra}`).map((d) => req(d, origin));
     }
     const dynamic = Array.isArray(project.dynamic) ? (project.dynamic as unknown[]) : [];
+    facts.dynamicDependencies = dynamic.includes("dependencies");
     const stDynamic = asTable(asTable(tool.setuptools)?.dynamic);
     if (dynamic.includes("dependencies") && stDynamic) {
       const files = asTable(stDynamic.dependencies)?.file;
       facts.dynamicRequirementFiles.push(...(Array.isArray(files) ? files : typeof files === "string" ? [files] : []).filter((f): f is string => typeof f === "string"));
+    }
+    // hatch-requirements-txt: [tool.hatch.metadata.hooks.requirements_txt] files = [...]
+    // (older `filename`; requirements.txt by default) and optional-dependencies = {extra = [files]}.
+    const reqTxtHook = asTable(asTable(asTable(asTable(tool.hatch)?.metadata)?.hooks)?.["requirements_txt"]);
+    if (reqTxtHook && dynamic.includes("dependencies")) {
+      const files = Array.isArray(reqTxtHook.files) ? reqTxtHook.files : typeof reqTxtHook.filename === "string" ? [reqTxtHook.filename] : ["requirements.txt"];
+      facts.dynamicRequirementFiles.push(...files.filter((f): f is string => typeof f === "string"));
+    }
+    if (reqTxtHook && dynamic.includes("optional-dependencies")) {
+      for (const [extra, files] of Object.entries(asTable(reqTxtHook["optional-dependencies"]) ?? {})) {
+        const list = (Array.isArray(files) ? files : [files]).filter((x): x is string => typeof x === "string");
+        if (list.length) facts.dynamicOptionalFiles[extra] = list;
+      }
     }
     if (dynamic.includes("optional-dependencies") && stDynamic) {
       // Each extra's files hold that extra's requirements, not the main ones.
@@ -330,6 +354,9 @@ export function readPyprojectTable(data: Table, text: string, file = "pyproject.
 
   const groups = asTable(data["dependency-groups"]);
   if (groups) Object.assign(facts.groups, resolveDependencyGroups(groups, { at: (k) => o.at("dependency-groups", k) }));
+  // A group two tools define keeps the first source (PEP 735 first: uv knows it).
+  const sourced = (group: string, source: GroupSource) => (facts.groupSources[group] ??= source);
+  for (const g of Object.keys(facts.groups)) sourced(g, "dependency-groups");
 
   const poetry = asTable(tool.poetry);
   if (poetry) {
@@ -346,10 +373,14 @@ export function readPyprojectTable(data: Table, text: string, file = "pyproject.
       facts.optional[extra] ??= main.filter((d) => wanted.has(d.req.normalizedName)).map((d) => d.req);
     }
     const dev = asTable(poetry["dev-dependencies"]);
-    if (dev) facts.groups.dev = [...(facts.groups.dev ?? []), ...poetryTable(dev, o, "tool.poetry.dev-dependencies").map((d) => d.req)];
+    if (dev) {
+      facts.groups.dev = [...(facts.groups.dev ?? []), ...poetryTable(dev, o, "tool.poetry.dev-dependencies").map((d) => d.req)];
+      sourced("dev", "poetry");
+    }
     for (const [group, body] of Object.entries(asTable(poetry.group) ?? {})) {
       const d = asTable(asTable(body)?.dependencies);
       facts.groups[group] = [...(facts.groups[group] ?? []), ...poetryTable(d, o, `tool.poetry.group.${group}.dependencies`).map((x) => x.req)];
+      sourced(group, "poetry");
     }
   }
 
@@ -357,7 +388,9 @@ export function readPyprojectTable(data: Table, text: string, file = "pyproject.
   if (hatch) {
     facts.tools.push("hatch");
     for (const [name, reqs] of Object.entries(hatchEnvGroups(asTable(hatch.envs) ?? {}, facts.optional, o, "tool.hatch.envs"))) {
-      facts.groups[facts.groups[name] ? `hatch:${name}` : name] = reqs;
+      const key = facts.groups[name] ? `hatch:${name}` : name;
+      facts.groups[key] = reqs;
+      sourced(key, "hatch");
     }
   }
 
@@ -370,6 +403,7 @@ export function readPyprojectTable(data: Table, text: string, file = "pyproject.
       const origin = o.at("tool.pdm.dev-dependencies", group);
       const items = stringList(list, origin, `tool.pdm.dev-dependencies.${group}`).map((d) => pdmDevItem(d, origin));
       facts.groups[group] = [...(facts.groups[group] ?? []), ...items];
+      sourced(group, "pdm");
     }
   }
 
@@ -395,6 +429,7 @@ export function readPyprojectTable(data: Table, text: string, file = "pyproject.
     if (dev !== undefined) {
       const origin = o.at("tool.uv", "dev-dependencies");
       facts.groups.dev = [...(facts.groups.dev ?? []), ...stringList(dev, origin, "tool.uv.dev-dependencies").map((d) => req(d, origin))];
+      sourced("dev", "uv");
     }
   }
   return facts;

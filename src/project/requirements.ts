@@ -125,6 +125,9 @@ export function logicalLines(text: string): Array<{ line: number; text: string }
 export function expandEnvVars(text: string, env: Record<string, string | undefined>, unset: string[] = []): string {
   const kept: string[] = [];
   const masked = text.replace(/([a-z][a-z0-9+.-]*:\/\/)([^/@\s]*@)/gi, (_m, scheme: string, info: string) => {
+    // Kept, but a reference to an unset variable is still worth a word: the installer will
+    // send it literally (FastAPI's `git+https://${TOKEN}@github.com/...` docs requirements).
+    for (const ref of info.matchAll(/\$\{([A-Z0-9_]+)\}/g)) if (!env[ref[1]!]) unset.push(ref[1]!);
     kept.push(info);
     return `${scheme}\u0000${kept.length - 1}\u0000`;
   });

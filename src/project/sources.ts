@@ -77,7 +77,7 @@ export async function detectDependencySources(root: string): Promise<DependencyS
 export function requirementFilePurpose(path: string): "main" | "dev" | "other" {
   const base = path.split(/[\\/]/).pop()!.replace(/\.txt$/i, "").toLowerCase();
   const stem = base.replace(/(^|[-_.])requirements(?=$|[-_.])/, "$1").replace(/^[-_.]+|[-_.]+$/g, "");
-  if (["", "base", "main", "default", "common", "core", "install", "runtime"].includes(stem)) return "main";
+  if (["", "base", "main", "default", "common", "core", "install", "runtime", "prod", "production"].includes(stem)) return "main";
   if (["dev", "devel", "develop", "development", "local", "test", "tests", "testing"].includes(stem)) return "dev";
   return "other";
 }

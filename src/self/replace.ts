@@ -45,11 +45,17 @@ export async function replaceExecutable(exePath: string, bytes: Uint8Array, opti
     await rm(staged, { force: true });
     throw writeError(exePath, error);
   }
-  const probe = Bun.spawnSync([staged, "--version"], { stdout: "pipe", stderr: "pipe", timeout: 60_000 });
+  let probe: { success: boolean; exitCode: number | null; stdout: Buffer; stderr: Buffer };
+  try {
+    probe = Bun.spawnSync([staged, "--version"], { stdout: "pipe", stderr: "pipe", timeout: 60_000 });
+  } catch (error) {
+    // ENOEXEC and friends: not an executable for this machine at all
+    probe = { success: false, exitCode: null, stdout: Buffer.alloc(0), stderr: Buffer.from(String((error as Error).message)) };
+  }
   const line = probe.stdout.toString().trim();
   const parsed = parseVersionLine(line);
   const problem = !probe.success
-    ? `it exited with status ${probe.exitCode}: ${probe.stderr.toString().trim().slice(0, 200)}`
+    ? `it ${probe.exitCode === null ? "cannot start" : `exited with status ${probe.exitCode}`}: ${probe.stderr.toString().trim().slice(0, 200)}`
     : !parsed
       ? `it printed ${JSON.stringify(line.slice(0, 100))} for --version`
       : parsed.target !== options.expectTarget

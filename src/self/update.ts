@@ -114,6 +114,14 @@ async function obtainArchive(request: SelfUpdateRequest, version: string | undef
   return { path, source: `${dir}/${name}`, version };
 }
 
+function isNewer(a: string, b: string): boolean {
+  try {
+    return Bun.semver.order(a, b) > 0;
+  } catch {
+    return false;
+  }
+}
+
 export async function selfUpdate(request: SelfUpdateRequest): Promise<SelfUpdateResult> {
   const { ctx, current } = request;
   checkRunningBinary(current);
@@ -135,6 +143,11 @@ export async function selfUpdate(request: SelfUpdateRequest): Promise<SelfUpdate
   }
   if (version && version === current.version && !request.force) {
     return { updated: false, version, reason: `dhtl ${version} is already installed` };
+  }
+  // "latest" older than what runs (a pre-release build, a lagging mirror): never downgrade
+  // by surprise; an explicit --version may.
+  if (version && !request.version && !request.from && !request.force && isNewer(current.version, version)) {
+    return { updated: false, version: current.version, reason: `dhtl ${current.version} is newer than the latest release (${version}); use --version ${version} to downgrade` };
   }
   const archive = await obtainArchive(request, version);
   let bytes: Uint8Array;

@@ -4,8 +4,8 @@
  * linux-x64 runs natively and linux-arm64 under qemu-user. The build goes to its own
  * directory (not dist/, which other tests use).
  */
-import { beforeAll, describe, expect, test } from "bun:test";
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { allTargets, buildTarget, buildTargets, targetName } from "../../scripts/build.ts";
@@ -13,7 +13,17 @@ import { checkArtifact, checkArtifacts, checkMachoSignature, inspectHeader, type
 import pkg from "../../package.json";
 
 const out = mkdtempSync(join(tmpdir(), "dhtl-build-all-"));
+const scratch: string[] = [out];
+const scratchDir = (prefix: string) => {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  scratch.push(dir);
+  return dir;
+};
 let report: Report;
+
+afterAll(() => {
+  for (const dir of scratch) rmSync(dir, { recursive: true, force: true });
+});
 
 beforeAll(async () => {
   await buildTargets([...allTargets], out, { version: "3.4.5" }, () => {});
@@ -80,7 +90,7 @@ describe("bun run build:all", () => {
   });
 
   test("the checker rejects an executable of the wrong CPU or libc (it can fail)", async () => {
-    const wrong = mkdtempSync(join(tmpdir(), "dhtl-wrong-"));
+    const wrong = scratchDir("dhtl-wrong-");
     const arm = await checkArtifact(join(out, "dhtl-linux-arm64", "dhtl"), "linux-x64");
     expect(arm.problems.join("\n")).toContain("expected x64 code, header says arm64");
     const musl = await checkArtifact(join(out, "dhtl-linux-x64-musl", "dhtl"), "linux-x64");
@@ -97,7 +107,7 @@ describe("bun run build:all", () => {
   });
 
   test("the build fails loudly when Bun cannot generate bytecode (Bun itself only logs it and exits 0)", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "dhtl-bytecode-"));
+    const dir = scratchDir("dhtl-bytecode-");
     const entry = join(dir, "entry.ts");
     // import.meta in CommonJS output is what breaks bytecode generation (the notes, §1)
     writeFileSync(entry, "console.log((import.meta as any).env?.X ?? 'none');\n");

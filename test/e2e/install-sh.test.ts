@@ -3,12 +3,11 @@
  * release built by scripts/release.ts and served from 127.0.0.1, into throw-away HOMEs.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { repoRoot } from "../helpers/cli.ts";
 import { startTinyproxy } from "../helpers/tinyproxy.ts";
-import { busyboxOnlyPath, freshHome, listTree, runAsync, startReleaseServer, type ReleaseServer } from "../helpers/release.ts";
+import { busyboxOnlyPath, freshHome, listTree, runAsync, removeTempDirs, startReleaseServer, tempDir, type ReleaseServer } from "../helpers/release.ts";
 
 let rel: ReleaseServer;
 let script: string; // the released install.sh for 1.0.0, with its sums baked in
@@ -20,6 +19,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await rel?.stop();
+  removeTempDirs();
 });
 
 function runInstaller(options: {
@@ -236,7 +236,7 @@ describe("install.sh", () => {
     expect(installedVersion(home)).toStartWith("dhtl 1.0.0");
 
     // alone in a directory: the checksums baked into the installer vouch for it
-    const lonely = mkdtempSync(join(tmpdir(), "dhtl-archive-"));
+    const lonely = tempDir("dhtl-archive-");
     cpSync(archive, join(lonely, "dhtl-linux-x64.tar.gz"));
     const home2 = freshHome();
     const r2 = await runInstaller({ home: home2, prefix: offline, args: ["--archive", join(lonely, "dhtl-linux-x64.tar.gz")] });
@@ -244,7 +244,7 @@ describe("install.sh", () => {
     expect(r2.code).toBe(0);
 
     // a different release's archive, with nothing to vouch for it: refused
-    const other = mkdtempSync(join(tmpdir(), "dhtl-archive-"));
+    const other = tempDir("dhtl-archive-");
     cpSync(join(rel.dir("1.1.0"), "dhtl-linux-x64.tar.gz"), join(other, "dhtl-linux-x64.tar.gz"));
     const home3 = freshHome();
     const r3 = await runInstaller({ home: home3, prefix: offline, args: ["--archive", join(other, "dhtl-linux-x64.tar.gz")] });
@@ -263,7 +263,7 @@ describe("install.sh", () => {
 
   test("never executes from $TMPDIR: installs with TMPDIR on a noexec mount", async () => {
     const home = freshHome();
-    const noexec = mkdtempSync(join(tmpdir(), "dhtl-noexec-"));
+    const noexec = tempDir("dhtl-noexec-");
     // a private mount namespace, so the noexec tmpfs is visible to this run only
     const r = await runInstaller({
       home,
@@ -277,7 +277,7 @@ describe("install.sh", () => {
 
   test("warns when another dhtl comes first on PATH", async () => {
     const home = freshHome();
-    const other = mkdtempSync(join(tmpdir(), "dhtl-other-"));
+    const other = tempDir("dhtl-other-");
     writeFileSync(join(other, "dhtl"), "#!/bin/sh\necho old\n", { mode: 0o755 });
     const r = await runInstaller({ home, path: `${other}:/usr/bin:/bin`, env: { DHTL_NO_MODIFY_PATH: "1" } });
     expect(r.code).toBe(0);
@@ -294,6 +294,17 @@ describe("install.sh", () => {
     const bad = await runInstaller({ home, args: ["--frobnicate"] });
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain("unknown option --frobnicate");
+    expect(listTree(home)).toEqual([]);
+  });
+
+  test("detects musl from `ldd --version` (not only Alpine) and asks for the -musl build", async () => {
+    const home = freshHome();
+    const fake = tempDir("dhtl-fake-ldd-");
+    // musl's ldd prints its banner on stderr and exits 1
+    writeFileSync(join(fake, "ldd"), "#!/bin/sh\necho 'musl libc (x86_64)' >&2\necho 'Version 1.2.4' >&2\nexit 1\n", { mode: 0o755 });
+    const r = await runInstaller({ home, path: `${fake}:/usr/bin:/bin` });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("has no build for linux-x64-musl (dhtl-linux-x64-musl.tar.gz is not in its SHA256SUMS)");
     expect(listTree(home)).toEqual([]);
   });
 

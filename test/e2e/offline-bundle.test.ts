@@ -153,6 +153,7 @@ describe("dhtl prepare-offline", () => {
     expect(inspected.code).toBe(0);
     const report = JSON.parse(inspected.stdout);
     expect(report.verification).toEqual({ ok: true, problems: 0 });
+    expect(report.sha256).toBe(summary.sha256); // what the user compares after copying it
     const paths: string[] = report.files.map((f: { path: string }) => f.path);
     expect(paths).toContain(`platforms/linux-x86_64-gnu/python/cpython-${PY}+${PBS_BUILD_TAG}-x86_64-unknown-linux-gnu-install_only.tar.gz`);
     expect(paths).toContain("platforms/linux-x86_64-gnu/uv/uv");

@@ -4,10 +4,9 @@
  * release server (2.0.0 is "latest") and removes itself again.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { freshHome, listTree, runAsync, startReleaseServer, type ReleaseServer, type RunResult } from "../helpers/release.ts";
+import { freshHome, listTree, runAsync, removeTempDirs, startReleaseServer, tempDir, type ReleaseServer, type RunResult } from "../helpers/release.ts";
 
 let rel: ReleaseServer;
 
@@ -17,6 +16,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await rel?.stop();
+  removeTempDirs();
 });
 
 /** install.sh of 1.0.0 into a fresh HOME; returns the HOME and the binary path. */
@@ -72,6 +72,13 @@ describe("dhtl self update / uninstall", () => {
   test("--version pins a release (a downgrade works too) and verifies it against that release's SHA256SUMS", async () => {
     const { home, bin } = await install({ modifyPath: false });
     expect((await run(bin, ["self", "update", "--version", "2.0.0"], home)).code).toBe(0);
+    // a mirror whose "latest" lags behind never downgrades by surprise
+    mkdirSync(join(rel.root, "lagging", "latest"), { recursive: true });
+    writeFileSync(join(rel.root, "lagging", "latest", "VERSION"), "1.0.0\n");
+    const lagging = await run(bin, ["self", "update"], home, { DHTL_DOWNLOAD_URL: `${rel.base}/lagging` });
+    expect(lagging.code).toBe(0);
+    expect(lagging.stdout).toContain("dhtl 2.0.0 is newer than the latest release (1.0.0); use --version 1.0.0 to downgrade");
+    expect(await version(bin, home)).toStartWith("dhtl 2.0.0 (");
     const before = rel.server.count("/v1.0.0/SHA256SUMS");
     const down = await run(bin, ["self", "update", "--version", "v1.0.0"], home);
     expect(down.code).toBe(0);
@@ -113,7 +120,7 @@ describe("dhtl self update / uninstall", () => {
 
   test("--from without a SHA256SUMS beside the archive is refused with exit 2", async () => {
     const { home, bin } = await install({ modifyPath: false });
-    const lonely = mkdtempSync(join(tmpdir(), "dhtl-lonely-"));
+    const lonely = tempDir("dhtl-lonely-");
     cpSync(join(rel.dir("2.0.0"), "dhtl-linux-x64.tar.gz"), join(lonely, "dhtl-linux-x64.tar.gz"));
     const r = await run(bin, ["self", "update", "--from", join(lonely, "dhtl-linux-x64.tar.gz")], home);
     expect(r.code).toBe(2);

@@ -4,11 +4,27 @@
  * laid out as a release server expects (<root>/v<version>/…, <root>/latest/…) and served
  * from 127.0.0.1 on a random port by test/helpers/servers.ts.
  */
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, symlinkSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { makeRelease } from "../../scripts/release.ts";
 import { startFileServer, type FileServer } from "./servers.ts";
+
+/**
+ * Temp dirs made by these helpers. Installs are ~110 MB each, so every test file that uses
+ * them calls removeTempDirs() in afterAll: leaving them "for the OS" fills the disk.
+ */
+const created: string[] = [];
+
+export function tempDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  created.push(dir);
+  return dir;
+}
+
+export function removeTempDirs(): void {
+  for (const dir of created.splice(0)) rmSync(dir, { recursive: true, force: true });
+}
 
 export interface ReleaseServer {
   server: FileServer;
@@ -20,7 +36,7 @@ export interface ReleaseServer {
 }
 
 export async function startReleaseServer(versions: string[], options: { latest?: string } = {}): Promise<ReleaseServer> {
-  const root = mkdtempSync(join(tmpdir(), "dhtl-releases-"));
+  const root = tempDir("dhtl-releases-");
   const server = await startFileServer({ dir: root });
   const base = server.origin;
   for (const version of versions) {
@@ -45,7 +61,7 @@ export async function startReleaseServer(versions: string[], options: { latest?:
 
 /** A fresh HOME with nothing in it (no rc files), for one install. */
 export function freshHome(): string {
-  return mkdtempSync(join(tmpdir(), "dhtl-home-"));
+  return tempDir("dhtl-home-");
 }
 
 /**
@@ -53,7 +69,7 @@ export function freshHome(): string {
  * without some applets (e.g. the sha256 tools).
  */
 export function busyboxOnlyPath(omit: string[] = []): string {
-  const dir = mkdtempSync(join(tmpdir(), "dhtl-busybox-"));
+  const dir = tempDir("dhtl-busybox-");
   const busybox = Bun.which("busybox");
   if (!busybox) throw new Error("busybox is not installed (apt-get install busybox)");
   const applets = Bun.spawnSync([busybox, "--list"]).stdout.toString().split("\n").filter(Boolean);

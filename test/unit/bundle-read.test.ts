@@ -155,9 +155,10 @@ describe("openBundle on a .tar.gz", () => {
 describe("inspectBundle", () => {
   test("reads a .tar.gz as a stream and reports every file's check without unpacking it", async () => {
     const file = join(tempDir(), "bundle.tar.gz");
-    await writeFixtureBundle(file);
+    const written = await writeFixtureBundle(file);
     const report = await inspectBundle(file, {});
     expect(report.ok).toBe(true);
+    expect(report.sha256).toBe(written.sha256!);
     expect(report.files.map((f) => [f.path, f.ok, f.kind])).toContainEqual([FIXTURE_UV, true, "uv"]);
     expect(report.signature).toEqual({ state: "unsigned", required: false });
     expect(renderInspect(report, true)).toContain(`ok   ${FIXTURE_UV}`);

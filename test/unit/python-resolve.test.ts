@@ -66,4 +66,17 @@ describe("resolvePython", () => {
     const r = await resolvePython(v311, { ctx: ctxFor({ DHT_PYTHON_DOWNLOADS: manifest, DHT_PYTHON_DISCOVERY: "pyenv" }), home: tempDir(), progress: "none" });
     expect(r.source).toBe("download");
   }, 120_000);
+
+  test("a dead mirror (connection refused) falls through to an interpreter already on the machine, with the reason in the chain", async () => {
+    if (skip()) return;
+    const closed = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response("") });
+    const deadOrigin = `http://127.0.0.1:${closed.port}`;
+    closed.stop(true);
+    const dead = await writeManifestOverride(join(tempDir(), "dead.json"), deadOrigin, [], [["3.11.99", "linux-x86_64-gnu", "20990101", "install_only", "tar.gz", "0".repeat(64)]]);
+    const r = await resolvePython("3.11.99", { ctx: ctxFor({ DHT_PYTHON_DOWNLOADS: dead, DHT_PYTHON_DISCOVERY: "pyenv" }), home: tempDir(), progress: "none" });
+    expect(r.source).toBe("system");
+    expect(r.version).toBe(v311!);
+    const failed = r.chain.find((c) => c.outcome === "failed");
+    expect(failed?.why).toMatch(/CPython 3\.11\.99 from http:\/\/127\.0\.0\.1:\d+\/.*(refused|connect)/i);
+  }, 120_000);
 });

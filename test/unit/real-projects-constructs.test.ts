@@ -13,6 +13,7 @@ import { detectPythonRequest, poetryToPep440 } from "../../src/project/python-ve
 import { readPyprojectTable } from "../../src/project/pyproject.ts";
 import { formatRequirement, parseRequirement } from "../../src/project/pep508.ts";
 import { renderInitConfig } from "../../src/config/init-template.ts";
+import { findProjectRoot } from "../../src/config/project-root.ts";
 
 function project(files: Record<string, string>): string {
   const root = mkdtempSync(join(tmpdir(), "dhtl-realproj-"));
@@ -87,8 +88,9 @@ describe("which detected requirement files a development environment installs (F
   test("files for other jobs are left out when the project has main or dev files or a manifest; alone they are all it has", () => {
     expect(chooseRequirementFiles(["requirements/dev.txt", "requirements/docs.txt", "requirements/tests-min.txt"], true)).toEqual({ chosen: ["requirements/dev.txt"], skipped: ["requirements/docs.txt", "requirements/tests-min.txt"] });
     expect(chooseRequirementFiles(["requirements/docs.txt"], true)).toEqual({ chosen: [], skipped: ["requirements/docs.txt"] });
-    expect(chooseRequirementFiles(["requirements/prod.txt", "requirements/local.txt"], false)).toEqual({ chosen: ["requirements/local.txt"], skipped: ["requirements/prod.txt"] });
-    expect(chooseRequirementFiles(["requirements/prod.txt"], false)).toEqual({ chosen: ["requirements/prod.txt"], skipped: [] });
+    // An application (no manifest): its production and local files are what it runs and is developed with.
+    expect(chooseRequirementFiles(["requirements/production.txt", "requirements/local.txt", "requirements/docs.txt"], false)).toEqual({ chosen: ["requirements/production.txt", "requirements/local.txt"], skipped: ["requirements/docs.txt"] });
+    expect(chooseRequirementFiles(["requirements/docs.txt", "requirements/lint.txt"], false)).toEqual({ chosen: ["requirements/docs.txt", "requirements/lint.txt"], skipped: [] });
   });
 
   test("a file included only by a skipped file is still installed; one a chosen file includes is read through it", async () => {
@@ -173,4 +175,72 @@ describe("small things real projects showed", () => {
     const withCfg = await readDeclaredProject(project({ "setup.py": "", "setup.cfg": "[metadata]\nname = d\n[options]\ninstall_requires =\n    asgiref\n" }), {}, env);
     expect(withCfg.warnings).toEqual([]);
   });
+
+  test("a directory with only setup.py or only a Pipfile is its own project root, not the repository above (pipenv's examples/)", async () => {
+    const repo = project({ ".git/HEAD": "ref: refs/heads/main\n", "pyproject.toml": "", "examples/Pipfile": "[packages]\nrequests = \"*\"\n", "legacy/setup.py": "", "docs/conf.py": "" });
+    expect(await findProjectRoot(join(repo, "examples"))).toEqual({ root: join(repo, "examples") });
+    expect(await findProjectRoot(join(repo, "legacy"))).toEqual({ root: join(repo, "legacy") });
+    expect(await findProjectRoot(join(repo, "docs"))).toEqual({ root: repo });
+  });
+});
+
+test("each group says which tool defines it, so `uv sync --group` is given only the ones uv knows", async () => {
+  const root = project({
+    "pyproject.toml": [
+      '[project]\nname = "g"\n[project.optional-dependencies]\ntest = ["pytest"]',
+      '[dependency-groups]\nlint = ["ruff"]',
+      '[tool.uv]\ndev-dependencies = ["pytest"]',
+      '[tool.poetry.group.docs.dependencies]\nsphinx = "^7"',
+      '[tool.hatch.envs.test]\nfeatures = ["test"]',
+      '[tool.pdm.dev-dependencies]\nbench = ["pytest-benchmark"]',
+    ].join("\n"),
+    "hatch.toml": '[envs.lint]\ndependencies = ["black"]\n',
+  });
+  const p = await readDeclaredProject(root, {}, env);
+  expect(p.groupSources).toEqual({ lint: "dependency-groups", dev: "uv", docs: "poetry", test: "hatch", bench: "pdm", "hatch:lint": "hatch" });
+  expect(names(p.groups["hatch:lint"]!)).toEqual(["black"]);
+});
+
+test("extras read from files stay extras when .dhtconfig lists the requirement files", async () => {
+  const root = project({
+    "pyproject.toml": '[project]\nname = "lib"\ndynamic = ["dependencies", "optional-dependencies"]\n[tool.setuptools.dynamic]\ndependencies = {file = ["requirements.txt"]}\noptional-dependencies = {optional = {file = ["optional_requirements.txt"]}}\n',
+    "requirements.txt": "Adafruit-Blinka\n",
+    "optional_requirements.txt": "requests\n",
+    "dev.txt": "pytest\n",
+  });
+  const p = await readDeclaredProject(root, { dependencies: { files: ["dev.txt"] } }, env);
+  expect(names(p.requirements)).toEqual(["pytest"]);
+  expect(names(p.optional.optional!)).toEqual(["requests"]);
+});
+
+test("hatch-requirements-txt (mkdocs-material): dynamic dependencies and extras are read from the hook's files", async () => {
+  const root = project({
+    "pyproject.toml": [
+      '[build-system]\nrequires = ["hatchling", "hatch-requirements-txt"]\nbuild-backend = "hatchling.build"',
+      '[project]\nname = "m"\ndynamic = ["dependencies", "optional-dependencies"]',
+      '[tool.hatch.metadata.hooks.requirements_txt]\nfiles = ["deps/runtime.txt"]',
+      '[tool.hatch.metadata.hooks.requirements_txt.optional-dependencies]\nimaging = ["deps/imaging.txt"]',
+    ].join("\n"),
+    "deps/runtime.txt": "jinja2~=3.0\n",
+    "deps/imaging.txt": "pillow~=10.2\n",
+  });
+  const p = await readDeclaredProject(root, {}, env);
+  expect(names(p.requirements)).toEqual(["jinja2"]);
+  expect(names(p.optional.imaging!)).toEqual(["pillow"]);
+});
+
+test("an unset ${TOKEN} in a requirement URL's user info is kept as written but reported (FastAPI's insiders file)", async () => {
+  const root = project({ "requirements-docs-insiders.txt": "git+https://${TOKEN}@github.com/org/private.git\n" });
+  const p = await readDeclaredProject(root, { dependencies: { files: ["requirements-docs-insiders.txt"] } }, env);
+  expect(p.requirements[0]!.url).toBe("git+https://${TOKEN}@github.com/org/private.git");
+  expect(p.warnings).toEqual(["requirements-docs-insiders.txt:1: ${TOKEN} is not set; the line is used as written"]);
+});
+
+test("[project] dynamic dependencies no file names are reported as the build backend's (with or without setup.py)", async () => {
+  const pyproject = '[build-system]\nrequires = ["setuptools"]\nbuild-backend = "setuptools.build_meta"\n[project]\nname = "d"\ndynamic = ["dependencies", "version"]\n';
+  const withSetupPy = await readDeclaredProject(project({ "pyproject.toml": pyproject, "setup.py": "" }), {}, env);
+  expect(withSetupPy.warnings).toEqual(["setup.py: dependencies declared in setup.py are read by the build backend at install time (dhtl does not run it); they are installed with the project itself"]);
+  const backendOnly = await readDeclaredProject(project({ "pyproject.toml": pyproject }), {}, env);
+  expect(backendOnly.warnings).toEqual(["pyproject.toml: [project] dynamic dependencies are computed by the build backend (setuptools.build_meta) at install time; they are installed with the project itself"]);
+  expect(backendOnly.isPackage).toBe(true);
 });

@@ -1,5 +1,5 @@
-import { describe, expect, test } from "bun:test";
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { afterAll, describe, expect, test } from "bun:test";
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
@@ -12,7 +12,15 @@ import {
 } from "../../src/self/archive.ts";
 
 const payload = new Uint8Array(300_000).map((_, i) => (i * 7919) % 251);
-const tmp = () => mkdtempSync(join(tmpdir(), "dhtl-archive-test-"));
+const made: string[] = [];
+const tmp = () => {
+  const dir = mkdtempSync(join(tmpdir(), "dhtl-archive-test-"));
+  made.push(dir);
+  return dir;
+};
+afterAll(() => {
+  for (const dir of made) rmSync(dir, { recursive: true, force: true });
+});
 const run = (argv: string[], cwd: string) => {
   const r = Bun.spawnSync(argv, { cwd });
   if (!r.success) throw new Error(`${argv.join(" ")}: ${r.stderr}`);

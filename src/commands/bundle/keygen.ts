@@ -33,7 +33,7 @@ export default defineDhtCommand({
       printText(
         [
           `Private key: ${privateFile}   (keep it secret; sign with: dhtl prepare-offline --sign ${privateFile} ...)`,
-          `Public key:  ${publicFile}   (copy it to the air-gapped machine: dhtl setup --offline-bundle FILE --verify-key ${publicFile.split(/[\\/]/).pop()})`,
+          `Public key:  ${publicFile}   (copy it to the air-gapped machine and name it in .dhtconfig offline.verify_key; check a bundle with: dhtl bundle inspect FILE --verify-key ${publicFile.split(/[\\/]/).pop()})`,
           `Key id:      ${pair.keyId}`,
         ].join("\n"),
       );

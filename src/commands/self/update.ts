@@ -25,7 +25,7 @@ export default defineDhtCommand({
       current: { version: buildInfo.version, target: buildInfo.target, exePath: process.execPath, standalone: Bun.isStandaloneExecutable },
     });
     if (ctx.json) printJson({ ok: true, ...result });
-    else if (!result.updated) printText(`${result.reason}; nothing to do (--force reinstalls it)`);
+    else if (!result.updated) printText(`${result.reason}; nothing changed`);
     else printText(`updated dhtl ${result.from} → ${result.to} at ${result.path}`);
   },
 });

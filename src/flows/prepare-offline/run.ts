@@ -81,21 +81,15 @@ export interface PrepareOfflineResult {
   warnings: string[];
 }
 
-function netSettingsOf(config: { proxy: { http?: string; https?: string; no_proxy: string[]; ca_bundle?: string } }): NetSettings {
-  return { proxy: { http: config.proxy.http, https: config.proxy.https, no_proxy: config.proxy.no_proxy }, ...(config.proxy.ca_bundle ? { caBundle: config.proxy.ca_bundle } : {}) };
-}
-
 /**
  * The environment uv runs with: the user's, the indexes (with credentials, in the child's
- * environment only), the proxy and CA settings of .dhtconfig where the environment does
- * not set them (environment variables win, as everywhere in dhtl), and dhtl's uv cache.
+ * environment only), proxies and CAs as dhtl itself uses them (src/net/subprocess-env.ts:
+ * environment variables win, .dhtconfig fills the gaps, one combined CA bundle), and dhtl's
+ * uv cache. Never a Python download: uv only resolves here.
  */
-function uvEnvironment(base: Record<string, string | undefined>, registryEnv: Record<string, string | undefined>, net: NetSettings, home: string): Record<string, string | undefined> {
-  const env: Record<string, string | undefined> = { ...base, ...registryEnv };
-  if (net.proxy?.https && !base.HTTPS_PROXY && !base.https_proxy) env.HTTPS_PROXY = net.proxy.https;
-  if (net.proxy?.http && !base.HTTP_PROXY && !base.http_proxy) env.HTTP_PROXY = net.proxy.http;
-  if (net.proxy?.no_proxy?.length && !base.NO_PROXY && !base.no_proxy) env.NO_PROXY = net.proxy.no_proxy.join(",");
-  if (net.caBundle && !base.SSL_CERT_FILE) env.SSL_CERT_FILE = net.caBundle;
+async function uvEnvironment(base: Record<string, string | undefined>, registryEnv: Record<string, string | undefined>, net: NetSettings, home: string): Promise<Record<string, string | undefined>> {
+  const { subprocessNetEnv } = await import("../../net/subprocess-env.ts");
+  const env: Record<string, string | undefined> = { ...base, ...registryEnv, ...subprocessNetEnv(base, net, home) };
   env.UV_CACHE_DIR = base.UV_CACHE_DIR ?? join(homePaths(home).cache, "uv");
   env.UV_PYTHON_DOWNLOADS = "never";
   for (const key of Object.keys(env)) if (env[key] === undefined) delete env[key];
@@ -109,6 +103,7 @@ async function gatherEnvironment(ctx: RunContext, projectRoot: string, dir: stri
   const { resolveCredentials } = await import("../../registries/credentials.ts");
   const { registryEnvForUv } = await import("../../registries/env.ts");
   const { selectExtrasAndGroups } = await import("../setup/plan.ts");
+  const { netSettingsOf } = await import("../setup/gather.ts");
   const resolved = await resolveConfig({ cwd: projectRoot, env: ctx.env, ...(dir === "." ? {} : { envDir: dir }) });
   const config = resolved.config;
   const root = resolved.environment?.root ?? projectRoot;
@@ -129,7 +124,7 @@ async function gatherEnvironment(ctx: RunContext, projectRoot: string, dir: stri
     preferBinary: config.dependencies.prefer_binary,
     pyproject: existsSync(pyprojectPath) ? (Bun.TOML.parse(await Bun.file(pyprojectPath).text()) as Record<string, unknown>) : undefined,
     registries,
-    uvEnv: uvEnvironment(ctx.env, registryEnvForUv(registries, creds), net, home),
+    uvEnv: await uvEnvironment(ctx.env, registryEnvForUv(registries, creds), net, home),
     net,
     projectFiles: await projectFilesOf(root, declared.requirementFiles),
   };
@@ -148,6 +143,19 @@ async function gitCommitTime(root: string): Promise<number | undefined> {
   } catch {
     return undefined; // no git on this machine
   }
+}
+
+/** Copy project files into staging/project/ (paths relative to the project root); returns their newest mtime in seconds. */
+async function stageProjectFiles(staging: string, projectRoot: string, files: string[]): Promise<number> {
+  let newest = 0;
+  await mkdir(join(staging, PROJECT_DIR), { recursive: true });
+  for (const from of [...files].sort()) {
+    const rel = relative(projectRoot, from).split("\\").join("/");
+    await mkdir(dirname(join(staging, PROJECT_DIR, rel)), { recursive: true });
+    await copyFile(from, join(staging, PROJECT_DIR, rel));
+    newest = Math.max(newest, (await stat(from)).mtimeMs / 1000);
+  }
+  return newest;
 }
 
 /** raw → raw of the prefer-binary swaps setup makes (src/packages/binary-alternatives.ts). */
@@ -325,14 +333,7 @@ export async function prepareOffline(ctx: RunContext, opts: PrepareOfflineOption
     // 6. The project's own config, dependency and lock files (the project root's .dhtconfig too).
     const files = new Set<string>(top.configFile ? [top.configFile] : []);
     for (const env of environments) for (const file of env.projectFiles) files.add(join(env.root, file));
-    let newest = 0;
-    for (const from of [...files].sort()) {
-      const rel = relative(projectRoot, from).split("\\").join("/");
-      await mkdir(dirname(join(staging, PROJECT_DIR, rel)), { recursive: true });
-      await copyFile(from, join(staging, PROJECT_DIR, rel));
-      newest = Math.max(newest, (await stat(from)).mtimeMs / 1000);
-    }
-    await mkdir(join(staging, PROJECT_DIR), { recursive: true });
+    const newest = await stageProjectFiles(staging, projectRoot, [...files]);
     const epoch = bundleEpoch(ctx.env, (await gitCommitTime(projectRoot)) ?? newest);
     const manifest: Omit<BundleManifest, "files"> = {
       format: "dhtl-offline-bundle",
