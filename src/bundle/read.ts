@@ -141,3 +141,19 @@ export function assertBundleComplete(bundle: OpenedBundle, platformKey: string, 
     details: { missing },
   });
 }
+
+/**
+ * The bundle as one monorepo environment sees it: its Python build (environments may pin
+ * different versions) and its wheels, so callers that only know a platform key (the Python
+ * resolution chain) get that environment's choice.
+ */
+export function scopeToEnvironment(bundle: OpenedBundle, envDir: string | undefined): OpenedBundle {
+  if (normalizeEnvDir(envDir) === ".") return bundle;
+  return {
+    ...bundle,
+    python: (key, dir) => bundle.python(key, dir ?? envDir),
+    wheelsDir: (key, dir) => bundle.wheelsDir(key, dir ?? envDir),
+    missing: (key, dir) => bundle.missing(key, dir ?? envDir),
+    projectFiles: (dir) => bundle.projectFiles(dir ?? envDir),
+  };
+}

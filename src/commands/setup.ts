@@ -21,6 +21,7 @@ export default defineDhtCommand({
     // --prefer-binary, --index-url, --offline, --offline-bundle, --isolate): one definition,
     // shared with `dhtl config show`, so both read them the same way.
     ...configFlagArgs,
+    "verify-key": { type: "string", description: "Require the offline bundle to be signed with this public key", valueHint: "FILE" },
     "dry-run": { type: "boolean", description: "Print the plan (Python and why, venv, uv, install commands) and change nothing" },
     restart: { type: "boolean", description: "Ignore checkpoints: redo every step" },
     wait: { type: "boolean", default: true, description: "Wait for another setup of this project", negativeDescription: "Fail at once (exit 1) if another setup holds the project lock" },
@@ -38,6 +39,7 @@ export default defineDhtCommand({
       localVenv: args["local-venv"],
       offline: args.offline,
       offlineBundle: args["offline-bundle"],
+      verifyKey: args["verify-key"],
       noDev: args.dev === false,
     };
     const settingsKey = computeSettingsKey(flags, ctx.env, buildInfo.version);

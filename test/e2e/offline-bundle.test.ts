@@ -377,6 +377,26 @@ describe.skipIf(!UNSHARE_OK)("dhtl setup --offline-bundle with no network", () =
     expect(existsSync(join(r.home, "tools", "uv", "0.13.9", "uv"))).toBe(true);
   }, 300_000);
 
+  test("a uv.lock project sets up offline with exactly the locked pins (uv sync cannot: it fetches from the lock's URLs)", async () => {
+    const files = {
+      ".python-version": `${PY}\n`,
+      "pyproject.toml": '[project]\nname = "locked"\nversion = "0.1.0"\nrequires-python = ">=3.11"\ndependencies = ["rich", "six"]\n\n[dependency-groups]\ndev = ["tabulate"]\n\n[tool.uv]\npackage = false\n',
+    };
+    const source = writeProject(files);
+    const lock = Bun.spawn([uvBinary(), "lock", "--quiet"], { cwd: source, env: { PATH: "/usr/bin:/bin", HOME: work, UV_INDEX_URL: index.simpleUrl, UV_NO_CONFIG: "1", UV_CACHE_DIR: join(work, "uv-lock-cache-2") }, stderr: "pipe" });
+    expect(await new Response(lock.stderr).text()).toBe("");
+    expect(await lock.exited).toBe(0);
+    const out = join(work, "locked-offline");
+    await prepare(source, ["--output", out]);
+    // The air-gapped copy of the project: same files, uv.lock included.
+    const project = writeProject({ ...files, "uv.lock": readFileSync(join(source, "uv.lock"), "utf8") });
+    const r = await offlineSetup(project, ["--offline-bundle", out]);
+    if (r.code !== 0) console.error(r.stderr);
+    expect(r.code).toBe(0);
+    const freeze = Bun.spawnSync([join(r.home, "tools", "uv", "0.13.9", "uv"), "pip", "freeze", "--python", join(project, ".venv", "bin", "python")], { stderr: "pipe" });
+    expect(freeze.stdout.toString().trim().split("\n").sort()).toEqual(["markdown-it-py==3.0.0", "mdurl==0.1.2", "pygments==2.19.1", "rich==13.9.4", "six==1.17.0", "tabulate==0.9.0"]);
+  }, 300_000);
+
   test("a tampered bundle is refused before anything is installed, naming the file that failed", async () => {
     const tampered = join(work, "tampered");
     cpSync(bundleDir, tampered, { recursive: true });

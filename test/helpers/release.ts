@@ -55,7 +55,11 @@ export async function startReleaseServer(versions: string[], options: { latest?:
     root,
     base,
     dir: (version) => join(root, `v${version}`),
-    stop: () => server.stop(),
+    // the releases are ~65 MB per version: stopping the server also deletes them
+    stop: async () => {
+      await server.stop();
+      rmSync(root, { recursive: true, force: true });
+    },
   };
 }
 

@@ -76,6 +76,45 @@ describe("setup plan", () => {
     expect(install.env.UV_PROJECT_ENVIRONMENT).toBe("/p/.venv");
   });
 
+  test("uv.lock with no index (offline bundle): the lock's pins are exported and installed from local wheels, never uv sync", () => {
+    const base = input();
+    const plan = buildPlan(
+      input({
+        project: { ...base.project, isPackage: true, lockFile: { kind: "uv.lock", path: "/p/uv.lock" } },
+        registries: { ...base.registries, noIndex: true, findLinks: ["/bundle/wheels"] },
+      }),
+    );
+    const installs = plan.commands.filter((c) => c.step === "install-dependencies").map((c) => c.argv);
+    expect(installs.some((a) => a.includes("sync"))).toBe(false);
+    expect(installs[0]).toEqual(["/h/tools/uv/0.13.9/uv", "export", "--frozen", "--no-hashes", "--no-emit-project", "--no-header", "--format", "requirements-txt", "--project", "/p", "-o", "/p/.dht/uv-lock-requirements.txt", "--extra", "test", "--group", "dev"]);
+    expect(installs[1]).toEqual(["/h/tools/uv/0.13.9/uv", "pip", "install", "--no-index", "--python", "/p/.venv/bin/python", "-r", "/p/.dht/uv-lock-requirements.txt"]);
+    expect(installs[2]).toEqual(["/h/tools/uv/0.13.9/uv", "pip", "install", "--no-index", "--no-deps", "--python", "/p/.venv/bin/python", "-e", "/p"]);
+  });
+
+  test("uv.lock: only [dependency-groups] groups go to uv sync; a hatch or poetry group is installed after it with uv pip", () => {
+    const base = input();
+    const project = {
+      ...base.project,
+      lockFile: { kind: "uv.lock", path: "/p/uv.lock" },
+      groups: { dev: [req("ruff")], test: [req("pytest-cov")] },
+      groupSources: { dev: "dependency-groups", test: "hatch" },
+    };
+    const plan = buildPlan(input({ project }));
+    const installs = plan.commands.filter((c) => c.step === "install-dependencies").map((c) => c.argv);
+    expect(installs[0]).toContain("sync");
+    expect(installs[0]!.join(" ")).toContain("--group dev");
+    expect(installs[0]!.join(" ")).not.toContain("--group test");
+    expect(installs[1]).toEqual(["/h/tools/uv/0.13.9/uv", "pip", "install", "--python", "/p/.venv/bin/python", "pytest-cov"]);
+  });
+
+  test("hatch's own development environments (default, hatch-test) count as dev groups", () => {
+    const base = input();
+    const project = { ...base.project, groups: { default: [req("pytest")], "hatch-test": [req("pytest-xdist")], docs: [req("mkdocs")] }, groupSources: { default: "hatch", "hatch-test": "hatch", docs: "hatch" } };
+    expect(selectExtrasAndGroups(project, [], []).groups).toEqual(["default", "hatch-test"]);
+    // A PEP 735 group merely named "default" is not a development group.
+    expect(selectExtrasAndGroups({ ...project, groupSources: { default: "dependency-groups" } }, [], []).groups).toEqual([]);
+  });
+
   test("a poetry.lock is reported as not installed from, and the declared requirements are used", () => {
     const base = input();
     const plan = buildPlan(input({ project: { ...base.project, lockFile: { kind: "poetry.lock", path: "/p/poetry.lock" } } }));

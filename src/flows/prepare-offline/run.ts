@@ -260,7 +260,7 @@ export async function prepareOffline(ctx: RunContext, opts: PrepareOfflineOption
       let lines: string[];
       if (env.usesUvLock) {
         // Setup installs uv.lock's pins: bundle exactly those.
-        const { exportUvLock } = await import("../../bundle/uv-lock.ts");
+        const { exportUvLock } = await import("../../uv/lock-export.ts");
         const outFile = join(workDir, `uv-export-${Bun.hash(env.root).toString(16)}.txt`);
         lines = [`-r ${await exportUvLock({ uv, root: env.root, ...env.selection, env: env.uvEnv, outFile })}`, ...buildRequires];
       } else {

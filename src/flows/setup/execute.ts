@@ -4,7 +4,7 @@
  * plan (Python and uv are previewed without downloading anything).
  */
 import { existsSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve as resolvePath } from "node:path";
 import { DhtError, ExitCode, isDhtError } from "../../errors.ts";
 import type { RunContext } from "../../context.ts";
 import { getLogger } from "../../ui/logger.ts";
@@ -61,12 +61,25 @@ function pythonRequestOf(g: Gathered): { request?: string; origin?: string } {
   return {};
 }
 
-async function openBundleIfAny(g: Gathered, flags: SetupFlags) {
+async function openBundleIfAny(g: Gathered, flags: SetupFlags, log: Log, cwd: string) {
   const file = flags.offlineBundle ?? g.config.offline?.bundle;
   if (!file) return undefined;
-  const { openBundle } = await import("../../bundle/read.ts");
+  const { openBundle, assertBundleComplete, scopeToEnvironment } = await import("../../bundle/read.ts");
   const offline = g.config.offline ?? {};
-  return openBundle(file, { home: g.home, verifyKey: offline.verify_key, requireSignature: offline.require_signature });
+  // A key named on the command line is relative to where the user stands; one in .dhtconfig
+  // to the project. Naming a key means the signature is required.
+  const verifyKey = flags.verifyKey ? resolvePath(cwd, flags.verifyKey) : offline.verify_key ? resolvePath(g.projectRoot, offline.verify_key) : undefined;
+  const bundle = await openBundle(resolvePath(flags.offlineBundle ? cwd : g.projectRoot, file), {
+    home: g.home,
+    verifyKey,
+    requireSignature: Boolean(flags.verifyKey) || offline.require_signature,
+    warn: (m) => log.warn(m),
+  });
+  const envDir = g.envDir === "." ? undefined : g.envDir;
+  // Requirements the bundle was prepared without: one error listing all of them, before
+  // anything is installed.
+  assertBundleComplete(bundle, pythonPlatformKey(g.facts), envDir);
+  return scopeToEnvironment(bundle, envDir);
 }
 
 interface Prepared {
@@ -81,7 +94,7 @@ interface Prepared {
 async function prepare(ctx: RunContext, options: SetupOptions, log: Log, envDir?: string): Promise<Prepared> {
   const g = await gatherSetup(ctx, options, envDir);
   for (const warning of g.resolved.warnings) log.warn(warning);
-  const bundle = await openBundleIfAny(g, options);
+  const bundle = await openBundleIfAny(g, options, log, ctx.cwd);
   if (bundle) {
     // Offline bundle: packages come from its wheel directory for this platform, nothing else.
     const key = pythonPlatformKey(g.facts);

@@ -28,6 +28,8 @@ export interface SetupFlags {
   localVenv?: boolean;
   offline?: boolean;
   offlineBundle?: string;
+  /** Public key the offline bundle must be signed with (--verify-key). */
+  verifyKey?: string;
   noDev?: boolean;
 }
 

@@ -6,6 +6,7 @@
  * Nothing in here touches the disk or spawns anything, so every decision is unit-tested
  * with plain objects.
  */
+import { uvExportArgs } from "../../uv/lock-export.ts";
 import { isAbsolute, join, win32 } from "node:path";
 import { redactUrl } from "../../net/redact.ts";
 import { venvBinDir, venvPython, type VenvOs } from "../../env/venv.ts";
@@ -35,6 +36,8 @@ export interface PlanProject {
   /** The parsed requirement files: their requirements reach the installer through -r, not one by one. */
   requirementSets?: Array<{ requirements: PlanRequirement[] }>;
   lockFile?: { kind: string; path: string };
+  /** Which tool declares each group (dependency-groups, uv, poetry, hatch, pdm, pipenv). */
+  groupSources?: Record<string, string>;
 }
 
 export interface PlanRegistries {
@@ -132,18 +135,30 @@ export interface SetupPlan {
 }
 
 const DEV_NAMES = /^(dev|devel|develop|development|test|tests|testing)$/i;
+/** Hatch's own development environments: `default` (hatch shell) and `hatch-test` (hatch test). */
+const HATCH_DEV_NAMES = /^(hatch:)?(default|hatch-test)$/i;
+
+function isDevGroup(name: string, source: string | undefined): boolean {
+  return DEV_NAMES.test(name.replace(/^hatch:/, "")) || (source === "hatch" && HATCH_DEV_NAMES.test(name));
+}
+
+/** Groups `uv sync` knows: PEP 735 [dependency-groups] (and uv's legacy dev-dependencies). */
+export function isUvSyncGroup(project: PlanProject, group: string): boolean {
+  const source = project.groupSources?.[group] ?? "dependency-groups";
+  return source === "dependency-groups" || source === "uv";
+}
 
 /** Extras and groups to include: the dev/test ones the project declares, plus the configured ones. */
 export function selectExtrasAndGroups(project: PlanProject, extras: string[], groups: string[], noDev = false) {
-  const pick = (declared: string[], configured: string[]) => {
+  const pick = (declared: string[], configured: string[], sourceOf: (name: string) => string | undefined) => {
     const out = new Set<string>();
-    if (!noDev) for (const name of declared) if (DEV_NAMES.test(name)) out.add(name);
+    if (!noDev) for (const name of declared) if (isDevGroup(name, sourceOf(name))) out.add(name);
     for (const name of configured) out.add(name);
     return [...out];
   };
   return {
-    extras: pick(Object.keys(project.optional), extras),
-    groups: pick(Object.keys(project.groups), groups),
+    extras: pick(Object.keys(project.optional), extras, () => undefined),
+    groups: pick(Object.keys(project.groups), groups, (name) => project.groupSources?.[name]),
   };
 }
 
@@ -306,12 +321,38 @@ export function plannedCommands(input: PlanInput, sel: { extras: string[]; group
     });
   }
   if (sel.mode === "uv-sync") {
-    out.push({
-      step: "install-dependencies",
-      argv: [ctx.uv, "sync", "--frozen", ...noIndex, "--project", input.envRoot, "--python", py, ...sel.extras.flatMap((e) => ["--extra", e]), ...sel.groups.flatMap((g) => ["--group", g])],
-      env: { UV_PROJECT_ENVIRONMENT: ctx.venvPath, UV_PYTHON_DOWNLOADS: "never", ...env },
-      why: "uv.lock pins every package: install exactly that",
-    });
+    const { project } = input;
+    const syncGroups = sel.groups.filter((g) => isUvSyncGroup(project, g));
+    const otherGroups = sel.groups.filter((g) => !isUvSyncGroup(project, g));
+    const installEnv = { UV_PYTHON_DOWNLOADS: "never", ...env };
+    if (input.registries.noIndex) {
+      // No index (an offline bundle, find-links only): `uv sync --frozen` would fetch from the
+      // URLs recorded in uv.lock and ignore find-links. Export the exact pins instead, install
+      // them from the local wheels, then the project itself (editable) without its deps.
+      const pins = join(input.envRoot, ".dht", "uv-lock-requirements.txt");
+      out.push({
+        step: "install-dependencies",
+        argv: [ctx.uv, ...uvExportArgs({ root: input.envRoot, extras: sel.extras, groups: syncGroups, outFile: pins })],
+        env: { UV_PYTHON_DOWNLOADS: "never" },
+        why: "uv.lock's exact pins as a requirements file (no network: it reads only uv.lock)",
+      });
+      out.push({ step: "install-dependencies", argv: [ctx.uv, "pip", "install", ...noIndex, "--python", py, "-r", pins], env: installEnv, why: "exactly what uv.lock pins, from the local wheels" });
+      if (project.isPackage) {
+        out.push({ step: "install-dependencies", argv: [ctx.uv, "pip", "install", ...noIndex, "--no-deps", "--python", py, "-e", input.envRoot], env: installEnv, why: "the project itself (editable)" });
+      }
+    } else {
+      out.push({
+        step: "install-dependencies",
+        argv: [ctx.uv, "sync", "--frozen", "--project", input.envRoot, "--python", py, ...sel.extras.flatMap((e) => ["--extra", e]), ...syncGroups.flatMap((g) => ["--group", g])],
+        env: { UV_PROJECT_ENVIRONMENT: ctx.venvPath, ...installEnv },
+        why: "uv.lock pins every package: install exactly that",
+      });
+    }
+    // Groups another tool declares (poetry, hatch, pdm, pipenv) are unknown to uv sync.
+    const extra = otherGroups.flatMap((g) => (project.groups[g] ?? []).map((r) => requirementArgs(r, project.root, input.swappedRequirements))).flat();
+    if (extra.length) {
+      out.push({ step: "install-dependencies", argv: [ctx.uv, "pip", "install", ...noIndex, "--python", py, ...extra], env: installEnv, why: `the ${otherGroups.join(", ")} group${otherGroups.length > 1 ? "s" : ""} (declared outside [dependency-groups], so not in uv.lock)` });
+    }
   } else {
     const { files, requirements, editable, editableNoDeps } = collectRequirements(input, sel);
     const deps = [...files.flatMap((f) => ["-r", f]), ...requirements];
