@@ -2,12 +2,34 @@
 /**
  * `bun run test`: prepare prerequisites, build the host executable (e2e tests run it), then
  * run every test with `bun test`. Extra arguments go to `bun test` (e.g. a file filter).
+ *
+ * The tests make many temporary directories (projects, DHT_HOMEs holding Python installs),
+ * so the run gets its own TMPDIR, removed at the end: a run leaves nothing behind in /tmp.
+ * DHT_KEEP_TEST_TMP=1 keeps it for a post-mortem.
  */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 const root = join(import.meta.dir, "..");
-const run = (cmd: string[]) => Bun.spawnSync(cmd, { cwd: root, stdio: ["inherit", "inherit", "inherit"] }).exitCode;
+const run = (cmd: string[], env: Record<string, string | undefined> = process.env) =>
+  Bun.spawnSync(cmd, { cwd: root, env, stdio: ["inherit", "inherit", "inherit"] }).exitCode;
 
 if (run(["bash", "scripts/test-prereqs.sh"]) !== 0) process.exit(1);
 if (run(["bun", "scripts/build.ts"]) !== 0) process.exit(1);
-process.exit(run(["bun", "test", ...process.argv.slice(2)]));
+
+const runTmp = mkdtempSync(join(tmpdir(), "dhtl-test-run-"));
+let status = 1;
+try {
+  status = run(["bun", "test", ...process.argv.slice(2)], { ...process.env, TMPDIR: runTmp });
+} finally {
+  if (process.env.DHT_KEEP_TEST_TMP === "1") console.error(`test files kept in ${runTmp}`);
+  else {
+    try {
+      rmSync(runTmp, { recursive: true, force: true, maxRetries: 3 });
+    } catch (error) {
+      console.error(`could not remove ${runTmp}: ${(error as Error).message}`);
+    }
+  }
+}
+process.exit(status);

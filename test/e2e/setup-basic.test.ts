@@ -57,7 +57,7 @@ describe("dhtl setup", () => {
     expect(py(project, "import idna, six, tabulate").exitCode).toBe(0);
   });
 
-  test("with a uv.lock: uv sync --frozen installs what the lock pins, dev group included", async () => {
+  test("with a uv.lock and only local wheels (no index): the lock's exact pins are exported and synced, dev group included", async () => {
     const project = writeProject({
       ".python-version": "3.11\n",
       "pyproject.toml": '[project]\nname = "locked"\nversion = "0.1.0"\nrequires-python = ">=3.9"\ndependencies = ["six"]\n\n[dependency-groups]\ndev = ["tabulate"]\n',
@@ -70,7 +70,8 @@ describe("dhtl setup", () => {
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout);
     expect(out.plan.mode).toBe("uv-sync");
-    expect(out.plan.commands.find((c: { step: string }) => c.step === "install-dependencies").argv.slice(1, 3)).toEqual(["sync", "--frozen"]);
+    const installs = out.plan.commands.filter((c: { step: string }) => c.step === "install-dependencies").map((c: { argv: string[] }) => c.argv.slice(1, 3));
+    expect(installs).toEqual([["export", "--frozen"], ["pip", "sync"]]);
     expect(py(project, "import six, tabulate").exitCode).toBe(0);
     // The lock is an input: touching it re-runs the install.
     writeFileSync(join(project, "uv.lock"), readFileSync(join(project, "uv.lock"), "utf8") + "\n");

@@ -326,8 +326,9 @@ export function plannedCommands(input: PlanInput, sel: { extras: string[]; group
     const otherGroups = sel.groups.filter((g) => !isUvSyncGroup(project, g));
     const installEnv = { UV_PYTHON_DOWNLOADS: "never", ...env };
     if (input.registries.noIndex) {
-      // No index (an offline bundle, find-links only): `uv sync --frozen` would fetch from the
-      // URLs recorded in uv.lock and ignore find-links. Export the exact pins instead, install
+      // No index (an offline bundle, find-links only): `uv sync --frozen` fetches from the
+      // URLs recorded in uv.lock and ignores find-links, so a lock made against an index
+      // cannot be installed from local wheels that way. Export the exact pins instead, install
       // them from the local wheels, then the project itself (editable) without its deps.
       const pins = join(input.envRoot, ".dht", "uv-lock-requirements.txt");
       out.push({
@@ -336,7 +337,8 @@ export function plannedCommands(input: PlanInput, sel: { extras: string[]; group
         env: { UV_PYTHON_DOWNLOADS: "never" },
         why: "uv.lock's exact pins as a requirements file (no network: it reads only uv.lock)",
       });
-      out.push({ step: "install-dependencies", argv: [ctx.uv, "pip", "install", ...noIndex, "--python", py, "-r", pins], env: installEnv, why: "exactly what uv.lock pins, from the local wheels" });
+      // `pip sync`, not `pip install`: the venv ends up with exactly the pinned set, as uv sync would leave it.
+      out.push({ step: "install-dependencies", argv: [ctx.uv, "pip", "sync", ...noIndex, "--python", py, pins], env: installEnv, why: "exactly what uv.lock pins, from the local wheels" });
       if (project.isPackage) {
         out.push({ step: "install-dependencies", argv: [ctx.uv, "pip", "install", ...noIndex, "--no-deps", "--python", py, "-e", input.envRoot], env: installEnv, why: "the project itself (editable)" });
       }
