@@ -143,7 +143,8 @@ export async function buildTargets(targets: Target[], outRoot: string, options: 
   return built;
 }
 
-function flagValue(args: string[], name: string): string | undefined {
+/** The value after `name` in a script's argv (shared by build.ts and release.ts). */
+export function flagValue(args: string[], name: string): string | undefined {
   const i = args.indexOf(name);
   if (i < 0) return undefined;
   const v = args[i + 1];

@@ -21,7 +21,7 @@
 import { mkdir, readFile, rm, writeFile, chmod } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import pkg from "../package.json";
-import { buildTargets, parseTarget, repoRoot, targetName, type Target } from "./build.ts";
+import { buildTargets, flagValue, parseTarget, repoRoot, targetName, type Target } from "./build.ts";
 import { checkArtifacts, formatReport } from "./check-artifacts.ts";
 import { writeSingleFileTarGz, writeSingleFileZip } from "../src/self/archive.ts";
 import {
@@ -116,14 +116,6 @@ export async function makeRelease(options: ReleaseOptions): Promise<ReleaseResul
   await chmod(join(outDir, "install.sh"), 0o755);
   await rm(buildDir, { recursive: true, force: true });
   return { outDir, version, archives, sums };
-}
-
-function flagValue(args: string[], name: string): string | undefined {
-  const i = args.indexOf(name);
-  if (i < 0) return undefined;
-  const v = args[i + 1];
-  if (!v || v.startsWith("--")) throw new Error(`${name} needs a value`);
-  return v;
 }
 
 if (import.meta.main) {

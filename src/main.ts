@@ -176,6 +176,8 @@ export async function renderHelp(resolved: Resolved | undefined, color: boolean)
   const own = asCittyCommand(resolved.command, resolved.path.at(-1)!);
   let text = await renderUsage(own, parent ?? ({ meta: { name: "dhtl" } } as CommandDef<any>));
   if (!color) text = Bun.stripANSI(text);
+  // citty pads every option line to the widest; trailing blanks only get in the way of a pipe.
+  text = text.replace(/[ \t]+$/gm, "");
   const examples = resolved.command.examples ?? [];
   if (examples.length) text += `\n\n${bold(color, "Examples:")}\n${examples.map((e) => `  ${e}`).join("\n")}`;
   return text.replace(/^(.*?)\(dhtl [^)]*\)/, `$1(${name})`);

@@ -108,6 +108,19 @@ describe("dhtl setup", () => {
     expect(lines[3]).toBe("['-x', '--json']");
   });
 
+  test("a directory that is no Python project is refused (exit 2) and nothing is created; --python makes a bare environment on purpose", async () => {
+    const project = writeProject({ "notes.txt": "not a project\n" });
+    const env = setupEnv(seededHome());
+    const r = await dhtl(["setup", "--cwd", project], { env });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`no Python project found in ${project}`);
+    expect(existsSync(join(project, ".venv"))).toBe(false);
+    expect(existsSync(join(project, ".dht"))).toBe(false);
+    const bare = await dhtl(["setup", "--python", "3.11", "--cwd", project], { env });
+    expect(bare.code).toBe(0);
+    expect(existsSync(join(project, ".venv", ".dht-complete"))).toBe(true);
+  });
+
   test("dhtl run before setup fails with exit 1 and says to run dhtl setup", async () => {
     const project = writeProject(SMALL_PROJECT);
     const r = await dhtl(["run", "--cwd", project, "python", "-V"], { env: setupEnv(seededHome()) });

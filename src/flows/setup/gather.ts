@@ -91,6 +91,14 @@ export async function gatherSetup(ctx: RunContext, flags: SetupFlags, envDirOver
       hint: `run dhtl setup in one of: ${environments.join(", ")}; or name one with --env DIR; or set them all up with --all-environments`,
     });
   }
+  if (!resolved.configFile && declared.sources.length === 0 && !declared.isPackage && !config.python?.version) {
+    // Nothing here says "Python project": a venv in an arbitrary directory (the home
+    // directory, a download folder) would be a surprise, not a setup.
+    throw new DhtError(ExitCode.usage, `no Python project found in ${projectRoot}`, {
+      subject: projectRoot,
+      hint: "run dhtl setup where the project is (pyproject.toml, requirements.txt, setup.py, Pipfile, .python-version), or --cwd DIR; `dhtl init` starts a .dhtconfig here, and `dhtl setup --python 3.12` makes a bare environment on purpose",
+    });
+  }
   const registries = await discoverRegistries({
     root: envRoot,
     env: ctx.env,
