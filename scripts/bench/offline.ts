@@ -105,4 +105,6 @@ for (const r of [dir!, file!]) {
 const detail = Bun.spawn(["sh", "-c", `${clean} && cd '${project}' && ${envPrefix} DHT_HOME='${home}' '${bin}' setup --offline-bundle '${bundleDir}' 2>&1`], { stdout: "pipe" });
 const steps = (await new Response(detail.stdout).text()).split("\n").filter((l) => l.includes("✔"));
 console.log(`dhtl setup steps (one run): ${steps.map((l) => l.slice(l.indexOf("✔") + 2).trim()).join("; ")}`);
-rmSync(work, { recursive: true, force: true });
+// BENCH_KEEP=1 keeps the bundle, project and homes for profiling by hand.
+if (process.env.BENCH_KEEP === "1") console.log(`kept: ${work}`);
+else rmSync(work, { recursive: true, force: true });

@@ -12,7 +12,7 @@ import { DhtError, ExitCode } from "../../errors.ts";
 import type { ExecStep, StepOutput } from "../executor/execute.ts";
 import { buildPlan, plannedCommands, type PlanInput, type PythonChoice, type SetupPlan, type UvChoice } from "./plan.ts";
 import { runTool, outputTail } from "./process.ts";
-import { IMPORT_CHECK_SCRIPT } from "./verify-script.ts";
+import { runImportChecks } from "./import-check.ts";
 import { inspectVenv, removeMarker, removeVenvDir, settleRemovals, sameVersion, sweepRemovals, venvPython, writeMarker, resolveLink, type VenvOs } from "../../env/venv.ts";
 import { linkVenv, readVenvPointer, writeVenvPointer } from "../../env/local-venv.ts";
 import { removeIsolation, writeIsolation } from "../../env/isolation.ts";
@@ -205,10 +205,11 @@ export function setupSteps(services: SetupServices): ExecStep<SetupState>[] {
         const env = commandEnv(services, plan, {});
         const py = venvPython(plan.venv.venvPath, services.os);
         const check = realCommand(state, services, "verify")!;
-        // Both only read the venv: run them side by side.
-        const [checked, imports] = await Promise.all([
+        // Both only read the venv: the dependency check and the import check (itself spread
+        // over the cores) run side by side.
+        const [checked, report] = await Promise.all([
           runTool(check.argv, { env, cwd: plan.envRoot, stream: services.verbose }),
-          runTool([py, "-c", IMPORT_CHECK_SCRIPT, ...plan.importChecks], { env, cwd: plan.envRoot }),
+          runImportChecks(py, plan.importChecks, { env, cwd: plan.envRoot }),
         ]);
         if (checked.code !== 0) {
           throw new DhtError(ExitCode.failed, "the installed packages have broken or missing dependencies", {
@@ -216,13 +217,10 @@ export function setupSteps(services: SetupServices): ExecStep<SetupState>[] {
             hint: `${outputTail(checked, 15)}\nfix the versions in your requirements, then run dhtl setup again`,
           });
         }
-        let report: { checked: Array<[string, string]>; failed: Array<[string, string, string]>; missing: string[] };
-        try {
-          report = JSON.parse(imports.stdout.trim().split("\n").pop() ?? "");
-        } catch {
-          throw new DhtError(ExitCode.failed, `the venv's interpreter does not run properly (exit ${imports.code})`, {
+        if (report.broken) {
+          throw new DhtError(ExitCode.failed, `the venv's interpreter does not run properly (exit ${report.broken.code})`, {
             subject: py,
-            hint: `${outputTail(imports, 10)}\nrun dhtl setup --restart to recreate the venv`,
+            hint: `${report.broken.output.split("\n").slice(-10).join("\n")}\nrun dhtl setup --restart to recreate the venv`,
           });
         }
         if (report.failed.length) {

@@ -3,8 +3,19 @@
  * each distribution's own metadata: top_level.txt when present, otherwise the top-level
  * entries of RECORD (packages and modules), and for editable installs the packages the
  * .pth / setuptools finder points at. Never guessed from the distribution name (PyYAML
- * imports as yaml, python-dateutil as dateutil). Prints one JSON document.
+ * imports as yaml, python-dateutil as dateutil). Reads names from stdin and answers each
+ * with one line: REPORT_MARKER + JSON (src/flows/setup/import-check.ts drives it).
  */
+/** What the import check found: [distribution, module] pairs, plus the error for failures. */
+export interface ImportReport {
+  checked: Array<[string, string]>;
+  failed: Array<[string, string, string]>;
+  missing: string[];
+}
+
+/** Prefix of the check's own output lines: an imported module may print to stdout too. */
+export const REPORT_MARKER = "\u001eDHT-IMPORT ";
+
 export const IMPORT_CHECK_SCRIPT = String.raw`
 import sys, json, os, re
 try:
@@ -66,13 +77,13 @@ def top_levels(dist):
         else:
             tops.add(first)
     return tops or editable_tops(dist)
-out = {"checked": [], "failed": [], "missing": []}
-for name in sys.argv[1:]:
+def check(name):
+    out = {"checked": [], "failed": [], "missing": []}
     try:
         dist = metadata.distribution(name)
     except Exception:
         out["missing"].append(name)
-        continue
+        return out
     mods = sorted(t for t in top_levels(dist) if t.isidentifier() and not t.startswith("_") and t not in SKIP)
     for mod in mods:
         try:
@@ -80,5 +91,12 @@ for name in sys.argv[1:]:
             out["checked"].append([name, mod])
         except BaseException as e:
             out["failed"].append([name, mod, "%s: %s" % (type(e).__name__, e)])
-print(json.dumps(out))
+    return out
+# One distribution name per line on stdin, one marked JSON line back for each: the caller
+# runs several of these side by side and hands each the next name as soon as it is free.
+for line in sys.stdin:
+    name = line.strip()
+    if name:
+        sys.stdout.write("\x1eDHT-IMPORT " + json.dumps(check(name)) + "\n")
+        sys.stdout.flush()
 `;
