@@ -215,3 +215,47 @@ export async function fetchRealProjectSdists(log: (line: string) => void = conso
 }
 
 if (import.meta.main && (await fetchRealProjectSdists())) process.exit(1);
+
+/**
+ * Every wheel `dhtl setup` needs to install each project of test/fixtures/installable (one per
+ * packaging shape) for real in test/e2e/setup-shapes-install.test.ts: the projects' declared
+ * requirements with the default dev/test groups and extras, their transitive dependencies,
+ * and the build backends uv needs (with build isolation) for the editable installs. Pinned to
+ * exact versions, the full closure, so the uv.lock files of the fixtures (made by `uv lock`
+ * against these wheels) stay satisfiable. Pure-Python wheels (~4.5 MB), fetched for CPython
+ * 3.11 on manylinux x86_64, the interpreter the test uses.
+ */
+export const shapeWheelPins: string[] = [
+  // Runtime and dev/test requirements of the fixtures, and their dependencies.
+  ...["six==1.17.0", "tabulate==0.9.0", "pytest==8.3.5", "iniconfig==2.0.0", "pluggy==1.5.0", "packaging==24.2"],
+  ...["idna==3.10", "attrs==24.3.0", "python-dateutil==2.9.0.post0", "typing-extensions==4.12.2", "wcwidth==0.2.13"],
+  ...["colorama==0.4.6", "rich==13.9.4", "markdown-it-py==3.0.0", "mdurl==0.1.2", "pygments==2.19.1", "click==8.1.8"],
+  // Build backends (and their dependencies) for the editable installs of the projects.
+  ...["flit_core==3.10.1", "hatchling==1.27.0", "pathspec==0.12.1", "trove-classifiers==2025.1.15.22", "editables==0.5"],
+  ...["pdm-backend==2.4.3", "poetry-core==1.9.1", "setuptools==75.8.0", "wheel==0.45.1"],
+];
+
+export const shapeWheelsDir = join(root, "shape-wheels");
+
+/** The wheel-file prefix of a `name==version` pin (PEP 427 escapes the name with `_`). */
+function wheelPrefix(pin: string): string {
+  const [name, version] = pin.split("==") as [string, string];
+  return `${name.replace(/[-_.]+/g, "_").toLowerCase()}-${version}-`;
+}
+
+/** Download the missing pinned shape wheels (one pip run, --no-deps: the list is the closure). */
+export function fetchShapeWheels(log: (line: string) => void = console.error): number {
+  mkdirSync(shapeWheelsDir, { recursive: true });
+  const have = () => readdirSync(shapeWheelsDir).map((f) => f.toLowerCase());
+  const missing = shapeWheelPins.filter((pin) => !have().some((f) => f.startsWith(wheelPrefix(pin))));
+  if (missing.length === 0) return 0;
+  log(`fetching test asset shape-wheels (${missing.length} wheels): real installs of every project shape`);
+  const platform = ["--platform", "manylinux_2_17_x86_64", "--platform", "manylinux2014_x86_64"];
+  const args = ["--no-deps", "--only-binary=:all:", "--python-version", "3.11", "--implementation", "cp", "--abi", "cp311", ...platform, ...missing];
+  const r = Bun.spawnSync([python(), "-m", "pip", "download", "--disable-pip-version-check", "-q", "-d", shapeWheelsDir, ...args], { stdio: ["ignore", "inherit", "inherit"] });
+  const still = shapeWheelPins.filter((pin) => !have().some((f) => f.startsWith(wheelPrefix(pin))));
+  for (const pin of still) log(`could not fetch shape-wheels ${pin} (pip exit ${r.exitCode})`);
+  return still.length;
+}
+
+if (import.meta.main && fetchShapeWheels()) process.exit(1);

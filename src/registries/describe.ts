@@ -22,6 +22,8 @@ export interface RegistriesView {
   /** uv explicit indexes: used only for packages pinned to them; listed for their credentials. */
   explicitIndexes: Array<RegistryEntryView & { name: string }>;
   noIndex: boolean;
+  /** uv's --index-strategy, when dhtl sets one (see RegistrySettings.indexStrategy). */
+  indexStrategy?: { value: string; origin: string };
 }
 
 /** A redacted, JSON-ready view of the settings (for `--json` plans). */
@@ -41,6 +43,7 @@ export function registriesView(settings: RegistrySettings, creds?: RegistryCrede
     findLinks: settings.findLinks.map((f, i) => entry(f, settings.origins[`findLinks.${i}`])),
     explicitIndexes: settings.explicitIndexes.map((e) => ({ name: e.name, ...entry(e.url, e.origin) })),
     noIndex: settings.noIndex,
+    ...(settings.indexStrategy ? { indexStrategy: { value: settings.indexStrategy, origin: settings.origins.indexStrategy ?? "unknown" } } : {}),
   };
 }
 
@@ -55,5 +58,6 @@ export function describeRegistries(settings: RegistrySettings, creds?: RegistryC
   for (const f of v.findLinks) lines.push(`find-links    ${f.url}${tail(f)}`);
   for (const h of v.trustedHosts) lines.push(`trusted host  ${h.host}  (${h.origin})`);
   for (const e of v.explicitIndexes) lines.push(`pinned-only   ${e.name}=${e.url}${tail(e)}`);
+  if (v.indexStrategy) lines.push(`uv strategy   ${v.indexStrategy.value}  (${v.indexStrategy.origin})`);
   return lines;
 }

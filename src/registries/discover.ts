@@ -116,6 +116,10 @@ export function mergeLayers(layers: IndexLayer[], credentialsConfig?: Registries
       if (sameIndex(e.value, settings.indexUrl) || settings.extraIndexUrls.some((u) => sameIndex(u, e.value))) continue;
       origins[`extraIndexUrls.${settings.extraIndexUrls.length}`] = e.origin;
       settings.extraIndexUrls.push(e.value);
+      if (!layer.uv && settings.indexStrategy === undefined) {
+        settings.indexStrategy = "unsafe-best-match";
+        origins.indexStrategy = `${e.origin} (pip searches every index for the best version; uv is told to do the same)`;
+      }
     }
     for (const h of layer.trustedHosts) {
       if (settings.trustedHosts.includes(h.value)) continue;
@@ -160,5 +164,10 @@ export async function discoverRegistries(opts: DiscoverRegistriesOptions): Promi
     ...readUvFileLayers({ ...roots, projectRoot: root }),
     layerFromPip("pip configuration files", readPipFileOptions(roots).options),
   ];
-  return mergeLayers(layers, opts.config?.registries?.credentials);
+  const settings = mergeLayers(layers, opts.config?.registries?.credentials);
+  if (env.UV_INDEX_STRATEGY?.trim()) {
+    settings.indexStrategy = env.UV_INDEX_STRATEGY.trim();
+    settings.origins.indexStrategy = "env UV_INDEX_STRATEGY";
+  }
+  return settings;
 }

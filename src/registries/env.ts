@@ -47,6 +47,7 @@ export function registryEnvForUv(settings: RegistrySettings, creds?: RegistryCre
     UV_INDEX: undefined,
     UV_FIND_LINKS: undefined,
     UV_INSECURE_HOST: undefined,
+    UV_INDEX_STRATEGY: settings.indexStrategy,
   };
   const usedNames = new Set<string>();
   let auto = 0;

@@ -20,10 +20,16 @@ export interface IndexLayer {
   findLinks: Sourced<string>[];
   noIndex?: Sourced<boolean>;
   named: NamedIndex[];
+  /**
+   * uv configuration (UV_* variables, uv.toml, [tool.uv]): its extra indexes follow uv's
+   * rule (a package comes from the first index that has it). Every other source is pip's
+   * vocabulary, where all indexes are searched alike.
+   */
+  uv?: boolean;
 }
 
-export function emptyLayer(label: string): IndexLayer {
-  return { label, extraIndexUrls: [], trustedHosts: [], findLinks: [], named: [] };
+export function emptyLayer(label: string, uv = false): IndexLayer {
+  return { label, extraIndexUrls: [], trustedHosts: [], findLinks: [], named: [], ...(uv ? { uv } : {}) };
 }
 
 export function layerFromPip(label: string, o: PipIndexOptions): IndexLayer {

@@ -56,6 +56,13 @@ export interface RegistrySettings {
   origins: Record<string, string>;
   /** The credentials section of .dhtconfig, kept for resolveCredentials. */
   credentialsConfig?: CredentialsConfig;
+  /**
+   * How uv must choose among the indexes to behave like the tool that configured them:
+   * "unsafe-best-match" when extra indexes come from pip's vocabulary (pip.conf, PIP_*,
+   * requirements files, .dhtconfig), where pip compares versions across all indexes;
+   * undefined leaves uv's own first-index rule. UV_INDEX_STRATEGY, when set, wins.
+   */
+  indexStrategy?: string;
 }
 
 /** Credentials for one index; never printed, never written to a file. */

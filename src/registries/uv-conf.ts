@@ -23,7 +23,7 @@ export function parseIndexArg(text: string): { name?: string; url: string } {
 
 /** UV_INDEX_URL, UV_DEFAULT_INDEX, UV_INDEX, UV_EXTRA_INDEX_URL, UV_FIND_LINKS, UV_INSECURE_HOST (uv has no UV_NO_INDEX). */
 export function readUvEnvLayer(env: Record<string, string | undefined>): IndexLayer {
-  const layer = emptyLayer("uv environment variables");
+  const layer = emptyLayer("uv environment variables", true);
   const def = env.UV_DEFAULT_INDEX?.trim();
   if (def) {
     const { name, url } = parseIndexArg(def);
@@ -54,7 +54,7 @@ export function readUvEnvLayer(env: Record<string, string | undefined>): IndexLa
  * `label` is the file name used in origins; `text` lets origins carry line numbers.
  */
 export function layerFromUvTable(table: Record<string, unknown>, file: string, text: string): IndexLayer {
-  const layer = emptyLayer(file);
+  const layer = emptyLayer(file, true);
   const at = (needle: string | RegExp) => {
     const line = lineOf(text, needle);
     return line ? `${file}:${line}` : file;

@@ -152,6 +152,22 @@ describe("discoverRegistries precedence and origins", () => {
     expect([viaFile.indexUrl, viaFile.origins.indexUrl]).toEqual(["https://only.example/simple", `${join(only, "only.toml")}:1`]);
     await expect(discoverRegistries({ root: m.dir, env: { UV_CONFIG_FILE: "/nope/uv.toml" } })).rejects.toMatchObject({ subject: "env UV_CONFIG_FILE=/nope/uv.toml" });
   });
+  test("extra indexes named in pip's vocabulary make uv search every index like pip does; uv's own keep uv's rule; UV_INDEX_STRATEGY wins", async () => {
+    const onlyPip = machine({ "sys/etc/pip.conf": "[global]\nextra-index-url = file:///opt/pypi/simple\n" });
+    const pipStyle = await discoverRegistries({ root: onlyPip.dir, env: {}, home: onlyPip.home, os: "linux", systemRoot: onlyPip.systemRoot });
+    expect(pipStyle.indexStrategy).toBe("unsafe-best-match");
+    expect(pipStyle.origins.indexStrategy).toContain("pip.conf");
+    expect(registryEnvForUv(pipStyle).UV_INDEX_STRATEGY).toBe("unsafe-best-match");
+    const onlyUv = machine({ "project/uv.toml": 'extra-index-url = ["https://uv-project.example/simple"]\n' });
+    const uvStyle = await discoverRegistries({ root: onlyUv.root, env: {}, home: onlyUv.home, os: "linux", systemRoot: onlyUv.systemRoot });
+    expect(uvStyle.extraIndexUrls).toEqual(["https://uv-project.example/simple"]);
+    expect(uvStyle.indexStrategy).toBeUndefined();
+    // The overlay removes an inherited value rather than passing a stale one through.
+    expect("UV_INDEX_STRATEGY" in registryEnvForUv(uvStyle)).toBe(true);
+    expect(registryEnvForUv(uvStyle).UV_INDEX_STRATEGY).toBeUndefined();
+    const userChoice = await discoverRegistries({ root: onlyPip.dir, env: { UV_INDEX_STRATEGY: "first-index" }, home: onlyPip.home, os: "linux", systemRoot: onlyPip.systemRoot });
+    expect([userChoice.indexStrategy, userChoice.origins.indexStrategy]).toEqual(["first-index", "env UV_INDEX_STRATEGY"]);
+  });
   test("user uv.toml [[index]] default = true is used when the project says nothing", async () => {
     const m = machine(files);
     const s = await discoverRegistries({ root: m.dir, env: {}, home: m.home, os: "linux", systemRoot: m.systemRoot });

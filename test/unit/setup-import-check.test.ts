@@ -34,6 +34,21 @@ describe("import check", () => {
       expect(r.missing).toEqual(["not_installed"]);
     }
   });
+  test("a secondary module that needs an extra is a warning; the distribution's own module failing is an error", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "dht-imports-"));
+    const info = join(dir, "tool-1.0.dist-info");
+    mkdirSync(info);
+    writeFileSync(join(info, "METADATA"), "Metadata-Version: 2.1\nName: tool\nVersion: 1.0\n");
+    writeFileSync(join(info, "RECORD"), "tool.py,,\ntoold.py,,\n");
+    writeFileSync(join(dir, "tool.py"), "X = 1\n");
+    writeFileSync(join(dir, "toold.py"), "import aiohttp_not_installed\n");
+    const ok = await runImportChecks(python, ["tool"], { env: { PYTHONPATH: dir, PATH: process.env.PATH }, cwd: dir });
+    expect(ok.failed).toEqual([]);
+    expect(ok.warned.map(([d, m]) => [d, m])).toEqual([["tool", "toold"]]);
+    writeFileSync(join(dir, "tool.py"), "raise ImportError('broken build')\n");
+    const bad = await runImportChecks(python, ["tool"], { env: { PYTHONPATH: dir, PATH: process.env.PATH }, cwd: dir });
+    expect(bad.failed.map(([d, m]) => [d, m])).toContainEqual(["tool", "tool"]);
+  });
   test("a module that prints on import does not confuse the report", async () => {
     const dir = site({ chatty: "print('hello from chatty')\nprint('{\"checked\": []}')\n", quiet: "" });
     const r = await runImportChecks(python, ["chatty", "quiet"], { env: { PYTHONPATH: dir, PATH: process.env.PATH }, cwd: dir, workers: 1 });

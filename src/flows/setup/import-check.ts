@@ -33,7 +33,7 @@ async function* linesOf(stream: ReadableStream<Uint8Array>): AsyncGenerator<stri
 }
 
 export async function runImportChecks(python: string, names: string[], options: ImportCheckOptions): Promise<ImportCheckResult> {
-  const result: ImportCheckResult = { checked: [], failed: [], missing: [] };
+  const result: ImportCheckResult = { checked: [], failed: [], warned: [], missing: [] };
   const queue = [...names];
   // At least one worker even with nothing to import: it still proves the interpreter runs.
   const count = Math.max(1, Math.min(options.workers ?? Math.min(availableParallelism(), 4), names.length));
@@ -71,6 +71,7 @@ export async function runImportChecks(python: string, names: string[], options: 
         const part = JSON.parse(line.slice(REPORT_MARKER.length)) as ImportReport;
         result.checked.push(...part.checked);
         result.failed.push(...part.failed);
+        result.warned.push(...part.warned);
         result.missing.push(...part.missing);
         alive = true;
         break;

@@ -46,6 +46,7 @@ export interface PlanRegistries {
   trustedHosts: string[];
   findLinks: string[];
   noIndex?: boolean;
+  indexStrategy?: string;
   origins: Record<string, string>;
 }
 
@@ -121,7 +122,7 @@ export interface SetupPlan {
   installer: "uv" | "pip";
   mode: "uv-sync" | "uv-pip" | "pip";
   lockFile?: { kind: string; path: string; honoured: boolean; note: string };
-  registries: { indexUrl: string; extraIndexUrls: string[]; findLinks: string[]; trustedHosts: string[]; noIndex: boolean; origins: Record<string, string> };
+  registries: { indexUrl: string; extraIndexUrls: string[]; findLinks: string[]; trustedHosts: string[]; noIndex: boolean; indexStrategy?: string; origins: Record<string, string> };
   extras: string[];
   groups: string[];
   preferBinary: boolean;
@@ -242,6 +243,7 @@ export function buildPlan(input: PlanInput): SetupPlan {
       findLinks: input.registries.findLinks.map(redactUrl),
       trustedHosts: input.registries.trustedHosts,
       noIndex: Boolean(input.registries.noIndex),
+      ...(input.registries.indexStrategy ? { indexStrategy: input.registries.indexStrategy } : {}),
       origins: input.registries.origins,
     },
     extras,

@@ -20,6 +20,7 @@ export function renderPlan(plan: SetupPlan): string {
   for (const u of r.extraIndexUrls) lines.push(`  extra index: ${u}`);
   for (const f of r.findLinks) lines.push(`  find-links:  ${f}`);
   for (const h of r.trustedHosts) lines.push(`  trusted:     ${h}`);
+  if (r.indexStrategy && !r.noIndex) lines.push(`  uv strategy: ${r.indexStrategy} (${r.origins.indexStrategy ?? "configured"})`);
   lines.push(`Extras: ${plan.extras.join(", ") || "none"}   Groups: ${plan.groups.join(", ") || "none"}`);
   if (plan.preferBinary) lines.push(`Prefer binary: ${plan.swaps.length ? plan.swaps.map((s) => `${s.from} → ${s.to}`).join(", ") : "on (nothing to swap)"}`);
   lines.push("");

@@ -229,6 +229,7 @@ export function setupSteps(services: SetupServices): ExecStep<SetupState>[] {
             hint: report.failed.map(([, m, e]) => `${m}: ${e}`).join("\n"),
           });
         }
+        for (const [dist, mod, error] of report.warned) services.log(`note: ${mod} (from ${dist}) does not import: ${error.split("\n")[0]} — it likely needs an extra that was not selected`);
         state.verified = { checked: report.checked.length, imports: report.checked };
         return { imports: report.checked.length, missing: report.missing };
       },

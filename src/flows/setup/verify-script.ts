@@ -9,7 +9,10 @@
 /** What the import check found: [distribution, module] pairs, plus the error for failures. */
 export interface ImportReport {
   checked: Array<[string, string]>;
+  /** [distribution, module, error]: the distribution's own module, or everything of it, fails. */
   failed: Array<[string, string, string]>;
+  /** [distribution, module, error]: a secondary module fails (usually it needs an extra). */
+  warned: Array<[string, string, string]>;
   missing: string[];
 }
 
@@ -77,20 +80,30 @@ def top_levels(dist):
         else:
             tops.add(first)
     return tops or editable_tops(dist)
+def norm(text):
+    return re.sub(r"[-_.]+", "_", text).lower()
 def check(name):
-    out = {"checked": [], "failed": [], "missing": []}
+    # The module named like the distribution (black for black, pytest for pytest) must
+    # import. Other top-level modules may need an extra that was not asked for (blackd needs
+    # black[d]): their failures are warnings, unless nothing of the distribution imports.
+    out = {"checked": [], "failed": [], "missing": [], "warned": []}
     try:
         dist = metadata.distribution(name)
     except Exception:
         out["missing"].append(name)
         return out
     mods = sorted(t for t in top_levels(dist) if t.isidentifier() and not t.startswith("_") and t not in SKIP)
+    primary = [m for m in mods if norm(m) == norm(name)]
+    problems = []
     for mod in mods:
         try:
             __import__(mod)
             out["checked"].append([name, mod])
         except BaseException as e:
-            out["failed"].append([name, mod, "%s: %s" % (type(e).__name__, e)])
+            problems.append([name, mod, "%s: %s" % (type(e).__name__, e)])
+    for p in problems:
+        essential = p[1] in primary or not out["checked"]
+        out["failed" if essential else "warned"].append(p)
     return out
 # One distribution name per line on stdin, one marked JSON line back for each: the caller
 # runs several of these side by side and hands each the next name as soon as it is free.
