@@ -47,6 +47,8 @@ export interface DeclaredProject {
   /** Why isPackage is what it is: "pyproject.toml [build-system]", "setup.py", "tool.poetry package-mode = false". */
   packageEvidence: string;
   requiresPython?: string;
+  /** Python minors the project's classifiers name, oldest first (a hint for open-ended ranges). */
+  pythonClassifiers?: string[];
   sources: DependencySource[];
   /** Main requirements: [project] / Poetry / Flit / setup.cfg / Pipfile [packages], requirement files, .dhtconfig packages. */
   requirements: Requirement[];
@@ -179,6 +181,7 @@ export async function readDeclaredProject(root: string, config: DeclaredConfigIn
   const indexOptions = emptyIndexOptions();
   let name: string | undefined;
   let requiresPython: string | undefined;
+  let pythonClassifiers: string[] | undefined;
   const extraRequirementFiles: string[] = [];
   const optionalFiles: Record<string, string[]> = {};
 
@@ -189,6 +192,7 @@ export async function readDeclaredProject(root: string, config: DeclaredConfigIn
     tools.push(...pyproject.tools);
     name = pyproject.name;
     requiresPython = pyproject.requiresPython;
+    pythonClassifiers = pyproject.pythonClassifiers;
     requirements.push(...pyproject.dependencies);
     Object.assign(optional, pyproject.optional);
     Object.assign(groups, pyproject.groups);
@@ -220,6 +224,7 @@ export async function readDeclaredProject(root: string, config: DeclaredConfigIn
       setupCfgName = cfg.name;
       name ??= cfg.name;
       requiresPython ??= cfg.requiresPython;
+      pythonClassifiers ??= cfg.pythonClassifiers;
       // [project] in pyproject.toml overrides setup.cfg metadata when both exist (setuptools does the same).
       if (!pyproject?.hasProjectTable) {
         requirements.push(...cfg.dependencies);
@@ -387,6 +392,7 @@ export async function readDeclaredProject(root: string, config: DeclaredConfigIn
     isPackage: pkg.isPackage,
     packageEvidence: pkg.evidence,
     ...(requiresPython ? { requiresPython } : {}),
+    ...(pythonClassifiers ? { pythonClassifiers } : {}),
     sources,
     requirements: dedupe(requirements),
     optional,

@@ -20,6 +20,8 @@ import { normalizeName, parseRequirement, Pep508Error, type Requirement } from "
 export interface PyprojectFacts {
   name?: string;
   requiresPython?: string;
+  /** Python minors the trove classifiers name ("3.12" from "Programming Language :: Python :: 3.12"). */
+  pythonClassifiers?: string[];
   hasProjectTable: boolean;
   buildBackend?: string;
   buildRequires: string[];
@@ -316,6 +318,8 @@ export function readPyprojectTable(data: Table, text: string, file = "pyproject.
     facts.tools.push("pep621");
     if (typeof project.name === "string") facts.name = project.name;
     if (typeof project["requires-python"] === "string") facts.requiresPython = project["requires-python"];
+    const minors = pythonMinorsOfClassifiers(project.classifiers);
+    if (minors.length) facts.pythonClassifiers = minors;
     facts.dependencies = stringList(project.dependencies, o.at("project", "dependencies"), "project.dependencies").map((d) => req(d, o.at("project", "dependencies")));
     const opt = asTable(project["optional-dependencies"]) ?? {};
     for (const [extra, list] of Object.entries(opt)) {
@@ -366,6 +370,10 @@ export function readPyprojectTable(data: Table, text: string, file = "pyproject.
     const deps = asTable(poetry.dependencies);
     const main = poetryTable(deps, o, "tool.poetry.dependencies");
     if (!facts.requiresPython && typeof deps?.python === "string") facts.requiresPython = poetryConstraintToPep440(deps.python, o.at("tool.poetry.dependencies", "python"));
+    if (!facts.pythonClassifiers) {
+      const minors = pythonMinorsOfClassifiers(poetry.classifiers);
+      if (minors.length) facts.pythonClassifiers = minors;
+    }
     // PEP 621 [project] wins for the main list when both exist (Poetry 2 reads [project] first).
     if (!project?.dependencies) facts.dependencies.push(...main.filter((d) => !d.optional).map((d) => d.req));
     for (const [extra, names] of Object.entries(asTable(poetry.extras) ?? {})) {
@@ -515,4 +523,19 @@ function pdmSources(pdm: Table | undefined, o: Origins): ToolIndex[] {
     const role: ToolIndex["role"] = t.type === "find_links" ? "find-links" : t.name === "pypi" ? "primary" : "extra";
     return [{ ...(typeof t.name === "string" ? { name: t.name } : {}), url: t.url, role, verifySsl: t.verify_ssl !== false, origin: o.atValue("tool.pdm.source", t.url) }];
   });
+}
+
+/**
+ * The Python minors a project's trove classifiers claim to support, oldest first
+ * ("Programming Language :: Python :: 3.12" → "3.12"; "3", "3 :: Only" and implementation
+ * classifiers are not versions). Accepts a list (pyproject) or setup.cfg's one-per-line text.
+ */
+export function pythonMinorsOfClassifiers(classifiers: unknown): string[] {
+  const items = Array.isArray(classifiers) ? classifiers : typeof classifiers === "string" ? classifiers.split("\n") : [];
+  const minors = new Set<string>();
+  for (const item of items) {
+    const m = typeof item === "string" ? /^\s*Programming Language\s*::\s*Python\s*::\s*(\d+)\.(\d+)\s*$/.exec(item) : null;
+    if (m) minors.add(`${m[1]}.${m[2]}`);
+  }
+  return [...minors].sort((a, b) => Number(a.split(".")[1]) - Number(b.split(".")[1]) || Number(a.split(".")[0]) - Number(b.split(".")[0]));
 }

@@ -3,6 +3,7 @@
  * install_requires / python_requires, [options.extras_require]), read the way setuptools
  * reads it. setup.py is never executed: it only tells us the project is a package.
  */
+import { pythonMinorsOfClassifiers } from "./pyproject.ts";
 import { DhtError, ExitCode } from "../errors.ts";
 import { parseIni } from "../registries/pip-conf.ts";
 import { parseRequirement, Pep508Error, type Requirement } from "./pep508.ts";
@@ -10,6 +11,7 @@ import { parseRequirement, Pep508Error, type Requirement } from "./pep508.ts";
 export interface SetupCfgFacts {
   name?: string;
   requiresPython?: string;
+  pythonClassifiers?: string[];
   dependencies: Requirement[];
   optional: Record<string, Requirement[]>;
   /** `install_requires = file: requirements.txt` */
@@ -34,6 +36,10 @@ export function readSetupCfg(text: string, file = "setup.cfg"): SetupCfgFacts {
   if (meta.name) facts.name = meta.name.value;
   const options = ini.options ?? {};
   if (options["python-requires"]) facts.requiresPython = options["python-requires"].value;
+  if (meta.classifiers) {
+    const minors = pythonMinorsOfClassifiers(meta.classifiers.value);
+    if (minors.length) facts.pythonClassifiers = minors;
+  }
   const parseList = (entry: { value: string; line: number }, files: string[]): Requirement[] => {
     const fileRef = /^file:\s*(.+)$/.exec(entry.value.trim());
     if (fileRef) {

@@ -13,6 +13,7 @@ import { buildInfo } from "../../build-info.ts";
 import { acquireLock } from "../../env/lock.ts";
 import { executeSteps, type ExecEvent } from "../executor/execute.ts";
 import { resolvePython } from "../../python/resolve.ts";
+import { classifierPreferences } from "../../python/classifier-preference.ts";
 import { ensureUv } from "../../uv/ensure.ts";
 import { pythonPlatformKey } from "../../platform/index.ts";
 import { UV_VERSION } from "../../uv/version.ts";
@@ -59,6 +60,26 @@ function pythonRequestOf(g: Gathered): { request?: string; origin?: string } {
   const rp = g.declared.requiresPython;
   if (rp) return { request: rp, origin: "pyproject.toml requires-python" };
   return {};
+}
+
+/**
+ * The resolution chain, preceded by the project's classifiers when its request is an
+ * open-ended range (src/python/classifier-preference.ts): an interpreter already here (or
+ * in the bundle) of a version the project says it supports wins over a newer one it never
+ * claimed. Nothing is downloaded for a preference; the plain request decides otherwise.
+ */
+async function resolveProjectPython(g: Gathered, request: string | undefined, opts: Parameters<typeof resolvePython>[1]) {
+  for (const minor of classifierPreferences(request, g.declared.pythonClassifiers)) {
+    try {
+      const r = await resolvePython(minor, { ...opts, offline: true, allowDownload: Boolean(opts.bundle), allowPatchFallback: true, containerFallback: false, suggestContainer: false, log: undefined, note: undefined });
+      const why = `${request} allows newer Pythons, but the project's classifiers name ${minor} as the newest it supports that is available here`;
+      opts.note?.(`Python ${minor}: ${why}`);
+      return { ...r, chain: [{ step: "classifiers", outcome: "taken" as const, why }, ...r.chain] };
+    } catch {
+      // not available without a download: try the next classified version
+    }
+  }
+  return resolvePython(request, opts);
 }
 
 async function openBundleIfAny(g: Gathered, flags: SetupFlags, log: Log, cwd: string) {
@@ -151,7 +172,7 @@ async function prepare(ctx: RunContext, options: SetupOptions, log: Log, envDir?
     log: (m) => log.info(m),
     debug: (m) => log.debug(m),
     async resolvePython() {
-      const resolved = await resolvePython(pyRequest.request, {
+      const resolved = await resolveProjectPython(g, pyRequest.request, {
         ctx,
         home: g.home,
         offline: g.offline,
@@ -244,7 +265,7 @@ async function previewPlan(p: Prepared, ctx: RunContext, log: Log): Promise<Setu
   const pyRequest = pythonRequestOf(g);
   let python: PythonChoice;
   try {
-    const r = await resolvePython(pyRequest.request, { ctx, home: g.home, offline: true, allowDownload: false, bundle: p.bundle, net: g.net, suggestContainer: false, projectRoot: g.envRoot, allowPatchFallback: g.config.python?.allow_patch_fallback });
+    const r = await resolveProjectPython(g, pyRequest.request, { ctx, home: g.home, offline: true, allowDownload: false, bundle: p.bundle, net: g.net, suggestContainer: false, projectRoot: g.envRoot, allowPatchFallback: g.config.python?.allow_patch_fallback });
     python = { ...r, request: pyRequest.request, requestOrigin: pyRequest.origin };
   } catch (error) {
     const chain = (isDhtError(error) && Array.isArray(error.details?.chain) ? error.details!.chain : []) as PythonChoice["chain"];
