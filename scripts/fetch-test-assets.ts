@@ -233,6 +233,9 @@ export const shapeWheelPins: string[] = [
   // Build backends (and their dependencies) for the editable installs of the projects.
   ...["flit_core==3.10.1", "hatchling==1.27.0", "pathspec==0.12.1", "trove-classifiers==2025.1.15.22", "editables==0.5"],
   ...["pdm-backend==2.4.3", "poetry-core==1.9.1", "setuptools==75.8.0", "wheel==0.45.1"],
+  // An older idna beside 3.10: uv-virtual's uv.lock pins 3.7, so installing 3.7 proves the
+  // lock was honoured (a fresh resolve would take the newest).
+  "idna==3.7",
 ];
 
 export const shapeWheelsDir = join(root, "shape-wheels");

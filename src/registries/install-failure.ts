@@ -2,6 +2,8 @@
  * One place that turns a failed `uv pip install` / `pip install` into the error the user
  * should see, trying the explanations in order of certainty:
  *
+ *   0. a dependency from version control (git+https://…) could not be fetched: its host,
+ *      not the package index, is what failed;
  *   1. the output says an index refused or could not be reached (explainIndexFailure);
  *   2. a package failed to build from source (buildFailureAdvice: package, cause, system
  *      packages, Rust, binary stand-in);
@@ -13,6 +15,7 @@
  * Everything shown is redacted, including credential values dhtl handed to the installer.
  */
 import { DhtError, ExitCode } from "../errors.ts";
+import { redactUrl } from "../net/redact.ts";
 import type { NetSettings } from "../net/types.ts";
 import { buildFailureAdvice, type BuildFacts } from "../packages/binary-alternatives.ts";
 import { explainIndexFailure, redactOutput } from "./failure.ts";
@@ -34,6 +37,18 @@ const NOT_FOUND = /No matching distribution found|from versions: none|not found 
 export async function explainInstallFailure(output: string, argv: string[], ctx: InstallFailureContext): Promise<DhtError> {
   const tail = redactOutput(output.trim(), ctx.creds).split(/\r?\n/).slice(-12).join("\n");
   const subject = redactOutput(argv.join(" "), ctx.creds);
+  const vcs = vcsFetchFailure(output);
+  if (vcs) {
+    return new DhtError(ExitCode.failed, `a dependency from version control could not be fetched: ${redactUrl(vcs.url)}`, {
+      subject: redactUrl(vcs.url),
+      hint: [
+        `git said: ${redactOutput(vcs.reason, ctx.creds)}`,
+        "fetching it needs git and network access to that host; where that is not possible, depend on a released version from the package index, or build a wheel of it and list its directory in registries.find_links",
+        `installer output (last lines):\n${tail}`,
+      ].join("\n"),
+      details: { url: redactUrl(vcs.url), cause: "vcs" },
+    });
+  }
   const index = explainIndexFailure(output, ctx.settings, ctx.creds);
   if (index) return index;
   const advice = buildFailureAdvice(output, ctx.facts);
@@ -78,6 +93,21 @@ export function resolutionFailurePackage(log: string): string | undefined {
   for (const re of patterns) {
     const m = re.exec(log);
     if (m) return m[1];
+  }
+  return undefined;
+}
+
+/**
+ * A git fetch that failed inside uv or pip: the repository URL and git's reason. uv reports
+ * "Git operation failed" with git's own "fatal: unable to access 'URL': reason"; pip runs
+ * `git clone … URL` and prints the same fatal line.
+ */
+export function vcsFetchFailure(output: string): { url: string; reason: string } | undefined {
+  const fatal = /fatal: (?:unable to access|could not read from remote repository)[^']*'([^']+)'?:?\s*(.*)/i.exec(output);
+  if (fatal) return { url: fatal[1]!.replace(/\/$/, ""), reason: fatal[2]!.trim() || "the repository could not be read" };
+  if (/Git operation failed/i.test(output)) {
+    const url = /git fetch [^\n]*?'((?:https?|ssh|git):\/\/[^']+)'/.exec(output)?.[1] ?? /Updating (\S+:\/\/\S+)/.exec(output)?.[1];
+    if (url) return { url, reason: /fatal: (.+)/.exec(output)?.[1]?.trim() ?? "git could not fetch it" };
   }
   return undefined;
 }

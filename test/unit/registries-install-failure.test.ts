@@ -53,3 +53,29 @@ describe("explainInstallFailure picks the most certain explanation", () => {
     expect(JSON.stringify(e.toJSON())).not.toContain("hunter2");
   });
 });
+
+describe("version-control dependencies", () => {
+  test("a git fetch that fails in uv is blamed on the repository's host, not on the package index", async () => {
+    const { explainInstallFailure, vcsFetchFailure } = await import("../../src/registries/install-failure.ts");
+    // uv 0.13.9's output for celery 5.4.0's requirements/dev.txt with github.com unreachable (captured here).
+    const out = [
+      "   Updating https://github.com/celery/py-amqp.git (HEAD)",
+      "error: Git operation failed",
+      "  Caused by: failed to fetch into: /root/.cache/uv/git-v2/db/139307b9aa05b653",
+      "  Caused by: process didn't exit successfully: `/usr/bin/git fetch --force --update-head-ok 'https://github.com/celery/py-amqp.git' '+HEAD:refs/remotes/origin/HEAD'` (exit status: 128)",
+      "--- stderr",
+      "fatal: unable to access 'https://github.com/celery/py-amqp.git/': Could not resolve host: github.com",
+    ].join("\n");
+    expect(vcsFetchFailure(out)).toEqual({ url: "https://github.com/celery/py-amqp.git", reason: "Could not resolve host: github.com" });
+    const e = await explainInstallFailure(out, ["uv", "pip", "install"], { settings: { indexUrl: "https://pypi.org/simple", extraIndexUrls: [], trustedHosts: [], findLinks: [], noIndex: false, indexNames: {}, explicitIndexes: [], origins: {} }, env: {}, probe: false });
+    expect(e.message).toBe("a dependency from version control could not be fetched: https://github.com/celery/py-amqp.git");
+    expect(e.hint).toContain("Could not resolve host: github.com");
+  });
+  test("pip's git clone failure, with a token in the URL, is named without the token", async () => {
+    const { explainInstallFailure } = await import("../../src/registries/install-failure.ts");
+    const out = "  Running command git clone --filter=blob:none --quiet 'https://x-token:ghp_SECRET123@git.corp/lib.git' /tmp/pip-req-build-1\n  fatal: unable to access 'https://x-token:ghp_SECRET123@git.corp/lib.git/': Failed to connect to git.corp port 443\n  error: subprocess-exited-with-error";
+    const e = await explainInstallFailure(out, ["pip", "install"], { settings: { indexUrl: "https://pypi.org/simple", extraIndexUrls: [], trustedHosts: [], findLinks: [], noIndex: false, indexNames: {}, explicitIndexes: [], origins: {} }, env: {}, probe: false });
+    expect(e.message).toContain("git.corp/lib.git");
+    expect(JSON.stringify(e.toJSON())).not.toContain("ghp_SECRET123");
+  });
+});

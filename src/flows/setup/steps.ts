@@ -13,6 +13,7 @@ import type { ExecStep, StepOutput } from "../executor/execute.ts";
 import { buildPlan, plannedCommands, type PlanInput, type PythonChoice, type SetupPlan, type UvChoice } from "./plan.ts";
 import { runTool, outputTail } from "./process.ts";
 import { runImportChecks } from "./import-check.ts";
+import { missingRequirements } from "./missing-requirements.ts";
 import { inspectVenv, removeMarker, removeVenvDir, settleRemovals, sameVersion, sweepRemovals, venvPython, writeMarker, resolveLink, type VenvOs } from "../../env/venv.ts";
 import { linkVenv, readVenvPointer, writeVenvPointer } from "../../env/local-venv.ts";
 import { removeIsolation, writeIsolation } from "../../env/isolation.ts";
@@ -207,14 +208,31 @@ export function setupSteps(services: SetupServices): ExecStep<SetupState>[] {
         const check = realCommand(state, services, "verify")!;
         // Both only read the venv: the dependency check and the import check (itself spread
         // over the cores) run side by side.
-        const [checked, report] = await Promise.all([
+        let [checked, report] = await Promise.all([
           runTool(check.argv, { env, cwd: plan.envRoot, stream: services.verbose }),
           runImportChecks(py, plan.importChecks, { env, cwd: plan.envRoot }),
         ]);
-        if (checked.code !== 0) {
+        let dependencyCheck = checked;
+        const missing = checked.code !== 0 ? missingRequirements(`${checked.stdout}\n${checked.stderr}`) : [];
+        if (missing.length) {
+          services.log(`installing what installed packages require but the installer left out: ${missing.map((m) => `${m.requirement} (for ${m.by})`).join(", ")}`);
+          const requirements = [...new Set(missing.map((m) => m.requirement))];
+          const repair =
+            plan.mode === "pip"
+              ? [py, "-m", "pip", "install", "--disable-pip-version-check", ...requirements]
+              : [state.uv!.path!, "pip", "install", ...(plan.registries.noIndex ? ["--no-index"] : []), "--python", py, ...requirements];
+          const installed = await runTool(repair, { env, cwd: plan.envRoot, stream: services.verbose });
+          if (installed.code !== 0) throw await services.installFailure(`${installed.stdout}\n${installed.stderr}`, repair);
+          // The imports ran beside a check that found something missing: run both again.
+          [dependencyCheck, report] = await Promise.all([
+            runTool(check.argv, { env, cwd: plan.envRoot, stream: services.verbose }),
+            runImportChecks(py, plan.importChecks, { env, cwd: plan.envRoot }),
+          ]);
+        }
+        if (dependencyCheck.code !== 0) {
           throw new DhtError(ExitCode.failed, "the installed packages have broken or missing dependencies", {
             subject: plan.venv.linkPath,
-            hint: `${outputTail(checked, 15)}\nfix the versions in your requirements, then run dhtl setup again`,
+            hint: `${outputTail(dependencyCheck, 15)}\nfix the versions in your requirements, then run dhtl setup again`,
           });
         }
         if (report.broken) {

@@ -1,0 +1,181 @@
+/**
+ * `dhtl setup --python 3.11` installing, for real, one project of every packaging shape
+ * (test/fixtures/installable: legacy flit, hatch envs, PDM dev-dependencies, PEP 735 groups +
+ * uv.lock, Pipfile, Poetry with and without package mode, requirement files with -r/-c,
+ * setup.py only, setup.cfg, a virtual uv project + uv.lock) with the compiled binary, the
+ * real pinned uv and pyenv's CPython 3.11. Packages come from real wheels
+ * (.cache/test-assets/shape-wheels, fetched from PyPI by scripts/fetch-test-assets.ts) served
+ * by a PEP 503 index on 127.0.0.1; the build backends of the editable installs come from
+ * there too (build isolation, no network). Each test then asks the venv's python what it got.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { dhtl, repoRoot } from "../helpers/cli.ts";
+import { assetsDir, copyTree, pyenvBin, seededHome, setupEnv, startWheelIndex } from "../helpers/setup-project.ts";
+
+const shapeWheels = join(assetsDir, "shape-wheels");
+const fixtures = join(repoRoot, "test", "fixtures", "installable");
+const ready = existsSync(shapeWheels) && Boolean(pyenvBin("3.11"));
+if (!ready) console.warn(`setup-shapes-install: skipped (needs ${shapeWheels}: bun scripts/fetch-test-assets.ts, and pyenv CPython 3.11)`);
+
+interface Venv {
+  /** Installed distribution name (normalized) → version. */
+  dists: Record<string, string>;
+  /** Module name → the file it was imported from, or null when the import failed. */
+  modules: Record<string, string | null>;
+}
+
+/** What the venv's own python reports: its distributions, and where the given modules import from. */
+function inspectVenv(project: string, modules: string[]): Venv {
+  const code = [
+    "import importlib, importlib.metadata as md, json, re, sys",
+    "dists = {re.sub(r'[-_.]+', '-', d.metadata['Name']).lower(): d.version for d in md.distributions()}",
+    "mods = {}",
+    "for m in sys.argv[1:]:",
+    "    try: mods[m] = importlib.import_module(m).__file__",
+    "    except Exception: mods[m] = None",
+    "print(json.dumps({'dists': dists, 'modules': mods}))",
+  ].join("\n");
+  const r = Bun.spawnSync([join(project, ".venv", "bin", "python"), "-c", code, ...modules], { cwd: "/" });
+  if (r.exitCode !== 0) throw new Error(`venv python failed: ${r.stderr}`);
+  return JSON.parse(r.stdout.toString()) as Venv;
+}
+
+let index: Awaited<ReturnType<typeof startWheelIndex>> | undefined;
+let home = "";
+
+beforeAll(async () => {
+  if (!ready) return;
+  index = await startWheelIndex([shapeWheels]);
+  home = seededHome();
+});
+afterAll(() => index?.stop());
+
+/** Environment pointing pip/uv (and so dhtl) at the loopback index, as a user points at a mirror. */
+function indexEnv(): Record<string, string> {
+  const env: Record<string, string | undefined> = setupEnv(home, ["3.11"], { PIP_INDEX_URL: index!.indexUrl });
+  delete env.PIP_NO_INDEX;
+  delete env.PIP_FIND_LINKS;
+  return env as Record<string, string>;
+}
+
+/** Copy a fixture, run `dhtl setup --python 3.11 --json` on it, expect success; returns the copy and the plan. */
+async function setUp(shape: string, env = indexEnv(), prepare?: (root: string) => void) {
+  const root = copyTree(join(fixtures, shape));
+  prepare?.(root);
+  const r = await dhtl(["setup", "--json", "--python", "3.11", "--cwd", root], { env, timeoutMs: 120_000 });
+  if (r.code !== 0) console.error(r.stderr);
+  expect(r.code).toBe(0);
+  const plan = JSON.parse(r.stdout).plan as { mode: string; commands: Array<{ step: string; argv: string[] }> };
+  return { root, plan, installs: plan.commands.filter((c) => c.step === "install-dependencies").map((c) => c.argv.slice(1).join(" ")) };
+}
+
+/** The project's own module is an editable install: it imports from the project tree, not site-packages. */
+function expectEditable(v: Venv, module: string, under: string) {
+  expect(v.modules[module]).toStartWith(`${under}/`);
+}
+
+function expectInstalled(v: Venv, names: string[]) {
+  for (const n of names) expect(Object.keys(v.dists)).toContain(n);
+}
+
+describe.skipIf(!ready)("dhtl setup installs every project shape for real from a loopback index", () => {
+  test("legacy flit metadata: requires and the test extra are installed, the project is editable, the docs extra is not", async () => {
+    const { root } = await setUp("flit-legacy");
+    // The build backend for the editable install came from the loopback index (build isolation).
+    expect(index!.requests).toContain("/simple/flit-core/");
+    const v = inspectVenv(root, ["flitpkg", "six", "tabulate", "pytest", "iniconfig"]);
+    expectEditable(v, "flitpkg", root);
+    expectInstalled(v, ["six", "tabulate", "pytest", "iniconfig"]);
+  });
+
+  test("hatch: project deps, default-env and test-env dev tools installed; detached lint env not; project editable", async () => {
+    const { root } = await setUp("hatch");
+    const v = inspectVenv(root, ["hatch_proj", "idna", "pytest", "iniconfig"]);
+    expectEditable(v, "hatch_proj", join(root, "src"));
+    expectInstalled(v, ["hatch-proj", "idna", "pytest", "iniconfig"]);
+  });
+
+  test("pdm: dev-dependency group installed with its ${PROJECT_ROOT} editable path package and that package's deps", async () => {
+    const { root, plan } = await setUp("pdm");
+    expect(plan.mode).toBe("uv-pip");
+    const v = inspectVenv(root, ["pdm_proj", "helper", "attrs", "pytest", "six"]);
+    expectEditable(v, "pdm_proj", join(root, "src"));
+    expectEditable(v, "helper", join(root, "packages", "helper", "src"));
+    expectInstalled(v, ["attrs", "pytest", "six"]);
+  });
+
+  test("PEP 735 groups + uv.lock: uv sync --frozen installs exactly the locked set (include-group followed, unselected extra absent)", async () => {
+    // The lock was made against a mirror (https://mirror.example); here the loopback index is that mirror.
+    const { root, plan } = await setUp("pep621-groups", indexEnv(), (dir) => {
+      const lock = join(dir, "uv.lock");
+      writeFileSync(lock, readFileSync(lock, "utf8").replaceAll("https://mirror.example", index!.indexUrl.replace(/\/simple$/, "")));
+    });
+    expect(plan.mode).toBe("uv-sync");
+    const v = inspectVenv(root, ["acme_service", "tabulate", "dateutil", "pytest", "typing_extensions", "wcwidth"]);
+    expectEditable(v, "acme_service", join(root, "src"));
+    const locked = [...readFileSync(join(root, "uv.lock"), "utf8").matchAll(/^name = "([^"]+)"\nversion = "([^"]+)"/gm)]
+      .filter(([, n]) => n !== "colorama")
+      .map(([, n, ver]) => `${n}==${ver}`);
+    expect(Object.entries(v.dists).map(([n, ver]) => `${n}==${ver}`).sort()).toEqual(locked.sort());
+    expect(v.dists.colorama).toBeUndefined();
+  });
+
+  test("uv.lock with no index (local wheels only): the locked idna 3.7 is installed although 3.10 is served, dev group in, project not", async () => {
+    const env = setupEnv(home, ["3.11"], { PIP_FIND_LINKS: shapeWheels });
+    const { root, installs } = await setUp("uv-virtual", env);
+    expect(installs.some((a) => a.startsWith("export --frozen"))).toBe(true);
+    const v = inspectVenv(root, ["idna", "pytest"]);
+    expect(v.dists.idna).toBe("3.7");
+    expectInstalled(v, ["pytest", "iniconfig", "pluggy", "packaging"]);
+    expect(v.dists["scripts-only"]).toBeUndefined();
+  });
+
+  test("Pipfile: packages and dev-packages installed, the editable path dev package imports from the tree, the win32-only one skipped", async () => {
+    const { root } = await setUp("pipenv");
+    const v = inspectVenv(root, ["mylib", "six", "rich", "pytest", "idna"]);
+    expectEditable(v, "mylib", join(root, "libs", "mylib", "src"));
+    expect(v.dists.six).toBe("1.17.0");
+    expectInstalled(v, ["rich", "pytest", "idna"]);
+    expect(v.dists.pywin32).toBeUndefined();
+  });
+
+  test("poetry: ~/^/* constraints installed, dev group in, optional docs group and python<3.11-only dependency out, project editable", async () => {
+    const { root } = await setUp("poetry");
+    const v = inspectVenv(root, ["poetry_app", "click", "rich", "pytest"]);
+    expectEditable(v, "poetry_app", root);
+    expectInstalled(v, ["poetry-app", "click", "rich", "pytest"]);
+    expect(v.dists.tomli).toBeUndefined();
+  });
+
+  test("poetry package-mode = false: dependencies and dev group installed, the project itself not", async () => {
+    const { root, installs } = await setUp("poetry-no-package");
+    expect(installs.join("\n")).not.toContain(`-e ${root}`);
+    const v = inspectVenv(root, ["idna", "pytest"]);
+    expectInstalled(v, ["idna", "pytest"]);
+    expect(Object.keys(v.dists).sort()).toEqual(["idna", "iniconfig", "packaging", "pluggy", "pytest"]);
+  });
+
+  test("requirement files: requirements-dev.txt and its -r chain installed, the -c constraint holds idna at 3.7 although 3.10 is served", async () => {
+    const { root } = await setUp("requirements-includes");
+    const v = inspectVenv(root, ["tabulate", "rich", "colorama", "pytest", "idna"]);
+    expectInstalled(v, ["tabulate", "rich", "colorama", "pytest"]);
+    expect(v.dists.idna).toBe("3.7");
+  });
+
+  test("setup.py only: the project is built by setuptools' legacy backend (offline) and installed editable with its deps", async () => {
+    const { root } = await setUp("setup-py-only");
+    const v = inspectVenv(root, ["legacy", "six"]);
+    expectEditable(v, "legacy", root);
+    expectInstalled(v, ["legacy", "six"]);
+  });
+
+  test("setup.cfg: install_requires and the test extra installed, python<3.11-only and the yaml extra not, project editable", async () => {
+    const { root } = await setUp("setuptools-cfg");
+    const v = inspectVenv(root, ["cfgpkg", "idna", "click", "pytest", "iniconfig"]);
+    expectEditable(v, "cfgpkg", root);
+    expectInstalled(v, ["cfgpkg", "idna", "click", "pytest", "iniconfig"]);
+    expect(v.dists.tomli).toBeUndefined();
+  });
+});
