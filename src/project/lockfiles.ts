@@ -18,6 +18,8 @@ export interface LockedPackage {
   version?: string;
   /** uv: "registry", "editable", "virtual", "git", "url", "path", "directory"; Pipfile.lock: "default"/"develop". */
   source?: string;
+  /** uv.lock: the index URL a registry package was resolved against (`source = { registry = "…" }`). */
+  registry?: string;
 }
 
 export interface LockFile {
@@ -69,11 +71,13 @@ export function parseLockFile(kind: LockKind, text: string, path: string): LockF
     .filter((p) => typeof p.name === "string")
     .map((p) => {
       const source = typeof p.source === "object" && p.source ? Object.keys(p.source as object)[0] : undefined;
+      const registry = source === "registry" ? (p.source as { registry?: unknown }).registry : undefined;
       return {
         name: p.name as string,
         normalizedName: normalizeName(p.name as string),
         ...(typeof p.version === "string" ? { version: p.version } : {}),
         ...(source ? { source } : {}),
+        ...(typeof registry === "string" ? { registry } : {}),
       };
     });
   const meta = data.metadata as Record<string, unknown> | undefined;

@@ -30,6 +30,8 @@ export interface InstallFailureContext {
   net?: NetSettings;
   /** Ask the indexes directly when the output hides the reason (default true). */
   probe?: boolean;
+  /** The environment's Python (X.Y.Z): old releases often fail to build on a new Python. */
+  pythonVersion?: string;
 }
 
 const NOT_FOUND = /No matching distribution found|from versions: none|not found in the package registry|was not found in the package registry/i;
@@ -56,7 +58,13 @@ export async function explainInstallFailure(output: string, argv: string[], ctx:
     const name = advice.package ? `${advice.package}${advice.version ? ` ${advice.version}` : ""}` : undefined;
     return new DhtError(ExitCode.failed, name ? `installing ${name} failed: it could not be built from source` : "installing the dependencies failed: a package could not be built", {
       subject,
-      hint: [...advice.lines, `installer output (last lines):\n${tail}`].join("\n"),
+      hint: [
+        ...advice.lines,
+        ...(ctx.pythonVersion
+          ? [`the environment uses Python ${ctx.pythonVersion.split(".").slice(0, 2).join(".")}: a release that predates it often does not build on it; a newer release of the package, or an older Python (dhtl setup --python 3.N), may`]
+          : []),
+        `installer output (last lines):\n${tail}`,
+      ].join("\n"),
       details: { package: advice.package, version: advice.version, cause: advice.cause, systemPackages: advice.systemPackages, otherManagers: advice.otherManagers, alternative: advice.alternative },
     });
   }

@@ -214,8 +214,9 @@ async function prepare(ctx: RunContext, options: SetupOptions, log: Log, envDir?
       }
       return env;
     },
-    installFailure(output, argv) {
+    installFailure(output, argv, pythonVersion) {
       return explainInstallFailure(output, argv, {
+        ...(pythonVersion ? { pythonVersion } : {}),
         settings: g.registries,
         creds: credentials,
         facts: { os: g.facts.os, packageManagers: g.facts.packageManagers, root: g.facts.privileges.root, dhtHome: g.home },

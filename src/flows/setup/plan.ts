@@ -9,6 +9,7 @@
 import { uvExportArgs } from "../../uv/lock-export.ts";
 import { isAbsolute, join, win32 } from "node:path";
 import { redactUrl } from "../../net/redact.ts";
+import { sameIndex } from "../../registries/url.ts";
 import { venvBinDir, venvPython, type VenvOs } from "../../env/venv.ts";
 import type { VenvLocation } from "../../env/local-venv.ts";
 
@@ -36,6 +37,8 @@ export interface PlanProject {
   /** The parsed requirement files: their requirements reach the installer through -r, not one by one. */
   requirementSets?: Array<{ requirements: PlanRequirement[] }>;
   lockFile?: { kind: string; path: string };
+  /** What the lock file pins (src/project/lockfiles.ts LockFile fits it): uv.lock's registry URLs matter here. */
+  locked?: { packages: Array<{ registry?: string }> };
   /** Which tool declares each group (dependency-groups, uv, poetry, hatch, pdm, pipenv). */
   groupSources?: Record<string, string>;
 }
@@ -203,6 +206,25 @@ export function lockDecision(project: PlanProject, strategy: PlanInput["strategy
   return { ...lock, honoured: false, note: `${lock.kind} is not installed from directly: dhtl installs the declared requirements (pyproject / requirement files)` };
 }
 
+/**
+ * The index URLs uv.lock resolved packages against that none of the configured indexes is.
+ * `uv sync --frozen` downloads each package from the URL the lock recorded, not through the
+ * configured index: a lock made against pypi.org, installed where only a corporate mirror is
+ * reachable (or the other way round), would fail or bypass the mirror. Local registries
+ * (find-links paths) are not indexes and are left out.
+ */
+export function lockIndexesNotConfigured(project: PlanProject, registries: PlanRegistries): string[] {
+  if (project.lockFile?.kind !== "uv.lock") return [];
+  const configured = [registries.indexUrl, ...registries.extraIndexUrls];
+  const out: string[] = [];
+  for (const p of project.locked?.packages ?? []) {
+    const url = p.registry;
+    if (!url || !/^https?:\/\//i.test(url) || configured.some((c) => sameIndex(c, url)) || out.some((o) => sameIndex(o, url))) continue;
+    out.push(url);
+  }
+  return out;
+}
+
 export function buildPlan(input: PlanInput): SetupPlan {
   const { project } = input;
   const { extras, groups } = selectExtrasAndGroups(project, input.extras, input.groups, input.noDev);
@@ -221,6 +243,10 @@ export function buildPlan(input: PlanInput): SetupPlan {
   if (input.venv.placement !== "in-project") notes.push(input.venv.why);
   if (input.venv.enableLongPaths) notes.push(`to keep venvs in projects, enable long paths (elevated): ${input.venv.enableLongPaths}`);
   if (lock && !lock.honoured) notes.push(lock.note);
+  const lockIndexes = mode === "uv-sync" && !input.registries.noIndex ? lockIndexesNotConfigured(project, input.registries) : [];
+  if (lockIndexes.length) {
+    notes.push(`uv.lock was resolved against ${lockIndexes.map(redactUrl).join(", ")}, not the configured index ${redactUrl(input.registries.indexUrl)}: its exact pins are exported and installed through the configured index (uv sync --frozen would download from the lock's URLs)`);
+  }
   if (!input.uv.available) notes.push(`uv cannot be had (${input.uv.how}): using python -m venv and pip`);
   for (const swap of input.swaps) notes.push(`prefer-binary: ${swap.from} → ${swap.to}${swap.why ? ` (${swap.why})` : ""}`);
   const activate = input.os === "windows" ? `${venvBinDir(input.venv.linkPath, input.os)}\\Activate.ps1` : `. ${venvBinDir(input.venv.linkPath, input.os)}/activate`;
@@ -327,11 +353,14 @@ export function plannedCommands(input: PlanInput, sel: { extras: string[]; group
     const syncGroups = sel.groups.filter((g) => isUvSyncGroup(project, g));
     const otherGroups = sel.groups.filter((g) => !isUvSyncGroup(project, g));
     const installEnv = { UV_PYTHON_DOWNLOADS: "never", ...env };
-    if (input.registries.noIndex) {
+    const lockIndexes = input.registries.noIndex ? [] : lockIndexesNotConfigured(project, input.registries);
+    if (input.registries.noIndex || lockIndexes.length) {
       // No index (an offline bundle, find-links only): `uv sync --frozen` fetches from the
       // URLs recorded in uv.lock and ignores find-links, so a lock made against an index
-      // cannot be installed from local wheels that way. Export the exact pins instead, install
-      // them from the local wheels, then the project itself (editable) without its deps.
+      // cannot be installed from local wheels that way. The same holds when the lock was made
+      // against another index than the configured one (pypi.org vs a mirror). Export the
+      // exact pins instead, install them from the local wheels or the configured index, then
+      // the project itself (editable) without its deps.
       const pins = join(input.envRoot, ".dht", "uv-lock-requirements.txt");
       out.push({
         step: "install-dependencies",
@@ -340,7 +369,7 @@ export function plannedCommands(input: PlanInput, sel: { extras: string[]; group
         why: "uv.lock's exact pins as a requirements file (no network: it reads only uv.lock)",
       });
       // `pip sync`, not `pip install`: the venv ends up with exactly the pinned set, as uv sync would leave it.
-      out.push({ step: "install-dependencies", argv: [ctx.uv, "pip", "sync", ...noIndex, "--python", py, pins], env: installEnv, why: "exactly what uv.lock pins, from the local wheels" });
+      out.push({ step: "install-dependencies", argv: [ctx.uv, "pip", "sync", ...noIndex, "--python", py, pins], env: installEnv, why: `exactly what uv.lock pins, from ${input.registries.noIndex ? "the local wheels" : "the configured index"}` });
       if (project.isPackage) {
         out.push({ step: "install-dependencies", argv: [ctx.uv, "pip", "install", ...noIndex, "--no-deps", "--python", py, "-e", input.envRoot], env: installEnv, why: "the project itself (editable)" });
       }

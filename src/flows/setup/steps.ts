@@ -29,7 +29,7 @@ export interface SetupServices {
   /** Environment for installer processes (registries' variables applied, secrets included). */
   childEnv(kind: "uv" | "pip"): Record<string, string>;
   /** Turn a failed install into an error naming the package and system packages that help. */
-  installFailure(log: string, argv: string[]): Promise<DhtError>;
+  installFailure(log: string, argv: string[], pythonVersion?: string): Promise<DhtError>;
   log(message: string): void;
   /** --verbose: the exact commands (redacted) as they run. */
   debug(message: string): void;
@@ -190,7 +190,7 @@ export function setupSteps(services: SetupServices): ExecStep<SetupState>[] {
         for (const [i, cmd] of cmds.entries()) {
           services.debug(`$ ${(shown[i]?.argv ?? []).join(" ")}`);
           const result = await runTool(cmd.argv, { env: commandEnv(services, plan, cmd.env), cwd: plan.envRoot, stream: services.verbose });
-          if (result.code !== 0) throw await services.installFailure(`${result.stdout}\n${result.stderr}`, shown[i]?.argv ?? cmd.argv);
+          if (result.code !== 0) throw await services.installFailure(`${result.stdout}\n${result.stderr}`, shown[i]?.argv ?? cmd.argv, state.python?.version);
         }
         return { installed: true };
       },
