@@ -113,6 +113,7 @@ describe.skipIf(!ready)("dhtl setup installs every project shape for real from a
       writeFileSync(lock, readFileSync(lock, "utf8").replaceAll("https://mirror.example", index!.indexUrl.replace(/\/simple$/, "")));
     });
     expect(plan.mode).toBe("uv-sync");
+    expect(plan.commands.some((c) => c.argv[1] === "sync" && c.argv[2] === "--frozen")).toBe(true);
     const v = inspectVenv(root, ["acme_service", "tabulate", "dateutil", "pytest", "typing_extensions", "wcwidth"]);
     expectEditable(v, "acme_service", join(root, "src"));
     const locked = [...readFileSync(join(root, "uv.lock"), "utf8").matchAll(/^name = "([^"]+)"\nversion = "([^"]+)"/gm)]
@@ -129,6 +130,18 @@ describe.skipIf(!ready)("dhtl setup installs every project shape for real from a
     const v = inspectVenv(root, ["idna", "pytest"]);
     expect(v.dists.idna).toBe("3.7");
     expectInstalled(v, ["pytest", "iniconfig", "pluggy", "packaging"]);
+    expect(v.dists["scripts-only"]).toBeUndefined();
+  });
+
+  test("uv.lock resolved against another index than the configured mirror: the locked idna 3.7 comes through the mirror, not the lock's URLs", async () => {
+    // uv-virtual's lock records https://mirror.example (unreachable here); uv sync --frozen would download from there.
+    const { root, installs } = await setUp("uv-virtual");
+    expect(installs.some((a) => a.startsWith("export --frozen"))).toBe(true);
+    expect(installs.some((a) => a.startsWith("sync "))).toBe(false);
+    expect(index!.requests).toContain("/files/idna-3.7-py3-none-any.whl");
+    const v = inspectVenv(root, ["idna", "pytest"]);
+    expect(v.dists.idna).toBe("3.7");
+    expectInstalled(v, ["pytest"]);
     expect(v.dists["scripts-only"]).toBeUndefined();
   });
 

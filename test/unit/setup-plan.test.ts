@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { buildPlan, selectExtrasAndGroups, type PlanInput, type PlanRequirement } from "../../src/flows/setup/plan.ts";
 import { renderPlan } from "../../src/flows/setup/render.ts";
+import { parseLockFile } from "../../src/project/lockfiles.ts";
 
 const req = (raw: string, origin = "pyproject.toml [project.dependencies]"): PlanRequirement => ({ name: raw.split(/[<>=\[ ;@]/)[0]!, raw, origin });
 
@@ -89,6 +90,36 @@ describe("setup plan", () => {
     expect(installs[0]).toEqual(["/h/tools/uv/0.13.9/uv", "export", "--frozen", "--no-hashes", "--no-emit-project", "--no-header", "--format", "requirements-txt", "--project", "/p", "-o", "/p/.dht/uv-lock-requirements.txt", "--extra", "test", "--group", "dev"]);
     expect(installs[1]).toEqual(["/h/tools/uv/0.13.9/uv", "pip", "sync", "--no-index", "--python", "/p/.venv/bin/python", "/p/.dht/uv-lock-requirements.txt"]);
     expect(installs[2]).toEqual(["/h/tools/uv/0.13.9/uv", "pip", "install", "--no-index", "--no-deps", "--python", "/p/.venv/bin/python", "-e", "/p"]);
+  });
+
+  test("uv.lock resolved against another index than the configured mirror: pins exported and pip-synced through the mirror, never uv sync", () => {
+    const base = input();
+    const locked = { packages: [{ registry: "https://pypi.org/simple" }, { registry: "https://pypi.org/simple/" }, {}] };
+    const plan = buildPlan(input({ project: { ...base.project, isPackage: true, lockFile: { kind: "uv.lock", path: "/p/uv.lock" }, locked } }));
+    expect(plan.mode).toBe("uv-sync");
+    const installs = plan.commands.filter((c) => c.step === "install-dependencies").map((c) => c.argv);
+    expect(installs.some((a) => a[1] === "sync")).toBe(false);
+    expect(installs[0]!.slice(1, 3)).toEqual(["export", "--frozen"]);
+    expect(installs[1]).toEqual(["/h/tools/uv/0.13.9/uv", "pip", "sync", "--python", "/p/.venv/bin/python", "/p/.dht/uv-lock-requirements.txt"]);
+    expect(installs[2]).toEqual(["/h/tools/uv/0.13.9/uv", "pip", "install", "--no-deps", "--python", "/p/.venv/bin/python", "-e", "/p"]);
+    const note = plan.notes.find((n) => n.startsWith("uv.lock was resolved against"))!;
+    expect(note).toContain("https://pypi.org/simple,");
+    expect(note).not.toContain("s3cret");
+  });
+
+  test("uv.lock packages carry the registry URL they were resolved against; editable and virtual ones none", () => {
+    const text = '[[package]]\nname = "idna"\nversion = "3.7"\nsource = { registry = "https://mirror.example/simple" }\n\n[[package]]\nname = "me"\nversion = "0"\nsource = { editable = "." }\n';
+    const lock = parseLockFile("uv.lock", text, "/p/uv.lock");
+    expect(lock.packages.map((p) => [p.name, p.source, p.registry])).toEqual([["idna", "registry", "https://mirror.example/simple"], ["me", "editable", undefined]]);
+  });
+
+  test("uv.lock resolved against the configured index (credentials and trailing slash aside), or a local registry: uv sync --frozen", () => {
+    const base = input();
+    for (const registry of ["https://pypi.corp.example/simple/", "../wheels"]) {
+      const plan = buildPlan(input({ project: { ...base.project, lockFile: { kind: "uv.lock", path: "/p/uv.lock" }, locked: { packages: [{ registry }] } } }));
+      expect(plan.commands.find((c) => c.step === "install-dependencies")!.argv[1]).toBe("sync");
+      expect(plan.notes.some((n) => n.startsWith("uv.lock was resolved against"))).toBe(false);
+    }
   });
 
   test("uv.lock: only [dependency-groups] groups go to uv sync; a hatch or poetry group is installed after it with uv pip", () => {
