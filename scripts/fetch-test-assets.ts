@@ -254,10 +254,23 @@ export function fetchShapeWheels(log: (line: string) => void = console.error): n
   if (missing.length === 0) return 0;
   log(`fetching test asset shape-wheels (${missing.length} wheels): real installs of every project shape`);
   const platform = ["--platform", "manylinux_2_17_x86_64", "--platform", "manylinux2014_x86_64"];
-  const args = ["--no-deps", "--only-binary=:all:", "--python-version", "3.11", "--implementation", "cp", "--abi", "cp311", ...platform, ...missing];
-  const r = Bun.spawnSync([python(), "-m", "pip", "download", "--disable-pip-version-check", "-q", "-d", shapeWheelsDir, ...args], { stdio: ["ignore", "inherit", "inherit"] });
+  // pip refuses two versions of one name in a single run (idna 3.10 and 3.7), even with
+  // --no-deps: one run per batch of distinct names.
+  const batches: string[][] = [];
+  const nameOf = (pin: string) => pin.split("==")[0]!.replace(/[-_.]+/g, "-").toLowerCase();
+  for (const pin of missing) {
+    const batch = batches.find((b) => !b.some((p) => nameOf(p) === nameOf(pin)));
+    if (batch) batch.push(pin);
+    else batches.push([pin]);
+  }
+  let status = 0;
+  for (const batch of batches) {
+    const args = ["--no-deps", "--only-binary=:all:", "--python-version", "3.11", "--implementation", "cp", "--abi", "cp311", ...platform, ...batch];
+    const r = Bun.spawnSync([python(), "-m", "pip", "download", "--disable-pip-version-check", "-q", "-d", shapeWheelsDir, ...args], { stdio: ["ignore", "inherit", "inherit"] });
+    status ||= r.exitCode ?? 1;
+  }
   const still = shapeWheelPins.filter((pin) => !have().some((f) => f.startsWith(wheelPrefix(pin))));
-  for (const pin of still) log(`could not fetch shape-wheels ${pin} (pip exit ${r.exitCode})`);
+  for (const pin of still) log(`could not fetch shape-wheels ${pin} (pip exit ${status})`);
   return still.length;
 }
 
