@@ -7,6 +7,7 @@
 import { DhtError, ExitCode, usageError } from "../../errors.ts";
 import type { PythonBuild } from "../../python/manifest.ts";
 import { describeRequest, exactVersion, nearestPatch, newestMatch, parsePythonRequest } from "../../python/request.ts";
+import { classifierPreferences } from "../../python/classifier-preference.ts";
 import { normalizeEnvDir } from "../../bundle/layout.ts";
 
 /** Which environment dirs ("." = the project root) the bundle covers. */
@@ -41,13 +42,15 @@ export function environmentsToBundle(input: {
 /**
  * The CPython build an environment resolves to on a platform: the newest stable build the
  * request matches (as setup's resolution picks it), or the nearest patch when the exact one
- * is absent and patch fallback is allowed. No request: the newest stable build.
+ * is absent and patch fallback is allowed. No request: the newest stable build. An
+ * open-ended range first takes the newest build of the newest minor the project's
+ * classifiers name (as setup prefers such an interpreter: src/python/classifier-preference.ts).
  */
 export function choosePythonBuild(
   request: string | undefined,
   builds: PythonBuild[],
   platformKey: string,
-  opts: { allowPatchFallback: boolean; origin?: string },
+  opts: { allowPatchFallback: boolean; origin?: string; classifiers?: readonly string[] },
 ): PythonBuild {
   const onPlatform = builds.filter((b) => b.platform === platformKey);
   if (!onPlatform.length) {
@@ -55,6 +58,10 @@ export function choosePythonBuild(
       subject: "--platform",
       hint: "choose another platform, or point DHT_PYTHON_DOWNLOADS at a list that has builds for it",
     });
+  }
+  for (const minor of classifierPreferences(request, opts.classifiers)) {
+    const preferred = newestMatch(parsePythonRequest(minor), onPlatform, (b) => b.version);
+    if (preferred) return preferred;
   }
   const parsed = parsePythonRequest(request ?? "", opts.origin);
   let build = newestMatch(parsed, onPlatform, (b) => b.version);

@@ -204,7 +204,7 @@ export async function prepareOffline(ctx: RunContext, opts: PrepareOfflineOption
   const targets = parsePlatformList(opts.platforms, hostKey);
   const { loadPythonBuilds } = await import("../../python/manifest.ts");
   const { builds } = await loadPythonBuilds(ctx.env);
-  const buildFor = (env: GatheredEnvironment, platform: string) => choosePythonBuild(env.pythonRequest, builds, platform, { allowPatchFallback: env.allowPatchFallback, origin: env.requestOrigin });
+  const buildFor = (env: GatheredEnvironment, platform: string) => choosePythonBuild(env.pythonRequest, builds, platform, { allowPatchFallback: env.allowPatchFallback, origin: env.requestOrigin, classifiers: env.declared.pythonClassifiers });
   const chosen = new Map(targets.map((t) => [t.key, new Map(environments.map((env) => [env.dir, buildFor(env, t.key)]))]));
   const signKey = opts.signKeyFile ? await (await import("../../bundle/sign.ts")).loadPrivateKey(resolve(ctx.cwd, opts.signKeyFile)) : undefined;
 
