@@ -107,7 +107,7 @@ export function parseSimpleHtml(html: string, pageUrl: string): IndexFile[] {
 
 /** List the files of `project` on the index. */
 export async function listFiles(indexUrl: string, project: string, opts: ListFilesOptions): Promise<IndexFile[]> {
-  const { httpFetch, httpStatusError } = await import("./http.ts");
+  const [{ httpStatusError }, { fetchPage }] = await Promise.all([import("./http.ts"), import("./api.ts")]);
   const { redactUrl } = await import("./redact.ts");
   const split = splitCredentials(indexUrl);
   const auth = opts.auth ?? split.auth;
@@ -115,7 +115,7 @@ export async function listFiles(indexUrl: string, project: string, opts: ListFil
   const shown = redactUrl(page);
   const headers: Record<string, string> = { Accept: SIMPLE_ACCEPT };
   if (auth) headers.Authorization = `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString("base64")}`;
-  const response = await httpFetch(page, { headers, redirect: "follow" }, { env: opts.env, net: opts.net });
+  const { response, text } = await fetchPage(page, { env: opts.env, net: opts.net, headers });
   if (response.status === 404) {
     throw new DhtError(ExitCode.failed, `the index has no project "${project}"`, {
       subject: shown,
@@ -124,7 +124,6 @@ export async function listFiles(indexUrl: string, project: string, opts: ListFil
   }
   if (!response.ok) throw httpStatusError(page, response);
   const type = response.headers.get("content-type") ?? "";
-  const text = await response.text();
   const finalUrl = response.url || page;
   try {
     if (/json/i.test(type) || (!/html/i.test(type) && text.trimStart().startsWith("{"))) return parseSimpleJson(text, finalUrl);
