@@ -6,21 +6,57 @@
  * CAs: uv and pip treat SSL_CERT_FILE / REQUESTS_CA_BUNDLE / PIP_CERT as a *replacement*
  * store, so pointing them at a corporate CA file alone would break every host that the
  * proxy does not re-sign. When extra CAs are configured, dhtl writes ONE combined bundle
- * (default roots + every extra CA from ca.ts) into DHT_HOME/cache/ca/<sha256>.pem — named by
- * content, written atomically, reused across runs — and points all three variables at it.
+ * (default roots + the operating system's trust store + every extra CA from ca.ts) into
+ * DHT_HOME/cache/ca/<sha256>.pem — named by content, written atomically, reused across runs —
+ * and points all three variables at it. The system store is in it because uv (rustls, with
+ * UV_SYSTEM_CERTS=1) and OpenSSL read SSL_CERT_FILE *instead of* that store: without it a CA
+ * that IT installed system-wide (update-ca-certificates) would stop being trusted the moment
+ * the user names another CA file.
  */
-import { mkdirSync, renameSync, writeFileSync, existsSync } from "node:fs";
+import { mkdirSync, readFileSync, renameSync, writeFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
 import { rootCertificates } from "node:tls";
 import { homePaths } from "../paths.ts";
-import { extraCaCertificates } from "./ca.ts";
+import { extraCaCertificates, pemCertificates } from "./ca.ts";
 import type { Env, NetSettings } from "./types.ts";
 
+/**
+ * Where Unix systems keep their PEM trust store (what OpenSSL and rustls-native-certs read
+ * when SSL_CERT_FILE is unset): Debian/Ubuntu/Alpine/Arch, RHEL/Fedora, openSUSE, macOS/BSD.
+ * The first that exists is used. Windows and the macOS keychain have no such file.
+ */
+export const SYSTEM_TRUST_STORE_FILES = [
+  "/etc/ssl/certs/ca-certificates.crt",
+  "/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem",
+  "/etc/pki/tls/certs/ca-bundle.crt",
+  "/etc/ssl/ca-bundle.pem",
+  "/etc/ssl/cert.pem",
+];
+
+function systemTrustStore(files: readonly string[]): string[] {
+  for (const file of files) {
+    try {
+      return pemCertificates(readFileSync(file, "utf8"));
+    } catch {
+      /* absent or unreadable: try the next location */
+    }
+  }
+  return [];
+}
+
+/** The base64 body of a PEM certificate: the same certificate wrapped differently is one entry. */
+const certKey = (pem: string) => pem.replace(/-----[A-Z ]+-----|\s+/g, "");
+
 /** Path of the combined CA bundle, written when missing; undefined when no extra CA is configured. */
-export function combinedCaBundle(env: Env, net: NetSettings | undefined, home: string): string | undefined {
+export function combinedCaBundle(env: Env, net: NetSettings | undefined, home: string, systemStoreFiles: readonly string[] = SYSTEM_TRUST_STORE_FILES): string | undefined {
   const extra = extraCaCertificates(env, net);
   if (extra.length === 0) return undefined;
-  const pem = `${[...rootCertificates, ...extra].map((c) => c.trim()).join("\n")}\n`;
+  const unique = new Map<string, string>();
+  for (const cert of [...rootCertificates, ...systemTrustStore(systemStoreFiles), ...extra]) {
+    const key = certKey(cert);
+    if (!unique.has(key)) unique.set(key, cert.trim());
+  }
+  const pem = `${[...unique.values()].join("\n")}\n`;
   const hash = new Bun.CryptoHasher("sha256").update(pem).digest("hex");
   const dir = join(homePaths(home).cache, "ca");
   const file = join(dir, `${hash}.pem`);
@@ -39,7 +75,12 @@ const has = (env: Env, name: string) => env[name] !== undefined || env[name.toLo
  * Variables to add to a child's environment (the caller merges them over `env`). Proxy
  * URLs may carry credentials: they go into the child's environment only, never into logs.
  */
-export function subprocessNetEnv(env: Env, net: NetSettings | undefined, home: string): Record<string, string> {
+export function subprocessNetEnv(
+  env: Env,
+  net: NetSettings | undefined,
+  home: string,
+  systemStoreFiles: readonly string[] = SYSTEM_TRUST_STORE_FILES,
+): Record<string, string> {
   const out: Record<string, string> = {};
   if (net?.proxy?.https && !has(env, "HTTPS_PROXY")) out.HTTPS_PROXY = out.https_proxy = net.proxy.https;
   if (net?.proxy?.http && !has(env, "HTTP_PROXY")) out.HTTP_PROXY = out.http_proxy = net.proxy.http;
@@ -49,7 +90,7 @@ export function subprocessNetEnv(env: Env, net: NetSettings | undefined, home: s
     const merged = [...(current ? current.split(/[\s,]+/).filter(Boolean) : []), ...fromConfig];
     out.NO_PROXY = out.no_proxy = [...new Set(merged)].join(",");
   }
-  const bundle = combinedCaBundle(env, net, home);
+  const bundle = combinedCaBundle(env, net, home, systemStoreFiles);
   if (bundle) {
     out.SSL_CERT_FILE = bundle;
     out.REQUESTS_CA_BUNDLE = bundle;

@@ -5,7 +5,10 @@
  * redacted too, including any credential value dhtl handed to the installer.
  */
 import { DhtError, ExitCode } from "../errors.ts";
+import { caSources } from "../net/ca.ts";
+import { selectProxy } from "../net/proxy.ts";
 import { redactText, redactUrl } from "../net/redact.ts";
+import type { Env, NetSettings } from "../net/types.ts";
 import type { RegistryCredentials, RegistrySettings } from "./types.ts";
 import { hostOf, hostPortOf, sameIndex } from "./url.ts";
 
@@ -44,7 +47,17 @@ function indexInOutput(output: string, settings: RegistrySettings): string {
   return settings.indexUrl;
 }
 
-export function explainIndexFailure(output: string, settings: RegistrySettings, creds?: RegistryCredentials): DhtError | undefined {
+/**
+ * The network settings the installer ran with (the user's environment and .dhtconfig, as
+ * dhtl reads them): with them a TLS failure can say which proxy re-signed the certificate
+ * and which CA files were already in use, instead of a generic "if a proxy…".
+ */
+export interface NetworkContext {
+  env: Env;
+  net?: NetSettings;
+}
+
+export function explainIndexFailure(output: string, settings: RegistrySettings, creds?: RegistryCredentials, network?: NetworkContext): DhtError | undefined {
   const match = PATTERNS.find((p) => p.re.test(output));
   if (!match) return undefined;
   const index = indexInOutput(output, settings);
@@ -53,13 +66,20 @@ export function explainIndexFailure(output: string, settings: RegistrySettings, 
     .filter((l) => match.re.test(l))
     .slice(0, 3)
     .map((l) => redactOutput(l.trim(), creds));
-  return indexAccessError(match.kind, index, settings, creds, evidence);
+  return indexAccessError(match.kind, index, settings, creds, evidence, network);
 }
 
 export type IndexFailureKind = Kind;
 
 /** The error for one index that refused or could not be reached, with the fix. */
-export function indexAccessError(kind: Kind, index: string, settings: RegistrySettings, creds: RegistryCredentials | undefined, evidence: string[] = []): DhtError {
+export function indexAccessError(
+  kind: Kind,
+  index: string,
+  settings: RegistrySettings,
+  creds: RegistryCredentials | undefined,
+  evidence: string[] = [],
+  network?: NetworkContext,
+): DhtError {
   const shown = redactUrl(index);
   const host = hostOf(index) ?? shown;
   const credKey = creds ? Object.keys(creds).find((k) => sameIndex(k, index)) : undefined;
@@ -81,16 +101,41 @@ export function indexAccessError(kind: Kind, index: string, settings: RegistrySe
         hint: cred ? `the credentials from ${cred.source} were rejected or have no read access to ${host}: check the user name and token` : howToGive,
       });
     case "tls":
-      return new DhtError(ExitCode.failed, `the certificate of package index ${shown} is not trusted`, {
-        subject: shown,
-        details,
-        hint: `if a proxy re-signs TLS, point proxy.ca_bundle in .dhtconfig (or SSL_CERT_FILE) at your organisation's CA file; only for a host you control: registries.trusted_hosts: [${hostPortOf(index) ?? host}]`,
-      });
+      return untrustedIndexError(index, shown, host, details, network);
     case "unreachable":
       return new DhtError(ExitCode.failed, `package index ${shown} cannot be reached`, {
         subject: shown,
         details,
         hint: `check the URL (origin: ${settings.origins.indexUrl ?? "unknown"}), your proxy settings (HTTPS_PROXY, proxy.https in .dhtconfig), or use an offline bundle (dhtl setup --offline-bundle)`,
       });
+  }
+}
+
+/**
+ * An index whose certificate the installer rejected. Through a proxy the certificate is
+ * almost always the proxy's own (it re-signs TLS), so the message names that proxy and where
+ * it was set; the hint says which CA files are already in use, so a wrong file is spotted.
+ */
+function untrustedIndexError(index: string, shown: string, host: string, details: Record<string, unknown>, network?: NetworkContext): DhtError {
+  const proxy = network && /^https?:\/\//i.test(index) ? safeProxyChoice(index, network) : undefined;
+  const via = proxy?.display ? ` (reached through proxy ${proxy.display}, ${proxy.source})` : "";
+  const sources = network ? caSources(network.env, network.net) : [];
+  const inUse = sources.length > 0 ? `; the CA files in use (${sources.map((s) => `${s.origin}=${s.path}`).join(", ")}) do not include the one that signed it` : "";
+  const fix = proxy?.display
+    ? `the proxy re-signs TLS with its own CA: set SSL_CERT_FILE (or proxy.ca_bundle in .dhtconfig) to that CA's certificate file (PEM, ask your IT department)${inUse}`
+    : `if a proxy re-signs TLS, point proxy.ca_bundle in .dhtconfig (or SSL_CERT_FILE) at your organisation's CA file${inUse}`;
+  return new DhtError(ExitCode.failed, `the certificate of package index ${shown} is not trusted${via}`, {
+    subject: shown,
+    details: { ...details, ...(proxy?.display ? { proxy: proxy.display, proxySource: proxy.source } : {}) },
+    hint: `${fix}; only for a host you control: registries.trusted_hosts: [${hostPortOf(index) ?? host}]`,
+  });
+}
+
+/** selectProxy, but a malformed proxy setting must not hide the TLS explanation (it has its own error elsewhere). */
+function safeProxyChoice(index: string, network: NetworkContext): ReturnType<typeof selectProxy> | undefined {
+  try {
+    return selectProxy(index, network.env, network.net);
+  } catch {
+    return undefined;
   }
 }

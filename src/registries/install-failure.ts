@@ -51,7 +51,7 @@ export async function explainInstallFailure(output: string, argv: string[], ctx:
       details: { url: redactUrl(vcs.url), cause: "vcs" },
     });
   }
-  const index = explainIndexFailure(output, ctx.settings, ctx.creds);
+  const index = explainIndexFailure(output, ctx.settings, ctx.creds, { env: ctx.env, ...(ctx.net ? { net: ctx.net } : {}) });
   if (index) return index;
   const advice = buildFailureAdvice(output, ctx.facts);
   if (advice && (advice.package || advice.cause !== "unknown")) {

@@ -35,7 +35,7 @@ export async function checkIndexAccess(settings: RegistrySettings, creds: Regist
     } catch (e) {
       const message = String((e as Error).message);
       const kind = /certificate|tls|ssl/i.test(message) ? "tls" : "unreachable";
-      return indexAccessError(kind, index, settings, creds, [message]);
+      return indexAccessError(kind, index, settings, creds, [message], { env: opts.env, ...(opts.net ? { net: opts.net } : {}) });
     }
     if (status === 401) return indexAccessError("unauthorized", index, settings, creds, [`GET ${url} → 401`]);
     if (status === 403) return indexAccessError("forbidden", index, settings, creds, [`GET ${url} → 403`]);

@@ -105,9 +105,14 @@ dependencies = ["six>=1.16", "tabulate>=0.9"]
 /**
  * A PEP 503 "simple" index on 127.0.0.1 (random port) serving every wheel of the given
  * directories, with sha256 fragments: what a private mirror of PyPI looks like to uv, pip
- * and dhtl's ensureUv. `requests` lists the paths asked for.
+ * and dhtl's ensureUv. `requests` lists the paths asked for. With `tls` (a certificate for
+ * 127.0.0.1 from test/helpers/tls.ts) it is an HTTPS index.
  */
-export async function startWheelIndex(dirs: string[] = [wheelsDir, join(assetsDir, "uv")], auth?: { user: string; password: string }) {
+export async function startWheelIndex(
+  dirs: string[] = [wheelsDir, join(assetsDir, "uv")],
+  auth?: { user: string; password: string },
+  tls?: { cert: string; key: string },
+) {
   const { readFileSync } = await import("node:fs");
   const files = new Map<string, string>();
   const projects = new Map<string, string[]>();
@@ -126,6 +131,7 @@ export async function startWheelIndex(dirs: string[] = [wheelsDir, join(assetsDi
   const server = Bun.serve({
     hostname: "127.0.0.1",
     port: 0,
+    ...(tls ? { tls } : {}),
     fetch(req) {
       const path = new URL(req.url).pathname;
       requests.push(path);
@@ -144,5 +150,5 @@ export async function startWheelIndex(dirs: string[] = [wheelsDir, join(assetsDi
       return new Response("not found", { status: 404 });
     },
   });
-  return { indexUrl: `http://127.0.0.1:${server.port}/simple`, requests, stop: () => server.stop(true) };
+  return { indexUrl: `${tls ? "https" : "http"}://127.0.0.1:${server.port}/simple`, requests, stop: () => server.stop(true) };
 }

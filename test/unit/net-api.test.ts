@@ -4,10 +4,10 @@ import { DhtError } from "../../src/errors.ts";
 
 let hits = 0;
 let flaky = 0;
-const server = Bun.serve({
+const server: ReturnType<typeof Bun.serve> = Bun.serve({
   port: 0,
   hostname: "127.0.0.1",
-  fetch(req) {
+  fetch(req): Response {
     const path = new URL(req.url).pathname;
     hits++;
     if (path === "/flaky/") return ++flaky < 3 ? new Response("busy", { status: 503 }) : new Response("<html>ok</html>", { headers: { "content-type": "text/html" } });

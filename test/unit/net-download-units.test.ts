@@ -167,7 +167,7 @@ describe("network environment for child processes (uv, pip)", () => {
     const dir = mkdtempSync(join(tmpdir(), "dhtl-ca-"));
     const corp = `-----BEGIN CERTIFICATE-----\nMIIBcorp\n-----END CERTIFICATE-----`;
     writeFileSync(join(dir, "corp.pem"), corp);
-    const out = subprocessNetEnv({}, { caBundle: join(dir, "corp.pem") }, home);
+    const out = subprocessNetEnv({}, { caBundle: join(dir, "corp.pem") }, home, []);
     expect(out.SSL_CERT_FILE).toStartWith(join(home, "cache", "ca"));
     expect(out.REQUESTS_CA_BUNDLE).toBe(out.SSL_CERT_FILE);
     expect(out.PIP_CERT).toBe(out.SSL_CERT_FILE);
@@ -175,6 +175,23 @@ describe("network environment for child processes (uv, pip)", () => {
     expect(bundle).toContain(corp);
     expect(bundle.split("-----BEGIN CERTIFICATE-----").length - 1).toBe(rootCertificates.length + 1);
     // Same inputs, same file: nothing rewritten per run.
-    expect(subprocessNetEnv({}, { caBundle: join(dir, "corp.pem") }, home).SSL_CERT_FILE).toBe(out.SSL_CERT_FILE);
+    expect(subprocessNetEnv({}, { caBundle: join(dir, "corp.pem") }, home, []).SSL_CERT_FILE).toBe(out.SSL_CERT_FILE);
+  });
+  test("the OS trust store joins the bundle (uv and OpenSSL read SSL_CERT_FILE instead of it), each certificate once however it is wrapped", async () => {
+    const { subprocessNetEnv } = await import("../../src/net/subprocess-env.ts");
+    const { readFileSync } = await import("node:fs");
+    const home = mkdtempSync(join(tmpdir(), "dhtl-sub-"));
+    const dir = mkdtempSync(join(tmpdir(), "dhtl-ca-"));
+    const corp = `-----BEGIN CERTIFICATE-----\nMIIBcorp\n-----END CERTIFICATE-----`;
+    const itInstalled = `-----BEGIN CERTIFICATE-----\nMIIBinstalledByIT\n-----END CERTIFICATE-----`;
+    // A public root as the system store holds it, re-wrapped at 76 columns: still one entry.
+    const rewrapped = rootCertificates[0]!.replace(/-----[A-Z ]+-----|\s+/g, "").match(/.{1,76}/g)!.join("\n");
+    writeFileSync(join(dir, "corp.pem"), corp);
+    writeFileSync(join(dir, "system.crt"), `${itInstalled}\n-----BEGIN CERTIFICATE-----\n${rewrapped}\n-----END CERTIFICATE-----\n`);
+    const out = subprocessNetEnv({}, { caBundle: join(dir, "corp.pem") }, home, [join(dir, "absent.crt"), join(dir, "system.crt")]);
+    const bundle = readFileSync(out.SSL_CERT_FILE!, "utf8");
+    expect(bundle).toContain(itInstalled);
+    expect(bundle).toContain(corp);
+    expect(bundle.split("-----BEGIN CERTIFICATE-----").length - 1).toBe(rootCertificates.length + 2);
   });
 });
