@@ -24,7 +24,7 @@ import { join } from "node:path";
 import { emptyLayer, layerFromPip, type IndexLayer } from "./layers.ts";
 import { readPipEnvOptions, readPipFileOptions } from "./pip-conf.ts";
 import { readPyprojectUvLayer, readUvEnvLayer, readUvFileLayers } from "./uv-conf.ts";
-import { PYPI_SIMPLE, type NamedIndex, type RegistriesConfig, type RegistrySettings } from "./types.ts";
+import { PYPI_SIMPLE, registrySettings, type NamedIndex, type RegistriesConfig, type RegistrySettings } from "./types.ts";
 import { sameIndex, splitUserInfo, expandVars } from "./url.ts";
 
 /** Index options a project's requirements files carry (DeclaredProject["indexOptions"]). */
@@ -94,17 +94,7 @@ function projectLayer(p: ProjectIndexOptions, root: string): IndexLayer {
 export function mergeLayers(layers: IndexLayer[], credentialsConfig?: RegistriesConfig["credentials"]): RegistrySettings {
   const origins: Record<string, string> = {};
   const primary = layers.find((l) => l.indexUrl)?.indexUrl;
-  const settings: RegistrySettings = {
-    indexUrl: primary?.value ?? PYPI_SIMPLE,
-    extraIndexUrls: [],
-    trustedHosts: [],
-    findLinks: [],
-    noIndex: false,
-    indexNames: {},
-    explicitIndexes: [],
-    origins,
-    ...(credentialsConfig ? { credentialsConfig } : {}),
-  };
+  const settings = registrySettings(primary?.value ?? PYPI_SIMPLE, { origins, ...(credentialsConfig ? { credentialsConfig } : {}) });
   origins.indexUrl = primary?.origin ?? "default";
   const noIndex = layers.find((l) => l.noIndex)?.noIndex;
   if (noIndex) {

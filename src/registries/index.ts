@@ -3,7 +3,7 @@
  * to them), and passing both to uv and pip. See docs/dependencies.md.
  */
 export type { CredentialsConfig, IndexCredential, NamedIndex, RegistriesConfig, RegistryCredentials, RegistrySettings } from "./types.ts";
-export { PYPI_SIMPLE } from "./types.ts";
+export { PYPI_SIMPLE, registrySettings } from "./types.ts";
 export { discoverRegistries, mergeLayers, type DiscoverRegistriesOptions, type ProjectIndexOptions } from "./discover.ts";
 export { resolveCredentials, keyringGet, indexUrlsOf, type ResolveCredentialsOptions } from "./credentials.ts";
 export { registryEnvForUv, registryArgsForUv, registryEnvForPip, registryArgsForPip, childEnv, uvIndexEnvName, type EnvOverlay } from "./env.ts";

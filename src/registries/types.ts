@@ -77,3 +77,8 @@ export interface IndexCredential {
 export type RegistryCredentials = Record<string, IndexCredential>;
 
 export const PYPI_SIMPLE = "https://pypi.org/simple";
+
+/** Settings naming only `indexUrl` (and whatever `over` adds): the starting point of every merge. */
+export function registrySettings(indexUrl: string = PYPI_SIMPLE, over: Partial<RegistrySettings> = {}): RegistrySettings {
+  return { indexUrl, extraIndexUrls: [], trustedHosts: [], findLinks: [], noIndex: false, indexNames: {}, explicitIndexes: [], origins: {}, ...over };
+}

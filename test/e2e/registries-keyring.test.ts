@@ -8,7 +8,7 @@ import { describe, expect, test } from "bun:test";
 import { existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { resolveCredentials, type RegistrySettings } from "../../src/registries/index.ts";
+import { registrySettings, resolveCredentials } from "../../src/registries/index.ts";
 
 const bin = join(import.meta.dir, "..", "..", ".cache", "tools-venv", "bin");
 const keyring = join(bin, "keyring");
@@ -25,17 +25,8 @@ async function keyringSet(env: Record<string, string>, service: string, user: st
   if (code !== 0) throw new Error(`keyring set failed: ${err}`);
 }
 
-const settings = (indexUrl: string): RegistrySettings => ({
-  indexUrl,
-  extraIndexUrls: [],
-  trustedHosts: [],
-  findLinks: [],
-  noIndex: false,
-  indexNames: {},
-  explicitIndexes: [],
-  origins: { indexUrl: ".dhtconfig:2" },
-  credentialsConfig: { source: "keyring", username_env: "KR_USER" },
-});
+const settings = (indexUrl: string) =>
+  registrySettings(indexUrl, { origins: { indexUrl: ".dhtconfig:2" }, credentialsConfig: { source: "keyring", username_env: "KR_USER" } });
 
 describe.skipIf(Boolean(missing))("keyring credentials (real keyring CLI)", () => {
   test("a password stored for the index URL is read with `keyring get <url> <user>`", async () => {

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { explainInstallFailure, type RegistrySettings } from "../../src/registries/index.ts";
+import { explainInstallFailure, registrySettings } from "../../src/registries/index.ts";
 
 const fixture = (dir: string, name: string) => readFileSync(join(import.meta.dir, "..", "fixtures", dir, name), "utf8");
-const settings = (indexUrl: string): RegistrySettings => ({ indexUrl, extraIndexUrls: [], trustedHosts: [], findLinks: [], noIndex: false, indexNames: {}, explicitIndexes: [], origins: { indexUrl: ".dhtconfig:2" } });
+const settings = (indexUrl: string) => registrySettings(indexUrl, { origins: { indexUrl: ".dhtconfig:2" } });
 
 // A loopback index that wants a password, to prove the probe step for real.
 let server: ReturnType<typeof Bun.serve>;
@@ -67,14 +67,14 @@ describe("version-control dependencies", () => {
       "fatal: unable to access 'https://github.com/celery/py-amqp.git/': Could not resolve host: github.com",
     ].join("\n");
     expect(vcsFetchFailure(out)).toEqual({ url: "https://github.com/celery/py-amqp.git", reason: "Could not resolve host: github.com" });
-    const e = await explainInstallFailure(out, ["uv", "pip", "install"], { settings: { indexUrl: "https://pypi.org/simple", extraIndexUrls: [], trustedHosts: [], findLinks: [], noIndex: false, indexNames: {}, explicitIndexes: [], origins: {} }, env: {}, probe: false });
+    const e = await explainInstallFailure(out, ["uv", "pip", "install"], { settings: registrySettings(), env: {}, probe: false });
     expect(e.message).toBe("a dependency from version control could not be fetched: https://github.com/celery/py-amqp.git");
     expect(e.hint).toContain("Could not resolve host: github.com");
   });
   test("pip's git clone failure, with a token in the URL, is named without the token", async () => {
     const { explainInstallFailure } = await import("../../src/registries/install-failure.ts");
     const out = "  Running command git clone --filter=blob:none --quiet 'https://x-token:ghp_SECRET123@git.corp/lib.git' /tmp/pip-req-build-1\n  fatal: unable to access 'https://x-token:ghp_SECRET123@git.corp/lib.git/': Failed to connect to git.corp port 443\n  error: subprocess-exited-with-error";
-    const e = await explainInstallFailure(out, ["pip", "install"], { settings: { indexUrl: "https://pypi.org/simple", extraIndexUrls: [], trustedHosts: [], findLinks: [], noIndex: false, indexNames: {}, explicitIndexes: [], origins: {} }, env: {}, probe: false });
+    const e = await explainInstallFailure(out, ["pip", "install"], { settings: registrySettings(), env: {}, probe: false });
     expect(e.message).toContain("git.corp/lib.git");
     expect(JSON.stringify(e.toJSON())).not.toContain("ghp_SECRET123");
   });

@@ -6,7 +6,7 @@
  */
 import { describe, expect, test } from "bun:test";
 import { explainIndexFailure } from "../../src/registries/failure.ts";
-import type { RegistrySettings } from "../../src/registries/types.ts";
+import { registrySettings } from "../../src/registries/types.ts";
 
 const UV_BEHIND_MITM = [
   "error: Failed to fetch: `https://127.0.0.1:37901/simple/six/`",
@@ -17,16 +17,7 @@ const UV_BEHIND_MITM = [
   "hint: Consider enabling use of system TLS certificates with the `--system-certs` command-line flag",
 ].join("\n");
 
-const settings: RegistrySettings = {
-  indexUrl: "https://127.0.0.1:37901/simple",
-  extraIndexUrls: [],
-  trustedHosts: [],
-  findLinks: [],
-  noIndex: false,
-  indexNames: {},
-  explicitIndexes: [],
-  origins: { indexUrl: "env PIP_INDEX_URL" },
-};
+const settings = registrySettings("https://127.0.0.1:37901/simple", { origins: { indexUrl: "env PIP_INDEX_URL" } });
 
 describe("an untrusted index certificate behind a proxy", () => {
   test("names the proxy from HTTPS_PROXY (credentials hidden) and says to trust the proxy's CA", () => {

@@ -18,6 +18,7 @@ import {
   registryEnvForPip,
   registryEnvForUv,
   resolveCredentials,
+  registrySettings,
   type RegistrySettings,
 } from "../../src/registries/index.ts";
 import { DhtError, ExitCode } from "../../src/errors.ts";
@@ -37,17 +38,7 @@ function machine(files: Record<string, string>) {
   return { dir, home: join(dir, "home"), root: join(dir, "project"), systemRoot: join(dir, "sys") };
 }
 
-const settings = (over: Partial<RegistrySettings> = {}): RegistrySettings => ({
-  indexUrl: "https://pypi.org/simple",
-  extraIndexUrls: [],
-  trustedHosts: [],
-  findLinks: [],
-  noIndex: false,
-  indexNames: {},
-  explicitIndexes: [],
-  origins: { indexUrl: "default" },
-  ...over,
-});
+const settings = (over: Partial<RegistrySettings> = {}): RegistrySettings => registrySettings("https://pypi.org/simple", { origins: { indexUrl: "default" }, ...over });
 
 describe("pip configuration files", () => {
   test("every standard location, lowest priority first (Linux, XDG dirs, virtualenv, PIP_CONFIG_FILE)", () => {
