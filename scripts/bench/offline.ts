@@ -76,21 +76,36 @@ const byHand = [
   `${envPrefix} '${uv}' venv -q --python '${manual}/python/bin/python3' '${manual}/venv'`,
   `${envPrefix} '${uv}' pip install -q --offline --no-index --find-links '${wheels}' --python '${manual}/venv/bin/python' -r '${project}/requirements.txt'`,
 ].join(" && ");
-const out = join(work, "hyperfine.json");
-const hf = Bun.spawn(
-  [
-    "hyperfine", "--export-json", out, "--warmup", "1", "--runs", runs, "--prepare", clean,
-    "-n", "by hand (tar, uv venv, uv pip install --offline)", `sh -c "${byHand}"`,
-    "-n", "dhtl setup --offline-bundle DIR", `sh -c "cd '${project}' && ${envPrefix} DHT_HOME='${home}' '${bin}' setup -q --offline-bundle '${bundleDir}'"`,
-    "-n", "dhtl setup --offline-bundle FILE.tar.gz", `sh -c "cd '${project}' && ${envPrefix} DHT_HOME='${home}' '${bin}' setup -q --offline-bundle '${bundleFile}'"`,
-  ],
-  { stdout: "inherit", stderr: "inherit" },
-);
-if ((await hf.exited) !== 0) throw new Error("hyperfine failed");
-const results = JSON.parse(await Bun.file(out).text()).results as Array<{ command: string; median: number }>;
+// This machine's disk and CPU drift over minutes, and one hyperfine run times all runs of a
+// command before the next command: drift would land on one side. So the runs are split into
+// rounds, each a hyperfine run of all three commands, and medians are taken over every run
+// of every round. `sync` after the clean-up keeps the previous run's deletions out of the next.
+const rounds = Math.max(1, Math.ceil(Number(runs) / 3));
+const perRound = String(Math.max(1, Math.round(Number(runs) / rounds)));
+const commands = [
+  ["by hand (tar, uv venv, uv pip install --offline)", `sh -c "${byHand}"`],
+  ["dhtl setup --offline-bundle DIR", `sh -c "cd '${project}' && ${envPrefix} DHT_HOME='${home}' '${bin}' setup -q --offline-bundle '${bundleDir}'"`],
+  ["dhtl setup --offline-bundle FILE.tar.gz", `sh -c "cd '${project}' && ${envPrefix} DHT_HOME='${home}' '${bin}' setup -q --offline-bundle '${bundleFile}'"`],
+] as const;
+const times = commands.map(() => [] as number[]);
+for (let round = 0; round < rounds; round++) {
+  const out = join(work, `hyperfine-${round}.json`);
+  const hf = Bun.spawn(
+    ["hyperfine", "--export-json", out, "--warmup", round === 0 ? "1" : "0", "--runs", perRound, "--prepare", `${clean} && sync`, ...commands.flatMap(([name, cmd]) => ["-n", name, cmd])],
+    { stdout: round === 0 ? "inherit" : "ignore", stderr: "inherit" },
+  );
+  if ((await hf.exited) !== 0) throw new Error("hyperfine failed");
+  const json = JSON.parse(await Bun.file(out).text()) as { results: Array<{ times: number[] }> };
+  json.results.forEach((r, i) => times[i]!.push(...r.times));
+}
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+const results = commands.map(([name], i) => ({ command: name, median: median(times[i]!), n: times[i]!.length }));
+console.log(`${rounds} rounds of ${perRound} runs per command (hyperfine), medians over all ${results[0]!.n} runs:`);
 mirror.stop(true);
 index.stop();
-
 const [hand, dir, file] = results;
 const sizeMb = statSync(bundleFile).size / 1e6;
 prepareSeconds.sort((a, b) => a - b);

@@ -86,7 +86,10 @@ export function renderInspect(report: InspectReport, verbose: boolean): string {
   ];
   for (const p of m.platforms) {
     lines.push(`  ${p.key}`);
-    for (const b of p.pythons) lines.push(`    CPython ${b.version} (build ${b.build}, ${b.flavor}) ${b.path}`);
+    for (const b of p.pythons) {
+      lines.push(`    CPython ${b.version} (build ${b.build}, ${b.flavor}) ${b.path}`);
+      if (b.bytecode) lines.push(`      stdlib precompiled: ${b.bytecode}`);
+    }
     lines.push(`    uv ${p.uv.version} from ${p.uv.wheel}`);
     for (const [dir, set] of Object.entries(p.wheels)) {
       lines.push(`    ${dir === "." ? "project" : dir}: ${set.files.length} wheels for Python ${set.python} in ${set.dir}`);
@@ -103,7 +106,7 @@ export function renderInspect(report: InspectReport, verbose: boolean): string {
     k.bytes += f.size;
     kinds.set(f.kind, k);
   }
-  for (const [kind, k] of kinds) lines.push(`  ${kind.padEnd(8)} ${String(k.n).padStart(4)} files  ${formatBytes(k.bytes)}`);
+  for (const [kind, k] of kinds) lines.push(`  ${kind.padEnd(15)} ${String(k.n).padStart(4)} files  ${formatBytes(k.bytes)}`);
   if (verbose) for (const f of report.files) lines.push(`  ${f.ok ? "ok  " : "FAIL"} ${f.path}${f.expected ? `  ${formatBytes(f.expected.size)}  ${f.expected.sha256}` : ""}`);
   const bad = report.files.filter((f) => !f.ok);
   lines.push(bad.length ? `Checksums:  FAILED, ${bad.length} problem${bad.length === 1 ? "" : "s"}:` : `Checksums:  ok, all ${report.files.length} files match the manifest`);

@@ -11,6 +11,9 @@ export const platformDir = (key: string) => `platforms/${key}`;
 
 export const pythonArchivePath = (key: string, archiveName: string) => `${platformDir(key)}/python/${archiveName}`;
 
+/** The stdlib bytecode of a CPython archive: its name with the archive extension replaced. */
+export const pythonBytecodePath = (key: string, archiveName: string) => `${platformDir(key)}/python-bytecode/${archiveName.replace(/\.(tar\.gz|tar\.zst|tgz|zip)$/, "")}.tar.gz`;
+
 export const uvBinaryPath = (target: TargetPlatform) => `${platformDir(target.key)}/uv/${exeName(target, "uv")}`;
 
 export const dhtlBinaryPath = (target: TargetPlatform) => `${platformDir(target.key)}/dhtl/${exeName(target, "dhtl")}`;

@@ -30,7 +30,7 @@ const fileEntry = v.strictObject({
   path: safeRelativePath,
   size: v.pipe(v.number(), v.integer(), v.minValue(0)),
   sha256: sha256Hex,
-  kind: v.picklist(["python", "uv", "wheel", "project", "dhtl"]),
+  kind: v.picklist(["python", "python-bytecode", "uv", "wheel", "project", "dhtl"]),
   platform: v.optional(platformKey),
 });
 
@@ -54,6 +54,7 @@ const platformEntry = v.strictObject({
         format: v.picklist(["tar.gz", "tar.zst", "zip"]),
         flavor: v.string(),
         url: v.string(),
+        bytecode: v.optional(safeRelativePath),
       }),
     ),
     v.minLength(1, "must list at least one Python build"),
@@ -144,7 +145,7 @@ export function parseManifest(bytes: Uint8Array, where: string): BundleManifest 
   const listed = new Set(manifest.files.map((f) => f.path));
   if (listed.size !== manifest.files.length) throw invalidManifest(where, "a file is listed twice", "files");
   for (const platform of manifest.platforms) {
-    const refs = [...platform.pythons.map((p) => p.path), platform.uv.path, ...(platform.dhtl ? [platform.dhtl] : [])];
+    const refs = [...platform.pythons.flatMap((p) => (p.bytecode ? [p.path, p.bytecode] : [p.path])), platform.uv.path, ...(platform.dhtl ? [platform.dhtl] : [])];
     for (const set of Object.values(platform.wheels)) refs.push(...set.files.map((f) => `${set.dir}/${f}`));
     for (const ref of refs) {
       if (!listed.has(ref)) throw invalidManifest(where, `platform ${platform.key} refers to ${ref}, which is not in the file list`, `platforms.${platform.key}`);

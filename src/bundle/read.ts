@@ -104,7 +104,7 @@ export function makeOpenedBundle(root: string, manifest: BundleManifest, signatu
       if (!p) return undefined;
       const wanted = p.wheels[normalizeEnvDir(envDir)]?.python ?? p.wheels["."]?.python;
       const build = p.pythons.find((b) => b.version === wanted) ?? p.pythons[0];
-      return build && { version: build.version, archive: join(root, build.path), sha256: build.sha256 };
+      return build && { version: build.version, archive: join(root, build.path), sha256: build.sha256, ...(build.bytecode ? { bytecode: join(root, build.bytecode) } : {}) };
     },
     uv(key) {
       const p = platform(key);
@@ -116,6 +116,11 @@ export function makeOpenedBundle(root: string, manifest: BundleManifest, signatu
     },
     missing(key, envDir) {
       return [...(platform(key)?.wheels[normalizeEnvDir(envDir)]?.missing ?? [])];
+    },
+    pinned(key, envDir) {
+      const set = platform(key)?.wheels[normalizeEnvDir(envDir)];
+      const absent = new Set(set?.missing.map((m) => m.requirement) ?? []);
+      return (set?.requirements ?? []).filter((r) => !absent.has(r));
     },
     projectFiles(envDir) {
       const dir = normalizeEnvDir(envDir);
@@ -154,6 +159,7 @@ export function scopeToEnvironment(bundle: OpenedBundle, envDir: string | undefi
     python: (key, dir) => bundle.python(key, dir ?? envDir),
     wheelsDir: (key, dir) => bundle.wheelsDir(key, dir ?? envDir),
     missing: (key, dir) => bundle.missing(key, dir ?? envDir),
+    pinned: (key, dir) => bundle.pinned(key, dir ?? envDir),
     projectFiles: (dir) => bundle.projectFiles(dir ?? envDir),
   };
 }

@@ -87,4 +87,15 @@ export function uvPythonPlatform(target: TargetPlatform, glibc = DEFAULT_GLIBC):
   }
 }
 
+/**
+ * uv's `--python-platform` for this machine, from its platform facts: on glibc Linux the
+ * highest manylinux level uv knows that the machine's glibc satisfies (what its own
+ * interpreter's tags accept), else the target's default.
+ */
+export function hostUvPythonPlatform(target: TargetPlatform, glibcVersion: string | undefined): string {
+  const minor = /^2\.(\d+)/.exec(glibcVersion ?? "")?.[1];
+  const fits = minor === undefined ? [] : UV_MANYLINUX_MINORS.filter((n) => n <= Number(minor));
+  return uvPythonPlatform(target, fits.length ? `2.${fits.at(-1)}` : DEFAULT_GLIBC);
+}
+
 export const exeName = (target: Pick<TargetPlatform, "os">, base: string) => (target.os === "windows" ? `${base}.exe` : base);

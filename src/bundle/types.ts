@@ -7,6 +7,7 @@
  *   manifest.json                                   BundleManifest (canonical JSON, see manifest.ts)
  *   manifest.sig                                    optional Ed25519 signature over manifest.json's bytes
  *   platforms/<key>/python/<PBS archive file name>  the CPython build, byte-identical to the download
+ *   platforms/<key>/python-bytecode/<build>.tar.gz  optional: its stdlib precompiled (src/python/stdlib-bytecode.ts)
  *   platforms/<key>/uv/uv[.exe]                     the uv binary taken out of the uv wheel for <key>
  *   platforms/<key>/wheels/<env id>/*.whl           wheels for one environment ("root", or "env-<dir>")
  *   platforms/<key>/dhtl/dhtl[.exe]                 optional: dhtl itself (--include-self)
@@ -16,7 +17,7 @@
  */
 
 /** What a file in the bundle is, for display and for checks that only concern one kind. */
-export type BundleFileKind = "python" | "uv" | "wheel" | "project" | "dhtl";
+export type BundleFileKind = "python" | "python-bytecode" | "uv" | "wheel" | "project" | "dhtl";
 
 /** One file listed in the manifest; every file in the bundle except manifest.json/.sig is listed. */
 export interface BundleFileEntry {
@@ -42,6 +43,11 @@ export interface BundlePython {
   flavor: string;
   /** Where it was downloaded from (credentials removed); informational. */
   url: string;
+  /**
+   * Relative path of its standard library precompiled (checked-hash .pyc files), made when
+   * the preparing machine could run this build; setup lays it into the install.
+   */
+  bytecode?: string;
 }
 
 export interface BundleUv {
@@ -114,7 +120,7 @@ export interface OpenedBundle {
   manifest: BundleManifest;
   signature: SignatureStatus;
   /** The Python of an environment ("." when absent) on a platform. */
-  python(platformKey: string, envDir?: string): { version: string; archive: string; sha256: string } | undefined;
+  python(platformKey: string, envDir?: string): { version: string; archive: string; sha256: string; bytecode?: string } | undefined;
   uv(platformKey: string): { version: string; binary: string } | undefined;
   wheelsDir(platformKey: string, envDir?: string): string | undefined;
   /**
@@ -123,6 +129,8 @@ export interface OpenedBundle {
    * this list before installing anything, instead of letting the installer fail on the first.
    */
   missing(platformKey: string, envDir?: string): Array<{ requirement: string; reason: string }>;
+  /** The pins ("name==version") the bundle holds a wheel for, on a platform for an environment. */
+  pinned(platformKey: string, envDir?: string): string[];
   projectFiles(envDir?: string): string | undefined;
 }
 

@@ -203,6 +203,8 @@ export interface InstallOptions {
   progress?: "auto" | "plain" | "none";
   /** Use this local archive instead of downloading (an offline bundle's copy). */
   archive?: string;
+  /** Its stdlib precompiled (an offline bundle's, already checksum-verified): laid in before the install is checked. */
+  bytecode?: string;
   log?: (message: string) => void;
   /** Replace an existing install of the same key. */
   reinstall?: boolean;
@@ -258,6 +260,10 @@ export async function installBuild(build: PythonBuild, opts: InstallOptions): Pr
         // `full` archives keep the installation under install/ next to build metadata.
         let tree = temp;
         if (existsSync(join(temp, "install")) && existsSync(join(temp, "PYTHON.json"))) tree = join(temp, "install");
+        if (opts.bytecode) {
+          const { applyOverlay } = await import("./bytecode-overlay.ts");
+          await applyOverlay(tree, opts.bytecode);
+        }
         await finishInstallTree(tree, finalDir, build);
         await verifyRuns(interpreterIn(tree, build.version, build.platform), build.version, opts.env);
         // The old tree (a --reinstall, or a leftover without a runnable interpreter) goes only

@@ -277,7 +277,7 @@ export async function resolvePython(requestText: string | undefined, opts: Resol
 
   const installFromBundle = async (build: PythonBuild, step: ChainStep, warning?: string): Promise<ResolvedPython | undefined> => {
     try {
-      const r = await installBuild(build, { ...installOpts, archive: bundlePython!.archive });
+      const r = await installBuild(build, { ...installOpts, archive: bundlePython!.archive, ...(bundlePython!.bytecode ? { bytecode: bundlePython!.bytecode } : {}) });
       record(step, "taken", `${r.installed ? "installed" : "already installed"} CPython ${build.version} from the offline bundle (${opts.bundle!.root})`);
       return fromInstall(r.install, "bundle", warning);
     } catch (error) {

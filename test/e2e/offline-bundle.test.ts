@@ -142,7 +142,8 @@ describe("dhtl prepare-offline", () => {
     expect(readFileSync(a).equals(readFileSync(b))).toBe(true);
     // Without --json: download progress on stderr, the summary on stdout.
     expect(second.stderr).toContain(`CPython ${PY} (linux-x86_64-gnu)`);
-    expect(second.stdout).toContain("Files:      11 (CPython 1");
+    expect(second.stdout).toContain("Files:      12 (CPython 1");
+    expect(second.stdout).toContain("CPython stdlib bytecode 1");
     const summary = JSON.parse(first.stdout);
     expect(summary.ok).toBe(true);
     expect(summary.platforms).toEqual([
@@ -157,6 +158,11 @@ describe("dhtl prepare-offline", () => {
     const paths: string[] = report.files.map((f: { path: string }) => f.path);
     expect(paths).toContain(`platforms/linux-x86_64-gnu/python/cpython-${PY}+${PBS_BUILD_TAG}-x86_64-unknown-linux-gnu-install_only.tar.gz`);
     expect(paths).toContain("platforms/linux-x86_64-gnu/uv/uv");
+    // The host's build is compiled here, so the air-gapped machine need not (byte-identical above).
+    const bytecode = `platforms/linux-x86_64-gnu/python-bytecode/cpython-${PY}+${PBS_BUILD_TAG}-x86_64-unknown-linux-gnu-install_only.tar.gz`;
+    expect(paths).toContain(bytecode);
+    expect(report.platforms[0].pythons[0].bytecode).toBe(bytecode);
+    expect(report.files.find((f: { path: string }) => f.path === bytecode).kind).toBe("python-bytecode");
     expect(paths.filter((p) => p.startsWith("platforms/linux-x86_64-gnu/wheels/root/")).map((p) => basename(p)).sort()).toEqual([
       "MarkupSafe-3.0.2-cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64.whl",
       "markdown_it_py-3.0.0-py3-none-any.whl",
@@ -193,6 +199,8 @@ describe("dhtl prepare-offline", () => {
     expect(macWheels).toContain("MarkupSafe-3.0.2-cp311-cp311-macosx_11_0_arm64.whl");
     expect([...winWheels, ...macWheels].some((w) => w.includes("manylinux"))).toBe(false);
     expect(win.wheels["."]!.missing).toEqual([]);
+    // Their interpreters cannot run here: no precompiled stdlib (setup compiles on first import).
+    expect([...win.pythons, ...mac.pythons].some((p) => p.bytecode)).toBe(false);
     const inspected = await dhtl(["bundle", "inspect", out], { cwd: work });
     expect(inspected.code).toBe(0);
     expect(inspected.stdout).toContain("Checksums:  ok");
@@ -377,6 +385,25 @@ describe.skipIf(!UNSHARE_OK)("dhtl setup --offline-bundle with no network", () =
     expect(existsSync(join(r.home, "tools", "uv", "0.13.9", "uv"))).toBe(true);
   }, 300_000);
 
+  test("the bundled stdlib bytecode is laid in and used, and uv's cache is filled while the Python is extracted", async () => {
+    const project = writeProject(PROJECT);
+    const r = await offlineSetup(project, ["-v", "--offline-bundle", bundleDir]);
+    if (r.code !== 0) console.error(r.stderr);
+    expect(r.code).toBe(0);
+    // The warm-up unpacked every wheel, so the real install only linked them: uv prints
+    // "Prepared N packages" only for wheels it had to unpack itself.
+    expect(r.stderr).toContain("uv cache warmed from the bundle: 7 wheels unpacked");
+    expect(r.stderr).toContain("Installed 7 packages");
+    expect(r.stderr).not.toContain("Prepared");
+    const minor = PY.split(".").slice(0, 2).join(".");
+    const stdlib = join(r.home, "python", `cpython-${PY}-linux-x86_64-gnu`, "lib", `python${minor}`);
+    const pyc = readFileSync(join(stdlib, "json", "__pycache__", `__init__.cpython-${minor.replace(".", "")}.pyc`));
+    expect(pyc.readUInt32LE(4)).toBe(0b11); // PEP 552 flags: hash-based, checked against the source
+    // The interpreter takes it (python -v says which file a module's code came from).
+    const v = Bun.spawnSync([join(project, ".venv", "bin", "python"), "-v", "-c", "import json"], { env: { PATH: "/usr/bin:/bin" }, stderr: "pipe" });
+    expect(v.stderr.toString()).toContain(`json/__pycache__/__init__.cpython-${minor.replace(".", "")}.pyc matches ${join(stdlib, "json", "__init__.py")}`);
+  }, 300_000);
+
   test("a uv.lock project sets up offline with exactly the locked pins (uv sync cannot: it fetches from the lock's URLs)", async () => {
     const files = {
       ".python-version": `${PY}\n`,
@@ -397,21 +424,23 @@ describe.skipIf(!UNSHARE_OK)("dhtl setup --offline-bundle with no network", () =
     expect(freeze.stdout.toString().trim().split("\n").sort()).toEqual(["markdown-it-py==3.0.0", "mdurl==0.1.2", "pygments==2.19.1", "rich==13.9.4", "six==1.17.0", "tabulate==0.9.0"]);
   }, 300_000);
 
-  test("a tampered bundle is refused before anything is installed, naming the file that failed", async () => {
-    const tampered = join(work, "tampered");
-    cpSync(bundleDir, tampered, { recursive: true });
-    const m = readManifest(tampered);
-    const wheel = m.files.find((f) => f.path.includes("/tabulate-"))!;
-    const bytes = readFileSync(join(tampered, wheel.path));
-    bytes[bytes.length - 10] = bytes[bytes.length - 10]! ^ 0xff;
-    writeFileSync(join(tampered, wheel.path), bytes);
-    const project = writeProject(PROJECT);
-    const r = await offlineSetup(project, ["--offline-bundle", tampered]);
-    expect(r.code).toBe(1);
-    expect(r.stderr).toContain(wheel.path);
-    expect(r.stderr).toContain("nothing was installed");
-    expect(existsSync(join(project, ".venv"))).toBe(false);
-    expect(existsSync(join(r.home, "python"))).toBe(false);
+  test("a tampered bundle (a wheel, the precompiled stdlib) is refused before anything is installed, naming the file that failed", async () => {
+    for (const [i, pick] of [(p: string) => p.includes("/tabulate-"), (p: string) => p.includes("/python-bytecode/")].entries()) {
+      const tampered = join(work, `tampered-${i}`);
+      cpSync(bundleDir, tampered, { recursive: true });
+      const m = readManifest(tampered);
+      const file = m.files.find((f) => pick(f.path))!;
+      const bytes = readFileSync(join(tampered, file.path));
+      bytes[bytes.length - 10] = bytes[bytes.length - 10]! ^ 0xff;
+      writeFileSync(join(tampered, file.path), bytes);
+      const project = writeProject(PROJECT);
+      const r = await offlineSetup(project, ["--offline-bundle", tampered]);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain(file.path);
+      expect(r.stderr).toContain("nothing was installed");
+      expect(existsSync(join(project, ".venv"))).toBe(false);
+      expect(existsSync(join(r.home, "python"))).toBe(false);
+    }
   }, 120_000);
 
   test("a truncated bundle file is refused before anything is installed", async () => {

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { canonicalJson, isSafeRelativePath, parseManifest, serializeManifest } from "../../src/bundle/manifest.ts";
 import { chooseWheel, parsePylock, parseWheelFilename, wheelSpecificity } from "../../src/bundle/pylock.ts";
-import { parseGlibc, parsePlatformKey, parsePlatformList, uvPythonPlatform } from "../../src/bundle/targets.ts";
+import { hostUvPythonPlatform, parseGlibc, parsePlatformKey, parsePlatformList, uvPythonPlatform } from "../../src/bundle/targets.ts";
 import { environmentId, normalizeEnvDir, wheelsDirPath } from "../../src/bundle/layout.ts";
 import { compareFiles } from "../../src/bundle/verify.ts";
 import { kindOfPath } from "../../src/bundle/write.ts";
@@ -117,6 +117,7 @@ describe("bundle layout", () => {
   test("staged paths are classified by where they sit, strays are not", () => {
     expect(kindOfPath("platforms/windows-x86_64-none/uv/uv.exe")).toEqual({ kind: "uv", platform: "windows-x86_64-none" });
     expect(kindOfPath("platforms/linux-x86_64-gnu/wheels/root/a.whl")).toEqual({ kind: "wheel", platform: "linux-x86_64-gnu" });
+    expect(kindOfPath("platforms/linux-x86_64-gnu/python-bytecode/cpython-3.11.7.tar.gz")).toEqual({ kind: "python-bytecode", platform: "linux-x86_64-gnu" });
     expect(kindOfPath("project/pyproject.toml")).toEqual({ kind: "project" });
     expect(kindOfPath("notes.txt")).toBeUndefined();
   });
@@ -144,6 +145,17 @@ describe("target platforms", () => {
     expect(uv("linux-x86_64-musl")).toBe("x86_64-unknown-linux-musl");
     expect(uv("darwin-aarch64-none")).toBe("aarch64-apple-darwin");
     expect(uv("windows-x86_64-none")).toBe("x86_64-pc-windows-msvc");
+  });
+
+  test("this machine's --python-platform names the highest manylinux level its glibc satisfies", () => {
+    const host = (key: string, glibc?: string) => hostUvPythonPlatform(parsePlatformKey(key)!, glibc);
+    expect(host("linux-x86_64-gnu", "2.36")).toBe("x86_64-manylinux_2_36");
+    expect(host("linux-x86_64-gnu", "2.30")).toBe("x86_64-manylinux_2_28"); // 2.29/2.30 are no uv level
+    expect(host("linux-aarch64-gnu", "2.17")).toBe("aarch64-manylinux_2_17");
+    expect(host("linux-x86_64-gnu", "2.99")).toBe("x86_64-manylinux_2_40");
+    expect(host("linux-x86_64-gnu", undefined)).toBe("x86_64-manylinux_2_28"); // unknown: the bundle default
+    expect(host("linux-x86_64-musl", "1.2.4")).toBe("x86_64-unknown-linux-musl");
+    expect(host("darwin-aarch64-none", undefined)).toBe("aarch64-apple-darwin");
   });
 
   test("--glibc accepts only the manylinux levels uv knows", () => {

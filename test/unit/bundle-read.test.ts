@@ -190,11 +190,15 @@ describe("what a bundle could not hold", () => {
   test("requirements recorded as missing at prepare time are handed to setup per platform and environment", async () => {
     const { staging, manifest } = stageFixture();
     manifest.platforms[0]!.wheels["."]!.missing = [{ requirement: "only-sdist==0.1.0", reason: "only a source distribution exists" }];
+    manifest.platforms[0]!.wheels["."]!.requirements.push("only-sdist==0.1.0");
     const out = join(tempDir(), "bundle");
     await writeBundle({ stagingDir: staging, manifest, output: out, mtime: 0 });
     const bundle = await openBundle(out, { home: tempDir() });
     expect(bundle.missing("linux-x86_64-gnu")).toEqual([{ requirement: "only-sdist==0.1.0", reason: "only a source distribution exists" }]);
     expect(bundle.missing("linux-x86_64-gnu", "services/api")).toEqual([]);
+    // What the uv cache warm-up asks for: the pins that have a wheel, never the missing one.
+    expect(bundle.pinned("linux-x86_64-gnu")).not.toContain("only-sdist==0.1.0");
+    expect(bundle.pinned("linux-x86_64-gnu").length).toBe(manifest.platforms[0]!.wheels["."]!.requirements.length - 1);
     expect(() => assertBundleComplete(bundle, "linux-x86_64-gnu")).toThrow("the offline bundle lacks 1 requirement for linux-x86_64-gnu: only-sdist==0.1.0");
     expect(() => assertBundleComplete(bundle, "linux-x86_64-gnu", "services/api")).not.toThrow();
   });

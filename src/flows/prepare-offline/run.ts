@@ -17,7 +17,7 @@
  * complete, so a failed or interrupted run leaves no half-written bundle behind.
  */
 import { existsSync, rmSync } from "node:fs";
-import { copyFile, mkdir, mkdtemp, stat, writeFile } from "node:fs/promises";
+import { copyFile, mkdir, mkdtemp, rmdir, stat, writeFile } from "node:fs/promises";
 import { basename, dirname, join, relative, resolve } from "node:path";
 import { buildInfo } from "../../build-info.ts";
 import type { RunContext } from "../../context.ts";
@@ -29,7 +29,7 @@ import type { RegistrySettings } from "../../registries/types.ts";
 import { getLogger } from "../../ui/logger.ts";
 import type { ProgressMode } from "../../ui/progress.ts";
 import { UV_VERSION } from "../../uv/version.ts";
-import { dhtlBinaryPath, PROJECT_DIR, pythonArchivePath, uvBinaryPath, wheelsDirPath } from "../../bundle/layout.ts";
+import { dhtlBinaryPath, PROJECT_DIR, pythonArchivePath, pythonBytecodePath, uvBinaryPath, wheelsDirPath } from "../../bundle/layout.ts";
 import { parseGlibc, parsePlatformList } from "../../bundle/targets.ts";
 import type { BundleManifest, BundlePlatform, BundlePython, BundleWheelSet } from "../../bundle/types.ts";
 import { collectUvBinary, collectWheels, removeQuietly } from "../../bundle/wheels.ts";
@@ -279,10 +279,27 @@ export async function prepareOffline(ctx: RunContext, opts: PrepareOfflineOption
         if (pythons.has(build.version)) continue;
         const url = await downloadUrlOf(build, ctx.env, rootEnv.net);
         const archive = await downloadVerified({ url, sha256: build.sha256, label: `CPython ${build.version} (${target.key})` }, downloadOpts(rootEnv.net));
-        const rel = pythonArchivePath(target.key, decodeURIComponent(basename(new URL(build.url, "file:///").pathname)));
+        const archiveName = decodeURIComponent(basename(new URL(build.url, "file:///").pathname));
+        const rel = pythonArchivePath(target.key, archiveName);
         await mkdir(dirname(join(staging, rel)), { recursive: true });
         await copyFile(archive, join(staging, rel));
-        pythons.set(build.version, { version: build.version, build: build.build, path: rel, sha256: build.sha256, format: build.format, flavor: build.flavor, url: redactUrl(url) });
+        // Its stdlib precompiled, when this machine can run the build (src/python/stdlib-bytecode.ts).
+        let bytecode: string | undefined;
+        if (target.key === hostKey) {
+          const { buildStdlibOverlay } = await import("../../python/stdlib-overlay.ts");
+          const bytecodeRel = pythonBytecodePath(target.key, archiveName);
+          await mkdir(dirname(join(staging, bytecodeRel)), { recursive: true });
+          try {
+            const { files } = await buildStdlibOverlay(archive, build, join(staging, bytecodeRel), workDir);
+            bytecode = bytecodeRel;
+            log.info(`CPython ${build.version}: standard library precompiled (${files} modules)`);
+          } catch (error) {
+            await removeQuietly(join(staging, bytecodeRel));
+            await rmdir(dirname(join(staging, bytecodeRel))).catch(() => {});
+            warnings.push(`${target.key}: CPython ${build.version} is bundled without precompiled bytecode (${(error as Error).message}); setup works, its first imports are slower`);
+          }
+        }
+        pythons.set(build.version, { version: build.version, build: build.build, path: rel, sha256: build.sha256, format: build.format, flavor: build.flavor, url: redactUrl(url), ...(bytecode ? { bytecode } : {}) });
       }
 
       const uvBinary = await collectUvBinary(

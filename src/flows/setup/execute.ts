@@ -3,7 +3,7 @@
  * with checkpoints and progress output, and report. `--dry-run` stops after building the
  * plan (Python and uv are previewed without downloading anything).
  */
-import { existsSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve as resolvePath } from "node:path";
 import { DhtError, ExitCode, isDhtError } from "../../errors.ts";
 import type { RunContext } from "../../context.ts";
@@ -16,6 +16,8 @@ import { resolvePython } from "../../python/resolve.ts";
 import { classifierPreferences } from "../../python/classifier-preference.ts";
 import { ensureUv } from "../../uv/ensure.ts";
 import { pythonPlatformKey } from "../../platform/index.ts";
+import { hostUvPythonPlatform, parsePlatformKey } from "../../bundle/targets.ts";
+import { homePaths } from "../../paths.ts";
 import { UV_VERSION } from "../../uv/version.ts";
 import { registryEnvForPip, registryEnvForUv, childEnv } from "../../registries/env.ts";
 import { resolveCredentials } from "../../registries/credentials.ts";
@@ -159,6 +161,7 @@ async function prepare(ctx: RunContext, options: SetupOptions, log: Log, envDir?
       .filter(([, v]) => v !== undefined)
       .map(([k]) => k);
 
+  let warmup: import("../../bundle/warm-cache.ts").Warmup | undefined;
   const services: SetupServices = {
     os: g.facts.os,
     verbose: ctx.verbose,
@@ -172,6 +175,7 @@ async function prepare(ctx: RunContext, options: SetupOptions, log: Log, envDir?
     log: (m) => log.info(m),
     debug: (m) => log.debug(m),
     async resolvePython() {
+      if (bundle && !warmup) warmup = await startBundleWarmup(g, bundle, ctx, (m) => log.debug(m));
       const resolved = await resolveProjectPython(g, pyRequest.request, {
         ctx,
         home: g.home,
@@ -185,6 +189,9 @@ async function prepare(ctx: RunContext, options: SetupOptions, log: Log, envDir?
         note: (m) => log.info(m),
       });
       return { ...resolved, request: pyRequest.request, requestOrigin: pyRequest.origin };
+    },
+    async settleBackground() {
+      await warmup?.settle();
     },
     async obtainUv() {
       try {
@@ -227,6 +234,35 @@ async function prepare(ctx: RunContext, options: SetupOptions, log: Log, envDir?
     },
   };
   return { g, services, probes, inputsHash, credentials, bundle };
+}
+
+/**
+ * Bundle setups: fill uv's cache from the bundle's wheels while the bundled Python is
+ * extracted (src/bundle/warm-cache.ts), with the environment the real install gets.
+ */
+async function startBundleWarmup(g: Gathered, bundle: NonNullable<Prepared["bundle"]>, ctx: RunContext, debug: (m: string) => void) {
+  const key = pythonPlatformKey(g.facts);
+  const uv = bundle.uv(key);
+  const wheelsDir = bundle.wheelsDir(key);
+  const python = bundle.python(key);
+  const target = parsePlatformKey(key);
+  if (!uv || !wheelsDir || !python || !target) return undefined;
+  const { startWheelCacheWarmup, warmupInterpreter } = await import("../../bundle/warm-cache.ts");
+  const base = warmupInterpreter(g.facts.os, Bun.which("python3", { PATH: ctx.env.PATH ?? "" }) ?? undefined);
+  if (!base) {
+    debug("uv cache warm-up skipped: no python3 on PATH to serve as uv's base; the install unpacks the wheels itself");
+    return undefined;
+  }
+  const scratch = homePaths(g.home).cache;
+  mkdirSync(scratch, { recursive: true });
+  const env = childEnv({ ...ctx.env, ...(g.config.env ?? {}) }, {});
+  env.UV_OFFLINE = "1";
+  return startWheelCacheWarmup(
+    { uv: uv.binary, wheelsDir, requirements: bundle.pinned(key), pythonVersion: python.version, pythonPlatform: hostUvPythonPlatform(target, g.facts.libc.version), python: base },
+    env,
+    scratch,
+    debug,
+  );
 }
 
 function planInputOf(
@@ -375,6 +411,8 @@ export async function setupOne(ctx: RunContext, options: SetupOptions, envDir?: 
       plan: state.plan,
     };
   } finally {
+    // The cache warm-up never outlives setup, whichever step stopped it.
+    await p.services.settleBackground();
     lock.release();
   }
 }

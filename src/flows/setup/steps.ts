@@ -41,6 +41,8 @@ export interface SetupServices {
   hashes: { python: string; uv: string; deps: string };
   /** Config `env:` for isolation scripts. */
   extraEnv: Record<string, string>;
+  /** Wait for background work (an offline bundle's uv cache warm-up) to end. */
+  settleBackground(): Promise<void>;
 }
 
 export interface SetupState {
@@ -186,6 +188,8 @@ export function setupSteps(services: SetupServices): ExecStep<SetupState>[] {
           services.log("nothing to install: the project declares no dependencies");
           return { installed: false };
         }
+        // The warm-up fills the cache this install reads: let it finish rather than race it.
+        await services.settleBackground();
         const shown = plan.commands.filter((c) => c.step === "install-dependencies");
         for (const [i, cmd] of cmds.entries()) {
           services.debug(`$ ${(shown[i]?.argv ?? []).join(" ")}`);
