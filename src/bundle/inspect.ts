@@ -88,11 +88,11 @@ export function renderInspect(report: InspectReport, verbose: boolean): string {
     lines.push(`  ${p.key}`);
     for (const b of p.pythons) {
       lines.push(`    CPython ${b.version} (build ${b.build}, ${b.flavor}) ${b.path}`);
-      if (b.bytecode) lines.push(`      stdlib precompiled: ${b.bytecode}`);
+      if (b.bytecode) lines.push(`      stdlib modules setup imports, precompiled: ${b.bytecode}`);
     }
     lines.push(`    uv ${p.uv.version} from ${p.uv.wheel}`);
     for (const [dir, set] of Object.entries(p.wheels)) {
-      lines.push(`    ${dir === "." ? "project" : dir}: ${set.files.length} wheels for Python ${set.python} in ${set.dir}`);
+      lines.push(`    ${dir === "." ? "project" : dir}: ${set.files.length} wheels for Python ${set.python} in ${set.dir}${set.bytecode ? ` (precompiled: ${set.bytecode})` : ""}`);
       for (const x of set.missing) lines.push(`      MISSING ${x.requirement}: ${x.reason}`);
     }
     if (p.dhtl) lines.push(`    dhtl ${p.dhtl}`);

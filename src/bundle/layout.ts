@@ -30,6 +30,9 @@ export function environmentId(envDir: string): string {
 
 export const wheelsDirPath = (key: string, envDir: string) => `${platformDir(key)}/wheels/${environmentId(envDir)}`;
 
+/** The precompiled modules of one environment's wheels (src/bundle/precompile.ts). */
+export const wheelsBytecodePath = (key: string, envDir: string) => `${platformDir(key)}/wheels-bytecode/${environmentId(envDir)}.tar.gz`;
+
 /** "./services/api/" → "services/api"; "" and "./" → ".". */
 export function normalizeEnvDir(envDir: string | undefined): string {
   if (envDir === undefined) return ".";

@@ -30,7 +30,7 @@ const fileEntry = v.strictObject({
   path: safeRelativePath,
   size: v.pipe(v.number(), v.integer(), v.minValue(0)),
   sha256: sha256Hex,
-  kind: v.picklist(["python", "python-bytecode", "uv", "wheel", "project", "dhtl"]),
+  kind: v.picklist(["python", "python-bytecode", "uv", "wheel", "wheel-bytecode", "project", "dhtl"]),
   platform: v.optional(platformKey),
 });
 
@@ -40,6 +40,7 @@ const wheelSet = v.strictObject({
   requirements: v.array(v.string()),
   files: v.array(v.string()),
   missing: v.array(v.strictObject({ requirement: v.string(), reason: v.string() })),
+  bytecode: v.optional(safeRelativePath),
 });
 
 const platformEntry = v.strictObject({
@@ -146,7 +147,7 @@ export function parseManifest(bytes: Uint8Array, where: string): BundleManifest 
   if (listed.size !== manifest.files.length) throw invalidManifest(where, "a file is listed twice", "files");
   for (const platform of manifest.platforms) {
     const refs = [...platform.pythons.flatMap((p) => (p.bytecode ? [p.path, p.bytecode] : [p.path])), platform.uv.path, ...(platform.dhtl ? [platform.dhtl] : [])];
-    for (const set of Object.values(platform.wheels)) refs.push(...set.files.map((f) => `${set.dir}/${f}`));
+    for (const set of Object.values(platform.wheels)) refs.push(...set.files.map((f) => `${set.dir}/${f}`), ...(set.bytecode ? [set.bytecode] : []));
     for (const ref of refs) {
       if (!listed.has(ref)) throw invalidManifest(where, `platform ${platform.key} refers to ${ref}, which is not in the file list`, `platforms.${platform.key}`);
     }

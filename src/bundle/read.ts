@@ -117,6 +117,10 @@ export function makeOpenedBundle(root: string, manifest: BundleManifest, signatu
     missing(key, envDir) {
       return [...(platform(key)?.wheels[normalizeEnvDir(envDir)]?.missing ?? [])];
     },
+    wheelBytecode(key, envDir) {
+      const set = platform(key)?.wheels[normalizeEnvDir(envDir)];
+      return set?.bytecode ? { path: join(root, set.bytecode), python: set.python } : undefined;
+    },
     pinned(key, envDir) {
       const set = platform(key)?.wheels[normalizeEnvDir(envDir)];
       const absent = new Set(set?.missing.map((m) => m.requirement) ?? []);
@@ -160,6 +164,7 @@ export function scopeToEnvironment(bundle: OpenedBundle, envDir: string | undefi
     wheelsDir: (key, dir) => bundle.wheelsDir(key, dir ?? envDir),
     missing: (key, dir) => bundle.missing(key, dir ?? envDir),
     pinned: (key, dir) => bundle.pinned(key, dir ?? envDir),
+    wheelBytecode: (key, dir) => bundle.wheelBytecode(key, dir ?? envDir),
     projectFiles: (dir) => bundle.projectFiles(dir ?? envDir),
   };
 }

@@ -7,7 +7,9 @@
  *   manifest.json                                   BundleManifest (canonical JSON, see manifest.ts)
  *   manifest.sig                                    optional Ed25519 signature over manifest.json's bytes
  *   platforms/<key>/python/<PBS archive file name>  the CPython build, byte-identical to the download
- *   platforms/<key>/python-bytecode/<build>.tar.gz  optional: its stdlib precompiled (src/python/stdlib-bytecode.ts)
+ *   platforms/<key>/python-bytecode/<build>.tar.gz  optional: its stdlib modules setup imports, precompiled
+ *   platforms/<key>/wheels-bytecode/<env id>.tar.gz optional: the same for the environment's wheels
+ *                                                  (both: src/bundle/precompile.ts)
  *   platforms/<key>/uv/uv[.exe]                     the uv binary taken out of the uv wheel for <key>
  *   platforms/<key>/wheels/<env id>/*.whl           wheels for one environment ("root", or "env-<dir>")
  *   platforms/<key>/dhtl/dhtl[.exe]                 optional: dhtl itself (--include-self)
@@ -17,7 +19,7 @@
  */
 
 /** What a file in the bundle is, for display and for checks that only concern one kind. */
-export type BundleFileKind = "python" | "python-bytecode" | "uv" | "wheel" | "project" | "dhtl";
+export type BundleFileKind = "python" | "python-bytecode" | "uv" | "wheel" | "wheel-bytecode" | "project" | "dhtl";
 
 /** One file listed in the manifest; every file in the bundle except manifest.json/.sig is listed. */
 export interface BundleFileEntry {
@@ -70,6 +72,8 @@ export interface BundleWheelSet {
   files: string[];
   /** Requirements for which no wheel could be put in the bundle (with the reason). */
   missing: Array<{ requirement: string; reason: string }>;
+  /** Relative path of these wheels' precompiled modules (paths relative to site-packages), when made. */
+  bytecode?: string;
 }
 
 export interface BundlePlatform {
@@ -131,6 +135,8 @@ export interface OpenedBundle {
   missing(platformKey: string, envDir?: string): Array<{ requirement: string; reason: string }>;
   /** The pins ("name==version") the bundle holds a wheel for, on a platform for an environment. */
   pinned(platformKey: string, envDir?: string): string[];
+  /** The precompiled modules of an environment's wheels and the Python version they were compiled by. */
+  wheelBytecode(platformKey: string, envDir?: string): { path: string; python: string } | undefined;
   projectFiles(envDir?: string): string | undefined;
 }
 

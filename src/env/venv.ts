@@ -28,6 +28,12 @@ export function venvPython(venv: string, os: VenvOs = hostOs()): string {
   return joinFor(os)(venvBinDir(venv, os), os === "windows" ? "python.exe" : "python");
 }
 
+/** site-packages of a CPython venv: Lib\site-packages on Windows, lib/pythonX.Y/site-packages elsewhere. */
+export function venvSitePackages(venv: string, pythonVersion: string, os: VenvOs = hostOs()): string {
+  if (os === "windows") return win32.join(venv, "Lib", "site-packages");
+  return posix.join(venv, "lib", `python${pythonVersion.split(".").slice(0, 2).join(".")}`, "site-packages");
+}
+
 export function markerPath(venv: string): string {
   return join(venv, COMPLETE_MARKER);
 }

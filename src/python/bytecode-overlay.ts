@@ -2,18 +2,15 @@
  * Bytecode overlays: .pyc files compiled on the connected machine and laid into a tree on
  * the air-gapped one.
  *
- * python-build-standalone archives carry no .pyc files (uv issue #16408), so on a fresh
- * install every interpreter start compiles the stdlib modules it imports from source:
- * dhtl's interpreter check, uv's interpreter query (twice per setup, with -B, so it never
- * keeps the result), then the verify step's import check, where pytest alone pulls in ~150
- * stdlib modules. `dhtl prepare-offline` compiles the stdlib once, on the machine that
- * prepares the bundle, and ships the result as one more checksummed file of the bundle
- * (src/python/stdlib-overlay.ts); installBuild lays it into the extracted tree before the
- * build is checked and moved into place.
- *
- * (The same for the environment's wheels, laid into site-packages after the install, was
- * measured and dropped: on the reference machine writing ~700 more small files cost as
- * much as the compiling it saved.)
+ * python-build-standalone archives carry no .pyc files (uv issue #16408) and uv installs
+ * wheels without compiling them, so on a fresh setup every interpreter start compiles what
+ * it imports from source: dhtl's interpreter check, uv's interpreter queries (which run
+ * with -B and keep nothing), then the verify step's import check, where pytest alone pulls
+ * in ~150 stdlib and ~60 of its own modules. `dhtl prepare-offline` compiles those modules
+ * once, on the machine that prepares the bundle (src/bundle/precompile.ts says which), and
+ * ships them as checksummed files of the bundle; installBuild lays the stdlib part into
+ * the extracted tree before the build is checked and moved into place, setup lays the
+ * wheels' part into site-packages after uv installed them.
  *
  * The .pyc files are "checked-hash" ones (PEP 552): the interpreter validates each against
  * a hash of its source file, never a timestamp, so they stay valid wherever the sources

@@ -142,8 +142,9 @@ describe("dhtl prepare-offline", () => {
     expect(readFileSync(a).equals(readFileSync(b))).toBe(true);
     // Without --json: download progress on stderr, the summary on stdout.
     expect(second.stderr).toContain(`CPython ${PY} (linux-x86_64-gnu)`);
-    expect(second.stdout).toContain("Files:      12 (CPython 1");
+    expect(second.stdout).toContain("Files:      13 (CPython 1");
     expect(second.stdout).toContain("CPython stdlib bytecode 1");
+    expect(second.stdout).toContain("wheels bytecode 1");
     const summary = JSON.parse(first.stdout);
     expect(summary.ok).toBe(true);
     expect(summary.platforms).toEqual([
@@ -158,11 +159,13 @@ describe("dhtl prepare-offline", () => {
     const paths: string[] = report.files.map((f: { path: string }) => f.path);
     expect(paths).toContain(`platforms/linux-x86_64-gnu/python/cpython-${PY}+${PBS_BUILD_TAG}-x86_64-unknown-linux-gnu-install_only.tar.gz`);
     expect(paths).toContain("platforms/linux-x86_64-gnu/uv/uv");
-    // The host's build is compiled here, so the air-gapped machine need not (byte-identical above).
+    // What setup imports is compiled here (the host's build runs here), so the air-gapped
+    // machine need not; the bundle stays byte-identical (above).
     const bytecode = `platforms/linux-x86_64-gnu/python-bytecode/cpython-${PY}+${PBS_BUILD_TAG}-x86_64-unknown-linux-gnu-install_only.tar.gz`;
-    expect(paths).toContain(bytecode);
     expect(report.platforms[0].pythons[0].bytecode).toBe(bytecode);
     expect(report.files.find((f: { path: string }) => f.path === bytecode).kind).toBe("python-bytecode");
+    expect(report.platforms[0].wheels["."].bytecode).toBe("platforms/linux-x86_64-gnu/wheels-bytecode/root.tar.gz");
+    expect(report.files.find((f: { path: string }) => f.path === "platforms/linux-x86_64-gnu/wheels-bytecode/root.tar.gz").kind).toBe("wheel-bytecode");
     expect(paths.filter((p) => p.startsWith("platforms/linux-x86_64-gnu/wheels/root/")).map((p) => basename(p)).sort()).toEqual([
       "MarkupSafe-3.0.2-cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64.whl",
       "markdown_it_py-3.0.0-py3-none-any.whl",
@@ -201,6 +204,7 @@ describe("dhtl prepare-offline", () => {
     expect(win.wheels["."]!.missing).toEqual([]);
     // Their interpreters cannot run here: no precompiled stdlib (setup compiles on first import).
     expect([...win.pythons, ...mac.pythons].some((p) => p.bytecode)).toBe(false);
+    expect([win.wheels["."]!.bytecode, mac.wheels["."]!.bytecode]).toEqual([undefined, undefined]);
     const inspected = await dhtl(["bundle", "inspect", out], { cwd: work });
     expect(inspected.code).toBe(0);
     expect(inspected.stdout).toContain("Checksums:  ok");
@@ -385,7 +389,7 @@ describe.skipIf(!UNSHARE_OK)("dhtl setup --offline-bundle with no network", () =
     expect(existsSync(join(r.home, "tools", "uv", "0.13.9", "uv"))).toBe(true);
   }, 300_000);
 
-  test("the bundled stdlib bytecode is laid in and used, and uv's cache is filled while the Python is extracted", async () => {
+  test("the bundled precompiled modules (stdlib, wheels) are laid in and used, and uv's cache is filled while the Python is extracted", async () => {
     const project = writeProject(PROJECT);
     const r = await offlineSetup(project, ["-v", "--offline-bundle", bundleDir]);
     if (r.code !== 0) console.error(r.stderr);
@@ -399,9 +403,13 @@ describe.skipIf(!UNSHARE_OK)("dhtl setup --offline-bundle with no network", () =
     const stdlib = join(r.home, "python", `cpython-${PY}-linux-x86_64-gnu`, "lib", `python${minor}`);
     const pyc = readFileSync(join(stdlib, "json", "__pycache__", `__init__.cpython-${minor.replace(".", "")}.pyc`));
     expect(pyc.readUInt32LE(4)).toBe(0b11); // PEP 552 flags: hash-based, checked against the source
-    // The interpreter takes it (python -v says which file a module's code came from).
-    const v = Bun.spawnSync([join(project, ".venv", "bin", "python"), "-v", "-c", "import json"], { env: { PATH: "/usr/bin:/bin" }, stderr: "pipe" });
+    const site = join(project, ".venv", "lib", `python${minor}`, "site-packages");
+    expect(readFileSync(join(site, "rich", "__pycache__", `__init__.cpython-${minor.replace(".", "")}.pyc`)).readUInt32LE(4)).toBe(0b11);
+    expect(r.stderr).toMatch(/precompiled modules from the bundle: \d+ laid into site-packages/);
+    // The interpreter takes them (python -v says which file a module's code came from).
+    const v = Bun.spawnSync([join(project, ".venv", "bin", "python"), "-v", "-c", "import json, rich"], { env: { PATH: "/usr/bin:/bin" }, stderr: "pipe" });
     expect(v.stderr.toString()).toContain(`json/__pycache__/__init__.cpython-${minor.replace(".", "")}.pyc matches ${join(stdlib, "json", "__init__.py")}`);
+    expect(v.stderr.toString()).toContain(`rich/__pycache__/__init__.cpython-${minor.replace(".", "")}.pyc matches ${join(site, "rich", "__init__.py")}`);
   }, 300_000);
 
   test("a uv.lock project sets up offline with exactly the locked pins (uv sync cannot: it fetches from the lock's URLs)", async () => {
@@ -424,8 +432,8 @@ describe.skipIf(!UNSHARE_OK)("dhtl setup --offline-bundle with no network", () =
     expect(freeze.stdout.toString().trim().split("\n").sort()).toEqual(["markdown-it-py==3.0.0", "mdurl==0.1.2", "pygments==2.19.1", "rich==13.9.4", "six==1.17.0", "tabulate==0.9.0"]);
   }, 300_000);
 
-  test("a tampered bundle (a wheel, the precompiled stdlib) is refused before anything is installed, naming the file that failed", async () => {
-    for (const [i, pick] of [(p: string) => p.includes("/tabulate-"), (p: string) => p.includes("/python-bytecode/")].entries()) {
+  test("a tampered bundle (a wheel, the precompiled modules) is refused before anything is installed, naming the file that failed", async () => {
+    for (const [i, pick] of [(p: string) => p.includes("/tabulate-"), (p: string) => p.includes("/python-bytecode/"), (p: string) => p.includes("/wheels-bytecode/")].entries()) {
       const tampered = join(work, `tampered-${i}`);
       cpSync(bundleDir, tampered, { recursive: true });
       const m = readManifest(tampered);

@@ -1,5 +1,5 @@
 /**
- * Bytecode overlays (src/python/bytecode-overlay.ts, stdlib-overlay.ts): compiled with a real
+ * Bytecode overlays (src/python/bytecode-overlay.ts, src/bundle/precompile.ts): compiled with a real
  * interpreter (pyenv's CPython 3.11, else the machine's python3), written as a deterministic
  * .tar.gz, laid into a tree only where they belong, and taken by the interpreter.
  */
@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { applyOverlay, compileSources, overlayEntryProblem, readUstarFiles, sourceOfPyc, writeOverlay } from "../../src/python/bytecode-overlay.ts";
-import { stdlibSources } from "../../src/python/stdlib-overlay.ts";
+import { compilable } from "../../src/bundle/precompile.ts";
 import { writeDeterministicTarGz } from "../../src/archive/tar-write.ts";
 
 const python = Bun.which("python3.11") ?? Bun.which("python3") ?? "python3";
@@ -36,9 +36,9 @@ async function overlayOf(name: string): Promise<string> {
 }
 
 describe("which files, where", () => {
-  test("the stdlib's sources leave out tests, site-packages and the sysconfig data dhtl rewrites", () => {
+  test("what is compiled leaves out tests, scripts, site-packages and the sysconfig data dhtl rewrites", () => {
     expect(
-      stdlibSources(["os.py", "json/__init__.py", "test/test_os.py", "idlelib/x.py", "site-packages/a.py", "_sysconfigdata__linux_x86_64-linux-gnu.py", "README.txt", "encodings/utf_8.py"]),
+      compilable(["os.py", "json/__init__.py", "test/test_os.py", "idlelib/x.py", "site-packages/a.py", "_sysconfigdata__linux_x86_64-linux-gnu.py", "README.txt", "encodings/utf_8.py", "bin/tool.py", "pkg/tests/t.py", "os.py"]),
     ).toEqual(["encodings/utf_8.py", "json/__init__.py", "os.py"]);
   });
 

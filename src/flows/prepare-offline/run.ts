@@ -29,7 +29,7 @@ import type { RegistrySettings } from "../../registries/types.ts";
 import { getLogger } from "../../ui/logger.ts";
 import type { ProgressMode } from "../../ui/progress.ts";
 import { UV_VERSION } from "../../uv/version.ts";
-import { dhtlBinaryPath, PROJECT_DIR, pythonArchivePath, pythonBytecodePath, uvBinaryPath, wheelsDirPath } from "../../bundle/layout.ts";
+import { dhtlBinaryPath, PROJECT_DIR, pythonArchivePath, pythonBytecodePath, uvBinaryPath, wheelsBytecodePath, wheelsDirPath } from "../../bundle/layout.ts";
 import { parseGlibc, parsePlatformList } from "../../bundle/targets.ts";
 import type { BundleManifest, BundlePlatform, BundlePython, BundleWheelSet } from "../../bundle/types.ts";
 import { collectUvBinary, collectWheels, removeQuietly } from "../../bundle/wheels.ts";
@@ -271,6 +271,39 @@ export async function prepareOffline(ctx: RunContext, opts: PrepareOfflineOption
 
     // 5. Per platform.
     const platforms: BundlePlatform[] = [];
+    /** Overlays for each bundled build on this machine's platform; a failure only costs the speed-up. */
+    const precompileFor = async (key: string, pythons: Map<string, BundlePython>, wheels: Record<string, BundleWheelSet>) => {
+      const { precompileBuild } = await import("../../bundle/precompile.ts");
+      const { directDependencyNames } = await import("../setup/plan.ts");
+      for (const python of pythons.values()) {
+        const users = environments.filter((env) => wheels[env.dir]?.python === python.version);
+        const stdlibOut = join(staging, pythonBytecodePath(key, basename(python.path)));
+        const outs = users.map((env) => join(staging, wheelsBytecodePath(key, env.dir)));
+        for (const out of [stdlibOut, ...outs]) await mkdir(dirname(out), { recursive: true });
+        try {
+          const made = await precompileBuild({
+            uv,
+            archive: join(staging, python.path),
+            build: { version: python.version, platform: key, format: python.format },
+            environments: users.map((env, i) => {
+              const set = wheels[env.dir]!;
+              const absent = new Set(set.missing.map((m) => m.requirement));
+              return { dir: env.dir, wheelsDir: join(staging, set.dir), pins: set.requirements.filter((r) => !absent.has(r)), names: directDependencyNames(env.declared, env.selection), out: outs[i]! };
+            }),
+            env: rootEnv.uvEnv,
+            workDir,
+            stdlibOut,
+          });
+          python.bytecode = pythonBytecodePath(key, basename(python.path));
+          for (const env of users) if (made.environments[env.dir]) wheels[env.dir]!.bytecode = wheelsBytecodePath(key, env.dir);
+          log.info(`CPython ${python.version}: precompiled what setup imports (${made.stdlib} stdlib modules, ${Object.values(made.environments).reduce((a, b) => a + b, 0)} from the wheels)`);
+        } catch (error) {
+          for (const out of [stdlibOut, ...outs]) await removeQuietly(out);
+          warnings.push(`${key}: CPython ${python.version} is bundled without precompiled modules (${(error as Error).message}); setup works, its first imports are slower`);
+        }
+        for (const out of [stdlibOut, ...outs]) await rmdir(dirname(out)).catch(() => {});
+      }
+    };
     for (const target of targets) {
       log.start(`Collecting for ${target.key}`);
       const perEnv = chosen.get(target.key)!;
@@ -283,23 +316,7 @@ export async function prepareOffline(ctx: RunContext, opts: PrepareOfflineOption
         const rel = pythonArchivePath(target.key, archiveName);
         await mkdir(dirname(join(staging, rel)), { recursive: true });
         await copyFile(archive, join(staging, rel));
-        // Its stdlib precompiled, when this machine can run the build (src/python/stdlib-bytecode.ts).
-        let bytecode: string | undefined;
-        if (target.key === hostKey) {
-          const { buildStdlibOverlay } = await import("../../python/stdlib-overlay.ts");
-          const bytecodeRel = pythonBytecodePath(target.key, archiveName);
-          await mkdir(dirname(join(staging, bytecodeRel)), { recursive: true });
-          try {
-            const { files } = await buildStdlibOverlay(archive, build, join(staging, bytecodeRel), workDir);
-            bytecode = bytecodeRel;
-            log.info(`CPython ${build.version}: standard library precompiled (${files} modules)`);
-          } catch (error) {
-            await removeQuietly(join(staging, bytecodeRel));
-            await rmdir(dirname(join(staging, bytecodeRel))).catch(() => {});
-            warnings.push(`${target.key}: CPython ${build.version} is bundled without precompiled bytecode (${(error as Error).message}); setup works, its first imports are slower`);
-          }
-        }
-        pythons.set(build.version, { version: build.version, build: build.build, path: rel, sha256: build.sha256, format: build.format, flavor: build.flavor, url: redactUrl(url), ...(bytecode ? { bytecode } : {}) });
+        pythons.set(build.version, { version: build.version, build: build.build, path: rel, sha256: build.sha256, format: build.format, flavor: build.flavor, url: redactUrl(url) });
       }
 
       const uvBinary = await collectUvBinary(
@@ -335,6 +352,9 @@ export async function prepareOffline(ctx: RunContext, opts: PrepareOfflineOption
         for (const m of got.missing) missing.push({ platform: target.key, environment: env.dir, ...m });
         warnings.push(...got.warnings.map((w) => `${target.key}${env.dir === "." ? "" : ` ${env.dir}`}: ${w}`));
       }
+
+      // What setup will import, precompiled, when this machine runs the build (src/bundle/precompile.ts).
+      if (target.key === hostKey) await precompileFor(target.key, pythons, wheels);
 
       let dhtl: string | undefined;
       if (opts.includeSelf) {

@@ -193,6 +193,17 @@ async function prepare(ctx: RunContext, options: SetupOptions, log: Log, envDir?
     async settleBackground() {
       await warmup?.settle();
     },
+    async afterInstall(venvPath, pythonVersion) {
+      const overlay = bundle?.wheelBytecode(pythonPlatformKey(g.facts));
+      // .pyc files are per minor version: a venv of another Python would never read them.
+      const minor = (v: string) => v.split(".").slice(0, 2).join(".");
+      if (!overlay || minor(overlay.python) !== minor(pythonVersion)) return;
+      const [{ applyOverlay }, { venvSitePackages }] = await Promise.all([import("../../python/bytecode-overlay.ts"), import("../../env/venv.ts")]);
+      const site = venvSitePackages(venvPath, pythonVersion, g.facts.os);
+      if (!existsSync(site)) return; // a free-threaded build's lib/python3.13t: compiled on first import instead
+      const laid = await applyOverlay(site, overlay.path);
+      log.debug(`precompiled modules from the bundle: ${laid.files} laid into site-packages (${laid.skipped} not installed here or already compiled)`);
+    },
     async obtainUv() {
       try {
         const uv = await ensureUv({ ctx, home: g.home, offline: g.offline, bundle, registries: g.registries, net: g.net });

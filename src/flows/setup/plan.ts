@@ -420,13 +420,19 @@ export function plannedCommands(input: PlanInput, sel: { extras: string[]; group
 
 /** Distributions whose top-level modules must import after install: the direct dependencies. */
 export function importCheckNames(input: PlanInput, sel: { extras: string[]; groups: string[]; mode: SetupPlan["mode"] }): string[] {
+  const names = new Set(directDependencyNames(input.project, sel));
+  if (input.project.isPackage && input.project.name) names.add(input.project.name);
+  return [...names];
+}
+
+/** The direct dependencies the selection installs (no local paths): what the import check imports. */
+export function directDependencyNames(project: Pick<PlanProject, "requirements" | "optional" | "groups">, sel: { extras: string[]; groups: string[] }): string[] {
   const names = new Set<string>();
   const add = (r: PlanRequirement) => {
     if (r.name && !r.path) names.add(r.name);
   };
-  for (const r of input.project.requirements) add(r);
-  for (const e of sel.extras) for (const r of input.project.optional[e] ?? []) add(r);
-  for (const g of sel.groups) for (const r of input.project.groups[g] ?? []) add(r);
-  if (input.project.isPackage && input.project.name) names.add(input.project.name);
+  for (const r of project.requirements) add(r);
+  for (const e of sel.extras) for (const r of project.optional[e] ?? []) add(r);
+  for (const g of sel.groups) for (const r of project.groups[g] ?? []) add(r);
   return [...names];
 }

@@ -43,6 +43,8 @@ export interface SetupServices {
   extraEnv: Record<string, string>;
   /** Wait for background work (an offline bundle's uv cache warm-up) to end. */
   settleBackground(): Promise<void>;
+  /** After a successful install: lay an offline bundle's precompiled modules into the venv. */
+  afterInstall(venvPath: string, pythonVersion: string): Promise<void>;
 }
 
 export interface SetupState {
@@ -196,6 +198,7 @@ export function setupSteps(services: SetupServices): ExecStep<SetupState>[] {
           const result = await runTool(cmd.argv, { env: commandEnv(services, plan, cmd.env), cwd: plan.envRoot, stream: services.verbose });
           if (result.code !== 0) throw await services.installFailure(`${result.stdout}\n${result.stderr}`, shown[i]?.argv ?? cmd.argv, state.python?.version);
         }
+        await services.afterInstall(plan.venv.venvPath, state.python!.version);
         return { installed: true };
       },
       stillValid: (_out, state) => inspectVenv(currentPlan(state, services).plan.venv.venvPath, services.os).usable,
