@@ -84,16 +84,12 @@ function under(root: string, files: string[]): string[] {
   return files.filter((f) => f.startsWith(real + sep)).map((f) => relative(real, f).split(sep).join("/"));
 }
 
+/** Run a tool to completion; its output, or an error naming it and its last line of stderr. */
 async function run(argv: string[], options: { env: Record<string, string>; input?: string; cwd?: string }): Promise<string> {
-  const proc = Bun.spawn(argv, { env: options.env, cwd: options.cwd, stdin: options.input === undefined ? "ignore" : "pipe", stdout: "pipe", stderr: "pipe" });
-  if (options.input !== undefined) {
-    const sink = proc.stdin as import("bun").FileSink;
-    sink.write(options.input);
-    await sink.end();
-  }
-  const [out, err, code] = await Promise.all([new Response(proc.stdout as ReadableStream).text(), new Response(proc.stderr as ReadableStream).text(), proc.exited]);
-  if (code !== 0) throw new Error(`${argv[0]!.split(/[\\/]/).pop()} ${argv[1]} exited with status ${code}: ${err.trim().split("\n").at(-1) ?? ""}`);
-  return out;
+  const { runTool } = await import("../process.ts");
+  const r = await runTool(argv, options);
+  if (r.code !== 0) throw new Error(`${argv[0]!.split(/[\\/]/).pop()} ${argv[1]} exited with status ${r.code}: ${r.stderr.trim().split("\n").at(-1) ?? ""}`);
+  return r.stdout;
 }
 
 /**

@@ -75,23 +75,26 @@ export function startWheelCacheWarmup(
 ): Warmup {
   if (!input.requirements.length) return { settle: async () => false };
   let target: string;
-  let proc: ReturnType<typeof Bun.spawn>;
   try {
     target = mkdtempSync(join(scratchDir, "uv-warmup-"));
-    // The base interpreter is named, never searched for; version and platform are explicit.
-    // One unzipping thread: the other core is extracting the Python (measured: two threads
-    // slowed the extraction more than they sped the warm-up).
-    proc = Bun.spawn(warmupArgs({ ...input, target }), { env: { ...env, UV_PYTHON_DOWNLOADS: "never", UV_CONCURRENT_INSTALLS: "1" }, stdin: "ignore", stdout: "ignore", stderr: "pipe" });
   } catch (error) {
     debug(`uv cache warm-up not started: ${(error as Error).message}`);
     return { settle: async () => false };
   }
+  // Ctrl-C ends dhtl without unwinding: runTool kills uv, this removes its scratch target.
+  const removeTarget = () => rmSync(target, { recursive: true, force: true });
+  process.once("exit", removeTarget);
   const done = (async () => {
-    const [code, err] = await Promise.all([proc.exited, new Response(proc.stderr as ReadableStream).text()]);
-    rmSync(target, { recursive: true, force: true });
-    if (code !== 0) debug(`uv cache warm-up failed (exit ${code}): ${err.trim().split("\n").at(-1) ?? ""}; the install unzips the wheels itself`);
+    const { runTool } = await import("../process.ts");
+    // The base interpreter is named, never searched for; version and platform are explicit.
+    // One unzipping thread: the other core is extracting the Python (measured: two threads
+    // slowed the extraction more than they sped the warm-up).
+    const r = await runTool(warmupArgs({ ...input, target }), { env: { ...env, UV_PYTHON_DOWNLOADS: "never", UV_CONCURRENT_INSTALLS: "1" } });
+    removeTarget();
+    process.off("exit", removeTarget);
+    if (r.code !== 0) debug(`uv cache warm-up failed (exit ${r.code}): ${r.stderr.trim().split("\n").at(-1) ?? ""}; the install unzips the wheels itself`);
     else debug(`uv cache warmed from the bundle: ${input.requirements.length} wheels unpacked while the Python was extracted`);
-    return code === 0;
+    return r.code === 0;
   })();
   return { settle: () => done };
 }

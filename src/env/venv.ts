@@ -10,6 +10,7 @@ import { existsSync, lstatSync, readFileSync, readlinkSync, renameSync, rmSync, 
 import { rm } from "node:fs/promises";
 import { dirname, join, basename, resolve, win32, posix } from "node:path";
 import { writeFileAtomic } from "./checkpoints.ts";
+import { minorOf } from "../python/version.ts";
 
 export const COMPLETE_MARKER = ".dht-complete";
 
@@ -31,7 +32,7 @@ export function venvPython(venv: string, os: VenvOs = hostOs()): string {
 /** site-packages of a CPython venv: Lib\site-packages on Windows, lib/pythonX.Y/site-packages elsewhere. */
 export function venvSitePackages(venv: string, pythonVersion: string, os: VenvOs = hostOs()): string {
   if (os === "windows") return win32.join(venv, "Lib", "site-packages");
-  return posix.join(venv, "lib", `python${pythonVersion.split(".").slice(0, 2).join(".")}`, "site-packages");
+  return posix.join(venv, "lib", `python${minorOf(pythonVersion)}`, "site-packages");
 }
 
 export function markerPath(venv: string): string {

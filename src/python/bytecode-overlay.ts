@@ -19,30 +19,15 @@
  * of workers and relative recorded file names, the same inputs give the same bytes, so
  * bundles stay reproducible.
  */
-import { existsSync, mkdirSync, readdirSync, realpathSync, statSync, writeFileSync } from "node:fs";
-import { dirname, join, relative } from "node:path";
+import { existsSync, mkdirSync, realpathSync, statSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { DhtError, ExitCode } from "../errors.ts";
-
-/** Every file under `dir`, relative, "/"-separated and sorted; directories named in `skip` are not entered. */
-export function listFiles(dir: string, skip: ReadonlySet<string> = new Set()): string[] {
-  const out: string[] = [];
-  const walk = (abs: string, rel: string) => {
-    for (const e of readdirSync(abs, { withFileTypes: true })) {
-      const r = rel ? `${rel}/${e.name}` : e.name;
-      if (e.isDirectory()) {
-        if (!skip.has(e.name)) walk(join(abs, e.name), r);
-      } else out.push(r);
-    }
-  };
-  walk(dir, "");
-  return out.sort();
-}
 
 /**
  * argv[1]: the root; stdin: one path per line, relative to it. Each file is compiled to a
- * checked-hash .pyc in its __pycache__; the file name recorded in the code objects is the
- * relative path (an interpreter shows the real path in tracebacks anyway). Exit 3 when
- * this Python predates hash-based .pyc files (3.7).
+ * checked-hash .pyc in its __pycache__, whose path (relative) is printed; the file name
+ * recorded in the code objects is the relative path (an interpreter shows the real path in
+ * tracebacks anyway). Exit 3 when this Python predates hash-based .pyc files (3.7).
  */
 const COMPILE_SCRIPT = [
   "import sys, os, py_compile",
@@ -53,34 +38,28 @@ const COMPILE_SCRIPT = [
   "    rel = line.rstrip('\\n')",
   "    if not rel: continue",
   "    try:",
-  "        py_compile.compile(os.path.join(root, rel), dfile=rel, doraise=True, invalidation_mode=mode.CHECKED_HASH)",
+  "        cfile = py_compile.compile(os.path.join(root, rel), dfile=rel, doraise=True, invalidation_mode=mode.CHECKED_HASH)",
   "    except py_compile.PyCompileError:",
-  "        pass  # a file that does not compile is left to import time, where its error belongs",
+  "        continue  # a file that does not compile is left to import time, where its error belongs",
+  "    print(os.path.relpath(cfile, root).replace(os.sep, '/'))",
 ].join("\n");
 
 /** Always this many workers, each with a fixed share: the output must not depend on the machine. */
 const WORKERS = 2;
 
-/**
- * Compile `sources` (relative to `root`) with `python`. Returns the .pyc files under `root`
- * afterwards, relative and sorted.
- */
+/** Compile `sources` (relative to `root`) with `python`. Returns the .pyc files written, relative and sorted. */
 export async function compileSources(python: string, root: string, sources: string[]): Promise<string[]> {
+  const { runTool } = await import("../process.ts");
   // A minimal environment: nothing of the user's (PYTHONPATH, PYTHONDONTWRITEBYTECODE, ...).
   // -B: the workers' own imports write nothing; py_compile writes what it is asked to.
   const env = { PYTHONHASHSEED: "0", LC_ALL: "C" };
-  const runs = Array.from({ length: WORKERS }, async (_, w) => {
-    const share = sources.filter((_, i) => i % WORKERS === w);
-    if (!share.length) return;
-    const proc = Bun.spawn([python, "-B", "-s", "-c", COMPILE_SCRIPT, root], { cwd: root, env, stdin: "pipe", stdout: "ignore", stderr: "pipe" });
-    proc.stdin.write(`${share.join("\n")}\n`);
-    await proc.stdin.end();
-    const [code, err] = await Promise.all([proc.exited, new Response(proc.stderr).text()]);
-    if (code === 3) throw new Error("this Python predates checked-hash .pyc files (3.7)");
-    if (code !== 0) throw new Error(`the compiler exited with status ${code}: ${err.trim().split("\n").at(-1) ?? ""}`);
-  });
-  await Promise.all(runs);
-  return listFiles(root).filter((rel) => !overlayEntryProblem(rel));
+  const shares = Array.from({ length: WORKERS }, (_, w) => sources.filter((_, i) => i % WORKERS === w)).filter((share) => share.length);
+  const results = await Promise.all(shares.map((share) => runTool([python, "-B", "-s", "-c", COMPILE_SCRIPT, root], { env, cwd: root, input: `${share.join("\n")}\n` })));
+  for (const r of results) {
+    if (r.code === 3) throw new Error("this Python predates checked-hash .pyc files (3.7)");
+    if (r.code !== 0) throw new Error(`the compiler exited with status ${r.code}: ${r.stderr.trim().split("\n").at(-1) ?? ""}`);
+  }
+  return results.flatMap((r) => r.stdout.split("\n").map((l) => l.trim()).filter(Boolean)).sort();
 }
 
 /** Write the .pyc files `pycs` (relative to `root`) as a deterministic .tar.gz. */
@@ -112,7 +91,10 @@ const MAX_OVERLAY_BYTES = 512 * 1024 * 1024;
 /**
  * The regular files of an uncompressed ustar archive, names joined from the prefix field.
  * Anything else (links, devices, pax or GNU long-name records) is refused: dhtl's own
- * writer makes none of them for an overlay. Pure.
+ * writer makes none of them for an overlay. Pure. Not nanotar's parseTar: it drops the
+ * ustar prefix field. Not extractArchive: its temp directory and rename (then a move per
+ * file into the tree) made laying in the stdlib part about three times slower, and the
+ * tree the overlay goes into is itself not in place yet.
  */
 export function readUstarFiles(tar: Uint8Array): Array<{ name: string; data: Uint8Array }> {
   const decoder = new TextDecoder();
@@ -203,6 +185,3 @@ export async function applyOverlay(dir: string, overlay: string): Promise<{ file
   }
   return { files, skipped };
 }
-
-/** `relative` that always answers with "/". */
-export const relPosix = (from: string, to: string) => relative(from, to).split("\\").join("/");

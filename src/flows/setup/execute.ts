@@ -16,8 +16,8 @@ import { resolvePython } from "../../python/resolve.ts";
 import { classifierPreferences } from "../../python/classifier-preference.ts";
 import { ensureUv } from "../../uv/ensure.ts";
 import { pythonPlatformKey } from "../../platform/index.ts";
-import { hostUvPythonPlatform, parsePlatformKey } from "../../bundle/targets.ts";
 import { homePaths } from "../../paths.ts";
+import { minorOf } from "../../python/version.ts";
 import { UV_VERSION } from "../../uv/version.ts";
 import { registryEnvForPip, registryEnvForUv, childEnv } from "../../registries/env.ts";
 import { resolveCredentials } from "../../registries/credentials.ts";
@@ -196,8 +196,7 @@ async function prepare(ctx: RunContext, options: SetupOptions, log: Log, envDir?
     async afterInstall(venvPath, pythonVersion) {
       const overlay = bundle?.wheelBytecode(pythonPlatformKey(g.facts));
       // .pyc files are per minor version: a venv of another Python would never read them.
-      const minor = (v: string) => v.split(".").slice(0, 2).join(".");
-      if (!overlay || minor(overlay.python) !== minor(pythonVersion)) return;
+      if (!overlay || minorOf(overlay.python) !== minorOf(pythonVersion)) return;
       const [{ applyOverlay }, { venvSitePackages }] = await Promise.all([import("../../python/bytecode-overlay.ts"), import("../../env/venv.ts")]);
       const site = venvSitePackages(venvPath, pythonVersion, g.facts.os);
       if (!existsSync(site)) return; // a free-threaded build's lib/python3.13t: compiled on first import instead
@@ -256,9 +255,9 @@ async function startBundleWarmup(g: Gathered, bundle: NonNullable<Prepared["bund
   const uv = bundle.uv(key);
   const wheelsDir = bundle.wheelsDir(key);
   const python = bundle.python(key);
+  const [{ startWheelCacheWarmup, warmupInterpreter }, { hostUvPythonPlatform, parsePlatformKey }] = await Promise.all([import("../../bundle/warm-cache.ts"), import("../../bundle/targets.ts")]);
   const target = parsePlatformKey(key);
   if (!uv || !wheelsDir || !python || !target) return undefined;
-  const { startWheelCacheWarmup, warmupInterpreter } = await import("../../bundle/warm-cache.ts");
   const base = warmupInterpreter(g.facts.os, Bun.which("python3", { PATH: ctx.env.PATH ?? "" }) ?? undefined);
   if (!base) {
     debug("uv cache warm-up skipped: no python3 on PATH to serve as uv's base; the install unpacks the wheels itself");

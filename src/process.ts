@@ -1,9 +1,10 @@
 /**
- * Running installer processes (uv, pip, python) for setup: exact argv, an explicit
- * environment, output captured for error analysis and streamed in --verbose mode.
- * Secrets only ever travel in the child's environment, never in argv or logs.
+ * Running tools (uv, pip, python): exact argv, an explicit environment, output captured
+ * for error analysis and streamed in --verbose mode, and every child killed when dhtl
+ * exits (Ctrl-C) so none keeps writing. Secrets only ever travel in the child's
+ * environment, never in argv or logs.
  */
-import { redactText } from "../../net/redact.ts";
+import { redactText } from "./net/redact.ts";
 
 export interface ToolResult {
   code: number;
@@ -16,6 +17,8 @@ export interface RunToolOptions {
   cwd?: string;
   /** Stream the child's output to our stderr as it comes (--verbose). */
   stream?: boolean;
+  /** Written to the child's stdin, which is then closed (default: no stdin). */
+  input?: string;
 }
 
 /** Children still running: killed when dhtl exits (Ctrl-C, SIGTERM) so none keeps writing into the venv. */
@@ -42,7 +45,7 @@ function trackChild(proc: Bun.Subprocess): void {
 export async function runTool(argv: string[], options: RunToolOptions): Promise<ToolResult> {
   let proc;
   try {
-    proc = Bun.spawn(argv, { env: options.env, cwd: options.cwd, stdin: "ignore", stdout: "pipe", stderr: "pipe" });
+    proc = Bun.spawn(argv, { env: options.env, cwd: options.cwd, stdin: options.input === undefined ? "ignore" : "pipe", stdout: "pipe", stderr: "pipe" });
   } catch (error) {
     return { code: 127, stdout: "", stderr: `cannot start ${argv[0]}: ${(error as Error).message}` };
   }
@@ -57,7 +60,18 @@ export async function runTool(argv: string[], options: RunToolOptions): Promise<
     }
     return text + decoder.decode();
   };
-  const [stdout, stderr, code] = await Promise.all([collect(proc.stdout), collect(proc.stderr), proc.exited]);
+  // Output is read while the input is written: a child may answer before it has read it all.
+  const output = Promise.all([collect(proc.stdout), collect(proc.stderr), proc.exited]);
+  if (options.input !== undefined) {
+    const stdin = proc.stdin as import("bun").FileSink;
+    try {
+      stdin.write(options.input);
+      await stdin.end();
+    } catch {
+      // the child exited without reading it all: its exit status says why
+    }
+  }
+  const [stdout, stderr, code] = await output;
   return { code, stdout, stderr };
 }
 
