@@ -111,9 +111,12 @@ export function sameVersion(a: string | undefined, b: string | undefined): boole
 /**
  * Remove a venv directory so that a killed removal never leaves a half-deleted venv under
  * the real name: rename it aside first (atomic), then delete the renamed copy. A symlink
- * (local venv on network FS) is removed as a link, never followed.
+ * (local venv on network FS) is removed as a link, never followed. `assertRemovable` (the
+ * removal guard, src/env/removal-guard.ts) throws unless the path is provably a venv dhtl
+ * may replace: callers cannot forget it.
  */
-export function removeVenvDir(venv: string): void {
+export function removeVenvDir(venv: string, assertRemovable: (path: string) => void): void {
+  assertRemovable(venv);
   let st;
   try {
     st = lstatSync(venv);

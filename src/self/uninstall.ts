@@ -3,9 +3,9 @@
  * (path-setup.ts), and with --all the DHT_HOME directory. Planning is pure
  * (planUninstall), so tests and --json can show exactly what will go before it goes.
  */
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { readFile, rename, rm, rmdir, writeFile } from "node:fs/promises";
-import { dirname, resolve, parse as parsePath } from "node:path";
+import { dirname, resolve, sep, parse as parsePath } from "node:path";
 import { DhtError, ExitCode } from "../errors.ts";
 import { installerFiles, stripInstallerLines } from "./path-setup.ts";
 
@@ -30,15 +30,25 @@ export interface PlanInput {
   windows: boolean;
 }
 
-/** Refuse to delete a DHT_HOME that is obviously not dhtl's own (a typo'd DHT_HOME=/ or ~). */
-export function checkDhtHomeIsSafe(dir: string, home: string): void {
+/** The top-level entries dhtl itself makes in DHT_HOME (src/paths.ts). */
+export const DHT_HOME_ENTRIES = new Set(["python", "tools", "cache", "venvs", "v", "locks", "node", "system", "bundles"]);
+
+/**
+ * Refuse to delete a DHT_HOME that is not provably dhtl's own: a root or home directory
+ * (a typo'd DHT_HOME=/ or ~), anything containing the home directory, or a directory
+ * holding anything dhtl does not make (DHT_HOME=~/projects would have deleted the projects).
+ */
+export function checkDhtHomeIsSafe(dir: string, home: string, entries?: string[]): void {
   const abs = resolve(dir);
-  if (abs === parsePath(abs).root || abs === resolve(home) || abs === dirname(resolve(home))) {
-    throw new DhtError(ExitCode.usage, `refusing to delete ${abs}: DHT_HOME points at a root or home directory`, {
+  const homeAbs = resolve(home);
+  const refuse = (why: string) =>
+    new DhtError(ExitCode.usage, `refusing to delete ${abs}: ${why}`, {
       subject: "DHT_HOME",
       hint: "point DHT_HOME at dhtl's own directory (default ~/.dht), or remove it by hand",
     });
-  }
+  if (abs === parsePath(abs).root || abs === homeAbs || homeAbs.startsWith(`${abs}${sep}`)) throw refuse("DHT_HOME points at a root or home directory");
+  const foreign = (entries ?? []).filter((name) => !DHT_HOME_ENTRIES.has(name) && !name.startsWith("."));
+  if (foreign.length) throw refuse(`it holds ${foreign.slice(0, 3).join(", ")}${foreign.length > 3 ? ", …" : ""}, which dhtl did not make`);
 }
 
 export function planUninstall(input: PlanInput): UninstallPlan {
@@ -52,7 +62,7 @@ export function planUninstall(input: PlanInput): UninstallPlan {
   }
   let dhtHome: string | undefined;
   if (input.all && existsSync(input.dhtHome)) {
-    checkDhtHomeIsSafe(input.dhtHome, input.home);
+    checkDhtHomeIsSafe(input.dhtHome, input.home, readdirSync(input.dhtHome));
     dhtHome = resolve(input.dhtHome);
   }
   return {

@@ -33,8 +33,11 @@ export default defineDhtCommand({
     const environments = Object.keys(loaded.config.environments ?? {});
     // Resolving also checks the DHT_* variables, and each environment entry in place.
     if (!explicit) {
-      await resolveConfig({ cwd: ctx.cwd, env: ctx.env });
-      for (const dir of environments) await resolveConfig({ cwd: ctx.cwd, env: ctx.env, envDir: dir });
+      const { checkVenvSetting } = await import("../../env/removal-guard.ts");
+      // The venv setting is checked against the disk too: one naming the project, a parent
+      // or a directory that is no venv is invalid, as setup would refuse it.
+      checkVenvSetting(await resolveConfig({ cwd: ctx.cwd, env: ctx.env }), ctx.env);
+      for (const dir of environments) checkVenvSetting(await resolveConfig({ cwd: ctx.cwd, env: ctx.env, envDir: dir }), ctx.env);
     }
     const warnings = loaded.warnings.map((w) => formatConfigProblem(shown, w));
     if (warnings.length) {

@@ -167,6 +167,7 @@ async function prepare(ctx: RunContext, options: SetupOptions, log: Log, envDir?
     verbose: ctx.verbose,
     inputsHash,
     extraEnv: (g.config.env ?? {}) as Record<string, string>,
+    venvGuard: g.venvGuard,
     hashes: {
       python: sha256Hex(JSON.stringify([pyRequest.request ?? null, g.config.python?.implementation ?? null, options.python ?? null, ctx.env.DHT_PYTHON ?? null, g.offline, bundle?.root ?? null])),
       uv: sha256Hex(JSON.stringify([UV_VERSION, g.offline, bundle?.root ?? null])),

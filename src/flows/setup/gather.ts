@@ -15,6 +15,7 @@ import type { RegistrySettings } from "../../registries/types.ts";
 import type { NetSettings } from "../../net/types.ts";
 import { decideVenvLocation, type VenvLocation } from "../../env/local-venv.ts";
 import { dhtHome } from "../../paths.ts";
+import { assertVenvPathUsable, checkVenvSetting, type VenvGuard } from "../../env/removal-guard.ts";
 import type { RunContext } from "../../context.ts";
 import { DhtError, ExitCode } from "../../errors.ts";
 
@@ -49,6 +50,8 @@ export interface Gathered {
   registries: RegistrySettings;
   facts: PlatformFacts;
   venv: VenvLocation;
+  /** What the venv step may never delete (src/env/removal-guard.ts), and where its ownership record lives. */
+  venvGuard: VenvGuard;
   net: NetSettings;
   /** Absolute paths of the other environments (monorepo), which this setup does not cover. */
   otherEnvironments: string[];
@@ -82,6 +85,10 @@ export async function gatherSetup(ctx: RunContext, flags: SetupFlags, envDirOver
   const projectRoot = resolved.projectRoot;
   const envRoot = resolved.environment?.root ?? projectRoot;
   const envDir = resolved.environment?.dir ?? ".";
+  const venvSetting = config.python?.venv ?? ".venv";
+  // Before anything else reads or plans: a venv setting naming the project, a parent, a
+  // file or someone's directory is refused here (it would be deleted to make the venv).
+  const venvGuard = checkVenvSetting(resolved, ctx.env);
   const declared = await readDeclaredProject(envRoot, config, ctx.env);
   const environments = Object.keys(config.environments ?? {});
   if (!resolved.environment && environments.length > 0 && declared.sources.length === 0 && !declared.isPackage) {
@@ -107,7 +114,6 @@ export async function gatherSetup(ctx: RunContext, flags: SetupFlags, envDirOver
     project: declared,
   });
   const facts = await getPlatformFacts();
-  const venvSetting = config.python?.venv ?? ".venv";
   const fsInfo = await filesystemOf(envRoot).catch(() => undefined);
   const localFlag = flags.localVenv ?? (ctx.env.DHT_LOCAL_VENV === "1" ? true : ctx.env.DHT_LOCAL_VENV === "0" ? false : undefined);
   const venv = decideVenvLocation({
@@ -119,6 +125,7 @@ export async function gatherSetup(ctx: RunContext, flags: SetupFlags, envDirOver
     os: facts.os,
     longPathsEnabled: facts.windows?.longPathsEnabled,
   });
+  if (venv.venvPath !== venv.linkPath) assertVenvPathUsable(venv.venvPath, venvGuard.anchors, venvGuard.stateDir, venvGuard.origin);
   const otherEnvironments = environments.map((d) => resolve(projectRoot, d)).filter((abs) => abs !== envRoot);
   const offline = Boolean(flags.offline || flags.offlineBundle || config.offline?.enabled);
   return {
@@ -132,6 +139,7 @@ export async function gatherSetup(ctx: RunContext, flags: SetupFlags, envDirOver
     registries,
     facts,
     venv,
+    venvGuard,
     net: netSettingsOf(config),
     otherEnvironments,
     offline,

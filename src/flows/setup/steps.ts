@@ -18,6 +18,7 @@ import { inspectVenv, removeMarker, removeVenvDir, settleRemovals, sameVersion, 
 import { linkVenv, readVenvPointer, writeVenvPointer } from "../../env/local-venv.ts";
 import { removeIsolation, writeIsolation } from "../../env/isolation.ts";
 import { sha256Hex } from "./inputs-hash.ts";
+import { assertVenvPathUsable, recordVenvOwnership, type RemovalAnchors } from "../../env/removal-guard.ts";
 
 /** What the steps need from the outside world: injected so the machinery is testable. */
 export interface SetupServices {
@@ -45,6 +46,8 @@ export interface SetupServices {
   settleBackground(): Promise<void>;
   /** After a successful install: lay an offline bundle's precompiled modules into the venv. */
   afterInstall(venvPath: string, pythonVersion: string): Promise<void>;
+  /** What the venv step may never delete, and where it records the venv it is about to make. */
+  venvGuard: { anchors: RemovalAnchors; stateDir: string; origin?: string };
 }
 
 export interface SetupState {
@@ -141,13 +144,20 @@ export function setupSteps(services: SetupServices): ExecStep<SetupState>[] {
         // Recreate from scratch: a venv left by a killed run may be half-written, and one
         // made by hand or by another tool has contents nothing vouches for.
         if (inspectVenv(venvPath, services.os).exists) services.log(`replacing ${linkPath}: it is not one this setup completed (or its Python changed)`);
+        // Checked again here, just before deleting: the configuration was checked when it
+        // was read, but the disk may have changed since (and this is the last line of defence).
+        const guard = (path: string) => assertVenvPathUsable(path, services.venvGuard.anchors, services.venvGuard.stateDir, services.venvGuard.origin);
         sweepRemovals(dirname(linkPath), linkPath.split(/[\\/]/).pop()!);
         if (linkPath !== venvPath) {
-          if (existsSync(linkPath) && resolveLink(linkPath) === linkPath) removeVenvDir(linkPath);
+          if (existsSync(linkPath) && resolveLink(linkPath) === linkPath) removeVenvDir(linkPath, guard);
           sweepRemovals(dirname(venvPath), venvPath.split(/[\\/]/).pop()!);
         }
-        removeVenvDir(venvPath);
+        removeVenvDir(venvPath, guard);
         mkdirSync(dirname(venvPath), { recursive: true });
+        mkdirSync(services.venvGuard.stateDir, { recursive: true });
+        // Recorded before the creator runs: one killed halfway leaves a tree without
+        // pyvenv.cfg, which the next run may replace only because this record names it.
+        recordVenvOwnership(services.venvGuard.stateDir, venvPath);
         const cmd = realCommand(state, services, "create-venv")!;
         services.debug(`$ ${plan.commands.find((c) => c.step === "create-venv")!.argv.join(" ")}`);
         const result = await runTool(cmd.argv, { env: commandEnv(services, plan, cmd.env), cwd: plan.envRoot, stream: services.verbose });
