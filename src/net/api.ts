@@ -28,8 +28,18 @@ const RETRY_STATUSES = [408, 425, 429, 500, 502, 503, 504];
 
 export async function fetchPage(url: string, opts: PageOptions): Promise<Page> {
   const [{ createFetch, FetchError }, { httpFetch }] = await Promise.all([import("ofetch"), import("./http.ts")]);
-  const fetchThroughDhtl = ((input: string | URL | Request, init?: RequestInit) =>
-    httpFetch(input instanceof Request ? input.url : String(input), { ...(init ?? {}), redirect: "follow" }, { env: opts.env, net: opts.net })) as typeof fetch;
+  // ofetch retries every failure to get a response; a failure that asking again cannot change
+  // (a redirect to another scheme, a TLS rejection) is remembered and rethrown at once.
+  let final: unknown;
+  const fetchThroughDhtl = (async (input: string | URL | Request, init?: RequestInit) => {
+    if (final) throw final;
+    try {
+      return await httpFetch(input instanceof Request ? input.url : String(input), { ...(init ?? {}), redirect: "follow" }, { env: opts.env, net: opts.net });
+    } catch (error) {
+      if ((error as { details?: { retryable?: boolean } })?.details?.retryable === false) final = error;
+      throw error;
+    }
+  }) as typeof fetch;
   const $fetch = createFetch({ fetch: fetchThroughDhtl });
   try {
     const response = await $fetch.raw<string, "text">(url, {

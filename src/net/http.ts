@@ -98,7 +98,7 @@ export async function httpFetch(url: string, init: BunFetchRequestInit = {}, opt
     const location = response.headers.get("location");
     if (![301, 302, 303, 307, 308].includes(response.status) || !location) return response;
     await response.body?.cancel().catch(() => {});
-    const next = new URL(location, current);
+    const next = redirectTarget(location, current, url);
     const headers = new Headers(currentInit.headers);
     // Never forward credentials to another origin.
     if (next.origin !== new URL(current).origin) {
@@ -117,6 +117,29 @@ export async function httpFetch(url: string, init: BunFetchRequestInit = {}, opt
 }
 
 const MAX_REDIRECTS = 10;
+
+/**
+ * Where a redirect leads, refused unless it is http(s). Bun's fetch reads file:// URLs (and
+ * a fifo there hangs it): a mirror answering `302 Location: file:///etc/passwd` must not
+ * make dhtl read a local file. file:// works only where the user configured it, as the URL
+ * itself. The refusal is final (not retryable): asking again gives the same answer.
+ */
+export function redirectTarget(location: string, current: string, first: string): URL {
+  let next: URL;
+  try {
+    next = new URL(location, current);
+  } catch {
+    next = new URL("invalid:");
+  }
+  if (next.protocol === "http:" || next.protocol === "https:") return next;
+  const shown = redactUrl(current);
+  const where = next.protocol === "invalid:" ? "an invalid location" : `a ${next.protocol.replace(/:$/, "")}:// URL`;
+  throw new DhtError(ExitCode.failed, `${shown} redirected to ${where}; dhtl follows redirects only to http:// and https://`, {
+    subject: redactUrl(first),
+    hint: "The server (or a mirror) is misconfigured or hostile. A local mirror must be configured as file:// itself, never reached through a redirect.",
+    details: { kind: "redirect", retryable: false, url: shown },
+  });
+}
 
 async function fetchOnce(url: string, init: BunFetchRequestInit, options: HttpOptions): Promise<Response> {
   const proxy = selectProxy(url, options.env, options.net);
