@@ -3,7 +3,7 @@
  * validation. Every problem becomes a DhtError with exit status 2 that lists each invalid
  * field as `file:line path: message`. Nothing here writes anything.
  */
-import { readFile } from "node:fs/promises";
+import { readProjectBytes } from "../project/read-project-file.ts";
 import { usageError } from "../errors.ts";
 import type { DhtConfigFile } from "./schema.ts";
 import { formatPath, validateConfigValue, type ConfigIssue, type ConfigWarning } from "./validate.ts";
@@ -80,18 +80,16 @@ export function loadConfigSource(source: string, displayPath = CONFIG_FILE_NAME)
 
 /** Read and validate a `.dhtconfig` file. */
 export async function loadConfigFile(path: string, displayPath = CONFIG_FILE_NAME): Promise<LoadedConfig> {
-  let bytes: Buffer;
-  try {
-    bytes = await readFile(path);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const why = code === "EISDIR" ? "it is a directory" : code === "ENOENT" ? "no such file" : code === "EACCES" ? "permission denied" : (code ?? String(error));
-    throw usageError(`cannot read ${displayPath}: ${why}`, {
+  // Bounded, regular files only (a .dhtconfig that is a directory, a fifo or a link to
+  // /dev/zero is refused by name, never read).
+  const read = readProjectBytes(path, { display: displayPath, maxBytes: MAX_CONFIG_BYTES, what: "a .dhtconfig" });
+  if (!read) {
+    throw usageError(`cannot read ${displayPath}: no such file`, {
       subject: displayPath,
-      hint: code === "EACCES" ? "check the file's permissions" : "the project configuration must be a readable YAML file",
-      cause: error,
+      hint: "the project configuration must be a readable YAML file",
     });
   }
+  const bytes = read.bytes;
   if (bytes.length > MAX_CONFIG_BYTES) throw tooLarge(displayPath, bytes.length);
   let source: string;
   try {

@@ -4,7 +4,7 @@
  * Pipfile) or a .git; without those, cwd itself. The walk for .dhtconfig stops at a repository root (.git): a .dhtconfig
  * above the repository (say in $HOME) is not this project's.
  */
-import { stat } from "node:fs/promises";
+import { lstat, stat } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { CONFIG_FILE_NAME } from "./load.ts";
 
@@ -16,7 +16,8 @@ export interface ProjectRoot {
 
 async function exists(path: string, kind: "file" | "any"): Promise<boolean> {
   try {
-    const s = await stat(path);
+    // "any" with lstat: a looping or dangling link counts (and is refused when read).
+    const s = kind === "any" ? await lstat(path) : await stat(path);
     return kind === "any" || s.isFile();
   } catch {
     return false;
@@ -35,7 +36,9 @@ export async function findProjectRoot(cwd: string): Promise<ProjectRoot> {
   let nearestMarker: string | undefined;
   for (let dir = resolve(cwd); ; dir = dirname(dir)) {
     const config = join(dir, CONFIG_FILE_NAME);
-    if (await exists(config, "file")) return { root: dir, configFile: config };
+    // Any kind counts: a .dhtconfig that is a directory or a fifo is this project's config
+    // gone wrong, refused by name when it is read, never skipped silently.
+    if (await exists(config, "any")) return { root: dir, configFile: config };
     const isRepoRoot = await exists(join(dir, ".git"), "any");
     if (nearestMarker === undefined && (isRepoRoot || (await hasManifest(dir)))) nearestMarker = dir;
     if (isRepoRoot || dirname(dir) === dir) break;

@@ -7,12 +7,13 @@
  * Readers by file: pyproject.ts (PEP 621/735, Poetry, Hatch, PDM, Flit), setuptools.ts
  * (setup.cfg), pipfile.ts, requirements.ts, lockfiles.ts. setup.py is never executed.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { isAbsolute, join, relative, resolve } from "node:path";
 import { DhtError, ExitCode } from "../errors.ts";
 import type { DhtConfig } from "../config/schema.ts";
 import { chooseRequirementFiles, detectDependencySources, type DependencySource } from "./sources.ts";
 import { readTomlFile } from "./python-version.ts";
+import { readProjectText } from "./read-project-file.ts";
 import { readHatchToml, readPyprojectTable, type GroupSource, type PyprojectFacts } from "./pyproject.ts";
 import { readSetupCfg } from "./setuptools.ts";
 import { readPipfile } from "./pipfile.ts";
@@ -216,8 +217,9 @@ export async function readDeclaredProject(root: string, config: DeclaredConfigIn
   const hasSetupPy = existsSync(join(absRoot, "setup.py"));
   if (hasSetupPy) tools.push("setup.py");
   let setupCfgName: string | undefined;
-  if (existsSync(join(absRoot, "setup.cfg"))) {
-    const text = readFileSync(join(absRoot, "setup.cfg"), "utf8");
+  const setupCfgText = readProjectText(join(absRoot, "setup.cfg"), { display: "setup.cfg" })?.text;
+  if (setupCfgText !== undefined) {
+    const text = setupCfgText;
     if (/^\[(metadata|options)\]/m.test(text)) {
       const cfg = readSetupCfg(text, "setup.cfg");
       if (!tools.includes("setuptools")) tools.push("setuptools");

@@ -4,8 +4,10 @@
  * [[package]] name/version), Pipfile.lock (JSON default/develop → name: {version: "==x"}).
  * dhtl does not resolve from them itself: uv and pip do; this tells the plan what is pinned.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { lstatSync } from "node:fs";
 import { join } from "node:path";
+import { readProjectText } from "./read-project-file.ts";
+import { parseTomlText } from "./python-version.ts";
 import { DhtError, ExitCode } from "../errors.ts";
 import { normalizeName } from "./pep508.ts";
 
@@ -37,14 +39,8 @@ export function lockKindOf(fileName: string): LockKind | undefined {
 }
 
 function parseToml(text: string, path: string): Record<string, unknown> {
-  try {
-    return Bun.TOML.parse(text) as Record<string, unknown>;
-  } catch (e) {
-    throw new DhtError(ExitCode.usage, `${path} is not valid TOML: ${(e as Error).message}`, {
-      subject: path,
-      hint: "regenerate it with the tool that wrote it (uv lock / poetry lock / pdm lock)",
-    });
-  }
+  // file:line:column of the error, like every other TOML file dhtl reads.
+  return parseTomlText(text, path, "regenerate it with the tool that wrote it (uv lock / poetry lock / pdm lock)");
 }
 
 export function parseLockFile(kind: LockKind, text: string, path: string): LockFile {
@@ -90,10 +86,20 @@ export function readLockFile(path: string): LockFile {
   if (!kind) {
     throw new DhtError(ExitCode.usage, `${path} is not a lock file dhtl knows`, { subject: path, hint: `lock files dhtl reads: ${LOCK_KINDS.join(", ")}` });
   }
-  return parseLockFile(kind, readFileSync(path, "utf8"), path);
+  const text = readProjectText(path, { display: kind, what: "lock files", maxBytes: 64 * 1024 * 1024 })?.text;
+  if (text === undefined) throw new DhtError(ExitCode.usage, `${kind} does not exist at ${path}`, { subject: path });
+  return parseLockFile(kind, text, path);
 }
 
 /** Lock files present in `root`, in the order dhtl prefers them. */
 export function findLockFiles(root: string): Array<{ kind: LockKind; path: string }> {
-  return LOCK_KINDS.map((kind) => ({ kind, path: join(root, kind) })).filter((l) => existsSync(l.path));
+  // lstat: a dangling or looping link is present (and refused by name when read).
+  return LOCK_KINDS.map((kind) => ({ kind, path: join(root, kind) })).filter((l) => {
+    try {
+      lstatSync(l.path);
+      return true;
+    } catch {
+      return false;
+    }
+  });
 }

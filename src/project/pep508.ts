@@ -270,7 +270,7 @@ export function parseMarker(text: string, offset = 0): MarkerNode {
   const fail = (what: string): never => {
     const tok = tokens[p];
     const col = offset + (tok ? tok.pos : text.length) + 1;
-    throw new Pep508Error(`${what} in marker "${text}" (column ${col})`, col - 1);
+    throw new Pep508Error(`${what} in marker "${text.length > 200 ? `${text.slice(0, 200)}…` : text}" (column ${col})`, col - 1);
   };
   const value = (): MarkerValue => {
     const tok = tokens[p];
@@ -284,10 +284,14 @@ export function parseMarker(text: string, offset = 0): MarkerNode {
     }
     return fail("expected a marker variable or a quoted string");
   };
+  let depth = 0;
   const atom = (): MarkerNode => {
     if (tokens[p]?.t === "(") {
+      // Bounded recursion: no real marker nests parentheses 100 deep.
+      if (++depth > 100) fail("parentheses nested more than 100 deep");
       p++;
       const inner = orExpr();
+      depth--;
       if (tokens[p]?.t !== ")") fail('expected ")"');
       p++;
       return inner;

@@ -11,8 +11,8 @@
  *
  * The origin names the file and line, so `dhtl config show` can say where a value came from.
  */
-import { readFile } from "node:fs/promises";
-import { join } from "node:path";
+import { basename, join } from "node:path";
+import { readProjectText } from "./read-project-file.ts";
 import { usageError } from "../errors.ts";
 import { isValidPythonRequest } from "../config/python-request-syntax.ts";
 import { locateSyntaxError } from "../config/syntax-position.ts";
@@ -25,12 +25,9 @@ export interface PythonRequestFact {
   origin?: string;
 }
 
+/** A project file's text (bounded, regular files only: read-project-file.ts), undefined when absent. */
 async function readText(path: string): Promise<string | undefined> {
-  try {
-    return await readFile(path, "utf8");
-  } catch {
-    return undefined;
-  }
+  return readProjectText(path, { display: basename(path) })?.text;
 }
 
 /** Lines without comments and surrounding space, with their 1-based numbers. */
@@ -177,9 +174,23 @@ export function poetryToPep440(constraint: string): string | undefined {
 export async function readTomlFile(path: string, displayName: string): Promise<{ data: Record<string, unknown>; text: string } | undefined> {
   const text = await readText(path);
   if (text === undefined) return undefined;
+  return { data: parseTomlText(text, displayName), text };
+}
+
+/**
+ * Bun.TOML.parse with the error placed at file:line:column. Nesting beyond the parser's
+ * stack ("Maximum call stack size exceeded") is named as what it is.
+ */
+export function parseTomlText(text: string, displayName: string, hint?: string): Record<string, unknown> {
   try {
-    return { data: Bun.TOML.parse(text) as Record<string, unknown>, text };
+    return Bun.TOML.parse(text) as Record<string, unknown>;
   } catch (error) {
+    if (error instanceof RangeError) {
+      throw usageError(`${displayName}: arrays or tables are nested too deeply to read`, {
+        subject: displayName,
+        hint: hint ?? `no real ${displayName} nests that deep: check that it is the file you meant`,
+      });
+    }
     const parses = (t: string) => {
       try {
         Bun.TOML.parse(t);
@@ -192,7 +203,7 @@ export async function readTomlFile(path: string, displayName: string): Promise<{
     const reason = (error instanceof Error ? error.message : String(error)).replace(/^TOML Parse error:\s*/i, "");
     throw usageError(`${displayName}:${line}:${column}: TOML syntax error: ${reason}`, {
       subject: `${displayName}:${line}:${column}`,
-      hint: `fix ${displayName}; dhtl reads it to learn the project's Python and dependencies`,
+      hint: hint ?? `fix ${displayName}; dhtl reads it to learn the project's Python and dependencies`,
     });
   }
 }
@@ -213,12 +224,24 @@ function tomlKeyLine(text: string, table: string, key: string): number {
 const asRecord = (value: unknown): Record<string, unknown> | undefined =>
   typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
 
+/** A project file names a Python dhtl cannot act on: exit 2 at file:line, never an unpinned Python. */
+function unusableRequest(origin: string, value: string, expected: string, key?: string): Error {
+  const shown = value.length > 80 ? `${value.slice(0, 80)}…` : value;
+  return usageError(`${origin}: ${key ? `${key} ` : ""}${JSON.stringify(shown)} is not a Python version dhtl understands`, {
+    subject: origin,
+    hint: `write ${expected}, or set python.version in .dhtconfig (it wins over this file)`,
+  });
+}
+
 /** The Python request a project states without a .dhtconfig (most specific file first). */
 export async function detectPythonRequest(root: string): Promise<PythonRequestFact> {
   const pythonVersion = await readText(join(root, ".python-version"));
   if (pythonVersion !== undefined) {
     const found = parsePythonVersionFile(pythonVersion);
     if (found) return { request: found.request, origin: `.python-version:${found.line}` };
+    // A file that names something, but nothing dhtl can use, is not silently skipped.
+    const bad = meaningfulLines(pythonVersion).find((l) => !NOT_A_REQUEST.test(l.text.split(/\s+/)[0]!));
+    if (bad) throw unusableRequest(`.python-version:${bad.no}`, bad.text, "a version such as 3.11.7, 3.12 or cpython@3.12");
   }
   const toolVersions = await readText(join(root, ".tool-versions"));
   if (toolVersions !== undefined) {
@@ -233,16 +256,18 @@ export async function detectPythonRequest(root: string): Promise<PythonRequestFa
   const pyproject = await readTomlFile(join(root, "pyproject.toml"), "pyproject.toml");
   if (pyproject) {
     const requires = asRecord(pyproject.data.project)?.["requires-python"];
-    if (typeof requires === "string") {
-      const request = requires.replace(/\s+/g, "");
-      if (isValidPythonRequest(request)) return { request, origin: `pyproject.toml:${tomlKeyLine(pyproject.text, "project", "requires-python")}` };
+    if (requires !== undefined) {
+      const origin = `pyproject.toml:${tomlKeyLine(pyproject.text, "project", "requires-python")}`;
+      const request = typeof requires === "string" ? requires.replace(/\s+/g, "") : "";
+      if (isValidPythonRequest(request)) return { request, origin };
+      throw unusableRequest(origin, typeof requires === "string" ? requires : JSON.stringify(requires), 'a PEP 440 specifier such as ">=3.10" or ">=3.9,<3.13"', "requires-python");
     }
     const poetryPython = asRecord(asRecord(asRecord(pyproject.data.tool)?.poetry)?.dependencies)?.python;
-    if (typeof poetryPython === "string") {
-      const request = poetryToPep440(poetryPython);
-      if (request && isValidPythonRequest(request)) {
-        return { request, origin: `pyproject.toml:${tomlKeyLine(pyproject.text, "tool.poetry.dependencies", "python")}` };
-      }
+    if (poetryPython !== undefined) {
+      const origin = `pyproject.toml:${tomlKeyLine(pyproject.text, "tool.poetry.dependencies", "python")}`;
+      const request = typeof poetryPython === "string" ? poetryToPep440(poetryPython) : undefined;
+      if (request && isValidPythonRequest(request)) return { request, origin };
+      throw unusableRequest(origin, typeof poetryPython === "string" ? poetryPython : JSON.stringify(poetryPython), 'a Poetry constraint such as "^3.10" or ">=3.9,<3.13"', "tool.poetry.dependencies.python");
     }
   }
   const setupCfg = await readText(join(root, "setup.cfg"));

@@ -3,9 +3,10 @@
  * and setup files) a cheap look inside. Used by `dhtl init` to write a matching
  * `.dhtconfig`, and by the dependency code to choose how to install.
  */
-import { readFile, readdir, stat } from "node:fs/promises";
+import { lstat, readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { readTomlFile } from "./python-version.ts";
+import { readProjectText } from "./read-project-file.ts";
 
 export type DependencySourceKind =
   | "uv.lock"
@@ -29,9 +30,13 @@ export interface DependencySource {
 
 const LOCK_FILES = ["uv.lock", "poetry.lock", "Pipfile.lock", "pdm.lock"] as const;
 
+/**
+ * Present as a file: anything but a directory, a fifo or a dangling link included, so that
+ * reading it refuses it by name (read-project-file.ts) instead of skipping it silently.
+ */
 async function isFile(path: string): Promise<boolean> {
   try {
-    return (await stat(path)).isFile();
+    return !(await lstat(path)).isDirectory() && !(await stat(path).catch(() => undefined))?.isDirectory();
   } catch {
     return false;
   }
@@ -39,7 +44,7 @@ async function isFile(path: string): Promise<boolean> {
 
 async function listDir(dir: string): Promise<string[]> {
   try {
-    return (await readdir(dir, { withFileTypes: true })).filter((e) => e.isFile() || e.isSymbolicLink()).map((e) => e.name);
+    return (await readdir(dir, { withFileTypes: true })).filter((e) => !e.isDirectory()).map((e) => e.name);
   } catch {
     return [];
   }
@@ -62,7 +67,7 @@ export async function detectDependencySources(root: string): Promise<DependencyS
   }
   if (await isFile(join(root, "setup.py"))) sources.push({ kind: "setup.py", path: "setup.py" });
   // setup.cfg is often only tool settings (flake8, pytest); count it when it declares a package.
-  const setupCfg = await readFile(join(root, "setup.cfg"), "utf8").catch(() => undefined);
+  const setupCfg = readProjectText(join(root, "setup.cfg"), { display: "setup.cfg" })?.text;
   if (setupCfg !== undefined && /^\[(metadata|options)\]/m.test(setupCfg)) sources.push({ kind: "setup.cfg", path: "setup.cfg" });
 
   const topLevel = (await listDir(root)).filter(isRequirementsFileName).sort();

@@ -12,6 +12,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { DhtError, ExitCode } from "../errors.ts";
+import { readProjectText } from "../project/read-project-file.ts";
 
 export interface PipConfigRoots {
   env: Record<string, string | undefined>;
@@ -150,9 +151,13 @@ export function readPipFileOptions(roots: PipConfigRoots): { options: PipIndexOp
       if (!existsSync(loc.path)) continue;
       let text: string;
       try {
-        text = readFileSync(loc.path, "utf8");
-      } catch {
-        continue; // unreadable (permissions): pip ignores it as well
+        const read = readProjectText(loc.path, { display: loc.path, what: "pip configuration files" });
+        if (!read) continue;
+        text = read.text;
+      } catch (error) {
+        // unreadable (permissions): pip ignores it as well; a fifo or a huge file is named
+        if ((error as { code?: unknown }).code === ExitCode.usage && !/permission denied/.test((error as Error).message)) throw error;
+        continue;
       }
       filesRead.push(loc.path);
       const ini = parseIni(text, loc.path);

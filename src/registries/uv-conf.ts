@@ -4,7 +4,9 @@
  * (`index-url`, `extra-index-url`, `find-links`, `no-index`, `allow-insecure-host`, and the
  * `[[index]]` tables with `name`, `url`, `default`, `explicit`, `format = "flat"`).
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
+import { readProjectText } from "../project/read-project-file.ts";
+import { parseTomlText } from "../project/python-version.ts";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { DhtError, ExitCode } from "../errors.ts";
@@ -107,12 +109,9 @@ export interface UvConfigRoots {
 }
 
 function readToml(path: string): { table: Record<string, unknown>; text: string } {
-  const text = readFileSync(path, "utf8");
-  try {
-    return { table: Bun.TOML.parse(text) as Record<string, unknown>, text };
-  } catch (e) {
-    throw new DhtError(ExitCode.usage, `${path} is not valid TOML: ${(e as Error).message}`, { subject: path, hint: "fix the TOML syntax (https://toml.io)", cause: e });
-  }
+  const read = readProjectText(path, { display: path, what: "uv.toml files" });
+  if (!read) throw new DhtError(ExitCode.usage, `${path} does not exist`, { subject: path, hint: "check UV_CONFIG_FILE" });
+  return { table: parseTomlText(read.text, path, "fix the TOML syntax (https://toml.io)"), text: read.text };
 }
 
 /** uv.toml files in uv's order of precedence, highest first: project, user, system (or UV_CONFIG_FILE alone). */

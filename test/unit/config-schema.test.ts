@@ -205,7 +205,7 @@ describe("config files that cannot be read", () => {
     writeFileSync(join(dir, "latin1"), Buffer.from([0x70, 0x3a, 0x20, 0xe9, 0x0a]));
     const cases: Array<[string, string]> = [
       [join(dir, "missing"), "cannot read x.yaml: no such file"],
-      [dir, "cannot read x.yaml: it is a directory"],
+      [dir, "x.yaml is a directory; dhtl reads project files only when they are regular files"],
       [join(dir, "latin1"), "x.yaml is not UTF-8 text"],
     ];
     for (const [path, message] of cases) {

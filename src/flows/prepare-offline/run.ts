@@ -37,6 +37,7 @@ import { isArchiveOutput, writeBundle, type WrittenBundle } from "../../bundle/w
 import { bundleEpoch, choosePythonBuild, compileInputLines, environmentsToBundle } from "./plan.ts";
 import { projectFilesOf } from "./project-files.ts";
 import { fetchDhtlExecutable } from "./self.ts";
+import { readTomlFile } from "../../project/python-version.ts";
 
 export interface PrepareOfflineOptions {
   output: string;
@@ -122,7 +123,7 @@ async function gatherEnvironment(ctx: RunContext, projectRoot: string, dir: stri
     selection: selectExtrasAndGroups(declared, config.dependencies.extras, config.dependencies.groups),
     usesUvLock: declared.lockFile?.kind === "uv.lock" && config.dependencies.strategy === "uv",
     preferBinary: config.dependencies.prefer_binary,
-    pyproject: existsSync(pyprojectPath) ? (Bun.TOML.parse(await Bun.file(pyprojectPath).text()) as Record<string, unknown>) : undefined,
+    pyproject: (await readTomlFile(pyprojectPath, "pyproject.toml"))?.data,
     registries,
     uvEnv: await uvEnvironment(ctx.env, registryEnvForUv(registries, creds), net, home),
     net,

@@ -7,7 +7,7 @@
  * Deliberately light: no imports beyond node:fs/node:path, because the no-op check
  * (noop-check.ts) runs this on every `dhtl setup` and must stay in the tens of ms.
  */
-import { readFileSync } from "node:fs";
+import { readProjectBytes } from "../../project/read-project-file.ts";
 import { join } from "node:path";
 import type { ProbeRecord } from "../../env/checkpoints.ts";
 
@@ -61,7 +61,10 @@ export function sha256Hex(data: string | Uint8Array): string {
 
 export function hashFile(path: string): string | null {
   try {
-    return sha256Hex(readFileSync(path));
+    // Bounded, regular files only: a link to /dev/zero or a fifo must not hang or exhaust
+    // the no-op check (the real read then names the problem).
+    const read = readProjectBytes(path, { display: path });
+    return read ? sha256Hex(read.bytes) : null;
   } catch {
     return null;
   }
