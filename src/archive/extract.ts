@@ -9,11 +9,12 @@
  * python-build-standalone layout: `stripTopDir` drops the single `python/` directory;
  * `descendInto: "install"` then keeps only `install/` of the old "full" archives.
  */
-import { existsSync, mkdirSync, mkdtempSync, openSync, readSync, closeSync, renameSync, rmSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, openSync, readSync, closeSync, renameSync, rmSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { DhtError, ExitCode } from "../errors.ts";
 import { EntryRefused } from "./entry-path.ts";
-import { TreeWriter } from "./tree-writer.ts";
+import { makeOwnedTempDir, sweepAbandonedTemps } from "../platform/owned-temp.ts";
+import { TreeWriter, UMASK, type EntryHeader } from "./tree-writer.ts";
 
 export type ArchiveFormat = "tar.gz" | "tar.zst" | "tar" | "zip";
 
@@ -26,6 +27,12 @@ export interface ExtractOptions {
   maxBytes?: number;
   /** Refuse archives with more entries (default 200 000; CPython has ~5 000). */
   maxEntries?: number;
+  /**
+   * Called with every entry before anything of it is written (names as in the archive);
+   * throws EntryRefused to refuse the archive. Offline bundles admit only what their
+   * manifest lists, at its declared size.
+   */
+  admit?: (header: EntryHeader) => void;
 }
 
 export interface ExtractResult {
@@ -87,11 +94,15 @@ export async function extractArchive(archive: string, target: string, opts: Extr
     });
   }
   mkdirSync(dirname(targetPath), { recursive: true });
-  const temp = mkdtempSync(join(dirname(targetPath), `.${basename(targetPath)}.tmp-`));
+  // What a killed run left beside the target (its owner is dead) goes first.
+  sweepAbandonedTemps(dirname(targetPath));
+  // Owner-marked (platform/owned-temp.ts): after a kill -9 the next run removes it.
+  const temp = makeOwnedTempDir(dirname(targetPath), `.${basename(targetPath)}`);
   const writer = new TreeWriter(
     temp,
     { maxBytes: opts.maxBytes ?? DEFAULT_MAX_BYTES, maxEntries: opts.maxEntries ?? DEFAULT_MAX_ENTRIES },
     { stripTopDir: opts.stripTopDir, descendInto: opts.descendInto },
+    opts.admit,
   );
   let current = "";
   const onEntry = (name: string) => {
@@ -112,6 +123,9 @@ export async function extractArchive(archive: string, target: string, opts: Extr
     if (writer.files === 0 && opts.descendInto) {
       throw new EntryRefused(`has no '${opts.descendInto}/' directory to descend into`, "(layout)");
     }
+    // The temp dir was made owner-only; the tree it becomes gets the usual mode, so another
+    // user can run a venv made from a managed Python.
+    chmodSync(temp, 0o777 & ~UMASK);
     renameSync(temp, targetPath);
     return { files: writer.files, bytes: writer.bytes };
   } catch (error) {

@@ -35,6 +35,8 @@ export interface DeterministicTarOptions {
   env?: Record<string, string | undefined>;
   /** gzip level (default 9). The same level and zlib build give the same bytes. */
   level?: number;
+  /** Entry names written first, in this order (the rest follows sorted by name). */
+  first?: string[];
 }
 
 /** Entries for a directory tree (files, dirs, symlinks), named under `prefix`. */
@@ -72,7 +74,13 @@ export async function writeDeterministicTarGz(
   const [{ pack }, zlib] = await Promise.all([import("tar-stream"), import("node:zlib")]);
   const mtime = new Date(sourceDateEpoch(opts) * 1000);
   const normalised = entries.map((e) => ({ ...e, name: posix.normalize(e.name).replace(/^\.\/|\/+$/g, "") }));
-  normalised.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  // `first` names lead in their given order (a bundle's manifest, so a reader can verify it
+  // from the archive's head before unpacking anything); the rest is sorted by name.
+  const rank = (name: string) => {
+    const i = opts.first?.indexOf(name) ?? -1;
+    return i < 0 ? Number.MAX_SAFE_INTEGER : i;
+  };
+  normalised.sort((a, b) => rank(a.name) - rank(b.name) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (let i = 1; i < normalised.length; i++) {
     if (normalised[i]!.name === normalised[i - 1]!.name) throw new Error(`duplicate archive entry '${normalised[i]!.name}'`);
   }

@@ -6,7 +6,7 @@
  *    archive, so no entry can be written through a symlink (the classic "link then file
  *    under it" escape) and no target leaves the tree, whatever the order of entries
  *  - hardlinks may only point at regular files this archive already wrote
- *  - device files and fifos are refused; setuid/setgid/sticky bits are dropped
+ *  - device files and fifos are refused; setuid/setgid bits are dropped (sticky kept on directories)
  *  - the declared total size and the number of entries are bounded
  */
 import { closeSync, cpSync, existsSync, futimesSync, fchmodSync, linkSync, lstatSync, mkdirSync, openSync, chmodSync, symlinkSync, unlinkSync, utimesSync, writeSync } from "node:fs";
@@ -36,7 +36,7 @@ export interface EntryHeader {
 export type Body = Uint8Array | AsyncIterable<Uint8Array>;
 
 /** The process umask, read once: Node-style umask() reads it by setting and restoring it. */
-const UMASK = process.platform === "win32" ? 0 : process.umask();
+export const UMASK = process.platform === "win32" ? 0 : process.umask();
 
 export class TreeWriter {
   files = 0;
@@ -53,6 +53,7 @@ export class TreeWriter {
     readonly root: string,
     readonly limits: Limits,
     readonly layout: LayoutOptions,
+    private readonly admit?: (header: EntryHeader) => void,
   ) {}
 
   /** Components inside the target for an entry, or undefined to skip it. Throws EntryRefused. */
@@ -86,6 +87,7 @@ export class TreeWriter {
   }
 
   async add(header: EntryHeader, body: () => Body): Promise<void> {
+    this.admit?.(header);
     switch (header.kind) {
       case "device":
       case "fifo":
@@ -210,7 +212,9 @@ export class TreeWriter {
     const dirs = [...this.dirs.entries()].sort((a, b) => b[0].length - a[0].length);
     for (const [rel, info] of dirs) {
       const abs = join(this.root, rel);
-      if (info.mode !== undefined) chmodSync(abs, (info.mode & 0o777) | 0o700);
+      // The sticky bit stays (a 1777 directory keeps protecting its entries); setuid and
+      // setgid never do.
+      if (info.mode !== undefined) chmodSync(abs, (info.mode & 0o1777) | 0o700);
       if (info.mtime) utimesSync(abs, info.mtime, info.mtime);
     }
   }

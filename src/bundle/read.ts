@@ -5,12 +5,13 @@
  * src/archive/extract.ts) into DHT_HOME/cache/bundles/<sha256 of the file>/ and that copy is
  * what gets verified, so what is checked is exactly what is used.
  */
-import { existsSync, statSync } from "node:fs";
+import { existsSync, readdirSync, rmSync, statSync, utimesSync } from "node:fs";
 import { open, rm } from "node:fs/promises";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { DhtError, ExitCode, isDhtError } from "../errors.ts";
 import { homePaths } from "../paths.ts";
 import { normalizeEnvDir } from "./layout.ts";
+import { MANIFEST_FILE, parseManifest } from "./manifest.ts";
 import type { BundleManifest, OpenBundleOptions, OpenedBundle, SignatureStatus } from "./types.ts";
 import { checkSignature, refusal, scanDirectory, verifyTree } from "./verify.ts";
 
@@ -42,25 +43,99 @@ function notABundle(path: string, why: string, cause?: unknown): DhtError {
   });
 }
 
-/** Unpack a .tar.gz bundle into the cache (once per content hash); returns the directory. */
-async function unpack(file: string, home: string): Promise<string> {
+/**
+ * Unpack a .tar.gz bundle into the cache (once per content hash); returns the directory.
+ * Nothing is written before the manifest at the archive's head parsed and its signature
+ * checked against the policy; then only what the manifest lists is admitted, at its
+ * declared size, so a small hostile file can never make dhtl write more than it declares.
+ */
+async function unpack(file: string, home: string, opts: OpenBundleOptions): Promise<string> {
   if (!(await isGzip(file))) throw notABundle(file, "it is neither a directory nor a .tar.gz file");
   const target = unpackedBundleDir(home, await sha256OfFile(file));
-  if (existsSync(target)) return target;
-  const { extractArchive } = await import("../archive/extract.ts");
+  if (existsSync(target)) {
+    touch(target);
+    return target;
+  }
+  const { BundleRefused, bundleAdmission, readBundleHead } = await import("./verify.ts");
+  let manifest: BundleManifest;
   try {
-    // A bundle with wheels for several platforms can be large; the limit only guards against bombs.
-    await extractArchive(file, target, { format: "tar.gz", maxBytes: 64 * 1024 ** 3 });
+    const head = await readBundleHead(file);
+    manifest = parseManifest(head.manifestBytes, `${file}/${MANIFEST_FILE}`);
+    await checkSignature(head.manifestBytes, head.signatureText, opts, file);
+  } catch (cause) {
+    if (isDhtError(cause)) throw cause;
+    if (cause instanceof BundleRefused) throw notABundle(file, cause.message, cause);
+    throw notABundle(file, `its head cannot be read (${(cause as Error).message}): truncated or not a bundle`, cause);
+  }
+  const { extractArchive } = await import("../archive/extract.ts");
+  const admission = bundleAdmission(manifest);
+  pruneUnpackedBundles(home, target);
+  try {
+    await extractArchive(file, target, { format: "tar.gz", admit: admission.admit, maxBytes: admission.maxBytes, maxEntries: admission.maxEntries });
   } catch (cause) {
     // Another process may have unpacked the same bundle meanwhile.
     if (existsSync(target)) return target;
-    if (isDhtError(cause) && cause.subject && cause.subject !== file) {
-      throw notABundle(file, `unpacking failed at ${cause.subject}: ${cause.message}`, cause);
+    const { describeFileSystemError } = await import("../platform/fs-errors.ts");
+    const fsProblem = describeFileSystemError(cause);
+    if (fsProblem) {
+      throw new DhtError(ExitCode.failed, `could not unpack the offline bundle ${file} into ${dirname(target)}: ${fsProblem.what}; nothing was installed`, {
+        subject: dirname(target),
+        hint: fsProblem.hint,
+        cause,
+      });
     }
-    throw notABundle(file, `it cannot be unpacked (${isDhtError(cause) ? cause.message : (cause as Error).message}): truncated or corrupt`, cause);
+    const reason = isDhtError(cause) ? cause.message : (cause as Error).message;
+    if (isDhtError(cause) && cause.details?.reason) throw notABundle(file, `it was refused while unpacking: ${reason}`, cause);
+    throw notABundle(file, `it cannot be unpacked (${reason}): truncated or corrupt`, cause);
   }
   return target;
 }
+
+/** Mark an unpacked copy as used now (pruneUnpackedBundles keeps the recently used ones). */
+function touch(dir: string): void {
+  try {
+    const now = new Date();
+    utimesSync(dir, now, now);
+  } catch {
+    /* a read-only cache: nothing to record */
+  }
+}
+
+/**
+ * cache/bundles keeps the unpacked copies of the bundles used most recently, not every
+ * bundle ever opened: before a new one is unpacked, copies beyond the newest two that were
+ * not used within the last hour are removed (an hour protects a copy another dhtl is
+ * installing from right now). Only directories named like a sha256 are ever considered.
+ */
+export function pruneUnpackedBundles(home: string, keep: string, now = Date.now()): string[] {
+  const root = join(homePaths(home).cache, "bundles");
+  let names: string[];
+  try {
+    names = readdirSync(root).filter((n) => /^[0-9a-f]{64}$/.test(n) && join(root, n) !== keep);
+  } catch {
+    return [];
+  }
+  const used = names
+    .map((name) => {
+      try {
+        return { name, mtime: statSync(join(root, name)).mtimeMs };
+      } catch {
+        return undefined;
+      }
+    })
+    .filter((e): e is { name: string; mtime: number } => e !== undefined)
+    .sort((a, b) => b.mtime - a.mtime);
+  const removed: string[] = [];
+  for (const entry of used.slice(KEEP_UNPACKED_BUNDLES - 1)) {
+    if (now - entry.mtime < 60 * 60 * 1000) continue;
+    rmSync(join(root, entry.name), { recursive: true, force: true });
+    removed.push(entry.name);
+  }
+  return removed;
+}
+
+/** The new copy counts as one of these. */
+const KEEP_UNPACKED_BUNDLES = 2;
 
 export async function openBundle(fileOrDir: string, opts: OpenBundleOptions): Promise<OpenedBundle> {
   const given = resolve(fileOrDir);
@@ -74,7 +149,7 @@ export async function openBundle(fileOrDir: string, opts: OpenBundleOptions): Pr
       cause,
     });
   }
-  const root = stats.isDirectory() ? given : await unpack(given, opts.home);
+  const root = stats.isDirectory() ? given : await unpack(given, opts.home, opts);
   const fromArchive = root !== given;
   try {
     const tree = await scanDirectory(root);

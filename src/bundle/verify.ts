@@ -9,6 +9,7 @@
  */
 import { lstat, readdir } from "node:fs/promises";
 import { join } from "node:path";
+import { EntryRefused as EntryRefusedForBundle } from "../archive/entry-path.ts";
 import { DhtError, ExitCode, usageError } from "../errors.ts";
 import { MANIFEST_FILE, parseManifest } from "./manifest.ts";
 import { SIGNATURE_FILE, keyId, loadPublicKey, parseSignature, verifyManifestSignature } from "./sign.ts";
@@ -30,7 +31,7 @@ export interface ObservedTree {
   archiveSha256?: string;
 }
 
-export type FileProblem = "missing" | "size" | "sha256" | "unlisted" | "not-a-file";
+export type FileProblem = "missing" | "size" | "sha256" | "unlisted" | "not-a-file" | "duplicate";
 
 export interface FileCheck {
   path: string;
@@ -63,6 +64,12 @@ export function compareFiles(manifest: BundleManifest, observed: ObservedTree): 
   for (const odd of observed.oddEntries) {
     if (!listed.has(odd)) checks.push({ path: odd, ok: false, problem: "not-a-file" });
   }
+  // An archive can name a path twice (the later copy wins when unpacked): never accepted.
+  const counted = new Set<string>();
+  for (const file of observed.files) {
+    if (counted.has(file.path)) checks.push({ path: file.path, ok: false, problem: "duplicate" });
+    counted.add(file.path);
+  }
   return checks.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
 
@@ -78,6 +85,8 @@ export function describeProblem(check: FileCheck): string {
       return "is not listed in the manifest (added after the bundle was made)";
     case "not-a-file":
       return "is a symlink or special file, not a regular file";
+    case "duplicate":
+      return "appears more than once in the archive";
     default:
       return "is fine";
   }
@@ -119,46 +128,180 @@ export async function scanDirectory(root: string): Promise<ObservedTree> {
   return tree;
 }
 
-/** Read a .tar.gz bundle as a stream and hash each entry, without writing anything. */
-export async function scanTarGz(file: string): Promise<ObservedTree> {
+/** No real manifest comes near this (one per wheel and platform: a few hundred KiB). */
+export const MAX_MANIFEST_BYTES = 16 * 1024 * 1024;
+export const MAX_SIGNATURE_BYTES = 64 * 1024;
+
+/** Why a bundle archive is refused before (or while) it is read; the caller names the file. */
+export class BundleRefused extends Error {}
+
+const normalName = (name: string) => name.replace(/^\.\//, "").replace(/\/$/, "");
+
+async function readSmall(entry: AsyncIterable<Uint8Array>, max: number, what: string): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of entry) {
+    size += chunk.length;
+    if (size > max) throw new BundleRefused(`its ${what} is larger than ${max} bytes`);
+    chunks.push(chunk);
+  }
+  return new Uint8Array(Buffer.concat(chunks));
+}
+
+/**
+ * A .tar.gz bundle as a stream of entries, with the rules every reader shares: the first
+ * entry is manifest.json (at most MAX_MANIFEST_BYTES), then optionally manifest.sig; the
+ * decompressed stream is bounded, first by what a manifest can take, then — once
+ * `onManifest` returned the declared total — by that total plus header overhead, so a small
+ * file cannot expand without limit whatever its entries claim.
+ */
+async function* bundleTarEntries(
+  file: string,
+  onHead: (head: { manifestBytes: Uint8Array; signatureText?: string }) => number | Promise<number>,
+  archiveHash?: Bun.CryptoHasher,
+): AsyncGenerator<{ path: string; type: string; size: number; body: AsyncIterable<Uint8Array> & { resume(): void } }> {
   const tar = await import("tar-stream");
   const { createGunzip } = await import("node:zlib");
   const { createReadStream } = await import("node:fs");
-  const tree: ObservedTree = { files: [], oddEntries: [] };
+  const { Transform } = await import("node:stream");
   const extract = tar.extract();
-  // The archive's own sha256 on the way: what the user compares with prepare-offline's summary.
-  const archiveHash = new Bun.CryptoHasher("sha256");
-  createReadStream(file)
-    .on("data", (chunk) => archiveHash.update(chunk as Buffer))
+  let limit = MAX_MANIFEST_BYTES + MAX_SIGNATURE_BYTES + 64 * 1024;
+  let seen = 0;
+  const bound = new Transform({
+    transform(chunk: Buffer, _e, callback) {
+      seen += chunk.length;
+      if (seen > limit) callback(new BundleRefused(`it expands past the ${limit} bytes its manifest accounts for (an archive bomb, or files added after it was made)`));
+      else callback(null, chunk);
+    },
+  });
+  const source = createReadStream(file, { highWaterMark: 1 << 20 });
+  source
+    .on("data", (chunk) => archiveHash?.update(chunk as Buffer))
     .on("error", (e) => extract.destroy(e))
     .pipe(createGunzip())
     .on("error", (e) => extract.destroy(e))
+    .pipe(bound)
+    .on("error", (e) => extract.destroy(e))
     .pipe(extract);
-  for await (const entry of extract) {
-    const path = entry.header.name.replace(/^\.\//, "").replace(/\/$/, "");
-    const type = entry.header.type ?? "file";
-    if (type === "directory") {
+  let index = 0;
+  let manifestBytes: Uint8Array | undefined;
+  let signatureText: string | undefined;
+  let headDone = false;
+  try {
+    for await (const entry of extract) {
+      const path = normalName(entry.header.name);
+      const type = entry.header.type ?? "file";
+      const isFile = type === "file" || type === "contiguous-file";
+      if (index++ === 0) {
+        if (path !== MANIFEST_FILE || !isFile) {
+          throw new BundleRefused(`its first entry is '${path}', not ${MANIFEST_FILE} (made by an older dhtl, or not a bundle)`);
+        }
+        manifestBytes = await readSmall(entry as unknown as AsyncIterable<Uint8Array>, MAX_MANIFEST_BYTES, MANIFEST_FILE);
+        continue;
+      }
+      if (index === 2 && path === SIGNATURE_FILE && isFile) {
+        signatureText = new TextDecoder().decode(await readSmall(entry as unknown as AsyncIterable<Uint8Array>, MAX_SIGNATURE_BYTES, SIGNATURE_FILE));
+        continue;
+      }
+      if (!headDone) {
+        headDone = true;
+        limit = await onHead({ manifestBytes: manifestBytes!, ...(signatureText !== undefined ? { signatureText } : {}) });
+      }
+      if (path === MANIFEST_FILE || path === SIGNATURE_FILE) throw new BundleRefused(`it holds a second ${path}`);
+      yield { path, type, size: entry.header.size ?? 0, body: entry as unknown as AsyncIterable<Uint8Array> & { resume(): void } };
       entry.resume();
-      continue;
     }
-    if (type !== "file" && type !== "contiguous-file") {
-      tree.oddEntries.push(path);
-      entry.resume();
-      continue;
-    }
-    if (path === MANIFEST_FILE || path === SIGNATURE_FILE) {
-      const chunks: Uint8Array[] = [];
-      for await (const chunk of entry as AsyncIterable<Uint8Array>) chunks.push(chunk);
-      const bytes = new Uint8Array(Buffer.concat(chunks));
-      if (path === MANIFEST_FILE) tree.manifestBytes = bytes;
-      else tree.signatureText = new TextDecoder().decode(bytes);
-      tree.files.push({ path, size: bytes.length, sha256: new Bun.CryptoHasher("sha256").update(bytes).digest("hex") });
-    } else {
-      tree.files.push({ path, ...(await hashStream(entry as AsyncIterable<Uint8Array>)) });
-    }
+    if (!manifestBytes) throw new BundleRefused(`it has no ${MANIFEST_FILE} (empty or truncated)`);
+    if (!headDone) await onHead({ manifestBytes, ...(signatureText !== undefined ? { signatureText } : {}) });
+  } finally {
+    source.destroy();
+    extract.destroy();
   }
+}
+
+/** What the whole decompressed stream may add up to, for a manifest: its files plus tar overhead. */
+export function declaredStreamLimit(manifest: BundleManifest, headBytes: number): number {
+  const content = manifest.files.reduce((n, f) => n + f.size + 512 * 3, 0);
+  // Directory entries (not listed) and the end-of-archive blocks: generous, and still bounded.
+  return headBytes + content + 4 * 1024 * 1024;
+}
+
+/**
+ * Read only the head of a .tar.gz bundle: manifest.json and manifest.sig, without
+ * decompressing (let alone writing) anything after them.
+ */
+export async function readBundleHead(file: string): Promise<{ manifestBytes: Uint8Array; signatureText?: string }> {
+  let head: { manifestBytes: Uint8Array; signatureText?: string } | undefined;
+  const stop = new Error("head read");
+  try {
+    for await (const _ of bundleTarEntries(file, (h) => {
+      head = h;
+      throw stop;
+    })) {
+      /* never reached: the head callback stops the walk */
+    }
+  } catch (error) {
+    if (error !== stop) throw error;
+  }
+  return head!;
+}
+
+/** Read a .tar.gz bundle as a stream and hash each entry, without writing anything. */
+export async function scanTarGz(file: string): Promise<ObservedTree> {
+  const tree: ObservedTree = { files: [], oddEntries: [] };
+  // The archive's own sha256 on the way: what the user compares with prepare-offline's summary.
+  const archiveHash = new Bun.CryptoHasher("sha256");
+  const onHead = (head: { manifestBytes: Uint8Array; signatureText?: string }) => {
+    tree.manifestBytes = head.manifestBytes;
+    tree.files.push({ path: MANIFEST_FILE, size: head.manifestBytes.length, sha256: new Bun.CryptoHasher("sha256").update(head.manifestBytes).digest("hex") });
+    if (head.signatureText !== undefined) {
+      tree.signatureText = head.signatureText;
+      const bytes = new TextEncoder().encode(head.signatureText);
+      tree.files.push({ path: SIGNATURE_FILE, size: bytes.length, sha256: new Bun.CryptoHasher("sha256").update(bytes).digest("hex") });
+    }
+    const manifest = parseManifest(head.manifestBytes, `${file}/${MANIFEST_FILE}`);
+    return declaredStreamLimit(manifest, head.manifestBytes.length + (head.signatureText?.length ?? 0));
+  };
+  for await (const entry of bundleTarEntries(file, onHead, archiveHash)) {
+    if (entry.type === "directory") continue;
+    if (entry.type !== "file" && entry.type !== "contiguous-file") {
+      tree.oddEntries.push(entry.path);
+      continue;
+    }
+    tree.files.push({ path: entry.path, ...(await hashStream(entry.body)) });
+  }
+  // The rest of the file (gzip trailer, padding) counts in the archive's hash too.
   tree.archiveSha256 = archiveHash.digest("hex");
   return tree;
+}
+
+/**
+ * The admission rule for unpacking a bundle whose manifest was verified: only directories
+ * and the regular files the manifest lists, each once and at its declared size. Links of
+ * any kind are refused, as `bundle inspect` refuses them: one rule for both.
+ */
+export function bundleAdmission(manifest: BundleManifest): { admit: (header: { name: string; kind: string; size: number }) => void; maxBytes: number; maxEntries: number } {
+  const sizes = new Map(manifest.files.map((f) => [f.path, f.size]));
+  const seen = new Set<string>();
+  return {
+    admit(header) {
+      const path = normalName(header.name);
+      if (header.kind === "directory") return;
+      if (header.kind !== "file") throw new EntryRefusedForBundle(`is a ${header.kind}; a bundle holds only regular files and directories`);
+      if (path === MANIFEST_FILE || path === SIGNATURE_FILE) {
+        if (seen.has(path)) throw new EntryRefusedForBundle("appears twice");
+        seen.add(path);
+        return;
+      }
+      const declared = sizes.get(path);
+      if (declared === undefined) throw new EntryRefusedForBundle("is not listed in the manifest (added after the bundle was made)");
+      if (seen.has(path)) throw new EntryRefusedForBundle("appears twice");
+      if (header.size !== declared) throw new EntryRefusedForBundle(`declares ${header.size} bytes, the manifest says ${declared}`);
+      seen.add(path);
+    },
+    maxBytes: manifest.files.reduce((n, f) => n + f.size, 0) + MAX_MANIFEST_BYTES + MAX_SIGNATURE_BYTES,
+    maxEntries: manifest.files.length + 2 + 10_000,
+  };
 }
 
 export interface SignaturePolicy {

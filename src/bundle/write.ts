@@ -92,6 +92,8 @@ export async function writeBundle(input: WriteBundleInput): Promise<WrittenBundl
   const { directoryEntries, writeDeterministicTarGz } = await import("../archive/tar-write.ts");
   // Directory entries too, so an environment without wheels still has its (empty) directory.
   // Level 1: nearly everything inside is compressed already (wheels, CPython archives).
-  const written = await writeDeterministicTarGz(directoryEntries(input.stagingDir), input.output, { mtime: input.mtime, level: 1 });
+  // The manifest and its signature lead: a reader verifies them from the archive's head
+  // before it unpacks anything (bundle/read.ts).
+  const written = await writeDeterministicTarGz(directoryEntries(input.stagingDir), input.output, { mtime: input.mtime, level: 1, first: [MANIFEST_FILE, SIGNATURE_FILE] });
   return { output: input.output, kind: "tar.gz", size: written.size, sha256: written.sha256, manifest, signedBy };
 }

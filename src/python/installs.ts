@@ -12,7 +12,8 @@
  */
 import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { mkdir, readdir, readFile, rename, rm, symlink, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { basename, dirname, join } from "node:path";
+import { ownedTempPath, sweepAbandonedTemps } from "../platform/owned-temp.ts";
 import { DhtError, ExitCode } from "../errors.ts";
 import type { NetSettings } from "../net/types.ts";
 import { homePaths } from "../paths.ts";
@@ -253,7 +254,7 @@ export async function installBuild(build: PythonBuild, opts: InstallOptions): Pr
         );
       }
       await mkdir(paths.python, { recursive: true });
-      const temp = join(paths.python, `.tmp-${key}-${process.pid}-${Date.now()}`);
+      const temp = ownedTempPath(paths.python, `.${key}`);
       try {
         const { extractArchive } = await import("../archive/extract.ts");
         await extractArchive(archive, temp, { format: build.format === "zip" ? "zip" : build.format, stripTopDir: true });
@@ -283,10 +284,13 @@ export async function installBuild(build: PythonBuild, opts: InstallOptions): Pr
 }
 
 /**
- * Temp dirs of this key left by a run that was killed mid-install. Safe to remove: we hold
- * the key's lock, so no live process is extracting into them.
+ * Temp and trash dirs left by a run that was killed mid-install, of any key: their names
+ * carry the owner's pid (platform/owned-temp.ts), and only those of dead owners go. The
+ * older naming (`.tmp-<key>-…`, `<key>.trash-…`) of this key is removed too: we hold the
+ * key's lock, so no live process is extracting into them.
  */
 async function removeAbandonedTemps(root: string, key: string): Promise<void> {
+  sweepAbandonedTemps(root);
   const names = await readdir(root).catch(() => [] as string[]);
   for (const name of names) {
     if (name.startsWith(`.tmp-${key}-`) || name.startsWith(`${key}.trash-`)) await rm(join(root, name), { recursive: true, force: true });
@@ -309,7 +313,7 @@ async function verifyRuns(executable: string, version: string, env: Record<strin
 
 /** Rename away first (so the install disappears at once), then delete. */
 async function removeTree(dir: string): Promise<void> {
-  const trash = `${dir}.trash-${process.pid}-${Date.now()}`;
+  const trash = ownedTempPath(dirname(dir), `${basename(dir)}.trash`);
   await rename(dir, trash);
   await rm(trash, { recursive: true, force: true });
 }

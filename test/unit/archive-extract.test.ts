@@ -304,7 +304,7 @@ describe("extractArchive when the process is interrupted", () => {
     writeFileSync(scriptFile, script);
     const child = Bun.spawn(["bun", scriptFile, box.archive, box.target], { stdout: "pipe", stderr: "pipe" });
     const deadline = Date.now() + 20_000;
-    while (!readdirSync(box.work).some((n) => n.startsWith(".out.tmp-")) && Date.now() < deadline) await Bun.sleep(5);
+    while (!readdirSync(box.work).some((n) => n.startsWith(".out.dhtl-tmp-")) && Date.now() < deadline) await Bun.sleep(5);
     child.kill("SIGINT");
     expect(await child.exited).toBe(130);
     expect(await new Response(child.stdout).text()).toBe("");

@@ -17,7 +17,8 @@
  * complete, so a failed or interrupted run leaves no half-written bundle behind.
  */
 import { existsSync, rmSync } from "node:fs";
-import { copyFile, mkdir, mkdtemp, rmdir, stat, writeFile } from "node:fs/promises";
+import { copyFile, mkdir, rmdir, stat, writeFile } from "node:fs/promises";
+import { makeOwnedTempDir, sweepAbandonedTemps } from "../../platform/owned-temp.ts";
 import { basename, dirname, join, relative, resolve } from "node:path";
 import { buildInfo } from "../../build-info.ts";
 import type { RunContext } from "../../context.ts";
@@ -233,8 +234,11 @@ export async function prepareOffline(ctx: RunContext, opts: PrepareOfflineOption
 
   await mkdir(dirname(output), { recursive: true });
   await mkdir(homePaths(home).cache, { recursive: true });
-  const staging = await mkdtemp(join(dirname(output), `.${basename(output)}.staging-`));
-  const workDir = await mkdtemp(join(homePaths(home).cache, "prepare-work-"));
+  // Owner-marked temp trees: what a killed run left (its pid dead) is removed first.
+  sweepAbandonedTemps(dirname(output));
+  sweepAbandonedTemps(homePaths(home).cache);
+  const staging = makeOwnedTempDir(dirname(output), `.${basename(output)}.staging`);
+  const workDir = makeOwnedTempDir(homePaths(home).cache, "prepare-work");
   // Ctrl-C ends the process without unwinding (src/main.ts): leave no staging directory behind.
   const cleanupOnExit = () => {
     for (const dir of [staging, workDir]) rmSync(dir, { recursive: true, force: true });
