@@ -17,6 +17,7 @@
  * The release base comes from DHTL_RELEASE_BASE at build time (default in
  * src/self/release-layout.ts).
  */
+import { readFileSync } from "node:fs";
 import { mkdir, rm, copyFile, chmod, rename } from "node:fs/promises";
 import { join, relative } from "node:path";
 import pkg from "../package.json";
@@ -65,6 +66,8 @@ export interface BuildOptions {
   version?: string;
   commit?: string;
   releaseBase?: string;
+  /** PEM public key(s) `dhtl self update` trusts for signed releases (default: the file named by DHTL_RELEASE_PUBLIC_KEY). */
+  releaseKeys?: string;
   /** Overrides for tests of the build itself (the bytecode-failure guard). */
   entrypoint?: string;
   format?: "esm" | "cjs";
@@ -98,6 +101,7 @@ export async function buildTarget(target: Target, outRoot: string, options: Buil
       BUILD_COMMIT: JSON.stringify(options.commit ?? gitCommit()),
       BUILD_TARGET: JSON.stringify(name),
       BUILD_RELEASE_BASE: JSON.stringify(releaseBase),
+      BUILD_RELEASE_KEYS: JSON.stringify(options.releaseKeys ?? (process.env.DHTL_RELEASE_PUBLIC_KEY ? readFileSync(process.env.DHTL_RELEASE_PUBLIC_KEY, "utf8") : "")),
     },
     compile: {
       target,

@@ -43,6 +43,10 @@ export interface ReleaseOptions {
   releaseBase: string;
   level?: Level;
   log?: (line: string) => void;
+  /** Sign SHA256SUMS (SHA256SUMS.sig) with this Ed25519 private key file (default: DHTL_RELEASE_SIGNING_KEY). */
+  signingKey?: string;
+  /** PEM public key(s) built into the executables for `self update` (default: DHTL_RELEASE_PUBLIC_KEY's file). */
+  releaseKeys?: string;
 }
 
 export interface ReleaseResult {
@@ -88,7 +92,7 @@ export async function makeRelease(options: ReleaseOptions): Promise<ReleaseResul
   await rm(buildDir, { recursive: true, force: true });
   await mkdir(outDir, { recursive: true });
 
-  await buildTargets(targets, buildDir, { version, releaseBase: options.releaseBase }, log);
+  await buildTargets(targets, buildDir, { version, releaseBase: options.releaseBase, ...(options.releaseKeys !== undefined ? { releaseKeys: options.releaseKeys } : {}) }, log);
   const report = await checkArtifacts(buildDir, { expectVersion: version });
   log(formatReport(report));
   if (!report.ok) throw new Error("artifact check failed; nothing was released");
@@ -107,6 +111,14 @@ export async function makeRelease(options: ReleaseOptions): Promise<ReleaseResul
   }
   const sumsText = formatSha256Sums(sums);
   await writeFile(join(outDir, "SHA256SUMS"), sumsText);
+  // Signed checksums: `dhtl self update` verifies them with the key built into it.
+  const signingKey = options.signingKey ?? process.env.DHTL_RELEASE_SIGNING_KEY;
+  if (signingKey) {
+    const { loadPrivateKey, serializeSignature, signManifest } = await import("../src/bundle/sign.ts");
+    const signature = await signManifest(new TextEncoder().encode(sumsText), await loadPrivateKey(signingKey));
+    await writeFile(join(outDir, "SHA256SUMS.sig"), serializeSignature(signature));
+    log(`signed SHA256SUMS with key ${signature.keyId}`);
+  }
   await writeFile(join(outDir, "VERSION"), `${version}\n`);
   const values = installerValues(version, options.releaseBase, sumsText);
   for (const name of ["install.sh", "install.ps1"]) {

@@ -162,7 +162,7 @@ export function writeSingleFileZip(name: string, data: Uint8Array, level: 1 | 2 
 }
 
 /** Bytes of the file named `wanted` in a zip (stored or deflated entries), CRC-checked. */
-export function readFileFromZip(archive: Uint8Array, wanted: string): Uint8Array {
+export function readFileFromZip(archive: Uint8Array, wanted: string, maxBytes = Number.MAX_SAFE_INTEGER): Uint8Array {
   const view = new DataView(archive.buffer, archive.byteOffset, archive.byteLength);
   let eocd = -1;
   for (let i = archive.length - 22; i >= Math.max(0, archive.length - 22 - 0xffff); i--) {
@@ -197,7 +197,17 @@ export function readFileFromZip(archive: Uint8Array, wanted: string): Uint8Array
     if (raw.length < compressedSize) throw new Error("truncated zip archive");
     let data: Uint8Array;
     if (method === 0) data = raw.slice();
-    else if (method === 8) data = Bun.inflateSync(raw as Uint8Array<ArrayBuffer>);
+    else if (method === 8) {
+      // Inflated only up to the declared size (and never past maxBytes): a lying header
+      // cannot make a small zip expand without bound.
+      if (size > maxBytes) throw new Error(`zip entry ${name} declares ${size} bytes, more than allowed (${maxBytes})`);
+      const { inflateRawSync } = require("node:zlib") as typeof import("node:zlib");
+      try {
+        data = new Uint8Array(inflateRawSync(raw, { maxOutputLength: Math.max(1, size) }));
+      } catch (error) {
+        throw new Error(`zip entry ${name} inflates past its declared ${size} bytes, or is corrupt (${(error as Error).message})`);
+      }
+    }
     else throw new Error(`zip entry ${name} uses compression method ${method}; only stored and deflate are supported`);
     if (data.length !== size || (Bun.hash.crc32(data) >>> 0) !== crc) throw new Error(`zip entry ${name} is corrupt (CRC or size mismatch)`);
     return data;
@@ -218,4 +228,72 @@ export function readExecutableFromArchive(bytes: Uint8Array, exeName: string): U
   if (kind === "zip") return readFileFromZip(bytes, exeName);
   if (kind === "tar.gz" || kind === "tar") return readFileFromTarGz(bytes, exeName);
   throw new Error("not a .tar.gz or .zip archive");
+}
+
+/** No dhtl executable comes near this (about 100 MB); a larger entry or stream is refused. */
+export const MAX_EXECUTABLE_BYTES = 512 * 1024 * 1024;
+
+/**
+ * The executable out of a release archive on disk, streamed: a .tar.gz is decompressed
+ * chunk by chunk and the decompressed stream is bounded (the executable plus 16 MiB of
+ * other entries and headers), so a gzip bomb is refused after at most that much, never
+ * inflated in memory whole. A zip is read from its central directory with each inflate
+ * capped at the declared size (readFileFromZip), and the file itself is bounded first.
+ */
+export async function readExecutableFromArchiveFile(path: string, exeName: string, maxBytes = MAX_EXECUTABLE_BYTES): Promise<Uint8Array> {
+  const { openSync, readSync, closeSync, statSync, createReadStream } = await import("node:fs");
+  const head = new Uint8Array(512);
+  const fd = openSync(path, "r");
+  let n: number;
+  try {
+    n = readSync(fd, head, 0, 512, 0);
+  } finally {
+    closeSync(fd);
+  }
+  const kind = archiveKind(head.subarray(0, n));
+  if (kind === "zip") {
+    const size = statSync(path).size;
+    if (size > maxBytes + (16 << 20)) throw new Error(`the archive is ${size} bytes, more than a dhtl release can be`);
+    return readFileFromZip(await Bun.file(path).bytes(), exeName, maxBytes);
+  }
+  if (kind !== "tar.gz" && kind !== "tar") throw new Error("not a .tar.gz or .zip archive");
+  const [{ extract }, zlib, { Transform }] = await Promise.all([import("tar-stream"), import("node:zlib"), import("node:stream")]);
+  const limit = maxBytes + (16 << 20);
+  let seen = 0;
+  const parser = extract();
+  const source = createReadStream(path, { highWaterMark: 1 << 20 });
+  const bound = new Transform({
+    transform(chunk: Buffer, _e, callback) {
+      seen += chunk.length;
+      if (seen > limit) callback(new Error(`it expands past ${limit} bytes (an archive bomb?)`));
+      else callback(null, chunk);
+    },
+  });
+  let upstream: NodeJS.ReadableStream = source.on("error", (e) => parser.destroy(e));
+  if (kind === "tar.gz") upstream = upstream.pipe(zlib.createGunzip()).on("error", (e) => parser.destroy(e));
+  upstream.pipe(bound).on("error", (e) => parser.destroy(e)).pipe(parser);
+  const names: string[] = [];
+  try {
+    for await (const entry of parser) {
+      const name = normaliseName(entry.header.name);
+      const type = entry.header.type ?? "file";
+      if ((type === "file" || type === "contiguous-file") && name === exeName) {
+        if ((entry.header.size ?? 0) > maxBytes) throw new Error(`${name} declares ${entry.header.size} bytes, more than a dhtl executable can be`);
+        const chunks: Buffer[] = [];
+        let size = 0;
+        for await (const chunk of entry as AsyncIterable<Buffer>) {
+          size += chunk.length;
+          if (size > maxBytes) throw new Error(`${name} holds more than ${maxBytes} bytes`);
+          chunks.push(chunk);
+        }
+        return new Uint8Array(Buffer.concat(chunks));
+      }
+      if (type === "file" || type === "contiguous-file") names.push(name);
+      entry.resume();
+    }
+  } finally {
+    source.destroy();
+    parser.destroy();
+  }
+  throw new Error(`no file named ${exeName} in the archive (it holds: ${names.slice(0, 20).join(", ") || "nothing"})`);
 }

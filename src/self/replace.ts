@@ -14,6 +14,8 @@ import { basename, dirname, join } from "node:path";
 import { DhtError, ExitCode } from "../errors.ts";
 import { parseVersionLine } from "./release-layout.ts";
 
+const PROBE_TIMEOUT_MS = 15_000;
+
 export interface ReplaceOptions {
   expectTarget: string;
   expectVersion?: string;
@@ -35,6 +37,16 @@ function writeError(path: string, error: unknown): DhtError {
 /** Replace `exePath` with `bytes`; returns the new executable's --version line. */
 export async function replaceExecutable(exePath: string, bytes: Uint8Array, options: ReplaceOptions): Promise<string> {
   const windows = options.windows ?? process.platform === "win32";
+  // The header first: a script that prints the right --version line, or an executable for
+  // another CPU or libc, is refused before it is written or run.
+  const { headerProblems, inspectHeader } = await import("./executable-format.ts");
+  const formatProblems = headerProblems(options.expectTarget, inspectHeader(bytes));
+  if (formatProblems.length) {
+    throw new DhtError(ExitCode.failed, `the downloaded file is not a dhtl executable for ${options.expectTarget}: ${formatProblems.join("; ")}`, {
+      subject: exePath,
+      hint: "nothing was changed; the archive holds something else than a release build for this machine: get the release archive for this platform",
+    });
+  }
   // On Windows the staged file must end in .exe to be runnable for the --version check.
   const stagedName = windows ? `.dhtl.new-${process.pid}.exe` : `.${basename(exePath)}.new-${process.pid}`;
   const staged = join(dirname(exePath), stagedName);
@@ -45,17 +57,26 @@ export async function replaceExecutable(exePath: string, bytes: Uint8Array, opti
     await rm(staged, { force: true });
     throw writeError(exePath, error);
   }
-  let probe: { success: boolean; exitCode: number | null; stdout: Buffer; stderr: Buffer };
+  let probe: { success: boolean; exitCode: number | null; stdout: Buffer; stderr: Buffer; signalCode?: string | number | null; exitedDueToTimeout?: boolean };
   try {
-    probe = Bun.spawnSync([staged, "--version"], { stdout: "pipe", stderr: "pipe", timeout: 60_000 });
+    probe = Bun.spawnSync([staged, "--version"], { stdout: "pipe", stderr: "pipe", timeout: PROBE_TIMEOUT_MS, maxBuffer: 1024 * 1024 });
   } catch (error) {
     // ENOEXEC and friends: not an executable for this machine at all
     probe = { success: false, exitCode: null, stdout: Buffer.alloc(0), stderr: Buffer.from(String((error as Error).message)) };
   }
   const line = probe.stdout.toString().trim();
   const parsed = parseVersionLine(line);
+  const stderr = probe.stderr.toString().trim().slice(0, 200);
+  // Every failure says what happened, even when the probe printed nothing.
+  const why = probe.exitedDueToTimeout
+    ? `it did not answer --version within ${PROBE_TIMEOUT_MS / 1000} s`
+    : probe.signalCode
+      ? `it was killed by signal ${probe.signalCode} when run with --version`
+      : probe.exitCode === null
+        ? "it cannot start"
+        : `it exited with status ${probe.exitCode} for --version`;
   const problem = !probe.success
-    ? `it ${probe.exitCode === null ? "cannot start" : `exited with status ${probe.exitCode}`}: ${probe.stderr.toString().trim().slice(0, 200)}`
+    ? `${why}${stderr ? `: ${stderr}` : " (no output)"}`
     : !parsed
       ? `it printed ${JSON.stringify(line.slice(0, 100))} for --version`
       : parsed.target !== options.expectTarget

@@ -128,6 +128,35 @@ describe("dhtl self update / uninstall", () => {
     expect(await version(bin, home)).toStartWith("dhtl 1.0.0");
   }, 60_000);
 
+  test("--from trusts no SHA256SUMS lying beside the archive: a forged one (unsigned, or signed by another key) is refused, nothing changes", async () => {
+    const { home, bin } = await install({ modifyPath: false });
+    const evil = tempDir("dhtl-forged-");
+    // A two-line script dressed as a release, with checksums that match it.
+    const { writeSingleFileTarGz } = await import("../../src/self/archive.ts");
+    const script = new TextEncoder().encode("#!/bin/sh\necho 'dhtl 2.0.0 (abc linux-x64)'\n");
+    const archive = writeSingleFileTarGz("dhtl", script);
+    writeFileSync(join(evil, "dhtl-linux-x64.tar.gz"), archive);
+    const sha = new Bun.CryptoHasher("sha256").update(archive).digest("hex");
+    writeFileSync(join(evil, "SHA256SUMS"), `${sha}  dhtl-linux-x64.tar.gz\n`);
+    const unsigned = await run(bin, ["self", "update", "--from", join(evil, "dhtl-linux-x64.tar.gz")], home);
+    expect(unsigned.code).toBe(1);
+    expect(unsigned.stderr).toContain("is not signed");
+    // Signed, but by someone else's key.
+    const { generateKeyPair, loadPrivateKey, serializeSignature, signManifest } = await import("../../src/bundle/sign.ts");
+    const other = await generateKeyPair();
+    writeFileSync(join(evil, "other.key"), other.privatePem);
+    const sig = await signManifest(readFileSync(join(evil, "SHA256SUMS")), await loadPrivateKey(join(evil, "other.key")));
+    writeFileSync(join(evil, "SHA256SUMS.sig"), serializeSignature(sig));
+    const forged = await run(bin, ["self", "update", "--from", join(evil, "dhtl-linux-x64.tar.gz")], home);
+    expect(forged.code).toBe(1);
+    expect(forged.stderr).toContain("does not verify with any trusted release key");
+    // The digest given explicitly gets past the checksum, and the header check still refuses the script.
+    const given = await run(bin, ["self", "update", "--from", join(evil, "dhtl-linux-x64.tar.gz"), "--sha256", sha], home);
+    expect(given.code).toBe(1);
+    expect(given.stderr).toContain("is not a dhtl executable for linux-x64: expected elf, found unknown");
+    expect(await version(bin, home)).toStartWith("dhtl 1.0.0");
+  }, 60_000);
+
   test("uninstall without --yes and without a terminal refuses with exit 2 and removes nothing", async () => {
     const { home, bin } = await install();
     const before = listTree(home);

@@ -4,7 +4,7 @@
  * laid out as a release server expects (<root>/v<version>/…, <root>/latest/…) and served
  * from 127.0.0.1 on a random port by test/helpers/servers.ts.
  */
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { makeRelease } from "../../scripts/release.ts";
@@ -32,6 +32,8 @@ export interface ReleaseServer {
   /** Base URL for DHTL_DOWNLOAD_URL. */
   base: string;
   dir(version: string): string;
+  /** release.key / release.pub: the key the releases are signed with. */
+  keyDir: string;
   stop(): Promise<void>;
 }
 
@@ -39,6 +41,13 @@ export async function startReleaseServer(versions: string[], options: { latest?:
   const root = tempDir("dhtl-releases-");
   const server = await startFileServer({ dir: root });
   const base = server.origin;
+  // Releases are signed like real ones: the public key is built into the executables, and
+  // SHA256SUMS.sig lies beside SHA256SUMS.
+  const { generateKeyPair } = await import("../../src/bundle/sign.ts");
+  const keys = await generateKeyPair();
+  const keyDir = tempDir("dhtl-release-key-");
+  writeFileSync(join(keyDir, "release.key"), keys.privatePem);
+  writeFileSync(join(keyDir, "release.pub"), keys.publicPem);
   for (const version of versions) {
     await makeRelease({
       version,
@@ -47,6 +56,8 @@ export async function startReleaseServer(versions: string[], options: { latest?:
       releaseBase: base,
       level: 1,
       log: () => {},
+      signingKey: join(keyDir, "release.key"),
+      releaseKeys: keys.publicPem,
     });
   }
   if (options.latest) cpSync(join(root, `v${options.latest}`), join(root, "latest"), { recursive: true });
@@ -55,6 +66,7 @@ export async function startReleaseServer(versions: string[], options: { latest?:
     root,
     base,
     dir: (version) => join(root, `v${version}`),
+    keyDir,
     // the releases are ~65 MB per version: stopping the server also deletes them
     stop: async () => {
       await server.stop();

@@ -8,12 +8,15 @@ export default defineDhtCommand({
     "dhtl self update",
     "dhtl self update --version 1.2.3",
     "DHTL_DOWNLOAD_URL=https://artifacts.example.com/dhtl dhtl self update",
-    "dhtl self update --from ./dhtl-linux-x64.tar.gz   # SHA256SUMS must sit beside it",
+    "dhtl self update --from ./dhtl-linux-x64.tar.gz   # SHA256SUMS and SHA256SUMS.sig beside it",
+    "dhtl self update --from ./dhtl-linux-x64.tar.gz --sha256 3f2a…   # the digest from a trusted source",
   ],
   args: {
     version: { type: "string", description: "Install this release instead of the latest", valueHint: "VERSION" },
-    from: { type: "string", description: "Install from a local release archive (no network); verified with the SHA256SUMS beside it", valueHint: "FILE" },
+    from: { type: "string", description: "Install from a local release archive (no network); verified with the signed SHA256SUMS beside it, or --sha256", valueHint: "FILE" },
     force: { type: "boolean", description: "Reinstall even when that version is already installed" },
+    sha256: { type: "string", description: "The archive's sha256 from a trusted source (instead of SHA256SUMS)", valueHint: "HEX" },
+    "verify-key": { type: "string", description: "Release public key to verify SHA256SUMS.sig with (besides the built-in one)", valueHint: "FILE" },
   },
   async run({ args, ctx }) {
     const { selfUpdate } = await import("../../self/update.ts");
@@ -22,6 +25,8 @@ export default defineDhtCommand({
       version: args.version,
       from: args.from,
       force: args.force === true,
+      sha256: args.sha256,
+      verifyKey: args["verify-key"],
       current: { version: buildInfo.version, target: buildInfo.target, exePath: process.execPath, standalone: Bun.isStandaloneExecutable },
     });
     if (ctx.json) printJson({ ok: true, ...result });
