@@ -53,7 +53,15 @@ export function usableVenv(envRoot: string, venvSetting = ".venv", os: VenvOs = 
   return { venv, complete: state.markerHash !== undefined };
 }
 
-export async function runInVenv(argv: string[], env: Record<string, string>, cwd: string, os: VenvOs = hostOs()): Promise<number> {
+export interface RunInVenvOptions {
+  /**
+   * Capture the command's output: stdout and stderr both go to dhtl's stderr (so `--json`
+   * keeps stdout for its one document) and each chunk to `tee`.
+   */
+  tee?: (text: string) => void;
+}
+
+export async function runInVenv(argv: string[], env: Record<string, string>, cwd: string, os: VenvOs = hostOs(), opts: RunInVenvOptions = {}): Promise<number> {
   if (argv.length === 0) throw new DhtError(ExitCode.usage, "no command given", { hint: "dhtl run CMD [ARGS...], e.g. dhtl run pytest -x" });
   const pathKey = os === "windows" ? (Object.keys(env).find((k) => k.toUpperCase() === "PATH") ?? "Path") : "PATH";
   const exe = argv[0]!.includes("/") || argv[0]!.includes("\\") ? argv[0]! : Bun.which(argv[0]!, { PATH: env[pathKey] ?? "", cwd });
@@ -63,7 +71,17 @@ export async function runInVenv(argv: string[], env: Record<string, string>, cwd
       hint: `it is neither in the venv (${env.VIRTUAL_ENV ? join(venvBinDir(env.VIRTUAL_ENV, os)) : "?"}) nor on PATH; add it to the project's dependencies and run dhtl setup`,
     });
   }
-  const child = Bun.spawn([exe, ...argv.slice(1)], { env, cwd, stdin: "inherit", stdout: "inherit", stderr: "inherit" });
+  const tee = opts.tee;
+  const child = Bun.spawn([exe, ...argv.slice(1)], { env, cwd, stdin: "inherit", stdout: tee ? "pipe" : "inherit", stderr: tee ? "pipe" : "inherit" });
+  const pumps = tee
+    ? [child.stdout, child.stderr].map(async (stream) => {
+        const decoder = new TextDecoder();
+        for await (const chunk of stream as ReadableStream<Uint8Array>) {
+          process.stderr.write(chunk);
+          tee(decoder.decode(chunk, { stream: true }));
+        }
+      })
+    : [];
   // The command owns Ctrl-C: forward signals and wait for it, instead of dying first.
   const forward = (signal: NodeJS.Signals) => () => {
     try {
@@ -80,6 +98,7 @@ export async function runInVenv(argv: string[], env: Record<string, string>, cwd
   process.on("SIGTERM", onTerm);
   try {
     const code = await child.exited;
+    await Promise.all(pumps);
     if (child.signalCode) {
       const signo = ({ SIGINT: 2, SIGTERM: 15, SIGKILL: 9, SIGHUP: 1, SIGQUIT: 3 } as Record<string, number>)[child.signalCode] ?? 1;
       return 128 + signo;

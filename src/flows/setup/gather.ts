@@ -18,6 +18,8 @@ import { dhtHome } from "../../paths.ts";
 import { assertVenvPathUsable, checkVenvSetting, type VenvGuard } from "../../env/removal-guard.ts";
 import type { RunContext } from "../../context.ts";
 import { DhtError, ExitCode } from "../../errors.ts";
+import { planTestRoute, type RoutePlan } from "../../testing/index.ts";
+import type { ProjectFiles } from "../../testing/types.ts";
 
 export interface SetupFlags {
   /** Every configuration-overriding flag given (--python, --venv, --strict, --index-url, …). */
@@ -56,6 +58,8 @@ export interface Gathered {
   /** Absolute paths of the other environments (monorepo), which this setup does not cover. */
   otherEnvironments: string[];
   offline: boolean;
+  /** The test route as read before the Python is known (src/testing): its files, inputs and Python signals. */
+  test: RoutePlan & { files: ProjectFiles; inputs: string[] };
 }
 
 export function netSettingsOf(config: DhtConfig): NetSettings {
@@ -106,6 +110,7 @@ export async function gatherSetup(ctx: RunContext, flags: SetupFlags, envDirOver
       hint: "run dhtl setup where the project is (pyproject.toml, requirements.txt, setup.py, Pipfile, .python-version), or --cwd DIR; `dhtl init` starts a .dhtconfig here, and `dhtl setup --python 3.12` makes a bare environment on purpose",
     });
   }
+  const test = planTestRoute({ root: envRoot, declared, config: config.test, env: ctx.env });
   const registries = await discoverRegistries({
     root: envRoot,
     env: ctx.env,
@@ -143,6 +148,7 @@ export async function gatherSetup(ctx: RunContext, flags: SetupFlags, envDirOver
     net: netSettingsOf(config),
     otherEnvironments,
     offline,
+    test,
   };
 }
 
