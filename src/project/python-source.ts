@@ -251,6 +251,7 @@ export function parseValue(tokens: PyToken[], at: number, end: number): PyValue 
     if (at + 1 === end && t.text === "None") return { kind: "none" };
     const dotted = dottedName(tokens, at)!;
     if (dotted.end === end) return { kind: "name", path: dotted.path };
+    if (tokens[dotted.end]?.text === "+") return binary({ kind: "name", path: dotted.path }, tokens, dotted.end, end);
     if (tokens[dotted.end]?.text === "(") {
       const close = skipBracket(tokens, dotted.end);
       const call = parseCallArgs(tokens, dotted.end, close, dotted.path);

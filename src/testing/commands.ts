@@ -301,6 +301,8 @@ export function pipInstallNeeds(args: string[]): { needs: NeedDraft[]; unread: s
 function selfOrRequirement(text: string): NeedDraft[] {
   const self = /^(?:\.\/?|\.\/\.|file:\.|\{toxinidir\}|\$\{?PWD\}?)(?:\[([^\]]*)\])?$/.exec(text.trim());
   if (self) return (self[1] ?? "").split(",").map((e) => e.trim()).filter(Boolean).map((name) => ({ kind: "extra", name }) as NeedDraft);
+  // The project's own build output (`pip install dist/*.whl` after `python -m build`): it is installed editable anyway.
+  if (/(^|[\\/])dist[\\/]|[*?]/.test(text)) return [];
   const name = /^([A-Za-z0-9][A-Za-z0-9._-]*)/.exec(text)?.[1];
   if (name && TOOLING.test(name)) return [];
   return [{ kind: "requirement", text }];

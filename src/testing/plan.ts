@@ -376,6 +376,13 @@ const hasTestCommand = (cfg: ToxConfig, env: string) =>
 
 /** The tox env that runs the tests: the one asked for, else one of the chosen Python, else the newest. */
 export function chooseToxEnv(cfg: ToxConfig, pythonMinor: string | undefined, wanted?: string[]): ToxEnv | undefined {
+  // What CI runs for this Python (tox-gh's [gh] python mapping) comes first.
+  if (!wanted?.length && cfg.ciEnvs) {
+    const keys = [...cfg.ciEnvs.byMinor.keys()].sort((a, b) => Number(b.split(".")[1]) - Number(a.split(".")[1]));
+    const mapped = (pythonMinor && cfg.ciEnvs.byMinor.get(pythonMinor)) || cfg.ciEnvs.byMinor.get(keys[0]!);
+    const env = mapped?.length ? chooseToxEnv(cfg, pythonMinor, mapped.filter((e) => !NOT_TESTS.test(e.replace(/^py\d*-?/, "")))) : undefined;
+    if (env && hasTestCommand(cfg, env.name)) return env;
+  }
   const names = wanted?.length ? wanted.flatMap((w) => (w === "ALL" || w === "all" ? toxEnvNames(cfg) : [w])) : toxEnvNames(cfg);
   const candidates = names.filter((n) => hasTestCommand(cfg, n) && (wanted?.length || !NOT_TESTS.test(n.replace(/^py\d*-?/, ""))));
   if (!candidates.length) {
@@ -506,6 +513,21 @@ export function planTestRoutes(input: RoutePlanInput): RoutePlan {
   // 6. conventions
   for (const r of conventionRoutes(input, src, rb)) finish(r.name, "convention", r.summary, r.builder);
 
+  // CI is what the project really runs on every change. When a CI job runs the tests itself
+  // (not through tox, nox or a task runner), and everything it installs could be read, it
+  // outranks the tox env, nox session or task CI never calls: those files are often stale
+  // (a tox.ini still listing py27, a Makefile running another subset).
+  const ci = routes.find((r) => r.source === "ci");
+  let ciFirst = false;
+  if (ci && !ci.unread.length && ci.suites.every((s) => isCiFile(s.evidence.file))) {
+    const first = routes.findIndex((r) => r.source !== "config");
+    const at = routes.indexOf(ci);
+    if (first >= 0 && at > first) {
+      routes.splice(at, 1);
+      routes.splice(first, 0, ci);
+      ciFirst = true;
+    }
+  }
   const wanted = cfg?.route;
   const chosen = wanted ? routes.find((r) => r.name === wanted || r.name.split(":")[0] === wanted) : routes[0];
   const why = wanted
@@ -513,10 +535,18 @@ export function planTestRoutes(input: RoutePlanInput): RoutePlan {
       ? `test.route / --route names ${wanted}`
       : `no route named ${wanted}; the routes found are ${routes.map((r) => r.name).join(", ") || "none"}`
     : chosen
-      ? `${chosen.summary} (${chosen.source === "convention" ? "a convention: no tox, nox, task runner or CI route runs tests" : `the first of: .dhtconfig, tox, nox, task runners, CI, conventions`})`
+      ? `${chosen.summary} (${
+          chosen.source === "convention"
+            ? "a convention: no tox, nox, task runner or CI route runs tests"
+            : ciFirst && chosen === ci
+              ? "CI runs the tests itself, not through the tox, nox or task route also found, so CI's way is the one in use"
+              : "the first of: .dhtconfig, tox, nox, task runners, CI, conventions"
+        })`
       : "the project's files name no way to run its tests, and no test files were found";
   return { routes, ...(chosen ? { chosen } : {}), why, signals: pythonSignals(input, src), warnings: src.warnings };
 }
+
+const isCiFile = (file: string) => /^(\.github\/workflows\/|\.gitlab-ci\.yml$|azure-pipelines|\.azure-pipelines\/|\.circleci\/)/.test(file);
 
 /** A builder whose suites are discarded (only needs are kept): for reading what a shell command needs. */
 function newBuilderInto(b: Builder): Builder {

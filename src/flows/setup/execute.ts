@@ -13,7 +13,7 @@ import { buildInfo } from "../../build-info.ts";
 import { acquireLock } from "../../env/lock.ts";
 import { executeSteps, type ExecEvent } from "../executor/execute.ts";
 import { resolvePython } from "../../python/resolve.ts";
-import { classifierPreferences } from "../../python/classifier-preference.ts";
+import { resolvePreferred } from "../../python/preferred.ts";
 import { ensureUv } from "../../uv/ensure.ts";
 import { pythonPlatformKey } from "../../platform/index.ts";
 import { homePaths } from "../../paths.ts";
@@ -66,25 +66,8 @@ function pythonRequestOf(g: Gathered): { request?: string; origin?: string } {
   return {};
 }
 
-/**
- * The resolution chain, preceded by the project's classifiers when its request is an
- * open-ended range (src/python/classifier-preference.ts): an interpreter already here (or
- * in the bundle) of a version the project says it supports wins over a newer one it never
- * claimed. Nothing is downloaded for a preference; the plain request decides otherwise.
- */
-async function resolveProjectPython(g: Gathered, request: string | undefined, opts: Parameters<typeof resolvePython>[1]) {
-  for (const minor of classifierPreferences(request, g.declared.pythonClassifiers)) {
-    try {
-      const r = await resolvePython(minor, { ...opts, offline: true, allowDownload: Boolean(opts.bundle), allowPatchFallback: true, containerFallback: false, suggestContainer: false, log: undefined, note: undefined });
-      const why = `${request} allows newer Pythons, but the project's classifiers name ${minor} as the newest it supports that is available here`;
-      opts.note?.(`Python ${minor}: ${why}`);
-      return { ...r, chain: [{ step: "classifiers", outcome: "taken" as const, why }, ...r.chain] };
-    } catch {
-      // not available without a download: try the next classified version
-    }
-  }
-  return resolvePython(request, opts);
-}
+/** The resolution chain with the project's preferences (src/python/preferred.ts). */
+const resolveProjectPython = (g: Gathered, request: string | undefined, opts: Parameters<typeof resolvePython>[1]) => resolvePreferred(g.pythonHints, request, opts);
 
 async function openBundleIfAny(g: Gathered, flags: SetupFlags, log: Log, cwd: string) {
   const file = flags.offlineBundle ?? g.config.offline?.bundle;

@@ -154,6 +154,8 @@ const DEV_NAMES = /^(dev|devel|develop|development|test|tests|testing)$/i;
 const HATCH_DEV_NAMES = /^(hatch:)?(default|hatch-test)$/i;
 
 function isDevGroup(name: string, source: string | undefined): boolean {
+  // setup.py's tests_require exists only for the tests.
+  if (source === "setup.py" && name === "tests_require") return true;
   return DEV_NAMES.test(name.replace(/^hatch:/, "")) || (source === "hatch" && HATCH_DEV_NAMES.test(name));
 }
 

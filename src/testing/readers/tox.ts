@@ -38,6 +38,11 @@ export interface ToxConfig {
   others: Map<string, Section>;
   /** `[testenv]`'s header line (or the table's). */
   baseLine: number;
+  /**
+   * tox-gh / tox-gh-actions: which envs CI runs for each Python (`[gh] python = 3.13:
+   * py313-extra`). The envs CI really runs are the test route's best evidence.
+   */
+  ciEnvs?: { byMinor: Map<string, string[]>; line: number; section: string };
 }
 
 export interface ToxEnv {
@@ -112,6 +117,18 @@ function readIniConfig(text: string, file: string, mainSection: string, envPrefi
   }
   const main = ini[mainSection];
   const envlistEntry = main?.envlist;
+  let ciEnvs: ToxConfig["ciEnvs"];
+  for (const section of ["gh", "gh-actions"]) {
+    const entry = ini[section]?.python;
+    if (!entry) continue;
+    const byMinor = new Map<string, string[]>();
+    for (const line of entry.value.split("\n")) {
+      const m = /^\s*(?:pypy-?)?(\d+\.\d+)\s*:\s*(.+)$/.exec(line);
+      if (m) byMinor.set(m[1]!, parseEnvList(m[2]!.replace(/\s+/g, ",")));
+    }
+    if (byMinor.size) ciEnvs = { byMinor, line: entry.line, section: `[${section}]` };
+    break;
+  }
   return {
     file,
     envlist: envlistEntry ? parseEnvList(envlistEntry.value) : [],
@@ -119,6 +136,7 @@ function readIniConfig(text: string, file: string, mainSection: string, envPrefi
     sections,
     others,
     baseLine: sections.get("")?.line ?? 1,
+    ...(ciEnvs ? { ciEnvs } : {}),
   };
 }
 
