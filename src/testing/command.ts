@@ -3,7 +3,7 @@
  * the venv's Python, then list it or run it. Kept out of src/commands/test.ts so the
  * command file stays a declaration.
  */
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import type { RunContext } from "../context.ts";
 import { DhtError, ExitCode } from "../errors.ts";
@@ -42,10 +42,21 @@ const RUNNER_MODULE: Record<string, string> = { pytest: "pytest", nose2: "nose2"
 function missingRunners(route: TestRoute, venv: string, pythonVersion: string | undefined, os: ReturnType<typeof hostOs>): string[] {
   if (!pythonVersion) return [];
   const site = venvSitePackages(venv, pythonVersion, os);
+  let entries: string[];
+  try {
+    entries = readdirSync(site).map((e) => e.toLowerCase());
+  } catch {
+    return [];
+  }
+  const norm = (n: string) => n.toLowerCase().replace(/[-.]+/g, "_");
+  // Installed as a module, or as a distribution (an editable install of the runner itself has no module directory here).
+  const installed = (mod: string, pkg: string) =>
+    entries.includes(mod) || entries.includes(`${mod}.py`) || entries.some((e) => e.startsWith(`${norm(pkg)}-`) && (e.endsWith(".dist-info") || e.endsWith(".egg-info")));
   const missing = new Set<string>();
   for (const s of [...route.pre, ...route.suites]) {
     const mod = RUNNER_MODULE[s.runner];
-    if (mod && !existsSync(join(site, mod)) && !existsSync(join(site, `${mod}.py`))) missing.add(RUNNER_PACKAGE[s.runner as keyof typeof RUNNER_PACKAGE] ?? mod);
+    const pkg = RUNNER_PACKAGE[s.runner as keyof typeof RUNNER_PACKAGE] ?? mod;
+    if (mod && pkg && !installed(mod, pkg)) missing.add(pkg);
   }
   return [...missing];
 }

@@ -45,11 +45,13 @@ function unittestSummary(lines: string[]): TestCounts | undefined {
       const l = lines[j]!.trim();
       const m = /^(OK|FAILED|NO TESTS RAN)\b(?:\s*\((.*)\))?/.exec(l);
       if (!m) continue;
-      for (const [, key, n] of (m[2] ?? "").matchAll(/(\w+)=(\d+)/g)) {
+      // "FAILED (failures=1, errors=2, skipped=3, expected failures=1, unexpected successes=1)"
+      for (const [, key, n] of (m[2] ?? "").matchAll(/([\w ]+?)=(\d+)/g)) {
         const k = Number(n);
-        if (key === "failures" || key === "unexpected_successes") c.failed += k;
-        else if (key === "errors") c.errors += k;
-        else if (key === "skipped" || key === "expected_failures") c.skipped += k;
+        const name = key!.trim().replace(/\s+/g, "_");
+        if (name === "failures" || name === "unexpected_successes") c.failed += k;
+        else if (name === "errors") c.errors += k;
+        else if (name === "skipped" || name === "expected_failures") c.skipped += k;
       }
       break;
     }

@@ -511,3 +511,15 @@ export function directDependencyNames(project: Pick<PlanProject, "requirements" 
   for (const g of sel.groups) for (const r of project.groups[g] ?? []) add(r);
   return [...names];
 }
+
+/**
+ * An old build backend (poetry-core before 1.0.8's PEP 660 hooks, setuptools before 64)
+ * cannot build an editable install: the same command with the project installed as a
+ * regular package instead, or undefined when the failure is another one. Pure.
+ */
+export function withoutEditable(argv: string[], output: string): string[] | undefined {
+  if (!/has no attribute 'build_editable'|does not support editable|editable mode is not supported|missing the `build_editable` hook|Project file has a 'pyproject\.toml' and its build backend is missing/i.test(output)) return undefined;
+  const at = argv.indexOf("-e");
+  if (at < 0 || !argv[at + 1]) return undefined;
+  return [...argv.slice(0, at), argv[at + 1]!, ...argv.slice(at + 2)];
+}

@@ -10,7 +10,7 @@ import { existsSync, mkdirSync, rmSync } from "node:fs";
 import { dirname } from "node:path";
 import { DhtError, ExitCode } from "../../errors.ts";
 import type { ExecStep, StepOutput } from "../executor/execute.ts";
-import { buildPlan, plannedCommands, type PlanInput, type PythonChoice, type SetupPlan, type UvChoice } from "./plan.ts";
+import { buildPlan, plannedCommands, withoutEditable, type PlanInput, type PythonChoice, type SetupPlan, type UvChoice } from "./plan.ts";
 import { runTool, outputTail } from "../../process.ts";
 import { runImportChecks } from "./import-check.ts";
 import { missingRequirements } from "./missing-requirements.ts";
@@ -205,7 +205,12 @@ export function setupSteps(services: SetupServices): ExecStep<SetupState>[] {
         const shown = plan.commands.filter((c) => c.step === "install-dependencies");
         for (const [i, cmd] of cmds.entries()) {
           services.debug(`$ ${(shown[i]?.argv ?? []).join(" ")}`);
-          const result = await runTool(cmd.argv, { env: commandEnv(services, plan, cmd.env), cwd: plan.envRoot, stream: services.verbose });
+          let result = await runTool(cmd.argv, { env: commandEnv(services, plan, cmd.env), cwd: plan.envRoot, stream: services.verbose });
+          const retry = result.code !== 0 ? withoutEditable(cmd.argv, `${result.stdout}\n${result.stderr}`) : undefined;
+          if (retry) {
+            services.log(`the project's build backend cannot install it in editable mode (no PEP 660 support): installing it as a regular package instead`);
+            result = await runTool(retry, { env: commandEnv(services, plan, cmd.env), cwd: plan.envRoot, stream: services.verbose });
+          }
           if (result.code !== 0) throw await services.installFailure(`${result.stdout}\n${result.stderr}`, shown[i]?.argv ?? cmd.argv, state.python?.version);
         }
         await services.afterInstall(plan.venv.venvPath, state.python!.version);

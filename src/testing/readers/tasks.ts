@@ -313,7 +313,7 @@ export function readShellScript(text: string, file: string): Task {
     if (!pending && (!t || t.startsWith("#") || /^set\s+-/.test(t))) return;
     if (/\\$/.test(t)) {
       if (!pending) pendingLine = i + 1;
-      pending += `${t.slice(0, -1)} `;
+      pending += `${t.slice(0, -1).trimEnd()} `;
       return;
     }
     lines.push({ text: pending + t, line: pending ? pendingLine : i + 1 });

@@ -201,8 +201,9 @@ export function readToxToml(data: Table, text: string, file: string, prefix: str
     const cfg = readToxIni(legacy, file);
     // Lines inside the string are counted from the line after `legacy_tox_ini = """`.
     const shift = (n: number) => n + Math.max(0, offset + 1);
-    for (const { section } of cfg.sections.values()) for (const v of Object.values(section)) v.lines = v.lines.map(shift);
-    for (const s of cfg.others.values()) for (const v of Object.values(s)) v.lines = v.lines.map(shift);
+    // Env sections are also in `others` (the same objects): shift each value once.
+    const values = new Set([...cfg.sections.values()].flatMap(({ section }) => Object.values(section)).concat([...cfg.others.values()].flatMap((sec) => Object.values(sec))));
+    for (const v of values) v.lines = v.lines.map(shift);
     for (const [k, v] of cfg.sections) cfg.sections.set(k, { ...v, line: shift(v.line) });
     if (cfg.envlistLine) cfg.envlistLine = shift(cfg.envlistLine);
     cfg.baseLine = shift(cfg.baseLine);
@@ -238,13 +239,12 @@ function sectionFor(cfg: ToxConfig, env: string): { key: string; section: Sectio
 
 /** Does a condition such as `py38,py39`, `!windows`, `py3{8,9}-django` hold for these factors? */
 export function factorConditionHolds(condition: string, factors: Set<string>): boolean {
-  return condition.split(",").some((alt) =>
-    expandBraces(alt.trim()).some((group) =>
-      group.split("-").every((f) => {
-        const t = f.trim();
-        return t.startsWith("!") ? !factors.has(t.slice(1)) : factors.has(t);
-      }),
-    ),
+  // Alternatives are comma-separated (commas inside braces are options), each brace-expanded.
+  return parseEnvList(condition).some((group) =>
+    group.split("-").every((f) => {
+      const t = f.trim();
+      return t.startsWith("!") ? !factors.has(t.slice(1)) : factors.has(t);
+    }),
   );
 }
 
@@ -344,23 +344,40 @@ export function minorOfFactor(factor: string): string | undefined {
   return m ? `${m[1]}.${m[2]}` : undefined;
 }
 
+/** Replace `{posargs}` / `{posargs:default}` (the default may hold `{…}` itself) with a marker word. */
+function markPosargs(text: string): { text: string; defaultText?: string; found: boolean } {
+  const at = text.indexOf("{posargs");
+  if (at < 0) return { text, found: false };
+  let depth = 0;
+  let end = at;
+  for (; end < text.length; end++) {
+    if (text[end] === "{") depth++;
+    else if (text[end] === "}" && --depth === 0) break;
+  }
+  const inner = text.slice(at + 1, end); // posargs or posargs:default
+  const defaultText = inner.startsWith("posargs:") ? inner.slice(8) : undefined;
+  return { text: `${text.slice(0, at)} \u0000POSARGS\u0000 ${text.slice(end + 1)}`, ...(defaultText !== undefined ? { defaultText } : {}), found: true };
+}
+
 /** Substitute tox's placeholders in a command's words; `{posargs}` is marked for the caller. */
 export function substituteToxWords(
   text: string,
   vars: { toxinidir: string; env: Record<string, string | undefined> },
 ): { words: string[]; posargs?: { index: number; default: string[] } } {
-  let posargs: { index: number; default: string[] } | undefined;
-  const replaced = text
-    .replace(/\{env:([^:}]+)(?::([^}]*))?\}/g, (_, name: string, dflt?: string) => vars.env[name] ?? dflt ?? "")
-    .replace(/\{(toxinidir|tox_root|toxworkdir|work_dir)\}/g, vars.toxinidir)
-    .replace(/\{(envpython|env_python)\}/g, "python")
-    .replace(/\{(envbindir|env_bin_dir)\}[\\/]/g, "")
-    .replace(/\{(envsitepackagesdir|env_site_packages_dir|envdir|env_dir|envtmpdir|env_tmp_dir|envlogdir|envname|env_name)\}/g, (_, k: string) => `{${k}}`);
+  const fill = (t: string) =>
+    t
+      .replace(/\{env:([^:}]+)(?::([^}]*))?\}/g, (_, name: string, dflt?: string) => vars.env[name] ?? dflt ?? "")
+      .replace(/\{(toxinidir|tox_root|toxworkdir|work_dir)\}/g, vars.toxinidir)
+      .replace(/\{(envpython|env_python)\}/g, "python")
+      .replace(/\{(envbindir|env_bin_dir)\}[\\/]/g, "")
+      .replace(/\{\/\}/g, "/")
+      .replace(/\{:\}/g, ":");
+  const marked = markPosargs(text);
   const words: string[] = [];
-  for (const word of shellWords(replaced.replace(/\{posargs(?::([^}]*))?\}/g, (_, d?: string) => ` \u0000POSARGS${d ? encodeURIComponent(d) : ""}\u0000 `))) {
-    const m = /^\u0000POSARGS(.*)\u0000$/.exec(word);
-    if (m) {
-      posargs = { index: words.length, default: m[1] ? shellWords(decodeURIComponent(m[1])) : [] };
+  let posargs: { index: number; default: string[] } | undefined;
+  for (const word of shellWords(fill(marked.text))) {
+    if (word === "\u0000POSARGS\u0000") {
+      posargs = { index: words.length, default: marked.defaultText ? shellWords(fill(marked.defaultText)) : [] };
       continue;
     }
     words.push(word);
