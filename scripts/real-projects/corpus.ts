@@ -1,5 +1,5 @@
 /** The corpus file's shape (corpus.json) and the explanations of dhtl's misses (misses.json). */
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 export interface ByHandRoute {
@@ -37,6 +37,10 @@ const here = import.meta.dir;
 
 export function loadCorpus(): Project[] {
   return JSON.parse(readFileSync(join(here, "corpus.json"), "utf8")) as Project[];
+}
+
+export function saveCorpus(projects: Project[]): void {
+  writeFileSync(join(here, "corpus.json"), `${JSON.stringify(projects, null, 2)}\n`);
 }
 
 /** Why dhtl misses a project today, keyed by project name; shown in the table's notes column. */

@@ -1,5 +1,6 @@
 /**
- * One parser for the closing lines of the test runners the corpus uses, applied alike to the
+ * One parser for the closing lines of the test runners the corpus uses (pytest, pytest-pretty,
+ * unittest, nose2, Django, behave), applied alike to the
  * by-hand route's output and to dhtl's. Every suite found in the output is summed (tox running
  * two environments, a Makefile running pytest then behave, …).
  */
@@ -26,10 +27,19 @@ const pytestPart = /(\d+) (passed|failed|skipped|errors?|xfailed|xpassed|deselec
 const ranLine = /^Ran (\d+) tests? in /;
 const verdictLine = /^(OK|FAILED)(?: \((.*)\))?\s*$/;
 
+/** pytest-pretty replaces pytest's line with `Results (12.3s):` then one `N passed` line per outcome. */
+const prettyHead = /^Results \(\d+(?:\.\d+)?s\):$/;
+const prettyItem = /^(\d+) (passed|failed|skipped|errors?|xfailed|xpassed|deselected|warnings?)$/;
+
 /** behave: `5 scenarios passed, 1 failed, 0 error, 2 skipped, 0 untested`. */
 const behaveLine = /^(\d+) scenarios? passed, (\d+) failed(?:, (\d+) errors?)?, (\d+) skipped/;
 
 function addPytest(total: Counts, parts: string): void {
+  addPytestParts(total, parts);
+  total.suites += 1;
+}
+
+function addPytestParts(total: Counts, parts: string): void {
   for (const m of parts.matchAll(pytestPart)) {
     const n = Number(m[1]);
     const word = m[2] ?? "";
@@ -38,11 +48,10 @@ function addPytest(total: Counts, parts: string): void {
     else if (word === "skipped" || word === "xfailed") total.skipped += n;
     else if (word.startsWith("error")) total.errors += n;
   }
-  total.suites += 1;
 }
 
 function addUnittest(total: Counts, ran: number, detail: string): void {
-  const field = (name: string): number => Number(new RegExp(`${name}=(\\d+)`).exec(detail)?.[1] ?? 0);
+  const field = (name: string): number => Number(new RegExp(`(?:^|, )${name}=(\\d+)`).exec(detail)?.[1] ?? 0);
   const failed = field("failures");
   const errors = field("errors");
   const skipped = field("skipped") + field("expected failures");
@@ -57,8 +66,22 @@ function addUnittest(total: Counts, ran: number, detail: string): void {
 export function parseCounts(output: string): Counts {
   const total = noCounts();
   let pendingRan: number | undefined;
+  let inPretty = false;
   for (const raw of output.replace(ansi, "").split(/\r?\n/)) {
     const line = raw.trim();
+    if (prettyHead.test(line)) {
+      inPretty = true;
+      total.suites += 1;
+      continue;
+    }
+    if (inPretty) {
+      const item = prettyItem.exec(line);
+      if (item) {
+        addPytestParts(total, line);
+        continue;
+      }
+      inPretty = false;
+    }
     const ran = ranLine.exec(line);
     if (ran) {
       pendingRan = Number(ran[1]);

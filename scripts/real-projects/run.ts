@@ -5,7 +5,11 @@
  * not part of CI. See docs/real-projects.md.
  *
  *   bun scripts/real-projects/run.ts --checkouts /work/corpus/checkouts --dhtl dist/dhtl \
- *     [--only a,b] [--route by-hand|dhtl|both|none] [--write-docs] [--work DIR] [--results FILE] [--dht-home DIR]
+ *     [--only a,b] [--route by-hand|dhtl|both|none] [--write-docs] [--record-expected]
+ *     [--work DIR] [--results FILE] [--dht-home DIR]
+ *
+ * --record-expected writes the by-hand counts just measured into corpus.json's `expected`
+ * (do it when adding a project or moving its pin).
  *
  * --checkouts holds one git checkout per project, named like the project, containing its pinned
  * commit. Each route runs in its own fresh `git clone --shared` of it under --work.
@@ -15,7 +19,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, 
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { parseCounts } from "./counts.ts";
-import { loadCorpus, loadMisses, type Project } from "./corpus.ts";
+import { loadCorpus, loadMisses, type Project, saveCorpus } from "./corpus.ts";
 import { matches, type ProjectResult, renderTable, type RouteResult, writeDocs } from "./table.ts";
 
 type Route = "by-hand" | "dhtl";
@@ -29,6 +33,7 @@ interface Options {
   work: string;
   results: string;
   dhtHome: string;
+  recordExpected: boolean;
 }
 
 const repoRoot = resolve(import.meta.dir, "..", "..");
@@ -47,6 +52,7 @@ function readOptions(): Options {
       work: { type: "string", default: "/work/corpus/work" },
       results: { type: "string", default: "/work/corpus/results.json" },
       "dht-home": { type: "string", default: "/work/corpus/dht-home" },
+      "record-expected": { type: "boolean", default: false },
     },
   });
   const routes: Route[] = values.route === "both" ? ["by-hand", "dhtl"] : values.route === "none" ? [] : [values.route as Route];
@@ -62,6 +68,7 @@ function readOptions(): Options {
     work: resolve(values.work ?? "/work/corpus/work"),
     results: resolve(values.results ?? "/work/corpus/results.json"),
     dhtHome: resolve(values["dht-home"] ?? "/work/corpus/dht-home"),
+    recordExpected: values["record-expected"] ?? false,
   };
 }
 
@@ -155,7 +162,10 @@ async function runByHand(opts: Options, p: Project): Promise<RouteResult> {
   const dir = cleanCopy(opts, p, "by-hand");
   const log = newLog(opts, p, "by-hand");
   const py = pyenvPython(p.python);
-  const env = { ...baseEnv(), PY: join(py.bin, "python"), PATH: `${py.bin}:${process.env.PATH ?? ""}` };
+  // Tools the route installs (tox, nox, poetry, …) go outside the clone, where no build backend packs them.
+  const tools = join(opts.work, p.name, "by-hand-tools");
+  rmSync(tools, { recursive: true, force: true });
+  const env = { ...baseEnv(), PY: join(py.bin, "python"), TOOLS: tools, PATH: `${py.bin}:${process.env.PATH ?? ""}` };
   const started = Date.now();
   const deadline = started + (p.timeout ?? defaultTimeout) * 1000;
   const setup = await run(["bash", "-ec", p.byHand.steps.join("\n")], dir, env, log, deadline);
@@ -202,6 +212,11 @@ async function runDhtl(opts: Options, p: Project): Promise<RouteResult> {
   };
 }
 
+function expectedFrom(r: RouteResult): Project["expected"] {
+  const { passed, failed, skipped, errors } = r.counts;
+  return { passed, failed, skipped, errors };
+}
+
 function loadResults(path: string): Record<string, ProjectResult> {
   return existsSync(path) ? (JSON.parse(readFileSync(path, "utf8")) as Record<string, ProjectResult>) : {};
 }
@@ -224,7 +239,10 @@ async function main(): Promise<void> {
     for (const route of opts.routes) {
       console.log(`── ${p.name} (${route})`);
       const r = route === "by-hand" ? await runByHand(opts, p) : await runDhtl(opts, p);
-      if (route === "by-hand") entry.byHand = r;
+      if (route === "by-hand") {
+        entry.byHand = r;
+        if (opts.recordExpected) p.expected = expectedFrom(r);
+      }
       else entry.dhtl = r;
       console.log(`   ${describe(p, r)}`);
       results[p.name] = entry;
@@ -233,6 +251,7 @@ async function main(): Promise<void> {
     const m = matches(entry);
     if (m !== undefined) console.log(`   match: ${m ? "yes" : "NO"}`);
   }
+  if (opts.recordExpected) saveCorpus(corpus);
   if (opts.writeDocs) {
     writeDocs(docsPath, renderTable(corpus, results, loadMisses()));
     console.log(`wrote ${docsPath}`);
