@@ -191,7 +191,8 @@ async function runDhtl(opts: Options, p: Project): Promise<RouteResult> {
   const dir = cleanCopy(opts, p, "dhtl");
   const log = newLog(opts, p, "dhtl");
   mkdirSync(opts.dhtHome, { recursive: true });
-  const env = { ...baseEnv(), DHT_HOME: opts.dhtHome, NO_COLOR: "1" };
+  // No NO_COLOR here: the by-hand route has none, and some suites test colour detection (cleo).
+  const env = { ...baseEnv(), DHT_HOME: opts.dhtHome };
   const started = Date.now();
   const deadline = started + (p.timeout ?? defaultTimeout) * 1000;
   const setup = await run([dhtl, "setup"], dir, env, log, deadline);
