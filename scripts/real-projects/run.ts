@@ -233,8 +233,8 @@ async function main(): Promise<void> {
   const opts = readOptions();
   const corpus = loadCorpus();
   const results = loadResults(opts.results);
-  const chosen = corpus.filter((p) => !opts.only || opts.only.has(p.name));
-  if (opts.only && chosen.length !== opts.only.size) throw new Error(`--only: unknown project among ${[...opts.only].join(",")}`);
+  const chosen = opts.routes.length === 0 ? [] : corpus.filter((p) => !opts.only || opts.only.has(p.name));
+  if (opts.only && opts.routes.length > 0 && chosen.length !== opts.only.size) throw new Error(`--only: unknown project among ${[...opts.only].join(",")}`);
   for (const p of chosen) {
     const entry: ProjectResult = results[p.name]?.commit === p.commit ? (results[p.name] as ProjectResult) : { name: p.name, commit: p.commit };
     for (const route of opts.routes) {

@@ -69,7 +69,8 @@ export function renderTable(projects: Project[], results: Record<string, Project
     ];
     return `| ${cells.join(" | ")} |`;
   });
-  const summary = `dhtl reached the by-hand pass count on ${reached} of ${compared} (of ${projects.length} projects in the corpus).`;
+  const untried = projects.length - compared;
+  const summary = `dhtl reached the by-hand pass count on ${reached} of ${compared}${untried ? ` (${untried} of the ${projects.length} projects not yet run both ways)` : ""}.`;
   return [summary, "", ...head, ...rows].join("\n");
 }
 
