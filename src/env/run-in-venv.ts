@@ -10,6 +10,7 @@ import { DhtError, ExitCode } from "../errors.ts";
 import { inspectVenv, venvBinDir, hostOs, resolveLink, type VenvOs } from "./venv.ts";
 import { isolatedPathList } from "./isolation.ts";
 import { readVenvPointer } from "./local-venv.ts";
+import { UV_VERSION } from "../uv/version.ts";
 
 export interface VenvRunEnvInput {
   venv: string;
@@ -17,6 +18,8 @@ export interface VenvRunEnvInput {
   baseEnv: Record<string, string | undefined>;
   configEnv?: Record<string, string>;
   isolate: boolean;
+  /** Directories of tools dhtl installed (DHT_HOME/tools/uv/<version>), appended to PATH. */
+  toolDirs?: string[];
 }
 
 /** The child's environment. Pure. */
@@ -27,7 +30,10 @@ export function venvRunEnv(input: VenvRunEnvInput): Record<string, string> {
   const sep = input.os === "windows" ? ";" : ":";
   const bin = venvBinDir(input.venv, input.os);
   const current = (env[pathKey] ?? "").split(sep).filter((p) => p && p !== bin);
-  env[pathKey] = input.isolate ? isolatedPathList(input.venv, input.os, input.baseEnv).join(sep) : [bin, ...current].join(sep);
+  // dhtl's own tools (its uv) come last: a machine's own copy wins, but a project whose tests
+  // call `uv` finds one where dhtl set the project up with it.
+  const tools = (input.toolDirs ?? []).filter((d) => !current.includes(d));
+  env[pathKey] = input.isolate ? isolatedPathList(input.venv, input.os, input.baseEnv).join(sep) : [bin, ...current, ...tools].join(sep);
   env.VIRTUAL_ENV = input.venv;
   delete env.PYTHONHOME; // a PYTHONHOME from elsewhere breaks the venv's interpreter
   if (input.isolate) env.DHT_ISOLATED = "1";
@@ -111,3 +117,10 @@ export async function runInVenv(argv: string[], env: Record<string, string>, cwd
 }
 
 export const pathDelimiter = delimiter;
+
+/** dhtl's uv directory when the machine has no uv of its own on PATH (for venvRunEnv's toolDirs). */
+export function dhtlToolDirs(env: Record<string, string | undefined>, home: string): string[] {
+  if (Bun.which("uv", { PATH: env.PATH ?? "" })) return [];
+  const dir = join(home, "tools", "uv", UV_VERSION);
+  return existsSync(join(dir, process.platform === "win32" ? "uv.exe" : "uv")) ? [dir] : [];
+}

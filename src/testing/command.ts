@@ -10,7 +10,8 @@ import { DhtError, ExitCode } from "../errors.ts";
 import { resolveConfig } from "../config/resolve.ts";
 import { readDeclaredProject } from "../project/declared.ts";
 import { readCheckpoint } from "../env/checkpoints.ts";
-import { usableVenv, venvRunEnv, runInVenv } from "../env/run-in-venv.ts";
+import { usableVenv, venvRunEnv, runInVenv, dhtlToolDirs } from "../env/run-in-venv.ts";
+import { dhtHome } from "../paths.ts";
 import { hostOs, readPyvenvCfg, venvBinDir, venvSitePackages } from "../env/venv.ts";
 import { minorOf } from "../python/version.ts";
 import { getLogger } from "../ui/logger.ts";
@@ -136,7 +137,7 @@ export async function runTestCommand(ctx: RunContext, opts: TestCommandOptions):
   }
   log.info(`test route ${route.name}: ${plan.why}`);
   const isolate = Boolean(config.isolation?.enabled) || existsSync(join(venvBinDir(venv, os), "activate.isolated.ps1"));
-  const env = venvRunEnv({ venv, os, baseEnv: ctx.env, configEnv: config.env as Record<string, string>, isolate });
+  const env = venvRunEnv({ venv, os, baseEnv: ctx.env, configEnv: config.env as Record<string, string>, isolate, toolDirs: dhtlToolDirs(ctx.env, dhtHome(ctx.env)) });
   const result = await runRoute({
     route,
     venv,

@@ -513,13 +513,14 @@ export function planTestRoutes(input: RoutePlanInput): RoutePlan {
   // 6. conventions
   for (const r of conventionRoutes(input, src, rb)) finish(r.name, "convention", r.summary, r.builder);
 
-  // CI is what the project really runs on every change. When a CI job runs the tests itself
-  // (not through tox, nox or a task runner), and everything it installs could be read, it
-  // outranks the tox env, nox session or task CI never calls: those files are often stale
-  // (a tox.ini still listing py27, a Makefile running another subset).
+  // CI is what the project really runs on every change. When everything a CI job installs
+  // could be read, its route comes first: run by CI itself, it outranks a tox env, nox session
+  // or task CI never calls (those files are often stale: a tox.ini still listing py27); run
+  // through them (`tox -e py`, `make test`), it is that route plus what CI installs before
+  // (`uv sync --all-extras`, `pip install -e .[test]`).
   const ci = routes.find((r) => r.source === "ci");
   let ciFirst = false;
-  if (ci && !ci.unread.length && ci.suites.every((s) => isCiFile(s.evidence.file))) {
+  if (ci && !ci.unread.length) {
     const first = routes.findIndex((r) => r.source !== "config");
     const at = routes.indexOf(ci);
     if (first >= 0 && at > first) {
@@ -539,7 +540,9 @@ export function planTestRoutes(input: RoutePlanInput): RoutePlan {
           chosen.source === "convention"
             ? "a convention: no tox, nox, task runner or CI route runs tests"
             : ciFirst && chosen === ci
-              ? "CI runs the tests itself, not through the tox, nox or task route also found, so CI's way is the one in use"
+              ? chosen.suites.every((x) => isCiFile(x.evidence.file))
+                ? "CI runs the tests itself, not through the tox, nox or task route also found, so CI's way is the one in use"
+                : "CI runs the tests through the route named in its evidence, after installing what it lists: what CI does comes first"
               : "the first of: .dhtconfig, tox, nox, task runners, CI, conventions"
         })`
       : "the project's files name no way to run its tests, and no test files were found";

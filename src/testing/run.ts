@@ -50,6 +50,9 @@ export function commandLine(cmd: RouteCommand, userArgs: string[] | undefined, p
   return argv;
 }
 
+/** A word back into a shell line: globs and expansions stay live, spaces and quotes are quoted. */
+const shellWord = (w: string) => (/[\s'"\\;&|<>()`]/.test(w) ? shellQuote(w) : w);
+
 export async function runRoute(input: RunRouteInput): Promise<RouteResult> {
   const { route } = input;
   const tmp = join(input.envRoot, ".dht", "test-tmp", route.name.replace(/[^\w.-]+/g, "_"));
@@ -67,12 +70,22 @@ export async function runRoute(input: RunRouteInput): Promise<RouteResult> {
   const primary = route.suites[0]?.runner;
   const run = async (cmd: RouteCommand, args: string[] | undefined): Promise<SuiteResult> => {
     const words = commandLine(cmd, args, places);
-    const argv = cmd.shell ? (input.os === "windows" ? ["cmd", "/d", "/s", "/c", words.join(" ")] : ["sh", "-c", words.map((w) => (/\$/.test(w) ? w : shellQuote(w))).join(" ")]) : words;
+    const argv = cmd.shell ? (input.os === "windows" ? ["cmd", "/d", "/s", "/c", words.join(" ")] : ["sh", "-c", words.map(shellWord).join(" ")]) : words;
     const cwd = cmd.cwd ? join(input.envRoot, cmd.cwd) : input.envRoot;
     input.announce(`$ ${words.join(" ")}${cmd.cwd ? `   (in ${cmd.cwd})` : ""}`);
+    // Only the summaries matter: keep complete lines that could be one, not the whole output.
     let output = "";
-    const code = await runInVenv(argv, { ...env, ...(cmd.env ?? {}) }, cwd, input.os, input.capture ? { tee: (t) => (output += t.length > 4_000_000 ? "" : t) } : {});
-    const counts = input.capture ? parseCounts(output.slice(-200_000), cmd.runner) : undefined;
+    let partial = "";
+    const keep = (text: string) => {
+      const lines = (partial + text).split("\n");
+      partial = lines.pop() ?? "";
+      for (const l of lines) if (/\d|^(OK|FAILED|Results)/.test(l) && l.length < 400) output += `${l}\n`;
+      if (output.length > 2_000_000) output = output.slice(-1_000_000);
+    };
+    const code = await runInVenv(argv, { ...env, ...(cmd.env ?? {}) }, cwd, input.os, input.capture ? { tee: keep } : {});
+    keep("\n");
+    const found = input.capture ? parseCounts(output) : undefined;
+    const counts = found?.suites ? found : undefined;
     return { argv: words, runner: cmd.runner, exitCode: code, ...(counts ? { counts } : {}) };
   };
   for (const cmd of route.pre) {

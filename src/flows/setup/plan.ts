@@ -105,6 +105,11 @@ export interface PlanInput {
   prompt?: string;
   /** Names of env vars passed to installers for the registries (values stay out of the plan). */
   registryEnvNames: string[];
+  /**
+   * Put pip into the venv (`uv venv --seed`), as `python -m venv` does: test suites and tools
+   * call `python -m pip`. Off when offline (uv would need pip's wheel from an index).
+   */
+  seedPip?: boolean;
   /** The test route the environment is for (src/testing): what it needs is installed too (absent with --no-dev). */
   testRoute?: { name: string; summary: string; install: RouteInstall };
 }
@@ -402,7 +407,7 @@ export function plannedCommands(input: PlanInput, sel: { extras: string[]; group
   } else {
     out.push({
       step: "create-venv",
-      argv: [ctx.uv, "venv", "--no-config", "--python", ctx.basepython, "--prompt", prompt, ctx.venvPath],
+      argv: [ctx.uv, "venv", "--no-config", ...(input.seedPip ? ["--seed"] : []), "--python", ctx.basepython, "--prompt", prompt, ctx.venvPath],
       env: { UV_PYTHON_DOWNLOADS: "never" },
       why: `a venv for ${input.python.version ? `Python ${input.python.version}` : "the chosen Python"}`,
     });
