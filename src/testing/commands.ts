@@ -483,7 +483,11 @@ export function classify(words: string[]): Classified {
     return { kind: "env", env };
   }
   const { words: inner, needs, env, via } = unwrap(words);
-  if (!inner.length || (inner.length === 0 && Object.keys(env).length)) return { kind: "env", env };
+  if (!inner.length) return { kind: "env", env };
+  // `tox --version`, `pytest --help`, `nox -l`: a look at the tool, not a run.
+  if (inner.slice(1).some((w) => /^(--version|-V|--help|-h|--listenvs|-l|--list|--list-sessions|--showconfig|--collect-only|--co)$/.test(w)) && !/^(pip|uv)$/.test(inner[0]!)) {
+    return { kind: "other", argv: inner[0]!.startsWith("-m:") ? ["python", "-m", inner[0]!.slice(3), ...inner.slice(1)] : inner };
+  }
   const delegate = via === "hatch-run" ? undefined : asDelegate(inner);
   if (delegate) return { ...delegate, needs: [...needs, ...delegate.needs] };
   const test = asTest(inner);

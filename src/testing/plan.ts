@@ -449,8 +449,8 @@ export function planTestRoutes(input: RoutePlanInput): RoutePlan {
       summary,
       evidence: b.evidence,
       needs: dedupeNeeds(b.needs),
-      pre: b.pre,
-      suites: b.suites,
+      pre: dedupeCommands(b.pre),
+      suites: dedupeCommands(b.suites),
       env: b.env,
       unread: [...new Set(b.unread)],
       skipped: [...new Set(b.skipped)],
@@ -665,6 +665,15 @@ function addPytestConfigNeeds(b: Builder, cfg: PytestConfig | undefined): void {
   for (const p of [...pytestPluginsFor(cfg.addopts), ...cfg.plugins]) b.needs.push({ kind: "requirement", text: p, evidence: ev });
   // The runner itself, whatever route runs it.
   b.needs.push({ kind: "requirement", text: "pytest", evidence: ev });
+}
+
+/** The same command reached twice (two CI lines calling the same tox env) runs once. */
+function dedupeCommands(cmds: RouteCommand[]): RouteCommand[] {
+  const seen = new Set<string>();
+  return cmds.filter((c) => {
+    const key = JSON.stringify([c.argv, c.cwd ?? "", c.env ?? {}, c.shell ?? false]);
+    return seen.has(key) ? false : (seen.add(key), true);
+  });
 }
 
 function dedupeNeeds(needs: RouteNeed[]): RouteNeed[] {

@@ -204,7 +204,7 @@ describe("conventions", () => {
     expect(readBehave(files({}, ["features/login.feature", "features/steps/login.py"]))).toEqual({ dir: "features", features: 1 });
     const unit = files({ "tests/test_a.py": "import unittest\nclass T(unittest.TestCase):\n    pass\n" }, ["tests/test_a.py"]);
     expect(testStyle(unit)).toEqual({ pytest: false, unittest: true, files: 1 });
-    expect(unittestStart(unit)).toEqual(["-s", "tests", "-t", "."]);
+    expect(unittestStart(unit)).toEqual(["-s", "tests"]);
   });
 });
 

@@ -291,7 +291,7 @@ function planInputOf(
     isolate: extra.isolate,
     prompt: g.config.python?.prompt,
     registryEnvNames: extra.registryEnvNames,
-    seedPip: !g.offline,
+    seedPip: !g.offline && !g.registries.noIndex,
     ...(options.noDev ? {} : testRouteFor(g, python.version, extra.env)),
   };
 }

@@ -131,7 +131,9 @@ export function testStyle(files: ProjectFiles): { pytest: boolean; unittest: boo
 export function unittestStart(files: ProjectFiles): string[] {
   for (const dir of ["tests", "test"]) {
     const inside = files.testFiles.some((f) => f.startsWith(`${dir}/`) && /\/test[^/]*\.py$/.test(f));
-    if (inside) return files.files.has(`${dir}/__init__.py`) || files.dirs.has(`${dir}/__init__.py`) ? [] : ["-s", dir, "-t", "."];
+    // A package is found from the top; a plain directory must be the start (and top level:
+    // `-t .` would need it importable as a package).
+    if (inside) return files.files.has(`${dir}/__init__.py`) || files.dirs.has(`${dir}/__init__.py`) ? [] : ["-s", dir];
   }
   return [];
 }
