@@ -216,6 +216,9 @@ describe("setup.py, read without running it", () => {
     const facts = readSetupPy('from setuptools import setup\nT = ["pytest"]\nsetup(name="x", python_requires=">=3.7", extras_require={"test": T + ["mock"], "yaml": ["pyyaml"]}, tests_require=T, classifiers=["Programming Language :: Python :: 3.11"])\n');
     expect(facts).toMatchObject({ pythonRequires: { value: ">=3.7" }, extras: { test: ["pytest", "mock"], yaml: ["pyyaml"] }, testsRequire: ["pytest"], classifiers: ["Programming Language :: Python :: 3.11"] });
     expect(readSetupPy('setup(extras_require=make_extras())\n')!.unread).toEqual([]);
+    // Entries added to the dict afterwards (attrs: EXTRAS_REQUIRE["dev"] = EXTRAS_REQUIRE["tests"] + [...]).
+    const later = readSetupPy('E = {"tests": ["pytest"]}\nE["dev"] = E["tests"] + ["tox"]\nsetup(extras_require=E)\n')!;
+    expect(later.extras).toEqual({ tests: ["pytest"], dev: ["pytest", "tox"] });
     expect(readSetupPy("print('no setup call')\n")).toBeUndefined();
   });
 });
