@@ -1,0 +1,2 @@
+import { defineDhtCommand } from "./define.ts";
+export default defineDhtCommand({ meta: { name: "regenerate", description: "todo" }, run() { return 1; } });
