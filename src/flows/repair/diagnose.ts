@@ -133,7 +133,13 @@ export async function diagnose(ctx: RunContext, options: DiagnoseOptions, envDir
     environment.project = { isPackage: g.declared.isPackage, ...(g.declared.name ? { name: g.declared.name } : {}) };
     if (g.declared.isPackage && g.declared.name && venv.python.runs) {
       const report = await runImportChecks(venvPython(g.venv.venvPath, os), [g.declared.name], { env: plan ? env : (ctx.env as Record<string, string>), cwd: envRoot, workers: 1 });
-      const failed = report.failed[0] ?? (report.missing.length ? [g.declared.name, g.declared.name, `no installed distribution named ${g.declared.name}`] : undefined);
+      const failed =
+        report.failed[0] ??
+        (report.missing.length
+          ? [g.declared.name, g.declared.name, `no installed distribution named ${g.declared.name}`]
+          : !report.checked.length && !report.broken
+            ? [g.declared.name, g.declared.name, "none of its modules can be found from the venv (an editable install's .pth or finder is gone?)"]
+            : undefined);
       environment.project.importable = !failed && !report.broken;
       if (failed) environment.project.error = failed[2];
       else if (report.broken) environment.project.error = report.broken.output;
