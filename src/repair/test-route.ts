@@ -1,21 +1,19 @@
 /**
- * The test route's runner, for `dhtl diagnose`: which command `dhtl test` would run and what
- * it needs present in the venv. Until the test route planner (src/testing/) lands, this is
- * based on src/env/test-runner.ts's chooseTestCommand; switching to the planner is the one
- * call inside `plannedTestRoute`.
+ * The test route's runner, for `dhtl diagnose`: the route `dhtl test` would run (the test
+ * route planner, src/testing/), and whether what its commands start is present in the venv.
  */
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { chooseTestCommand } from "../env/test-runner.ts";
+import type { RoutePlan } from "../testing/index.ts";
 
 export interface TestRouteInput {
-  command?: string;
-  runner?: string;
+  plan: Pick<RoutePlan, "chosen" | "why">;
   venvBin: string;
   site?: string;
-  envRoot: string;
-  os: "linux" | "darwin" | "windows";
 }
+
+/** The module each recognised runner is started as (`python -m X`), for those that are packages. */
+const RUNNER_MODULES: Record<string, string> = { pytest: "pytest", nose2: "nose2", nose: "nose", behave: "behave", trial: "twisted", stestr: "stestr", ward: "ward", django: "django" };
 
 const names = (dir: string) => {
   try {
@@ -26,16 +24,18 @@ const names = (dir: string) => {
 };
 
 export function plannedTestRoute(input: TestRouteInput): { argv: string[]; why: string; needs: Array<{ what: string; present: boolean }> } {
+  const route = input.plan.chosen;
+  if (!route) return { argv: [], why: input.plan.why, needs: [] };
   const venvTools = names(input.venvBin);
-  const choice = chooseTestCommand({ command: input.command, runner: input.runner, venvTools, rootFiles: names(input.envRoot), os: input.os, args: [] });
-  const needs: Array<{ what: string; present: boolean }> = [];
-  const [first, second, module] = choice.argv;
-  if (first === "python" && second === "-m" && module && module !== "unittest") {
-    // A module runner: its package (or module file) in site-packages.
-    const present = Boolean(input.site && (existsSync(join(input.site, module)) || existsSync(join(input.site, `${module}.py`))));
-    needs.push({ what: module, present });
-  } else if (first && first !== "python" && first !== "sh" && first !== "cmd") {
-    needs.push({ what: first, present: venvTools.has(first) || Boolean(Bun.which(first)) });
+  const inSite = (module: string) => Boolean(input.site && (existsSync(join(input.site, module)) || existsSync(join(input.site, `${module}.py`))));
+  const needs = new Map<string, boolean>();
+  for (const cmd of [...route.pre, ...route.suites]) {
+    if (cmd.shell) continue;
+    const [first, second, third] = cmd.argv;
+    const module = first && /^python[\d.]*$/.test(first) && second === "-m" ? third : RUNNER_MODULES[cmd.runner];
+    if (module && module !== "unittest" && module !== "doctest") needs.set(module, inSite(module));
+    else if (first && !/^python[\d.]*$/.test(first)) needs.set(first, venvTools.has(first) || Boolean(Bun.which(first)));
   }
-  return { ...choice, needs };
+  const argv = route.suites[0]?.argv ?? [];
+  return { argv, why: `${route.name}: ${route.summary}`, needs: [...needs].map(([what, present]) => ({ what, present })) };
 }

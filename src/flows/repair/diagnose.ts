@@ -19,6 +19,8 @@ import { normalizeName } from "../../repair/dists.ts";
 import { unreachableFrom } from "../../repair/inventory.ts";
 import { gatherHome, gatherMachine, gatherNetwork, gatherState, gatherVenv, parseDryRun, wantedFrom } from "../../repair/gather.ts";
 import { plannedTestRoute } from "../../repair/test-route.ts";
+import { planTestRoute } from "../../testing/index.ts";
+import { minorOf } from "../../python/version.ts";
 import { runChecks } from "../../repair/checks.ts";
 import type { EnvironmentFacts, Facts, Finding } from "../../repair/types.ts";
 import { findCheckpointRoot, CHECKPOINT_NAME } from "../setup/noop-check.ts";
@@ -144,7 +146,10 @@ export async function diagnose(ctx: RunContext, options: DiagnoseOptions, envDir
       if (failed) environment.project.error = failed[2];
       else if (report.broken) environment.project.error = report.broken.output;
     } else if (g.declared.isPackage && !venv.python.runs) environment.project.error = "the venv's interpreter does not run";
-    if (venv.exists) environment.testRoute = plannedTestRoute({ command: g.config.test?.command, runner: g.config.test?.runner, venvBin: venvBinDir(g.venv.venvPath, os), site: venv.site, envRoot, os });
+    if (venv.exists) {
+      const routes = planTestRoute({ root: envRoot, declared: g.declared, config: g.config.test, env: ctx.env, files: g.test.files, ...(python ? { pythonMinor: minorOf(python.version) } : {}) });
+      if (routes.chosen) environment.testRoute = plannedTestRoute({ plan: routes, venvBin: venvBinDir(g.venv.venvPath, os), site: venv.site });
+    }
   }
   const fsFacts = await filesystemOf(envRoot).catch(() => undefined);
   const [machine, network, homeFacts] = await Promise.all([
