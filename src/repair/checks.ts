@@ -93,6 +93,7 @@ const installer: Check = (facts) => {
     return ok("installer", "environment", "installer", "pip in the venv");
   }
   if (i.mode === "unknown") return undefined;
+  if (i.pip?.expected && !i.pip.installed) return bad("fail", "installer", "environment", "installer", "pip is not installed in the venv, which setup seeds with it (tools and IDEs expect it)", fixCommand(facts), "reinstall");
   if (!i.uv?.runs) return bad("fail", "installer", "environment", "installer", `uv is not usable${i.uv ? ` (${i.uv.path})` : ""}`, fixCommand(facts), "obtain-uv");
   return ok("installer", "environment", "installer", `uv ${i.uv.version ?? ""} (${i.uv.path})`.replace("  ", " "));
 };

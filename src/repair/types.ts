@@ -50,7 +50,7 @@ export interface InstallerFacts {
   mode: "uv-sync" | "uv-pip" | "pip" | "unknown";
   uv?: { path: string; runs: boolean; version?: string };
   /** pip's distribution in the venv (expected in pip mode). */
-  pip?: { installed: boolean; broken: boolean };
+  pip?: { installed: boolean; broken: boolean; expected?: boolean };
 }
 
 export interface WantedFacts {

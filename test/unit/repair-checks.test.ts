@@ -88,6 +88,14 @@ describe("checks", () => {
     expect(find(g, "venv.interpreter")).toMatchObject({ status: "fail", fix: { command: "dhtl fix-env", repair: "relink" } });
   });
 
+  test("pip expected (setup seeded it, or a pip-made venv) but gone: reinstalled (ensurepip); not expected: no finding", () => {
+    const f = facts();
+    f.environment.installer!.pip = { installed: false, broken: false, expected: true };
+    expect(find(f, "installer")).toMatchObject({ status: "fail", fix: { command: "dhtl fix-env", repair: "reinstall" } });
+    f.environment.installer!.pip = { installed: false, broken: false, expected: false };
+    expect(find(f, "installer")!.status).toBe("ok");
+  });
+
   test("distributions: broken metadata, missing files, and (deep only) hashes each name the distribution", () => {
     const f = facts();
     f.environment.venv!.dists = [dist({ name: "six", dir: "six-1.17.0.dist-info", metadataError: "METADATA is missing or unreadable" }), dist({ name: "tabulate", version: "0.9.0", missing: ["tabulate/__init__.py"] }), dist({ name: "pluggy", mismatched: ["pluggy/_hooks.py"] })];

@@ -17,6 +17,7 @@ import { filesystemOf } from "../../platform/index.ts";
 import { getLogger } from "../../ui/logger.ts";
 import { normalizeName } from "../../repair/dists.ts";
 import { unreachableFrom } from "../../repair/inventory.ts";
+import { asBaseline } from "../../repair/baseline.ts";
 import { gatherHome, gatherMachine, gatherNetwork, gatherState, gatherVenv, parseDryRun, wantedFrom } from "../../repair/gather.ts";
 import { plannedTestRoute } from "../../repair/test-route.ts";
 import { planTestRoute } from "../../testing/index.ts";
@@ -55,6 +56,12 @@ export function recordedChoices(envRoot: string): { python?: PythonChoice & { ex
       : {}),
     ...(uv && uv.available === true && typeof uv.path === "string" ? { uv: { available: true, path: uv.path, version: String(uv.version ?? ""), how: String(uv.how ?? "") } } : {}),
   };
+}
+
+/** The venv had pip when setup verified it (its baseline lists pip): a setup that seeded it, whatever today's flags. */
+function seededAtSetup(envRoot: string): boolean {
+  const baseline = asBaseline(readCheckpoint(join(envRoot, CHECKPOINT_NAME))?.steps.find((s) => s.id === "finalize")?.output?.baseline);
+  return Boolean(baseline?.entries.some((e) => /^pip-[^-]+\.dist-info$/.test(e)));
 }
 
 /** Dry runs of the plan's install commands, read as missing / wrong version / extra. */
@@ -123,7 +130,7 @@ export async function diagnose(ctx: RunContext, options: DiagnoseOptions, envDir
     environment.installer = {
       mode: plan?.mode ?? "unknown",
       ...(uv.available && uv.path ? { uv: { path: uv.path, runs: (await runTool([uv.path, "--version"], { env: { PATH: ctx.env.PATH ?? "" }, cwd: envRoot })).code === 0, version: uv.version } } : {}),
-      pip: { installed: Boolean(pipDist), broken: Boolean(pipDist && (pipDist.missing.length || pipDist.metadataError)) },
+      pip: { installed: Boolean(pipDist), broken: Boolean(pipDist && (pipDist.missing.length || pipDist.metadataError)), expected: plan?.mode === "pip" || Boolean(plan?.commands.find((c) => c.step === "create-venv")?.argv.includes("--seed")) || seededAtSetup(envRoot) },
     };
     const env = plan ? commandEnv(p.services, plan, {}) : {};
     if (plan && python && venv.python.runs) {

@@ -122,7 +122,7 @@ async function repairInPlace(ctx: RunContext, options: FixOptions, envDir: strin
       await relink(r, base);
       note(`recreated the venv's links and pyvenv.cfg from ${base}`);
     }
-    if (d.plan.mode === "pip" && failing("installer")) {
+    if (failing("installer") && d.facts.environment.installer?.pip?.expected && !d.facts.environment.installer.pip.installed) {
       await ensurePip(r);
       note("reinstalled pip from the interpreter's bundled wheel (ensurepip)");
     }
