@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { baseEnv, dhtl, dhtlBinary } from "../helpers/cli.ts";
+import { rng } from "../helpers/rng.ts";
 import { makeRepairEnv, type RepairEnv } from "../helpers/repair-env.ts";
 
 let r: RepairEnv;
@@ -21,15 +22,6 @@ beforeAll(async () => {
 afterAll(() => {
   if (r) rmSync(join(r.project, ".."), { recursive: true, force: true });
 });
-
-function rng(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const start = (env: Record<string, string>) =>
   Bun.spawn([dhtlBinary, "fix-env", "--deep", "--cwd", r.project], { env: { ...baseEnv(), ...env }, stdin: "ignore", stdout: "ignore", stderr: "ignore" });

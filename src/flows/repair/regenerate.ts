@@ -14,6 +14,7 @@ import { DhtError, ExitCode, usageError } from "../../errors.ts";
 import { dhtHome, homePaths } from "../../paths.ts";
 import { runTool } from "../../process.ts";
 import { getLogger } from "../../ui/logger.ts";
+import { confirm } from "../../ui/confirm.ts";
 import { setupOne, type SetupOptions, type SetupOutcome } from "../setup/execute.ts";
 import { commandEnv } from "../setup/steps.ts";
 import { cleanCache } from "./actions.ts";
@@ -25,15 +26,6 @@ export interface RegenerateOutcome extends SetupOutcome {
   uvCacheCleaned: string[];
 }
 
-async function confirm(question: string): Promise<boolean> {
-  const { createInterface } = await import("node:readline/promises");
-  const rl = createInterface({ input: process.stdin, output: process.stderr });
-  try {
-    return /^y(es)?$/i.test((await rl.question(`${question} [y/N] `)).trim());
-  } finally {
-    rl.close();
-  }
-}
 
 export async function regenerate(ctx: RunContext, options: SetupOptions & { force?: boolean }, envDir?: string): Promise<RegenerateOutcome> {
   const log = await getLogger(ctx);
