@@ -10,6 +10,7 @@ import { outputTail, runTool } from "../../process.ts";
 import { homePaths } from "../../paths.ts";
 import { venvPython } from "../../env/venv.ts";
 import { normalizeName, type InstalledDist } from "../../repair/dists.ts";
+import { offlineMisses } from "../../registries/install-failure.ts";
 import { reinstallArgs, takeInventory, type InventoryEntry } from "../../repair/inventory.ts";
 import type { Prepared } from "../setup/execute.ts";
 import { plannedCommands, type PythonChoice, type SetupPlan, type UvChoice } from "../setup/plan.ts";
@@ -32,9 +33,11 @@ async function run(r: RepairContext, argv: string[], what: string): Promise<void
   r.debug(`$ ${argv.join(" ")}`);
   const result = await runTool(argv, { env: env(r), cwd: r.plan.envRoot, stream: r.p.services.verbose });
   if (result.code !== 0) {
+    // Offline, a package the cache (or the bundle) lacks cannot be had on this machine now: exit 3, naming it.
+    if (r.p.g.offline && offlineMisses(`${result.stdout}\n${result.stderr}`).length) throw await r.p.services.installFailure(`${result.stdout}\n${result.stderr}`, argv, r.python.version);
     throw new DhtError(ExitCode.failed, `${what} failed (exit ${result.code})`, {
       subject: r.venv,
-      hint: `${outputTail(result, 12)}\nthe command was: ${argv.join(" ")}${r.p.g.offline ? "\noffline: what is not in uv's cache cannot be installed; connect, or pass --offline-bundle FILE" : ""}`,
+      hint: `${outputTail(result, 12)}\nthe command was: ${argv.join(" ")}`,
     });
   }
 }

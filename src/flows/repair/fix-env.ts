@@ -30,6 +30,7 @@ import { commandEnv } from "../setup/steps.ts";
 import { cleanCache, ensurePip, entriesFor, installMissing, reinstall, relink, type RepairContext } from "./actions.ts";
 import { deepRepair, type DeepOutcome } from "./deep.ts";
 import { diagnose, type Diagnosis } from "./diagnose.ts";
+import { offlineWhenUnreachable } from "./offline.ts";
 
 export interface FixOptions extends SetupOptions {
   deep?: boolean;
@@ -53,8 +54,9 @@ const ours = (f: Finding) => f.status === "fail" && (f.area === "environment" ||
 
 const distsOf = (findings: Finding[], ...ids: string[]) => findings.filter((f) => ids.includes(f.id) && f.status !== "ok").flatMap((f) => (f.details?.dists as string[] | undefined) ?? []);
 
-export async function fixEnv(ctx: RunContext, options: FixOptions, envDir?: string): Promise<FixOutcome> {
+export async function fixEnv(ctx: RunContext, given: FixOptions, envDir?: string): Promise<FixOutcome> {
   const log = await getLogger(ctx);
+  const options = await offlineWhenUnreachable(ctx, given, envDir);
   const done: string[] = [];
   const note = (m: string) => {
     done.push(m);

@@ -1,7 +1,9 @@
 /**
- * The setup options a repair runs with. Built exactly as `dhtl setup` builds its own from
- * the same flags, so the settings key (and every step hash) of a repaired environment is
- * the one a plain `dhtl setup` computes: after a repair, setup has nothing to redo.
+ * The setup options a repair runs with. Built exactly as a plain `dhtl setup` builds its own,
+ * so the settings key (and every step hash) of a repaired environment is the one `dhtl setup`
+ * computes: after a repair, setup has nothing to redo. `--offline` and `--offline-bundle` say
+ * how the repair gets its packages (`workOffline`), not what the environment is: an offline
+ * repair records the setup the configuration describes, like one that had the network.
  */
 import { buildInfo } from "../../build-info.ts";
 import { configFlagsFromArgs } from "../../config/overrides.ts";
@@ -16,17 +18,23 @@ export interface RepairArgs {
 
 export function repairSetupOptions(args: RepairArgs, env: Record<string, string | undefined>): SetupOptions {
   const flags = {
-    config: configFlagsFromArgs({ offline: args.offline, "offline-bundle": args["offline-bundle"] }),
+    config: configFlagsFromArgs({}),
     python: undefined,
     preferBinary: undefined,
     isolate: undefined,
     localVenv: undefined,
-    offline: args.offline,
-    offlineBundle: args["offline-bundle"],
+    offline: undefined,
+    offlineBundle: undefined,
     verifyKey: undefined,
     noDev: false,
   };
-  return { ...flags, env: args.env, settingsKey: computeSettingsKey(flags, env, buildInfo.version) };
+  const bundle = args["offline-bundle"];
+  return {
+    ...flags,
+    env: args.env,
+    settingsKey: computeSettingsKey(flags, env, buildInfo.version),
+    ...(args.offline || bundle ? { workOffline: bundle ? { bundle } : {} } : {}),
+  };
 }
 
 /** Flags every repair command takes. */

@@ -19,6 +19,7 @@ import { setupOne, type SetupOptions, type SetupOutcome } from "../setup/execute
 import { commandEnv } from "../setup/steps.ts";
 import { cleanCache } from "./actions.ts";
 import { diagnose } from "./diagnose.ts";
+import { offlineWhenUnreachable } from "./offline.ts";
 
 export interface RegenerateOutcome extends SetupOutcome {
   dropped: Array<{ name: string; version?: string }>;
@@ -27,8 +28,9 @@ export interface RegenerateOutcome extends SetupOutcome {
 }
 
 
-export async function regenerate(ctx: RunContext, options: SetupOptions & { force?: boolean }, envDir?: string): Promise<RegenerateOutcome> {
+export async function regenerate(ctx: RunContext, given: SetupOptions & { force?: boolean }, envDir?: string): Promise<RegenerateOutcome> {
   const log = await getLogger(ctx);
+  const options = await offlineWhenUnreachable(ctx, given, envDir);
   const d = await diagnose(ctx, { ...options, deep: true }, envDir);
   const c = d.facts.environment.configProblem;
   if (c) throw new DhtError(ExitCode.usage, c.message, { subject: c.subject, hint: c.hint });

@@ -40,6 +40,12 @@ export interface SetupOptions extends SetupFlags {
   noWait?: boolean;
   allEnvironments?: boolean;
   settingsKey: string;
+  /**
+   * A repair with no network (src/flows/repair/offline.ts): work offline, from uv's cache and
+   * DHT_HOME or from this bundle, but record the setup the configuration describes, so the
+   * next connected `dhtl setup` has nothing to redo.
+   */
+  workOffline?: { bundle?: string };
 }
 
 export interface SetupOutcome {
@@ -103,7 +109,11 @@ export interface Prepared {
 export async function prepare(ctx: RunContext, options: SetupOptions, log: Log, envDir?: string): Promise<Prepared> {
   const g = await gatherSetup(ctx, options, envDir);
   for (const warning of g.resolved.warnings) log.warn(warning);
-  const bundle = await openBundleIfAny(g, options, log, ctx.cwd);
+  // The step hashes name the setup as configured, not how a repair without network got its packages.
+  const configured = { offline: g.offline, registries: g.registries };
+  if (options.workOffline) g.offline = true;
+  const bundle = await openBundleIfAny(g, options.workOffline?.bundle ? { ...options, offlineBundle: options.workOffline.bundle } : options, log, ctx.cwd);
+  const recordedBundle = options.workOffline?.bundle ? undefined : bundle;
   if (bundle) {
     // Offline bundle: packages come from its wheel directory for this platform, nothing else.
     const key = pythonPlatformKey(g.facts);
@@ -157,9 +167,9 @@ export async function prepare(ctx: RunContext, options: SetupOptions, log: Log, 
     extraEnv: (g.config.env ?? {}) as Record<string, string>,
     venvGuard: g.venvGuard,
     hashes: {
-      python: sha256Hex(JSON.stringify([pyRequest.request ?? null, g.config.python?.implementation ?? null, options.python ?? null, ctx.env.DHT_PYTHON ?? null, g.offline, bundle?.root ?? null])),
-      uv: sha256Hex(JSON.stringify([UV_VERSION, g.offline, bundle?.root ?? null])),
-      deps: sha256Hex(JSON.stringify([probes, preferBinary, g.registries])),
+      python: sha256Hex(JSON.stringify([pyRequest.request ?? null, g.config.python?.implementation ?? null, options.python ?? null, ctx.env.DHT_PYTHON ?? null, configured.offline, recordedBundle?.root ?? null])),
+      uv: sha256Hex(JSON.stringify([UV_VERSION, configured.offline, recordedBundle?.root ?? null])),
+      deps: sha256Hex(JSON.stringify([probes, preferBinary, recordedBundle === bundle ? g.registries : configured.registries])),
     },
     log: (m) => log.info(m),
     debug: (m) => log.debug(m),
@@ -229,6 +239,7 @@ export async function prepare(ctx: RunContext, options: SetupOptions, log: Log, 
         env: ctx.env,
         net: g.net,
         probe: !g.offline,
+        ...(g.offline ? { offline: { bundle: Boolean(bundle) } } : {}),
       });
     },
   };
