@@ -5,7 +5,7 @@
  * TLS chain verdict on real certificates made with openssl, and the atomic exchange.
  */
 import { describe, expect, test } from "bun:test";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { rootCertificates } from "node:tls";
@@ -17,6 +17,7 @@ import { mountRootOf, parseDryRun, syncedFolderOf, wantedFrom } from "../../src/
 import { buildReport, DiagnoseReportSchema, nextStep } from "../../src/repair/report.ts";
 import { judgeChain } from "../../src/repair/tls-probe.ts";
 import { exchangeAtomically, recoverSwap, swapIn } from "../../src/repair/swap.ts";
+import { filesNaming, relocateVenv, replacePath } from "../../src/repair/relocate.ts";
 import { baselineDamage, takeBaseline } from "../../src/repair/baseline.ts";
 import type { Facts } from "../../src/repair/types.ts";
 import type { InstalledDist } from "../../src/repair/dists.ts";
@@ -259,6 +260,42 @@ describe("TLS chain verdicts (real certificates from openssl)", () => {
     expect(judgeChain([leaf], rootCertificates, [bundle], [])).toMatchObject({ intercepted: true, trustedBy: { origin: "env SSL_CERT_FILE" } });
     // A chain ending in (or issued by) a public root is not intercepted.
     expect(judgeChain([leaf], [...rootCertificates, ca.caPem], [], [])!.intercepted).toBe(false);
+  });
+});
+
+describe("a venv built beside its final path, relocated before the swap", () => {
+  test("shebangs, pip's long-path wrapper, activate and pyvenv.cfg name the final path; RECORD rows of rewritten files match; links and other rows untouched", () => {
+    const root = mkdtempSync(join(tmpdir(), "reloc-"));
+    const built = join(root, ".venv.dht-new");
+    const final = join(root, ".venv");
+    const bin = join(built, "bin");
+    const site = join(built, "lib", "python3.11", "site-packages");
+    mkdirSync(join(site, "tabulate-0.9.0.dist-info"), { recursive: true });
+    mkdirSync(bin);
+    symlinkSync("/usr/bin/python3", join(bin, "python"));
+    const script = `#!${built}/bin/python\n# -*- coding: utf-8 -*-\nimport sys\nfrom tabulate import _main\nsys.exit(_main())\n`;
+    writeFileSync(join(bin, "tabulate"), script);
+    writeFileSync(join(bin, "long tool"), `#!/bin/sh\n'''exec' "${built}/bin/python" "$0" "$@"\n' '''\nimport sys\n`);
+    writeFileSync(join(bin, "activate"), `VIRTUAL_ENV="${built}"\nexport VIRTUAL_ENV\n`);
+    writeFileSync(join(built, "pyvenv.cfg"), `home = /usr/bin\nversion = 3.11.7\ncommand = /usr/bin/python3 -m venv ${built}\n`);
+    const untouched = `tabulate/__init__.py,${recordHash(Buffer.from("x"))},1\n`;
+    writeFileSync(join(site, "tabulate-0.9.0.dist-info", "RECORD"), `${untouched}../../../bin/tabulate,${recordHash(Buffer.from(script))},${script.length}\n"../../../bin/long tool",,\ntabulate-0.9.0.dist-info/RECORD,,\n`);
+
+    const rewritten = relocateVenv(built, final, site, false);
+    expect(rewritten.map((f) => f.slice(built.length + 1)).sort()).toEqual(["bin/activate", "bin/long tool", "bin/tabulate", "pyvenv.cfg"]);
+    expect(filesNaming(built, built, false)).toEqual([]);
+    expect(readFileSync(join(bin, "tabulate"), "utf8").split("\n")[0]).toBe(`#!${final}/bin/python`);
+    expect(readFileSync(join(bin, "activate"), "utf8")).toContain(`VIRTUAL_ENV="${final}"`);
+    expect(readFileSync(join(built, "pyvenv.cfg"), "utf8")).toContain(`-m venv ${final}\n`);
+    expect(lstatSync(join(bin, "python")).isSymbolicLink() && readlinkSync(join(bin, "python"))).toBe("/usr/bin/python3");
+    const recordText = readFileSync(join(site, "tabulate-0.9.0.dist-info", "RECORD"), "utf8");
+    const record = parseRecord(recordText);
+    const now = readFileSync(join(bin, "tabulate"));
+    expect(record.find((e) => e.path === "../../../bin/tabulate")).toEqual({ path: "../../../bin/tabulate", hash: recordHash(now), size: now.length });
+    expect(record.find((e) => e.path === "../../../bin/long tool")?.hash).toBe(recordHash(readFileSync(join(bin, "long tool"))));
+    expect(recordText.startsWith(untouched)).toBe(true);
+    expect(recordText.endsWith("tabulate-0.9.0.dist-info/RECORD,,\n")).toBe(true);
+    expect(replacePath(Buffer.from("nothing here"), built, final)).toBeUndefined();
   });
 });
 

@@ -10,9 +10,12 @@
  *     exactly (no dependency resolution: the inventory is the whole set);
  *  4. verification of the new venv: dependency check, imports, every recorded distribution
  *     present at its version;
- *  5. the swap (src/repair/swap.ts: atomic exchange), a check that the venv runs at its real
- *     path (else the old one goes back), the checkpoint moved into place, and only then the
- *     old venv removed (through the removal guard).
+ *  5. what names the build path rewritten to the real one (a venv made by python -m venv and
+ *     pip: shebangs, activate scripts, pyvenv.cfg, their RECORD rows; src/repair/relocate.ts),
+ *     the swap (src/repair/swap.ts: atomic exchange), a check that the venv runs at its real
+ *     path, names nothing of the build path and its pip console script runs (else the old one
+ *     goes back), the checkpoint moved into place, and only then the old venv removed
+ *     (through the removal guard).
  *
  * Killed at any moment, the venv path holds the old venv or the new one, never neither.
  * Test hooks: DHT_TEST_PAUSE_AFTER_STEP also stops after `repair-inventory`,
@@ -25,7 +28,7 @@ import { DhtError, ExitCode } from "../../errors.ts";
 import { buildInfo } from "../../build-info.ts";
 import { acquireLock } from "../../env/lock.ts";
 import { writeIsolation } from "../../env/isolation.ts";
-import { removeVenvDir, settleRemovals, venvPython, venvSitePackages } from "../../env/venv.ts";
+import { removeVenvDir, settleRemovals, venvBinDir, venvPython, venvSitePackages, type VenvOs } from "../../env/venv.ts";
 import { assertVenvPathUsable } from "../../env/removal-guard.ts";
 import { runTool, outputTail } from "../../process.ts";
 import { getLogger } from "../../ui/logger.ts";
@@ -33,6 +36,7 @@ import { findSitePackages, normalizeName, scanSitePackages } from "../../repair/
 import { describeOrigin, extrasOver, takeInventory, type InventoryEntry } from "../../repair/inventory.ts";
 import { probeInterpreter } from "../../repair/gather.ts";
 import { recoverSwap, swapBack, swapIn } from "../../repair/swap.ts";
+import { filesNaming, relocateVenv } from "../../repair/relocate.ts";
 import { executeSteps, logEvent, pauseForTest } from "../executor/execute.ts";
 import { eventLogger, type Prepared, type SetupOptions } from "../setup/execute.ts";
 import { CHECKPOINT_NAME } from "../setup/noop-check.ts";
@@ -52,6 +56,24 @@ export interface DeepOutcome {
   /** Recorded distributions that could not be read (broken metadata): rebuilt from the configuration only. */
   unreadable: string[];
   atomicSwap: boolean;
+}
+
+/**
+ * The swapped-in venv at its real path: its interpreter runs, nothing in bin/ or pyvenv.cfg
+ * names the build path, and its pip console script (when it has one) runs by its shebang.
+ * Returns what is wrong, or undefined.
+ */
+async function runsInPlace(venv: string, staged: string, os: VenvOs, env: Record<string, string | undefined>): Promise<string | undefined> {
+  const probe = await probeInterpreter(venvPython(venv, os), env);
+  if (!probe.runs) return probe.error ?? "its interpreter does not run";
+  const stale = filesNaming(venv, staged, os === "windows");
+  if (stale.length) return `these still name the build path ${staged}: ${stale.join(", ")}`;
+  const pip = join(venvBinDir(venv, os), os === "windows" ? "pip.exe" : "pip");
+  if (existsSync(pip)) {
+    const r = await runTool([pip, "--version"], { env: { PATH: env.PATH ?? "" }, cwd: dirname(venv) });
+    if (r.code !== 0) return `its console script ${pip} does not run: ${outputTail(r, 4)}`;
+  }
+  return undefined;
 }
 
 export const stagingPath = (venv: string) => join(dirname(venv), `.${basename(venv)}.dht-new`);
@@ -144,6 +166,10 @@ export async function deepRepair(ctx: RunContext, options: SetupOptions, p: Prep
       });
     }
     await hook(ctx, "repair-verify");
+    // A venv made by python -m venv and pip names its build path (shebangs, activate scripts,
+    // pyvenv.cfg): from here on it names the path it is about to take (src/repair/relocate.ts).
+    const relocated = relocateVenv(staged, venv, stagedSite, os === "windows");
+    if (relocated.length) log.debug(`rewrote ${relocated.length} files of the new venv to name ${venv} instead of ${staged}`);
 
     // 5. Swap, check in place, commit, and only then remove the old venv.
     const aside = join(dirname(venv), `.${basename(venv)}.dht-old`);
@@ -154,10 +180,10 @@ export async function deepRepair(ctx: RunContext, options: SetupOptions, p: Prep
       swapped = { old: "", atomic: true };
     }
     await hook(ctx, "repair-swap");
-    const inPlace = await probeInterpreter(venvPython(venv, os), ctx.env);
-    if (!inPlace.runs) {
+    const inPlace = await runsInPlace(venv, staged, os, ctx.env);
+    if (inPlace) {
       if (swapped.old) swapBack(venv, staged, swapped.old, stateDir);
-      throw new DhtError(ExitCode.failed, "the rebuilt venv does not run at its real path; the old one was put back", { subject: venv, hint: inPlace.error });
+      throw new DhtError(ExitCode.failed, "the rebuilt venv does not run at its real path; the old one was put back", { subject: venv, hint: inPlace });
     }
     renameSync(progress, join(g.envRoot, CHECKPOINT_NAME));
     if (plan.isolate) writeIsolation({ venv, os, extraEnv: p.services.extraEnv, tools: state.uv?.available && state.uv.path ? [state.uv.path] : [] });
