@@ -46,7 +46,12 @@ export default defineDhtCommand({
     const dryRun = Boolean(args["dry-run"]);
     // The cheap no-op path: no config parsing, no Python, no uv, no logger.
     if (!dryRun && !args.restart && !args.env && !args["all-environments"]) {
-      const verdict = checkUpToDate(ctx.cwd, settingsKey);
+      let verdict = checkUpToDate(ctx.cwd, settingsKey);
+      if (!verdict.upToDate && verdict.interruptedSwap) {
+        // A fix-env --deep killed between the two renames of its swap: put that right first.
+        await (await import("../flows/repair/swap-recovery.ts")).recoverInterruptedSwap(ctx, verdict.envRoot!, { noWait: args.wait === false });
+        verdict = checkUpToDate(ctx.cwd, settingsKey);
+      }
       if (verdict.upToDate) {
         if (ctx.json) {
           process.stdout.write(`${JSON.stringify({ ok: true, upToDate: true, envRoot: verdict.envRoot, venv: verdict.checkpoint.venvLink ?? verdict.venvPath }, null, 2)}\n`);

@@ -6,14 +6,16 @@
  * system call (the kernel guarantees both names exist throughout). Elsewhere, or on a file
  * system that refuses the exchange (EINVAL on some FUSE and network mounts): two renames
  * with a journal (`.dht/repair-swap.json`) written first, so a run killed between them is
- * finished by the next dhtl (`recoverSwap`), which puts the old venv back when the new one
- * never arrived.
+ * finished by the next dhtl (`recoverSwap`: `dhtl setup`, `fix-env`, `diagnose`), which puts
+ * the old venv back when the new one never arrived.
  */
 import { existsSync, readFileSync, renameSync, unlinkSync } from "node:fs";
 import { join } from "node:path";
 import { writeFileAtomic } from "../env/checkpoints.ts";
 
-const JOURNAL = "repair-swap.json";
+/** The journal's name in the project's state directory (.dht/). */
+export const SWAP_JOURNAL = "repair-swap.json";
+const JOURNAL = SWAP_JOURNAL;
 
 export interface SwapJournal {
   /** The venv path (what must always hold a venv). */
@@ -78,14 +80,22 @@ export function exchangeAtomically(a: string, b: string): boolean {
   return Boolean(fn && fn(a, b) === 0);
 }
 
+export interface SwapOptions {
+  /** false: do not try the atomic exchange (the test hook DHT_TEST_SWAP_FALLBACK forces the fallback). */
+  exchange?: boolean;
+  /** Called between the fallback's two renames (the test hook that pauses there). */
+  between?: () => Promise<void>;
+}
+
 /**
  * Put `staged` at `venv`, and the old venv at `staged` (atomic exchange) or at `aside`
  * (journalled renames). Returns where the old venv now is.
  */
-export function swapIn(venv: string, staged: string, stateDir: string, aside: string): { old: string; atomic: boolean } {
-  if (exchangeAtomically(staged, venv)) return { old: staged, atomic: true };
+export async function swapIn(venv: string, staged: string, stateDir: string, aside: string, options: SwapOptions = {}): Promise<{ old: string; atomic: boolean }> {
+  if (options.exchange !== false && exchangeAtomically(staged, venv)) return { old: staged, atomic: true };
   writeFileAtomic(join(stateDir, JOURNAL), `${JSON.stringify({ venv, aside, staged, pid: process.pid } satisfies SwapJournal)}\n`);
   renameSync(venv, aside);
+  await options.between?.();
   renameSync(staged, venv);
   clearJournal(stateDir);
   return { old: aside, atomic: false };
@@ -103,9 +113,11 @@ export function swapBack(venv: string, staged: string, old: string, stateDir: st
 }
 
 /**
- * Finish a swap a killed run left between its two renames: when the venv path is empty, the
- * old venv goes back; when it holds the new venv, the journal is just cleared. Returns what
- * was done, for the log.
+ * Finish a swap a killed run left between its two renames (call it holding the project
+ * lock, so the run that wrote the journal is gone): when the venv path is empty, the old
+ * venv goes back (the rebuilt one stays at its build path, where the next `fix-env --deep`
+ * replaces it); when the venv path holds the new venv, the swap was done and the journal is
+ * cleared, the old venv left where it was moved. Returns what was done, for the log.
  */
 export function recoverSwap(stateDir: string): string | undefined {
   const j = readSwapJournal(stateDir);
@@ -116,5 +128,6 @@ export function recoverSwap(stateDir: string): string | undefined {
     return `put the old venv back at ${j.venv} (a repair was interrupted while swapping)`;
   }
   clearJournal(stateDir);
+  if (existsSync(j.venv) && existsSync(j.aside)) return `a repair was interrupted just after swapping: the rebuilt venv is at ${j.venv}, the old one is left at ${j.aside}`;
   return undefined;
 }

@@ -98,6 +98,29 @@ describe("dhtl fix-env --deep killed with SIGKILL", () => {
     expect(seen.has("old")).toBe(true);
   }, 240_000);
 
+  test("without the atomic exchange (fallback forced), killed between the two renames: dhtl setup puts the old venv back first and does not build over it", async () => {
+    r.restore();
+    writeFileSync(join(r.project, ".venv", "OLD-VENV"), "");
+    const events = join(r.project, ".dht", "events-aside.log");
+    const proc = start({ ...r.env, DHT_TEST_SWAP_FALLBACK: "1", DHT_TEST_STEP_EVENTS: events, DHT_TEST_PAUSE_AFTER_STEP: "repair-swap-aside" });
+    await waitForLine(events, "paused repair-swap-aside");
+    proc.kill("SIGKILL");
+    await proc.exited;
+    // Between the renames the journal is what knows where the old venv is.
+    const journal = join(r.project, ".dht", "repair-swap.json");
+    expect(existsSync(join(r.project, ".venv"))).toBe(false);
+    expect(existsSync(journal)).toBe(true);
+    const setup = await dhtl(["setup", "--cwd", r.project], { env: { ...r.env, DHT_TEST_STEP_EVENTS: events } });
+    expect(setup.stderr).toContain("put the old venv back");
+    expect(setup.code).toBe(0);
+    expect(workingVenv()).toBe("old");
+    expect(existsSync(journal)).toBe(false);
+    // No setup step ran: the old venv was put back, not replaced by a new one.
+    const after = readFileSync(events, "utf8").split("\n").slice(readFileSync(events, "utf8").split("\n").findIndex((l) => l.startsWith("paused repair-swap-aside")) + 1);
+    expect(after.filter((l) => l.startsWith("start "))).toEqual([]);
+    await finishAndVerify();
+  }, 120_000);
+
   test("a rebuild that cannot verify leaves the old venv untouched (exit 1, naming what is missing)", async () => {
     r.restore();
     writeFileSync(join(r.project, ".venv", "OLD-VENV"), "");

@@ -300,17 +300,23 @@ describe("a venv built beside its final path, relocated before the swap", () => 
 });
 
 describe("the venv swap", () => {
-  test("atomic exchange of two directories; the journalled fallback is recovered after a kill between its renames", () => {
+  test("atomic exchange of two directories; the journalled fallback is recovered after a kill between its renames", async () => {
     const dir = mkdtempSync(join(tmpdir(), "swap-"));
     for (const n of ["venv", "new"]) {
       mkdirSync(join(dir, n));
       writeFileSync(join(dir, n, "id"), n);
     }
-    const result = swapIn(join(dir, "venv"), join(dir, "new"), dir, join(dir, "old"));
+    const result = await swapIn(join(dir, "venv"), join(dir, "new"), dir, join(dir, "old"));
     expect(result.atomic).toBe(process.platform === "linux");
     expect(readFileSync(join(dir, "venv", "id"), "utf8")).toBe("new");
     expect(readFileSync(join(result.old, "id"), "utf8")).toBe("venv");
     expect(exchangeAtomically(join(dir, "venv"), join(dir, "nope"))).toBe(false);
+    // The fallback, forced: between its renames the venv path is empty and the journal says where the old one is.
+    let between: [boolean, boolean] | undefined;
+    const fallback = await swapIn(join(dir, "venv"), join(dir, "new"), dir, join(dir, "old2"), { exchange: false, between: async () => void (between = [existsSync(join(dir, "venv")), existsSync(join(dir, "repair-swap.json"))]) });
+    expect([fallback.atomic, between]).toEqual([false, [false, true]]);
+    expect(readFileSync(join(dir, "venv", "id"), "utf8")).toBe("venv");
+    expect(existsSync(join(dir, "repair-swap.json"))).toBe(false);
     // The state a kill between the two renames leaves: journal written, venv moved aside.
     mkdirSync(join(dir, "aside"));
     writeFileSync(join(dir, "repair-swap.json"), JSON.stringify({ venv: join(dir, "gone"), aside: join(dir, "aside"), staged: join(dir, "s"), pid: 1 }));

@@ -19,7 +19,9 @@
  *
  * Killed at any moment, the venv path holds the old venv or the new one, never neither.
  * Test hooks: DHT_TEST_PAUSE_AFTER_STEP also stops after `repair-inventory`,
- * `repair-extras`, `repair-verify`, `repair-swap` and `repair-commit`.
+ * `repair-extras`, `repair-verify`, `repair-swap` and `repair-commit`, and between the two
+ * renames of the fallback swap (`repair-swap-aside`); DHT_TEST_SWAP_FALLBACK=1 makes the
+ * swap use that fallback instead of the atomic exchange.
  */
 import { existsSync, mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
@@ -173,8 +175,11 @@ export async function deepRepair(ctx: RunContext, options: SetupOptions, p: Prep
 
     // 5. Swap, check in place, commit, and only then remove the old venv.
     const aside = join(dirname(venv), `.${basename(venv)}.dht-old`);
-    let swapped: ReturnType<typeof swapIn>;
-    if (existsSync(venv)) swapped = swapIn(venv, staged, stateDir, aside);
+    const guard = (path: string) => assertVenvPathUsable(path, g.venvGuard.anchors, stateDir, g.venvGuard.origin);
+    // An old venv an interrupted swap left there (recoverSwap keeps it) would stop the first rename.
+    if (existsSync(aside)) removeVenvDir(aside, guard);
+    let swapped: Awaited<ReturnType<typeof swapIn>>;
+    if (existsSync(venv)) swapped = await swapIn(venv, staged, stateDir, aside, { exchange: ctx.env.DHT_TEST_SWAP_FALLBACK !== "1", between: () => hook(ctx, "repair-swap-aside") });
     else {
       renameSync(staged, venv);
       swapped = { old: "", atomic: true };
@@ -190,7 +195,7 @@ export async function deepRepair(ctx: RunContext, options: SetupOptions, p: Prep
     await hook(ctx, "repair-commit");
     if (swapped.old) {
       // The old venv is a venv dhtl made (pyvenv.cfg beside bin/): the guard lets it go.
-      removeVenvDir(swapped.old, (path) => assertVenvPathUsable(path, g.venvGuard.anchors, stateDir, g.venvGuard.origin));
+      removeVenvDir(swapped.old, guard);
       await settleRemovals();
     }
     return { venv: g.venv.linkPath, python: python.version, kept: extras, changed, unreadable, atomicSwap: swapped.atomic };

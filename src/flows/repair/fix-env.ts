@@ -20,7 +20,6 @@ import { getLogger } from "../../ui/logger.ts";
 import { baseInterpreterFiles, takeBaseline } from "../../repair/baseline.ts";
 import { normalizeName, scanSitePackages } from "../../repair/dists.ts";
 import { takeInventory, type InventoryEntry } from "../../repair/inventory.ts";
-import { recoverSwap } from "../../repair/swap.ts";
 import { repairsNeeded } from "../../repair/checks.ts";
 import type { Finding, RepairKind } from "../../repair/types.ts";
 import { CHECKPOINT_NAME } from "../setup/noop-check.ts";
@@ -31,6 +30,7 @@ import { cleanCache, ensurePip, entriesFor, installMissing, reinstall, relink, t
 import { deepRepair, type DeepOutcome } from "./deep.ts";
 import { diagnose, type Diagnosis } from "./diagnose.ts";
 import { offlineWhenUnreachable } from "./offline.ts";
+import { recoverInterruptedSwap } from "./swap-recovery.ts";
 
 export interface FixOptions extends SetupOptions {
   deep?: boolean;
@@ -64,9 +64,9 @@ export async function fixEnv(ctx: RunContext, given: FixOptions, envDir?: string
   };
   let d = await diagnose(ctx, { ...options, deep: true }, envDir);
   const envRoot = d.facts.environment.envRoot;
-  const recovered = recoverSwap(join(envRoot, ".dht"));
+  const recovered = await recoverInterruptedSwap(ctx, envRoot, { noWait: options.noWait });
   if (recovered) {
-    note(recovered);
+    done.push(recovered);
     d = await diagnose(ctx, { ...options, deep: true }, envDir);
   }
   if (d.facts.environment.configProblem || !d.prepared) {

@@ -11,6 +11,7 @@ import { getLogger } from "../../ui/logger.ts";
 import { printJson, printText, formatTable } from "../../ui/output.ts";
 import { buildInfo } from "../../build-info.ts";
 import { acquireLock } from "../../env/lock.ts";
+import { recoverSwap } from "../../repair/swap.ts";
 import { executeSteps, type ExecEvent } from "../executor/execute.ts";
 import { resolvePython } from "../../python/resolve.ts";
 import { resolvePreferred } from "../../python/preferred.ts";
@@ -392,6 +393,9 @@ export async function setupOne(ctx: RunContext, options: SetupOptions, envDir?: 
     onWait: (o) => log.info(`waiting for the setup running as pid ${o.pid}${o.host ? ` on ${o.host}` : ""} (lock ${join(g.envRoot, ".dht", "lock")})`),
   });
   try {
+    // A fix-env --deep killed between the two renames of its swap: finish or undo it, never build over it.
+    const recovered = recoverSwap(g.venvGuard.stateDir);
+    if (recovered) log.info(recovered);
     // .dht/ is machine state: keep it out of version control without touching the user's .gitignore.
     const ignore = join(g.envRoot, ".dht", ".gitignore");
     if (!existsSync(ignore)) writeFileSync(ignore, "# dhtl state (checkpoints, lock): safe to delete, never commit\n*\n");
