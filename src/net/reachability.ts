@@ -1,10 +1,10 @@
 /**
  * Is there a network to the configured indexes at all? A fast probe (a few seconds at most,
- * every URL at once, through the configured proxies and CAs: httpFetch) that tells "no
- * network" apart from every other trouble. Only failures to reach anything count: a refused
- * connection, no route, a name that does not resolve, no answer in time, a proxy that cannot
- * be reached. Any HTTP answer (401, 404, 500) or a TLS failure means something is out there,
- * and the installer's own error is the one to show.
+ * every URL at once, one HEAD request each, through the configured proxies and CAs:
+ * httpFetch) that tells "no network" apart from every other trouble. Only failures to reach
+ * anything count: a refused connection, no route, a name that does not resolve, no answer in
+ * time, a proxy that cannot be reached. Any HTTP answer (401, 404, 500) or a TLS failure
+ * means something is out there, and the installer's own error is the one to show.
  */
 import { isDhtError } from "../errors.ts";
 import { httpFetch, type NetFailureKind } from "./http.ts";
@@ -37,7 +37,7 @@ export async function probeReachable(urls: string[], options: { env: Env; net?: 
       // Credentials in the URL are dropped: an answer without them (401) still says the host is there.
       const plain = url.replace(/^(https?:\/\/)[^@/]*@/i, "$1");
       try {
-        const res = await httpFetch(`${plain.replace(/\/+$/, "")}/`, { method: "GET" }, { env: options.env, ...(options.net ? { net: options.net } : {}), timeoutMs });
+        const res = await httpFetch(`${plain.replace(/\/+$/, "")}/`, { method: "HEAD" }, { env: options.env, ...(options.net ? { net: options.net } : {}), timeoutMs });
         await res.body?.cancel().catch(() => {});
         return { url: redactUrl(url), reachable: true };
       } catch (error) {
