@@ -8,10 +8,14 @@
  *    the cause, and say what would let it build (system packages for this machine's package
  *    manager, a C compiler, or Rust installed by rustup into DHT_HOME without root).
  *
- * The table is src/data/binary-alternatives.json (embedded at build time).
+ * The table is src/data/binary-alternatives.json (embedded at build time); which system
+ * packages let a package build comes from the one system-package mapping
+ * (src/data/system-packages.json, read through src/system/mapping.ts), the same table
+ * `dhtl deps` installs from.
  */
 import table from "../data/binary-alternatives.json" with { type: "json" };
 import { formatRequirement, normalizeName, type Requirement } from "../project/pep508.ts";
+import { BUILTIN_MAPPING, buildDepsOf, isManager, namesFor, type MappingTarget } from "../system/mapping.ts";
 
 interface SwapEntry {
   name: string;
@@ -30,7 +34,6 @@ interface NoteEntry {
 type Entry = SwapEntry | NoteEntry;
 
 const ENTRIES = (table.packages as Entry[]).map((e) => ({ ...e, name: normalizeName(e.name) }));
-const BUILD_DEPS = table.buildDeps as unknown as Record<string, Record<string, string[]>>;
 const RUST_PACKAGES = new Set((table.rust as string[]).map(normalizeName));
 
 /** Package managers the build-dependency table covers, in the order advice lists them. */
@@ -99,6 +102,16 @@ export interface BuildFacts {
   root?: boolean;
   /** DHT_HOME, for the rustup route. */
   dhtHome?: string;
+  /** The distribution (os-release ID, VERSION_ID, ID_LIKE), for names that differ per release. */
+  distro?: { id: string; versionId: string; like: string[] };
+}
+
+/** System package names for `manager` that let the packages of `rows` build (rows: buildDeps keys). */
+export function buildPackagesFor(rows: string[], manager: string, facts: BuildFacts = {}): string[] {
+  if (!isManager(manager)) return [];
+  const target: MappingTarget = { os: facts.os ?? "linux", ...(facts.distro ? { id: facts.distro.id, versionId: facts.distro.versionId, like: facts.distro.like } : {}) };
+  const logical = [...new Set(rows.flatMap((r) => buildDepsOf(r) ?? []))];
+  return [...new Set(logical.flatMap((name) => (BUILTIN_MAPPING[name] ? (namesFor(BUILTIN_MAPPING[name]!, manager, target)?.packages ?? []) : [])))];
 }
 
 export type BuildFailureCause = "missing-system-library" | "missing-compiler" | "missing-rust" | "unknown";
@@ -239,10 +252,10 @@ export function buildFailureAdvice(log: string, facts: BuildFacts = {}): BuildAd
   // Which build-dependency rows apply: the failing package's, the one the log points at, and
   // the compiler toolchain when the compiler (or Python.h) is what is missing.
   const rows: string[] = [];
-  if (pkgName && BUILD_DEPS[pkgName]) rows.push(pkgName);
+  if (pkgName && buildDepsOf(pkgName)) rows.push(pkgName);
   if (libraryClue && !rows.includes(libraryClue.pkg)) rows.push(libraryClue.pkg);
   if (cause === "missing-compiler" && !rows.includes("toolchain")) rows.unshift("toolchain");
-  const packagesFor = (manager: string) => [...new Set(rows.flatMap((r) => BUILD_DEPS[r]?.[manager] ?? []))];
+  const packagesFor = (manager: string) => buildPackagesFor(rows, manager, facts);
 
   const managers = (facts.packageManagers ?? []).filter((m) => (ADVICE_MANAGERS as readonly string[]).includes(m));
   const local = managers.find((m) => packagesFor(m).length > 0);
