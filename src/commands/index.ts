@@ -17,6 +17,7 @@ export const commands: Record<string, Lazy<DhtCommand<any>>> = {
   self: () => load(import("./self.ts")),
   "prepare-offline": () => load(import("./prepare-offline.ts")),
   bundle: () => load(import("./bundle.ts")),
+  deps: () => load(import("./deps.ts")),
 };
 
 /** Short descriptions for the root --help, without importing every command. */
@@ -31,4 +32,5 @@ export const commandSummaries: Record<string, string> = {
   self: "Update or uninstall dhtl itself",
   "prepare-offline": "Collect Python, uv and every wheel into one verifiable bundle for air-gapped machines",
   bundle: "Inspect and verify offline bundles; make signing keys",
+  deps: "System packages (platform_deps): plan, install with the system manager or in user space",
 };

@@ -268,12 +268,12 @@ function withAuth(url: string, auth: IndexAuth): string {
 }
 
 /**
- * The indexes to ask for the uv wheel, with their credentials: the registries passed in,
+ * The indexes to ask for the uv wheel (and for tool wheels: src/system), with their credentials: the registries passed in,
  * else an explicit indexUrl, else what src/registries discovers for the working directory
  * (env, pip.conf, uv.toml, pyproject), else PyPI. Credentials come from src/registries
  * (URL user info, ${VAR}s, netrc, keyring) and travel as a header, never in messages.
  */
-async function indexesToTry(opts: EnsureUvOptions, env: Record<string, string | undefined>): Promise<Array<{ url: string; auth?: IndexAuth }>> {
+export async function indexesToTry(opts: Pick<EnsureUvOptions, "ctx" | "registries" | "indexUrl">, env: Record<string, string | undefined>): Promise<Array<{ url: string; auth?: IndexAuth }>> {
   let settings = opts.registries as (EnsureUvOptions["registries"] & Partial<import("../registries/types.ts").RegistrySettings>) | undefined;
   if (!settings && !opts.indexUrl) {
     try {

@@ -112,6 +112,8 @@ interface Prepared {
   inputsHash: string;
   credentials: Awaited<ReturnType<typeof resolveCredentials>>;
   bundle: Awaited<ReturnType<typeof openBundleIfAny>>;
+  /** The environment parts' dry-run previews. */
+  previews: () => Promise<Array<{ id: string; text: string; data: unknown }>>;
 }
 
 async function prepare(ctx: RunContext, options: SetupOptions, log: Log, envDir?: string): Promise<Prepared> {
@@ -162,7 +164,10 @@ async function prepare(ctx: RunContext, options: SetupOptions, log: Log, envDir?
       .map(([k]) => k);
 
   let warmup: import("../../bundle/warm-cache.ts").Warmup | undefined;
+  const { environmentParts } = await import("./parts.ts");
+  const parts = await environmentParts(g, ctx, options, log);
   const services: SetupServices = {
+    parts: parts.map((p) => p.part),
     os: g.facts.os,
     verbose: ctx.verbose,
     inputsHash,
@@ -244,7 +249,7 @@ async function prepare(ctx: RunContext, options: SetupOptions, log: Log, envDir?
       });
     },
   };
-  return { g, services, probes, inputsHash, credentials, bundle };
+  return { g, services, probes, inputsHash, credentials, bundle, previews: () => Promise.all(parts.map((p) => p.preview())) };
 }
 
 /**
@@ -334,7 +339,9 @@ async function previewPlan(p: Prepared, ctx: RunContext, log: Log): Promise<Setu
       : { available: true, version: UV_VERSION, how: `not cached yet: a real run fetches uv ${UV_VERSION} from ${p.bundle ? "the offline bundle" : `the index ${g.registries.indexUrl.replace(/\/\/[^@/]*@/, "//***@")}`} (sha256-verified), falling back to pip if it cannot` };
   }
   log.debug("plan built");
-  return buildPlan(p.services.planInput(python, uv));
+  const plan = buildPlan(p.services.planInput(python, uv));
+  const parts = await p.previews();
+  return parts.length ? { ...plan, parts } : plan;
 }
 
 function eventLogger(log: Log, quiet: boolean) {

@@ -136,6 +136,8 @@ export interface SetupPlan {
   postInstall: string[];
   isolate: boolean;
   notes: string[];
+  /** What the environment parts (system packages, Node.js) will do; filled in by the dry run. */
+  parts?: Array<{ id: string; text: string; data: unknown }>;
 }
 
 const DEV_NAMES = /^(dev|devel|develop|development|test|tests|testing)$/i;

@@ -1,6 +1,6 @@
 /**
- * The setup steps, in order: resolve-python, obtain-uv, create-venv, install-dependencies,
- * verify, finalize. Each step says what it depends on (its hash) and how to tell that its
+ * The setup steps, in order: resolve-python, obtain-uv, create-venv, the environment parts
+ * other modules provide (system packages, Node.js), install-dependencies, verify, finalize. Each step says what it depends on (its hash) and how to tell that its
  * recorded result is still on disk, so the executor can skip, resume or re-run it.
  *
  * The plan (plan.ts) is computed inside the state once Python and uv are known; the venv,
@@ -20,8 +20,25 @@ import { removeIsolation, writeIsolation } from "../../env/isolation.ts";
 import { sha256Hex } from "./inputs-hash.ts";
 import { assertVenvPathUsable, recordVenvOwnership, type RemovalAnchors } from "../../env/removal-guard.ts";
 
+/**
+ * A part of the environment another module provides once the venv exists (system packages
+ * from src/system, Node.js from src/languages/node): a step of its own, after create-venv.
+ */
+export interface EnvironmentPart {
+  id: string;
+  title: string;
+  /** Hash of the part's inputs (configuration, flags, mirrors). */
+  hash: string;
+  /** Provide it; tools go into binDir (the venv's bin, first on PATH for dhtl run/test and activate). */
+  run(binDir: string): Promise<Record<string, unknown>>;
+  /** Is what an earlier run laid still there? */
+  stillValid(binDir: string): boolean;
+}
+
 /** What the steps need from the outside world: injected so the machinery is testable. */
 export interface SetupServices {
+  /** Parts of the environment provided after the venv exists (may be empty). */
+  parts: EnvironmentPart[];
   resolvePython(): Promise<PythonChoice & { executable: string; version: string }>;
   /** uv, or a reason it cannot be had (then pip is used). */
   obtainUv(): Promise<UvChoice>;
@@ -188,6 +205,16 @@ export function setupSteps(services: SetupServices): ExecStep<SetupState>[] {
         return true;
       },
     },
+    ...services.parts.map(
+      (part): ExecStep<SetupState> => ({
+        id: part.id,
+        title: part.title,
+        dependsOn: ["create-venv"],
+        hash: () => part.hash,
+        run: (state) => part.run(currentPlan(state, services).plan.venv.bin),
+        stillValid: (_out, state) => part.stillValid(currentPlan(state, services).plan.venv.bin),
+      }),
+    ),
     {
       id: "install-dependencies",
       title: "Installing dependencies",

@@ -1,0 +1,33 @@
+/**
+ * The parts of the environment other modules provide once the venv exists: system packages
+ * (src/system) and Node.js (src/languages/node). The setup flow only asks them for their
+ * step and their dry-run preview; the work is theirs.
+ */
+import type { RunContext } from "../../context.ts";
+import type { Gathered, SetupFlags } from "./gather.ts";
+import type { EnvironmentPart } from "./steps.ts";
+
+export interface PartPreview {
+  id: string;
+  text: string;
+  data: unknown;
+}
+
+export async function environmentParts(
+  g: Gathered,
+  ctx: RunContext,
+  flags: SetupFlags,
+  log: { info(m: string): void; warn(m: string): void },
+  bundlePayload?: (name: string) => string | undefined,
+): Promise<Array<{ part: EnvironmentPart; preview(): Promise<PartPreview> }>> {
+  const out: Array<{ part: EnvironmentPart; preview(): Promise<PartPreview> }> = [];
+  const common = { ctx, home: g.home, facts: g.facts, registries: g.registries, net: g.net, log: (m: string) => log.info(m), warn: (m: string) => log.warn(m), ...(bundlePayload ? { bundlePayload } : {}) };
+  const { systemSetupPart } = await import("../../system/setup-part.ts");
+  const system = await systemSetupPart({
+    ...common,
+    platformDeps: g.config.platform_deps,
+    flags: { ...(flags.system === true ? { system: true } : {}), ...(flags.system === false ? { noSystem: true } : {}), ...(g.offline ? { offline: true } : {}) },
+  });
+  if (system) out.push(system);
+  return out;
+}
