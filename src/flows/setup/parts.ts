@@ -29,5 +29,24 @@ export async function environmentParts(
     flags: { ...(flags.system === true ? { system: true } : {}), ...(flags.system === false ? { noSystem: true } : {}), ...(g.offline ? { offline: true } : {}) },
   });
   if (system) out.push(system);
+  const { nodeSetupPart } = await import("../../languages/node/setup-part.ts");
+  const node = await nodeSetupPart({
+    env: ctx.env,
+    home: g.home,
+    facts: g.facts,
+    net: g.net,
+    offline: g.offline,
+    strict: Boolean(flags.strict),
+    envRoot: g.envRoot,
+    projectRoot: g.projectRoot,
+    ...(g.config.languages?.node ? { config: g.config.languages.node } : {}),
+    ...(g.resolved.origins["languages.node.version"] ? { configOrigin: g.resolved.origins["languages.node.version"] } : {}),
+    indexes: async () => (await import("../../uv/ensure.ts")).indexesToTry({ ctx, registries: g.registries }, ctx.env),
+    log: (m) => log.info(m),
+    warn: (m) => log.warn(m),
+    verbose: ctx.verbose,
+    progress: ctx.json || ctx.quiet ? "none" : "auto",
+  });
+  if (node) out.push(node);
   return out;
 }
