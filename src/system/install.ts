@@ -199,7 +199,8 @@ async function layPostInstall(item: PlanItem, sc: SystemContext): Promise<Record
 /** Try each user-space source in order; the first whose tools all run wins. */
 async function provideInUserSpace(item: PlanItem, req: SystemRequest, sc: SystemContext, tried: string[]): Promise<ProvidedTool | undefined> {
   if (!sc.binDir) {
-    tried.push("user space needs the environment: run dhtl setup (it runs this step too)");
+    for (const c of item.userspace) tried.push(`${c.source}: ${c.why}${c.usable ? " (not tried: there is no environment to put it in yet)" : ""}`);
+    if (item.userspace.some((c) => c.usable)) tried.push("user space needs the environment: run dhtl setup (it runs this step too)");
     return undefined;
   }
   const entry: MappingEntry = req.entry ?? {};

