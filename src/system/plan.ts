@@ -14,13 +14,15 @@ import { DhtError, ExitCode } from "../errors.ts";
 import type { PlatformDepsConfig } from "../config/schema.ts";
 import { closest } from "../ui/suggest.ts";
 import { adminCommand, installCommand } from "./managers.ts";
-import { BUILTIN_MAPPING, checkCommand, isManager, MACHINE_WIDE, mergeMapping, namesFor, postInstallFor, type Manager, type Mapping, type MappingEntry, type MappingTarget, type PostInstallStep } from "./mapping.ts";
+import { BUILTIN_MAPPING, checkCommand, isManager, MANAGERS, MACHINE_WIDE, mergeMapping, namesFor, postInstallFor, type Manager, type Mapping, type MappingEntry, type MappingTarget, type PostInstallStep } from "./mapping.ts";
 
 export interface SystemRequest {
   /** The logical name, or `apt:libcudnn8`-style for raw names. */
   name: string;
   entry?: MappingEntry;
   raw?: { manager: Manager; packages: string[] };
+  /** Written under this manager's raw names: not for machines without it. */
+  onlyFor?: Manager;
   /** Config path it came from ("platform_deps.packages[0]", "platform_deps.linux.apt"). */
   origin: string;
 }
@@ -71,7 +73,21 @@ export function systemRequests(deps: PlatformDepsConfig | undefined, os: SystemF
   const raw = (section: Record<string, unknown>, at: string) => {
     for (const [key, names] of Object.entries(section)) {
       if (!isManager(key) || !Array.isArray(names) || !names.length) continue;
-      out.push({ name: `${key}:${(names as string[]).join(",")}`, raw: { manager: key, packages: names as string[] }, origin: `${at}.${key}` });
+      // A raw name that is exactly a known entry's package (apt: [postgresql-client]) is that
+      // entry: its tools are checked and its user-space sources apply.
+      const rest: string[] = [];
+      for (const pkg of names as string[]) {
+        const known = Object.entries(mapping).find(([n, e]) => (n === pkg && e[key]?.includes(pkg)) || (e[key]?.length === 1 && e[key]![0] === pkg));
+        if (known && !out.some((r) => r.name === known[0])) {
+          // Only for this manager: on a machine with another one it is skipped like any raw name.
+          const entry: MappingEntry = { ...known[1], on: {} };
+          for (const m of MANAGERS) delete entry[m];
+          entry[key] = [pkg];
+          out.push({ name: known[0], entry, origin: `${at}.${key}`, onlyFor: key });
+        }
+        else if (!known) rest.push(pkg);
+      }
+      if (rest.length) out.push({ name: `${key}:${rest.join(",")}`, raw: { manager: key, packages: rest }, origin: `${at}.${key}` });
     }
   };
   logical(deps.packages, "platform_deps.packages");
@@ -198,8 +214,8 @@ export function buildSystemPlan(input: PlanInput): SystemPlan {
       ...(chosen && missing.length ? { adminCommand: adminCommand(chosen.manager, missing, { root: facts.privileges.root }) } : {}),
     };
     const userspace = userspaceSources(req, entry, chosen?.manager, input, kind);
-    if (req.raw && !chosen) {
-      return { ...base, route: "skip" as const, why: `names for ${req.raw.manager}, which this machine does not have (${facts.packageManagers.join(", ") || "no package manager"})`, userspace: [] };
+    if ((req.raw || req.onlyFor) && !chosen) {
+      return { ...base, route: "skip" as const, why: `names for ${req.raw?.manager ?? req.onlyFor}, which this machine does not have (${facts.packageManagers.join(", ") || "no package manager"})`, userspace: [] };
     }
     if (chosen && packages.length === 0) return { ...base, route: "present" as const, why: `nothing to install with ${chosen.manager} (${chosen.via} is empty)`, userspace };
     // A tool is there when it runs from PATH: installed packages whose commands are not on
