@@ -27,7 +27,7 @@ export interface ContextInput {
   binDir?: string;
   log: (m: string) => void;
   warn: (m: string) => void;
-  bundlePayload?: (name: string) => string | undefined;
+  bundlePayload?: (name: string) => import("../system/install.ts").BundledPayload | undefined;
 }
 
 /** Confirm the system command on an interactive terminal unless --yes (CI and pipes never prompt). */

@@ -17,7 +17,17 @@ import { installEnv, needsRefresh, parseInstalled, queryCommand, refreshCommand 
 import { isManager, type Manager, type MappingEntry } from "./mapping.ts";
 import { buildSystemPlan, type PlanItem, type SystemFlags, type SystemPlan, type SystemRequest } from "./plan.ts";
 import { checkTool, findTool, globPaths, layWrapper, removeFile, wrapperScript } from "./tools.ts";
-import { fromArchive, fromDistro, fromIndexWheel, fromSource, type FetchContext, type Payload } from "./userspace.ts";
+import { fromArchive, fromBundleFiles, fromDistro, fromIndexWheel, fromSource, type FetchContext, type Payload } from "./userspace.ts";
+
+export interface BundledPayload {
+  source: "index" | "distro";
+  paths: string[];
+  sha256s: string[];
+  bin?: string;
+  archive?: string;
+  manager?: string;
+  detail: string;
+}
 
 const toEnv = (env: Record<string, string | undefined>) => Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
 
@@ -53,8 +63,8 @@ export interface SystemContext {
   verbose?: boolean;
   /** Interactive terminal without --yes: the system command is confirmed first. */
   confirm?: (line: string) => Promise<boolean>;
-  /** An offline bundle's system payloads (name → directory), when setup runs from one. */
-  bundlePayload?: (name: string) => string | undefined;
+  /** An offline bundle's system payloads, when setup runs from one. */
+  bundlePayload?: (name: string) => BundledPayload | undefined;
   progress?: "auto" | "plain" | "none";
 }
 
@@ -251,10 +261,9 @@ async function fetchPayload(source: string, item: PlanItem, entry: MappingEntry,
   const us = entry.userspace ?? {};
   switch (source) {
     case "bundle": {
-      const dir = sc.bundlePayload?.(item.name);
-      if (!dir) throw new DhtError(ExitCode.unsatisfiable, "not in the offline bundle");
-      const meta = JSON.parse(readFileSync(join(dir, ".dht-payload.json"), "utf8")) as Omit<Payload, "root" | "stored">;
-      return { ...meta, root: dir, libDirs: meta.libDirs.map((d) => join(dir, d)), stored: true, source: "bundle", detail: `${meta.detail}, from the offline bundle` };
+      const payload = sc.bundlePayload?.(item.name);
+      if (!payload) throw new DhtError(ExitCode.unsatisfiable, "not in the offline bundle");
+      return fromBundleFiles(item.name, payload, fx);
     }
     case "index":
       return fromIndexWheel(item.name, us.wheel!, fx);

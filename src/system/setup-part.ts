@@ -22,7 +22,7 @@ export interface SystemPartInput {
   flags: SystemFlags;
   log: (m: string) => void;
   warn: (m: string) => void;
-  bundlePayload?: (name: string) => string | undefined;
+  bundlePayload?: (name: string) => import("./install.ts").BundledPayload | undefined;
 }
 
 export async function systemSetupPart(input: SystemPartInput) {

@@ -235,10 +235,14 @@ export function distroCommands(manager: Manager, packages: string[], dest: strin
   }
 }
 
-/** Distribution packages without root: download the closure that is not installed, unpack into the payload. */
-export async function fromDistro(name: string, manager: Manager, packages: string[], fx: FetchContext, installedQuery: (names: string[]) => Promise<Set<string>>): Promise<Payload> {
+/**
+ * The distribution packages that provide `packages` without root, downloaded into `dest`:
+ * the closure apt's simulation names (minus what is installed), a metapackage's tool-holding
+ * direct dependencies. Returns the file names, sorted.
+ */
+export async function downloadDistroPackages(manager: Manager, packages: string[], dest: string, fx: Pick<FetchContext, "env" | "log">, installedQuery: (names: string[]) => Promise<Set<string>>): Promise<{ needed: string[]; files: string[]; argv: string[] }> {
   const env = Object.fromEntries(Object.entries(fx.env).filter((e): e is [string, string] => e[1] !== undefined));
-  const plan = distroCommands(manager, packages, "");
+  const plan = distroCommands(manager, packages, dest);
   if (!plan) throw new DhtError(ExitCode.unsatisfiable, `${manager} cannot download packages without installing them`);
   let closure = packages;
   let wanted = packages;
@@ -257,29 +261,60 @@ export async function fromDistro(name: string, manager: Manager, packages: strin
   const installed = await installedQuery(closure);
   // What the system already has stays the system's (libc, libssl ...); only the rest is fetched.
   const needed = closure.filter((p) => !installed.has(p) || wanted.includes(p));
-  const key = sha256Hex(JSON.stringify([manager, needed])).slice(0, 16);
-  const dir = join(storeDir(fx.home, fx.platformKey, name), `distro-${key}`);
-  return stored(dir, async (tmp) => {
-    const dl = `${tmp}.dl`;
+  mkdirSync(dest, { recursive: true });
+  const cmds = distroCommands(manager, needed, dest)!;
+  const argv = manager === "apt" ? [...cmds.download, ...needed] : cmds.download;
+  fx.log(`fetching ${needed.length} ${manager} package${needed.length === 1 ? "" : "s"} without root: ${argv.join(" ")}`);
+  const r = await runTool(argv, { env, cwd: dest });
+  if (r.code !== 0) throw new DhtError(ExitCode.unsatisfiable, `${argv.slice(0, 2).join(" ")} failed: ${firstError(r.stderr || r.stdout)}`);
+  const files = readdirSync(dest).filter((f) => /\.(deb|rpm|apk)$/.test(f)).sort();
+  if (!files.length) throw new DhtError(ExitCode.unsatisfiable, `${argv.slice(0, 2).join(" ")} downloaded nothing`);
+  return { needed, files, argv };
+}
+
+/** Unpack distribution package files into a payload directory. */
+export async function unpackDistroPackages(manager: Manager, files: string[], into: string, env: Record<string, string | undefined>): Promise<void> {
+  const cmds = distroCommands(manager, [], "")!;
+  const childEnv = Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
+  mkdirSync(into, { recursive: true });
+  for (const f of files) {
+    const u = await runTool(cmds.unpack(f, into), { env: childEnv });
+    if (u.code !== 0) throw new DhtError(ExitCode.failed, `unpacking ${f} failed: ${firstError(u.stderr || u.stdout)}`);
+  }
+}
+
+const describeFiles = (files: string[], manager: string, how: string) => {
+  const names = files.map((f) => f.split("/").pop()!);
+  const shown = names.length > 6 ? `${names.slice(0, 6).join(", ")} and ${names.length - 6} more` : names.join(", ");
+  return `${names.length} ${manager} package${names.length === 1 ? "" : "s"} (${shown}), ${how}`;
+};
+
+/** Distribution packages without root: download the closure that is not installed, unpack into the payload. */
+export async function fromDistro(name: string, manager: Manager, packages: string[], fx: FetchContext, installedQuery: (names: string[]) => Promise<Set<string>>): Promise<Payload> {
+  const dl = join(storeDir(fx.home, fx.platformKey, name), `.dl-${process.pid}`);
+  rmSync(dl, { recursive: true, force: true });
+  try {
+    const got = await downloadDistroPackages(manager, packages, dl, fx, installedQuery);
+    const key = sha256Hex(JSON.stringify([manager, got.files])).slice(0, 16);
+    return await stored(join(storeDir(fx.home, fx.platformKey, name), `distro-${key}`), async (tmp) => {
+      await unpackDistroPackages(manager, got.files.map((f) => join(dl, f)), tmp, fx.env);
+      return { source: "distro", detail: describeFiles(got.files, manager, `downloaded by ${got.argv.slice(0, 2).join(" ")} and unpacked without root`), libDirs: libraryDirs(tmp) };
+    });
+  } finally {
     rmSync(dl, { recursive: true, force: true });
-    mkdirSync(dl, { recursive: true });
-    try {
-      const cmds = distroCommands(manager, needed, dl)!;
-      const argv = manager === "apt" ? [...cmds.download, ...needed] : cmds.download;
-      fx.log(`fetching ${needed.length} ${manager} package${needed.length === 1 ? "" : "s"} without root: ${argv.join(" ")}`);
-      const r = await runTool(argv, { env, cwd: dl });
-      if (r.code !== 0) throw new DhtError(ExitCode.unsatisfiable, `${argv.slice(0, 2).join(" ")} failed: ${firstError(r.stderr || r.stdout)}`);
-      const files = readdirSync(dl).filter((f) => /\.(deb|rpm|apk)$/.test(f)).sort();
-      if (!files.length) throw new DhtError(ExitCode.unsatisfiable, `${argv.slice(0, 2).join(" ")} downloaded nothing`);
-      for (const f of files) {
-        const u = await runTool(cmds.unpack(join(dl, f), tmp), { env });
-        if (u.code !== 0) throw new DhtError(ExitCode.failed, `unpacking ${f} failed: ${firstError(u.stderr || u.stdout)}`);
-      }
-      const shown = files.length > 6 ? `${files.slice(0, 6).join(", ")} and ${files.length - 6} more` : files.join(", ");
-      return { source: "distro", detail: `${files.length} ${manager} package${files.length === 1 ? "" : "s"} (${shown}), downloaded by ${argv.slice(0, 2).join(" ")} and unpacked without root`, libDirs: libraryDirs(tmp) };
-    } finally {
-      rmSync(dl, { recursive: true, force: true });
+  }
+}
+
+/** A payload an offline bundle carries (a tool wheel or distribution packages), unpacked into the store. */
+export async function fromBundleFiles(name: string, payload: { source: "index" | "distro"; paths: string[]; sha256s: string[]; bin?: string; archive?: string; manager?: string; detail: string }, fx: FetchContext): Promise<Payload> {
+  const dir = join(storeDir(fx.home, fx.platformKey, name), `bundle-${sha256Hex(JSON.stringify(payload.sha256s)).slice(0, 16)}`);
+  return stored(dir, async (tmp) => {
+    if (payload.source === "index") {
+      await unpackWheel(payload.paths[0]!, tmp, { project: name, bin: payload.bin ?? "bin", ...(payload.archive ? { archive: payload.archive } : {}) });
+      return { source: "bundle", detail: `${payload.detail}, from the offline bundle (sha256 verified)`, ...(payload.bin ? { bin: payload.bin } : {}), libDirs: [] };
     }
+    await unpackDistroPackages(payload.manager as Manager, payload.paths, tmp, fx.env);
+    return { source: "bundle", detail: `${describeFiles(payload.paths, payload.manager ?? "distro", "from the offline bundle (sha256 verified)")}`, libDirs: libraryDirs(tmp) };
   });
 }
 

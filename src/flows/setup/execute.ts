@@ -165,7 +165,7 @@ async function prepare(ctx: RunContext, options: SetupOptions, log: Log, envDir?
 
   let warmup: import("../../bundle/warm-cache.ts").Warmup | undefined;
   const { environmentParts } = await import("./parts.ts");
-  const parts = await environmentParts(g, ctx, options, log);
+  const parts = await environmentParts(g, ctx, options, log, bundle);
   const services: SetupServices = {
     parts: parts.map((p) => p.part),
     os: g.facts.os,

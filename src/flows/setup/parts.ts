@@ -6,6 +6,8 @@
 import type { RunContext } from "../../context.ts";
 import type { Gathered, SetupFlags } from "./gather.ts";
 import type { EnvironmentPart } from "./steps.ts";
+import type { OpenedBundle } from "../../bundle/types.ts";
+import { pythonPlatformKey } from "../../platform/index.ts";
 
 export interface PartPreview {
   id: string;
@@ -18,9 +20,18 @@ export async function environmentParts(
   ctx: RunContext,
   flags: SetupFlags,
   log: { info(m: string): void; warn(m: string): void },
-  bundlePayload?: (name: string) => string | undefined,
+  bundle?: OpenedBundle,
 ): Promise<Array<{ part: EnvironmentPart; preview(): Promise<PartPreview> }>> {
   const out: Array<{ part: EnvironmentPart; preview(): Promise<PartPreview> }> = [];
+  const key = pythonPlatformKey(g.facts);
+  // What an offline bundle carries for this platform (prepare-offline: src/system/offline.ts).
+  const bundlePayload = bundle
+    ? (name: string) => {
+        const p = bundle.systemPayload(key, name);
+        return p && { source: p.source, paths: p.paths, sha256s: p.files, detail: p.detail, ...(p.bin ? { bin: p.bin } : {}), ...(p.archive ? { archive: p.archive } : {}), ...(p.manager ? { manager: p.manager } : {}) };
+      }
+    : undefined;
+  const bundledNode = bundle?.node(key);
   const common = { ctx, home: g.home, facts: g.facts, registries: g.registries, net: g.net, log: (m: string) => log.info(m), warn: (m: string) => log.warn(m), ...(bundlePayload ? { bundlePayload } : {}) };
   const { systemSetupPart } = await import("../../system/setup-part.ts");
   const system = await systemSetupPart({
@@ -46,6 +57,7 @@ export async function environmentParts(
     warn: (m) => log.warn(m),
     verbose: ctx.verbose,
     progress: ctx.json || ctx.quiet ? "none" : "auto",
+    ...(bundledNode ? { bundle: { version: bundledNode.version, file: bundledNode.file, format: bundledNode.format } } : {}),
   });
   if (node) out.push(node);
   return out;

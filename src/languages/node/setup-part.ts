@@ -32,7 +32,7 @@ export interface NodePartInput {
   log: (m: string) => void;
   warn: (m: string) => void;
   verbose?: boolean;
-  bundle?: Map<string, string>;
+  bundle?: NodeResolveOptions["bundle"];
   progress?: "auto" | "plain" | "none";
 }
 
