@@ -88,8 +88,6 @@ export interface DepsCommandOptions {
   envDir?: string;
   system?: boolean;
   offline?: boolean;
-  /** Where tools are laid: needs the environment's venv (install); a plan works without one. */
-  needVenv: boolean;
 }
 
 /** What `dhtl deps plan|install` start from: the configuration of the environment at cwd, the facts, the context. */
@@ -110,9 +108,9 @@ export async function prepareDepsCommand(ctx: RunContext, opts: DepsCommandOptio
   try {
     const [{ usableVenv }, { venvBinDir, hostOs }] = await Promise.all([import("../env/run-in-venv.ts"), import("../env/venv.ts")]);
     binDir = venvBinDir(usableVenv(envRoot, resolved.config.python?.venv, hostOs()).venv, hostOs());
-  } catch (error) {
-    if (opts.needVenv) binDir = undefined;
-    void error;
+  } catch {
+    // No venv yet: a plan works without one; user-space installs then say to run dhtl setup.
+    binDir = undefined;
   }
   const offline = Boolean(opts.offline || resolved.config.offline?.enabled);
   const flags: SystemFlags = { ...(opts.system === true ? { system: true } : {}), ...(opts.system === false ? { noSystem: true } : {}), ...(offline ? { offline: true } : {}) };

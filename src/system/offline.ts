@@ -123,7 +123,8 @@ async function downloadToolWheel(project: string, indexes: Array<{ url: string; 
         problems.push(`${url}: none for this platform with a sha256`);
         continue;
       }
-      const path = await downloadVerified({ url: best.url, sha256: best.sha256, label: best.filename }, { env: ctx.env, home, offline: false, progress: "none", net });
+      const { sameOrigin, withAuth } = await import("../uv/ensure.ts");
+      const path = await downloadVerified({ url: auth && sameOrigin(best.url, url) ? withAuth(best.url, auth) : best.url, sha256: best.sha256, label: best.filename }, { env: ctx.env, home, offline: false, progress: "none", net });
       return { path, name: best.filename };
     } catch (error) {
       problems.push((error as Error).message);

@@ -118,7 +118,8 @@ export async function fromIndexWheel(name: string, wheel: WheelSource, fx: Fetch
       const version = parseWheelName(best.filename)!.version;
       const dir = join(storeDir(fx.home, fx.platformKey, name), `index-${best.sha256.slice(0, 16)}`);
       return await stored(dir, async (tmp) => {
-        const u = auth && new URL(best.url).origin === new URL(index).origin ? withAuth(best.url, auth) : best.url;
+        const { sameOrigin, withAuth } = await import("../uv/ensure.ts");
+        const u = auth && sameOrigin(best.url, index) ? withAuth(best.url, auth) : best.url;
         const file = await downloadVerified({ url: u, sha256: best.sha256, label: best.filename }, { env: fx.env, home: fx.home, offline: false, progress: fx.progress ?? "auto", net: fx.net });
         await unpackWheel(file, tmp, wheel);
         return { source: "index", detail: `${wheel.project} ${version} (${best.filename} from ${redactUrl(index)}, sha256 verified)`, bin: wheel.archive ? wheel.bin : wheel.bin, libDirs: [] };
@@ -149,13 +150,6 @@ export async function unpackWheel(file: string, into: string, wheel: WheelSource
   } finally {
     rmSync(outer, { recursive: true, force: true });
   }
-}
-
-function withAuth(url: string, auth: { username: string; password: string }): string {
-  const u = new URL(url);
-  u.username = encodeURIComponent(auth.username);
-  u.password = encodeURIComponent(auth.password);
-  return u.toString();
 }
 
 /** Directories holding shared libraries (`*.so`, `*.so.5`, `*.dylib`) below root. */

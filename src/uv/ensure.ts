@@ -252,7 +252,7 @@ export async function ensureUv(opts: EnsureUvOptions): Promise<EnsuredUv> {
 
 type IndexAuth = { username: string; password: string };
 
-function sameOrigin(a: string, b: string): boolean {
+export function sameOrigin(a: string, b: string): boolean {
   try {
     return new URL(a).origin === new URL(b).origin;
   } catch {
@@ -260,7 +260,8 @@ function sameOrigin(a: string, b: string): boolean {
   }
 }
 
-function withAuth(url: string, auth: IndexAuth): string {
+/** The URL with the index's credentials (files on the index's own host need them too); never logged. */
+export function withAuth(url: string, auth: IndexAuth): string {
   const u = new URL(url);
   u.username = encodeURIComponent(auth.username);
   u.password = encodeURIComponent(auth.password);

@@ -8,7 +8,7 @@ export default defineDhtCommand({
   async run({ args, ctx }) {
     const { printJson, printText } = await import("../../ui/output.ts");
     const { prepareDepsCommand, installSystem } = await import("../../system/index.ts");
-    const p = await prepareDepsCommand(ctx, { envDir: args.env, system: args.system, offline: args.offline, needVenv: true });
+    const p = await prepareDepsCommand(ctx, { envDir: args.env, system: args.system, offline: args.offline });
     const result = await installSystem(p.requests, p.sc);
     if (ctx.json) printJson({ ok: true, mode: result.plan.mode, why: result.plan.why, provided: result.provided });
     else printText(result.provided.map((t) => `${t.name}: ${t.route}${t.version ? ` — ${t.version}` : ""} (${t.detail})`).join("\n") || "nothing to do: platform_deps is empty");

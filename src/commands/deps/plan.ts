@@ -17,7 +17,7 @@ export default defineDhtCommand({
       return;
     }
     const { prepareDepsCommand, planSystem, renderSystemPlan } = await import("../../system/index.ts");
-    const p = await prepareDepsCommand(ctx, { envDir: args.env, system: args.system, offline: args.offline, needVenv: false });
+    const p = await prepareDepsCommand(ctx, { envDir: args.env, system: args.system, offline: args.offline });
     const plan = await planSystem(p.requests, p.sc);
     if (ctx.json) printJson({ ok: true, platform: p.sc.platformKey, distro: p.facts.distro ?? null, packageManagers: p.facts.packageManagers, ...plan });
     else printText(renderSystemPlan(plan, p.facts));

@@ -281,13 +281,8 @@ async function fromMirror(opts: NodeResolveOptions, base: string, version: strin
 
 async function fromIndexWheel(opts: NodeResolveOptions, version: string, wheel: { filename: string; url: string; sha256: string }, index: string, auth?: { username: string; password: string }): Promise<string> {
   const { downloadVerified } = await import("../../net/download.ts");
-  let url = wheel.url;
-  if (auth && new URL(url).origin === new URL(index).origin) {
-    const u = new URL(url);
-    u.username = encodeURIComponent(auth.username);
-    u.password = encodeURIComponent(auth.password);
-    url = u.toString();
-  }
+  const { sameOrigin, withAuth } = await import("../../uv/ensure.ts");
+  const url = auth && sameOrigin(wheel.url, index) ? withAuth(wheel.url, auth) : wheel.url;
   const file = await downloadVerified({ url, sha256: wheel.sha256, label: wheel.filename }, { env: opts.env, home: opts.home, offline: false, progress: opts.progress ?? "auto", net: opts.net });
   // The recorded URL never carries the index's credentials.
   return storeFrom(opts, version, (tmp) => unpackNode(file, "wheel", tmp), { url: wheel.url, sha256: wheel.sha256, label: wheel.filename, format: "wheel" });
