@@ -37,6 +37,7 @@ export async function environmentParts(
   const system = await systemSetupPart({
     ...common,
     platformDeps: g.config.platform_deps,
+    ...routeSystemHints(g, Boolean(flags.noDev)),
     flags: { ...(flags.system === true ? { system: true } : {}), ...(flags.system === false ? { noSystem: true } : {}), ...(g.offline ? { offline: true } : {}) },
   });
   if (system) out.push(system);
@@ -61,4 +62,13 @@ export async function environmentParts(
   });
   if (node) out.push(node);
   return out;
+}
+
+/** The apt packages the test route's CI step installs, as hints for the system step (never with --no-dev). */
+function routeSystemHints(g: Gathered, noDev: boolean): { routeHints?: { deps: import("../../config/schema.ts").PlatformDepsConfig; origin: string } } {
+  const needs = noDev ? [] : (g.test.chosen?.needs ?? []).filter((n): n is Extract<typeof n, { kind: "system" }> => n.kind === "system");
+  const byManager: Record<string, string[]> = {};
+  for (const n of needs) (byManager[n.manager] ??= []).push(n.name);
+  if (!needs.length) return {};
+  return { routeHints: { deps: { linux: byManager } as import("../../config/schema.ts").PlatformDepsConfig, origin: `the test route's CI (${needs[0]!.evidence.file})` } };
 }
