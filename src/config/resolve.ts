@@ -27,6 +27,9 @@ import { normalizeEnvDir, type DhtConfig, type DhtEnvironmentLayer } from "./sch
 
 export { normalizeEnvDir };
 
+/** The environments key that means "the top level", not a directory. */
+export const DEFAULT_ENVIRONMENT = "default";
+
 export interface ResolveConfigOptions {
   cwd: string;
   env: Record<string, string | undefined>;
@@ -116,7 +119,9 @@ export async function resolveConfig(opts: ResolveConfigOptions): Promise<Resolve
   const found = await findProjectRoot(cwd);
   const projectRoot = found.root;
   const loaded = found.configFile ? await loadConfigFile(found.configFile, CONFIG_FILE_NAME) : undefined;
-  const environments = loaded?.config.environments ?? {};
+  // `environments.default` is the top level written as an entry (the design's monorepo
+  // format): its settings apply everywhere, over the top level; it names no directory.
+  const { [DEFAULT_ENVIRONMENT]: defaultEntry, ...environments } = loaded?.config.environments ?? {};
   const envKeys = Object.keys(environments);
 
   const envKey = opts.envDir !== undefined ? explicitEnvironment(envKeys, projectRoot, cwd, opts.envDir) : environmentForDirectory(envKeys, projectRoot, cwd);
@@ -125,7 +130,7 @@ export async function resolveConfig(opts: ResolveConfigOptions): Promise<Resolve
 
   const envVars = envVarLayer(opts.env);
   const flags = flagLayer(opts.flags ?? {});
-  const topLevel = fileLayer(loaded);
+  const topLevel = defaultEntry ? (mergeLayers(defaultEntry, fileLayer(loaded)) as Record<string, unknown>) : fileLayer(loaded);
 
   // Project facts, only when no layer above states the Python: the environment's own files
   // first, then the project root's. (Not reading them otherwise also keeps a broken
@@ -157,7 +162,8 @@ export async function resolveConfig(opts: ResolveConfigOptions): Promise<Resolve
   record(defaultConfig() as unknown as Record<string, unknown>, () => "default");
   if (facts.origin) origins["python.version"] = `${factsPrefix}${facts.origin}`;
   if (loaded) {
-    record(topLevel, (path) => `${loaded.displayPath}:${loaded.lineOf(path)}`);
+    record(fileLayer(loaded), (path) => `${loaded.displayPath}:${loaded.lineOf(path)}`);
+    if (defaultEntry) record(defaultEntry as Record<string, unknown>, (path) => `${loaded.displayPath}:${loaded.lineOf(["environments", DEFAULT_ENVIRONMENT, ...path])} environments.${DEFAULT_ENVIRONMENT}`);
     if (envKeys.length) origins.environments = `${loaded.displayPath}:${loaded.lineOf(["environments"])}`;
     if (envKey !== undefined) {
       record(envEntry as Record<string, unknown>, (path) => `${loaded.displayPath}:${loaded.lineOf(["environments", envKey, ...path])} environments.${envKey}`);

@@ -175,19 +175,25 @@ export function tokenizePython(source: string): PyToken[] {
 
 const CLOSE: Record<string, string> = { "(": ")", "[": "]", "{": "}" };
 
-/** Index just past the bracket that closes the one at `open`. */
+/** For every opening bracket, the index of its closing one (one pass; unclosed ones close at the end). */
+const closers = new WeakMap<PyToken[], Int32Array>();
+function closerTable(tokens: PyToken[]): Int32Array {
+  let table = closers.get(tokens);
+  if (table) return table;
+  table = new Int32Array(tokens.length).fill(tokens.length - 1);
+  const stack: number[] = [];
+  tokens.forEach((t, k) => {
+    if (t.kind !== "op") return;
+    if (t.text in CLOSE) stack.push(k);
+    else if ((t.text === ")" || t.text === "]" || t.text === "}") && stack.length) table![stack.pop()!] = k;
+  });
+  closers.set(tokens, table);
+  return table;
+}
+
+/** Index just past the bracket that closes the one at `open` (linear overall: the table is built once). */
 export function skipBracket(tokens: PyToken[], open: number): number {
-  let depth = 0;
-  for (let k = open; k < tokens.length; k++) {
-    const t = tokens[k]!;
-    if (t.kind !== "op") continue;
-    if (t.text in CLOSE) depth++;
-    else if (t.text === ")" || t.text === "]" || t.text === "}") {
-      depth--;
-      if (depth === 0) return k + 1;
-    }
-  }
-  return tokens.length;
+  return Math.min(tokens.length, closerTable(tokens)[open]! + 1);
 }
 
 /** A dotted name starting at `at` (`nox.session`, `session.install`), and the index after it. */

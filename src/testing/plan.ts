@@ -462,7 +462,8 @@ export function planTestRoutes(input: RoutePlanInput): RoutePlan {
   const cfg = input.config;
   if (cfg?.command) {
     const b = newBuilder();
-    b.suites.push({ argv: [cfg.command], shell: true, runner: "other", evidence: { file: ".dhtconfig", what: "test.command" } });
+    const runner = classify(splitSegments(cfg.command)[0]?.words ?? []);
+    b.suites.push({ argv: [], line: cfg.command, shell: true, runner: runner.kind === "test" ? runner.runner : "other", evidence: { file: ".dhtconfig", what: "test.command" } });
     b.evidence.push({ file: ".dhtconfig", what: "test.command" });
     // What the command runs still tells what it needs.
     rb.line(newBuilderInto(b), cfg.command, { file: ".dhtconfig", what: "test.command" });

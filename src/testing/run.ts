@@ -69,8 +69,8 @@ export async function runRoute(input: RunRouteInput): Promise<RouteResult> {
   const env = { ...input.env, ...route.env };
   const primary = route.suites[0]?.runner;
   const run = async (cmd: RouteCommand, args: string[] | undefined): Promise<SuiteResult> => {
-    const words = commandLine(cmd, args, places);
-    const argv = cmd.shell ? (input.os === "windows" ? ["cmd", "/d", "/s", "/c", words.join(" ")] : ["sh", "-c", words.map(shellWord).join(" ")]) : words;
+    const words = cmd.line !== undefined ? [cmd.line, ...(args ?? []).map(shellQuote)] : commandLine(cmd, args, places);
+    const argv = cmd.line !== undefined ? (input.os === "windows" ? ["cmd", "/d", "/s", "/c", words.join(" ")] : ["sh", "-c", words.join(" ")]) : cmd.shell ? (input.os === "windows" ? ["cmd", "/d", "/s", "/c", words.join(" ")] : ["sh", "-c", words.map(shellWord).join(" ")]) : words;
     const cwd = cmd.cwd ? join(input.envRoot, cmd.cwd) : input.envRoot;
     input.announce(`$ ${words.join(" ")}${cmd.cwd ? `   (in ${cmd.cwd})` : ""}`);
     // Only the summaries matter: keep complete lines that could be one, not the whole output.

@@ -37,6 +37,8 @@ export interface RouteCommand {
   argv: string[];
   /** Run through the shell (a Makefile recipe or CI `run:` line with pipes, `&&`, variables). */
   shell?: boolean;
+  /** A whole shell line as the user wrote it (`.dhtconfig` test.command): run as is, arguments appended. */
+  line?: string;
   /** Which runner this command starts ("other" for a plain program). */
   runner: RunnerKind;
   /** tox's `-` prefix: the exit status is ignored. */

@@ -76,7 +76,10 @@ interface GatheredEnvironment {
   net: NetSettings;
   /** Project files of this environment, relative to its root. */
   projectFiles: string[];
+  /** platform_deps and languages.node (src/system/offline.ts bundles what they need). */
+  toolchains: { projectRoot: string; platformDeps: DhtConfigType["platform_deps"]; node?: DhtConfigType["languages"]["node"]; nodeOrigin?: string };
 }
+type DhtConfigType = import("../../config/schema.ts").DhtConfig;
 
 export interface PrepareOfflineResult {
   bundle: WrittenBundle;
@@ -143,6 +146,7 @@ async function gatherEnvironment(ctx: RunContext, projectRoot: string, dir: stri
     uvEnv: await uvEnvironment(ctx.env, registryEnvForUv(registries, creds), net, home),
     net,
     projectFiles: await projectFilesOf(root, declared.requirementFiles),
+    toolchains: { projectRoot, platformDeps: config.platform_deps, ...(config.languages.node ? { node: config.languages.node } : {}), ...(resolved.origins["languages.node.version"] ? { nodeOrigin: resolved.origins["languages.node.version"] } : {}) },
   };
 }
 
@@ -383,8 +387,20 @@ export async function prepareOffline(ctx: RunContext, opts: PrepareOfflineOption
         await mkdir(dirname(join(staging, dhtl)), { recursive: true });
         await writeFile(join(staging, dhtl), bytes, { mode: 0o755 });
       }
+      // System packages for user space and the Node.js build (src/system/offline.ts).
+      const { collectForBundle } = await import("../../system/offline.ts");
+      const tools = await collectForBundle({
+        ctx,
+        home,
+        target,
+        hostKey,
+        staging,
+        environments: environments.map((env) => ({ root: env.root, projectRoot: env.toolchains.projectRoot, platformDeps: env.toolchains.platformDeps, node: env.toolchains.node, nodeOrigin: env.toolchains.nodeOrigin, registries: env.registries, net: env.net })),
+        log: (m) => log.info(m),
+      });
+      warnings.push(...tools.warnings);
       const sortedPythons = [...pythons.values()].sort((a, b) => (a.version < b.version ? -1 : 1));
-      platforms.push({ key: target.key, pythons: sortedPythons, uv: { version: UV_VERSION, path: uvRel, wheel: uvBinary.wheel, wheelSha256: uvBinary.wheelSha256 }, wheels, ...(dhtl ? { dhtl } : {}) });
+      platforms.push({ key: target.key, pythons: sortedPythons, uv: { version: UV_VERSION, path: uvRel, wheel: uvBinary.wheel, wheelSha256: uvBinary.wheelSha256 }, wheels, ...(dhtl ? { dhtl } : {}), ...(tools.system ? { system: tools.system } : {}), ...(tools.node ? { node: tools.node } : {}) });
     }
 
     // 6. The project's own config, dependency and lock files (the project root's .dhtconfig too).

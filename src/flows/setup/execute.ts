@@ -104,6 +104,8 @@ export interface Prepared {
   inputsHash: string;
   credentials: Awaited<ReturnType<typeof resolveCredentials>>;
   bundle: Awaited<ReturnType<typeof openBundleIfAny>>;
+  /** The environment parts' dry-run previews. */
+  previews: () => Promise<Array<{ id: string; text: string; data: unknown }>>;
 }
 
 /** Everything a run needs before the steps (also used by the repair flows, src/flows/repair/). */
@@ -161,7 +163,10 @@ export async function prepare(ctx: RunContext, options: SetupOptions, log: Log, 
       .map(([k]) => k);
 
   let warmup: import("../../bundle/warm-cache.ts").Warmup | undefined;
+  const { environmentParts } = await import("./parts.ts");
+  const parts = await environmentParts(g, ctx, options, log, bundle);
   const services: SetupServices = {
+    parts: parts.map((p) => p.part),
     os: g.facts.os,
     verbose: ctx.verbose,
     inputsHash,
@@ -231,6 +236,11 @@ export async function prepare(ctx: RunContext, options: SetupOptions, log: Log, 
       }
       return env;
     },
+    async buildToolchain(output) {
+      const [{ provideBuildToolchain }, { systemContext }] = await Promise.all([import("../../system/toolchains.ts"), import("../../system/index.ts")]);
+      const sc = await systemContext({ ctx, home: g.home, facts: g.facts, flags: {}, registries: g.registries, net: g.net, log: (m) => log.info(m), warn: (m) => log.warn(m) });
+      return provideBuildToolchain(output, { ...sc, offline: g.offline });
+    },
     installFailure(output, argv, pythonVersion) {
       return explainInstallFailure(output, argv, {
         ...(pythonVersion ? { pythonVersion } : {}),
@@ -244,7 +254,7 @@ export async function prepare(ctx: RunContext, options: SetupOptions, log: Log, 
       });
     },
   };
-  return { g, services, probes, inputsHash, credentials, bundle };
+  return { g, services, probes, inputsHash, credentials, bundle, previews: () => Promise.all(parts.map((p) => p.preview())) };
 }
 
 /**
@@ -345,7 +355,9 @@ async function previewPlan(p: Prepared, ctx: RunContext, log: Log): Promise<Setu
       : { available: true, version: UV_VERSION, how: `not cached yet: a real run fetches uv ${UV_VERSION} from ${p.bundle ? "the offline bundle" : `the index ${g.registries.indexUrl.replace(/\/\/[^@/]*@/, "//***@")}`} (sha256-verified), falling back to pip if it cannot` };
   }
   log.debug("plan built");
-  return buildPlan(p.services.planInput(python, uv));
+  const plan = buildPlan(p.services.planInput(python, uv));
+  const parts = await p.previews();
+  return parts.length ? { ...plan, parts } : plan;
 }
 
 export function eventLogger(log: Log, quiet: boolean) {

@@ -37,6 +37,10 @@ export interface SetupFlags {
   /** Public key the offline bundle must be signed with (--verify-key). */
   verifyKey?: string;
   noDev?: boolean;
+  /** --system (true) / --no-system (false): how platform_deps are provided (src/system). */
+  system?: boolean;
+  /** --strict: exactly the requested versions (Python and Node.js). */
+  strict?: boolean;
 }
 
 export type ResolvedConfig = Awaited<ReturnType<typeof resolveConfig>>;

@@ -144,6 +144,8 @@ export interface SetupPlan {
   postInstall: string[];
   isolate: boolean;
   notes: string[];
+  /** What the environment parts (system packages, Node.js) will do; filled in by the dry run. */
+  parts?: Array<{ id: string; text: string; data: unknown }>;
   /** The test route and what setup adds for it, each with its evidence. */
   testRoute?: {
     name: string;

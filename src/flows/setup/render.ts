@@ -36,6 +36,7 @@ export function renderPlan(plan: SetupPlan): string {
     lines.push(`      # ${c.why}`);
   }
   lines.push(`  [verify] import check of: ${plan.importChecks.join(", ") || "(no direct dependencies)"}`);
+  for (const part of plan.parts ?? []) lines.push(part.text);
   lines.push("After install:");
   for (const s of plan.postInstall) lines.push(`  - ${s}`);
   if (plan.notes.length) {

@@ -1,6 +1,6 @@
 /**
- * The setup steps, in order: resolve-python, obtain-uv, create-venv, install-dependencies,
- * verify, finalize. Each step says what it depends on (its hash) and how to tell that its
+ * The setup steps, in order: resolve-python, obtain-uv, create-venv, the environment parts
+ * other modules provide (system packages, Node.js), install-dependencies, verify, finalize. Each step says what it depends on (its hash) and how to tell that its
  * recorded result is still on disk, so the executor can skip, resume or re-run it.
  *
  * The plan (plan.ts) is computed inside the state once Python and uv are known; the venv,
@@ -21,8 +21,25 @@ import { removeIsolation, writeIsolation } from "../../env/isolation.ts";
 import { sha256Hex } from "./inputs-hash.ts";
 import { assertVenvPathUsable, recordVenvOwnership, type RemovalAnchors } from "../../env/removal-guard.ts";
 
+/**
+ * A part of the environment another module provides once the venv exists (system packages
+ * from src/system, Node.js from src/languages/node): a step of its own, after create-venv.
+ */
+export interface EnvironmentPart {
+  id: string;
+  title: string;
+  /** Hash of the part's inputs (configuration, flags, mirrors). */
+  hash: string;
+  /** Provide it; tools go into binDir (the venv's bin, first on PATH for dhtl run/test and activate). */
+  run(binDir: string): Promise<Record<string, unknown>>;
+  /** Is what an earlier run laid still there? */
+  stillValid(binDir: string): boolean;
+}
+
 /** What the steps need from the outside world: injected so the machinery is testable. */
 export interface SetupServices {
+  /** Parts of the environment provided after the venv exists (may be empty). */
+  parts: EnvironmentPart[];
   resolvePython(): Promise<PythonChoice & { executable: string; version: string }>;
   /** uv, or a reason it cannot be had (then pip is used). */
   obtainUv(): Promise<UvChoice>;
@@ -30,6 +47,11 @@ export interface SetupServices {
   planInput(python: PythonChoice, uv: UvChoice): PlanInput;
   /** Environment for installer processes (registries' variables applied, secrets included). */
   childEnv(kind: "uv" | "pip"): Record<string, string>;
+  /**
+   * After a failed install: a build toolchain it lacked (CMake, Rust) provided in user space,
+   * as a directory for the build's PATH, with what to say; undefined when there is none.
+   */
+  buildToolchain?(log: string): Promise<{ binDir: string; why: string } | undefined>;
   /** Turn a failed install into an error naming the package and system packages that help. */
   installFailure(log: string, argv: string[], pythonVersion?: string): Promise<DhtError>;
   log(message: string): void;
@@ -225,6 +247,16 @@ export function setupSteps(services: SetupServices): ExecStep<SetupState>[] {
         return true;
       },
     },
+    ...services.parts.map(
+      (part): ExecStep<SetupState> => ({
+        id: part.id,
+        title: part.title,
+        dependsOn: ["create-venv"],
+        hash: () => part.hash,
+        run: (state) => part.run(currentPlan(state, services).plan.venv.bin),
+        stillValid: (_out, state) => part.stillValid(currentPlan(state, services).plan.venv.bin),
+      }),
+    ),
     {
       id: "install-dependencies",
       title: "Installing dependencies",
@@ -240,13 +272,26 @@ export function setupSteps(services: SetupServices): ExecStep<SetupState>[] {
         // The warm-up fills the cache this install reads: let it finish rather than race it.
         await services.settleBackground();
         const shown = plan.commands.filter((c) => c.step === "install-dependencies");
+        // Toolchains provided for a build (CMake, Rust) stay on PATH for the commands after it.
+        const toolPath: string[] = [];
+        const withTools = (env: Record<string, string>) => (toolPath.length ? { ...env, PATH: [...toolPath, env.PATH ?? ""].join(":") } : env);
         for (const [i, cmd] of cmds.entries()) {
           services.debug(`$ ${(shown[i]?.argv ?? []).join(" ")}`);
-          let result = await runTool(cmd.argv, { env: commandEnv(services, plan, cmd.env), cwd: plan.envRoot, stream: services.verbose });
-          const retry = result.code !== 0 ? withoutEditable(cmd.argv, `${result.stdout}\n${result.stderr}`) : undefined;
+          let argv = cmd.argv;
+          let result = await runTool(argv, { env: withTools(commandEnv(services, plan, cmd.env)), cwd: plan.envRoot, stream: services.verbose });
+          const retry = result.code !== 0 ? withoutEditable(argv, `${result.stdout}\n${result.stderr}`) : undefined;
           if (retry) {
             services.log(`the project's build backend cannot install it in editable mode (no PEP 660 support): installing it as a regular package instead`);
-            result = await runTool(retry, { env: commandEnv(services, plan, cmd.env), cwd: plan.envRoot, stream: services.verbose });
+            argv = retry;
+            result = await runTool(argv, { env: withTools(commandEnv(services, plan, cmd.env)), cwd: plan.envRoot, stream: services.verbose });
+          }
+          if (result.code !== 0 && services.buildToolchain) {
+            const tools = await services.buildToolchain(`${result.stdout}\n${result.stderr}`);
+            if (tools && !toolPath.includes(tools.binDir)) {
+              services.log(tools.why);
+              toolPath.unshift(tools.binDir);
+              result = await runTool(argv, { env: withTools(commandEnv(services, plan, cmd.env)), cwd: plan.envRoot, stream: services.verbose });
+            }
           }
           if (result.code !== 0) throw routeContext(await services.installFailure(`${result.stdout}\n${result.stderr}`, shown[i]?.argv ?? cmd.argv, state.python?.version), plan);
         }

@@ -66,9 +66,17 @@ export interface ToxEnv {
 const toxKey = (key: string) => key.trim().toLowerCase().replace(/[_-]/g, "");
 
 /** Brace expansion as tox does it: `py{38,39}-x` → py38-x, py39-x; `py3{9-12}` → py39 … py312. */
-export function expandBraces(text: string): string[] {
+/** At most this many names from one generative name: `py{1,2}` repeated would otherwise explode. */
+const MAX_EXPANSION = 512;
+
+export function expandBraces(text: string, budget = { left: MAX_EXPANSION }): string[] {
+  // A name with dozens of brace groups is no env name tox users write: taken literally.
+  if (budget.left === MAX_EXPANSION && (text.match(/\{/g)?.length ?? 0) > 16) return [text];
   const m = /\{([^{}]*)\}/.exec(text);
-  if (!m) return [text];
+  if (!m) {
+    budget.left--;
+    return budget.left >= 0 ? [text] : [];
+  }
   const inner = m[1]!;
   const range = /^(\d+)-(\d+)$/.exec(inner.trim());
   const options = range
@@ -76,7 +84,12 @@ export function expandBraces(text: string): string[] {
     : inner.split(",").map((s) => s.trim());
   const before = text.slice(0, m.index);
   const after = text.slice(m.index + m[0].length);
-  return options.flatMap((o) => expandBraces(`${before}${o}${after}`));
+  const out: string[] = [];
+  for (const o of options) {
+    if (budget.left <= 0) break;
+    out.push(...expandBraces(`${before}${o}${after}`, budget));
+  }
+  return out;
 }
 
 /** An env list value (commas or lines, brace-expanded, comments dropped). */
@@ -221,7 +234,7 @@ export function readToxToml(data: Table, text: string, file: string, prefix: str
   if (!sections.size && !envList) return undefined;
   return {
     file,
-    envlist: Array.isArray(envList) ? envList.filter((e): e is string => typeof e === "string").flatMap(expandBraces) : typeof envList === "string" ? parseEnvList(envList) : [],
+    envlist: Array.isArray(envList) ? envList.filter((e): e is string => typeof e === "string").flatMap((name) => expandBraces(name)) : typeof envList === "string" ? parseEnvList(envList) : [],
     envlistLine: tomlLine(text, prefix || "", "env_list") ?? tomlLine(text, prefix || "", "envlist"),
     sections,
     others: new Map(),
@@ -248,7 +261,18 @@ export function factorConditionHolds(condition: string, factors: Set<string>): b
   );
 }
 
-const CONDITION = /^([!\w.{},-]+(?:\s*,\s*[!\w.{},-]+)*)\s*:\s+(.*)$|^([!\w.{},-]+(?:\s*,\s*[!\w.{},-]+)*):(\S.*)$/;
+/**
+ * `py38, py39: pytest<7` → condition and value; undefined when the line has no factor prefix.
+ * A plain scan (no backtracking regular expression: tox files are untrusted input).
+ */
+function splitCondition(text: string): { cond: string; value: string } | undefined {
+  const colon = text.indexOf(":");
+  if (colon <= 0) return undefined;
+  const cond = text.slice(0, colon).trim();
+  // Factors, braces, commas and `!`; spaces only next to commas.
+  if (!/^[!\w.{},-]+$/.test(cond.replace(/\s*,\s*/g, ","))) return undefined;
+  return { cond, value: text.slice(colon + 1).trim() };
+}
 
 /** The lines of a multi-line value that apply to an env with these factors. */
 function applicableLines(value: SectionValue, factors: Set<string>, cfg: ToxConfig, depth = 0): ToxLine[] {
@@ -264,14 +288,11 @@ function applicableLines(value: SectionValue, factors: Set<string>, cfg: ToxConf
       if (!/\\\s*$/.test(raw)) pendingContinuation = undefined;
       return;
     }
-    const m = CONDITION.exec(text);
-    // `factor: value` (a URL's "https:" has no space after it, a Windows path no factor shape).
-    if (m && !/^[a-z]+:\/\//i.test(text)) {
-      const cond = m[1] ?? m[3]!;
-      if (!/^(https?|file|git\+\w+)$/i.test(cond)) {
-        if (!factorConditionHolds(cond, factors)) return;
-        text = (m[2] ?? m[4]!).trim();
-      }
+    const m = splitCondition(text);
+    // `factor: value` (not a URL's scheme, not a Windows drive).
+    if (m && !/^[a-z][\w+.-]*:\/\//i.test(text) && !/^(https?|file|git\+\w+|[a-z])$/i.test(m.cond)) {
+      if (!factorConditionHolds(m.cond, factors)) return;
+      text = m.value;
     }
     // `{[testenv]deps}`: another section's value, its lines applied with the same factors.
     const ref = /^\{\[([^\]]+)\]([\w-]+)\}$/.exec(text);
@@ -332,7 +353,7 @@ export function toxEnv(cfg: ToxConfig, env: string): ToxEnv {
 /** Every env tox knows: the env list, else every `[testenv:…]` section (expanded), else `py`. */
 export function toxEnvNames(cfg: ToxConfig): string[] {
   if (cfg.envlist.length) return cfg.envlist;
-  const named = [...cfg.sections.keys()].filter(Boolean).flatMap(expandBraces);
+  const named = [...cfg.sections.keys()].filter(Boolean).flatMap((name) => expandBraces(name));
   return named.length ? named : cfg.sections.has("") ? ["py"] : [];
 }
 
