@@ -53,6 +53,27 @@ describe("setup plan", () => {
     expect(plan.importChecks).toEqual(["requests", "PyYAML", "pytest", "ruff"]);
   });
 
+  test("Python 2.7 and 3.6: virtualenv (run by a newer Python, from DHT_HOME) makes the venv and pip installs and checks; 3.7 keeps uv", () => {
+    const virtualenv = { toolDir: "/h/tools/virtualenv/20.21.1", appData: "/h/cache/virtualenv-app-data" };
+    for (const [version, pip] of [["2.7.18", "pip 20.3.4"], ["3.6.15", "pip 21.3.1"]] as const) {
+      const python = { ...input().python, executable: `/py/${version}/bin/python`, version, venvHost: { executable: "/usr/bin/python3.11", version: "3.11.2" } };
+      const plan = buildPlan(input({ python, virtualenv }));
+      expect(plan.venvCreator).toBe("virtualenv");
+      expect(plan.installer).toBe("pip");
+      expect(plan.mode).toBe("pip");
+      const create = plan.commands[0]!;
+      expect(create.argv).toEqual(["/usr/bin/python3.11", "-m", "virtualenv", "--no-download", "--no-periodic-update", "--python", `/py/${version}/bin/python`, "--prompt", "demo", "/p/.venv"]);
+      expect(create.env.PYTHONPATH).toBe(["virtualenv", "distlib", "filelock", "platformdirs"].map((d) => `/h/tools/virtualenv/20.21.1/${d}`).join(":"));
+      expect(create.env.VIRTUALENV_OVERRIDE_APP_DATA).toBe("/h/cache/virtualenv-app-data");
+      expect(plan.commands[1]!.argv.slice(0, 4)).toEqual(["/p/.venv/bin/python", "-m", "pip", "install"]);
+      expect(plan.commands.at(-1)!.argv).toEqual(["/p/.venv/bin/python", "-m", "pip", "check"]);
+      expect(plan.notes.join("\n")).toContain(`seeds ${pip}`);
+    }
+    const plan37 = buildPlan(input({ python: { ...input().python, version: "3.7.16" }, virtualenv }));
+    expect(plan37.venvCreator).toBe("uv");
+    expect(plan37.installer).toBe("uv");
+  });
+
   test("a package is installed editable with its extras; its own metadata deps are not repeated", () => {
     const base = input();
     const plan = buildPlan(input({ project: { ...base.project, isPackage: true, requirements: [...base.project.requirements, req("rich", ".dhtconfig dependencies.packages[0]")] } }));

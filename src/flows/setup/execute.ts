@@ -31,6 +31,7 @@ import { computeInputsHash, probeFiles, probePaths, sha256Hex } from "./inputs-h
 import { checkUpToDate, CHECKPOINT_NAME } from "./noop-check.ts";
 import { renderPlan } from "./render.ts";
 import { activationText } from "./summary.ts";
+import { ensureVirtualenv, needsVirtualenv, virtualenvPaths, VIRTUALENV_HOST_REQUEST } from "../../env/virtualenv.ts";
 
 export interface SetupOptions extends SetupFlags {
   dryRun?: boolean;
@@ -82,6 +83,34 @@ async function resolveProjectPython(g: Gathered, request: string | undefined, op
     }
   }
   return resolvePython(request, opts);
+}
+
+/**
+ * Python 2.7 / 3.6 venvs are made by virtualenv, which runs on a Python >= 3.8: one already on
+ * the machine (never downloaded for a preview), else, online, a managed build.
+ */
+async function venvHostFor(g: Gathered, ctx: RunContext, version: string, preview: boolean): Promise<PythonChoice["venvHost"]> {
+  if (!needsVirtualenv(version)) return undefined;
+  const base = { ctx, home: g.home, net: g.net, containerFallback: false, suggestContainer: false, projectRoot: g.envRoot };
+  try {
+    const r = await resolvePython(VIRTUALENV_HOST_REQUEST, { ...base, offline: true, allowDownload: false });
+    return { executable: r.executable, version: r.version };
+  } catch {
+    if (preview) return undefined;
+    if (g.offline) {
+      throw new DhtError(ExitCode.unsatisfiable, `Python ${version} venvs are made by virtualenv, which needs a Python ${VIRTUALENV_HOST_REQUEST} on this machine, and none is here`, {
+        subject: `python ${version}`,
+        hint: "install any Python 3.8 or newer (dhtl python install 3.12 on a connected machine, or the distribution's python3), then run dhtl setup again",
+      });
+    }
+    const r = await resolvePython(VIRTUALENV_HOST_REQUEST, { ...base, offline: false, allowDownload: true }).catch((e) => {
+      throw new DhtError(ExitCode.unsatisfiable, `Python ${version} venvs are made by virtualenv, which needs a Python ${VIRTUALENV_HOST_REQUEST}: none is on this machine and none could be installed`, {
+        subject: `python ${version}`,
+        hint: `${(e as Error).message}\ninstall any Python 3.8 or newer (dhtl python install 3.12, or the distribution's python3), then run dhtl setup again`,
+      });
+    });
+    return { executable: r.executable, version: r.version };
+  }
 }
 
 async function openBundleIfAny(g: Gathered, flags: SetupFlags, log: Log, cwd: string) {
@@ -189,7 +218,13 @@ async function prepare(ctx: RunContext, options: SetupOptions, log: Log, envDir?
         log: (step) => log.debug(`python ${step.step}: ${step.outcome} (${step.why})`),
         note: (m) => log.info(m),
       });
-      return { ...resolved, request: pyRequest.request, requestOrigin: pyRequest.origin };
+      const venvHost = await venvHostFor(g, ctx, resolved.version, false);
+      return { ...resolved, request: pyRequest.request, requestOrigin: pyRequest.origin, ...(venvHost ? { venvHost } : {}) };
+    },
+    async ensureVirtualenv() {
+      const { indexesWithCredentials } = await import("../../uv/ensure.ts");
+      const indexes = g.registries.noIndex ? [] : await indexesWithCredentials([g.registries.indexUrl, ...g.registries.extraIndexUrls], credentials, ctx.env);
+      await ensureVirtualenv({ home: g.home, env: ctx.env, offline: g.offline, net: g.net, findLinks: g.registries.findLinks, indexes, log: (m) => log.info(m) });
     },
     async settleBackground() {
       await warmup?.settle();
@@ -304,6 +339,7 @@ function planInputOf(
     isolate: extra.isolate,
     prompt: g.config.python?.prompt,
     registryEnvNames: extra.registryEnvNames,
+    virtualenv: virtualenvPaths(g.home),
   };
 }
 
@@ -314,7 +350,8 @@ async function previewPlan(p: Prepared, ctx: RunContext, log: Log): Promise<Setu
   let python: PythonChoice;
   try {
     const r = await resolveProjectPython(g, pyRequest.request, { ctx, home: g.home, offline: true, allowDownload: false, bundle: p.bundle, net: g.net, suggestContainer: false, projectRoot: g.envRoot, allowPatchFallback: g.config.python?.allow_patch_fallback });
-    python = { ...r, request: pyRequest.request, requestOrigin: pyRequest.origin };
+    const venvHost = await venvHostFor(g, ctx, r.version, true);
+    python = { ...r, request: pyRequest.request, requestOrigin: pyRequest.origin, ...(venvHost ? { venvHost } : {}) };
   } catch (error) {
     const chain = (isDhtError(error) && Array.isArray(error.details?.chain) ? error.details!.chain : []) as PythonChoice["chain"];
     python = {

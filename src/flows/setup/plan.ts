@@ -12,6 +12,7 @@ import { redactUrl } from "../../net/redact.ts";
 import { sameIndex } from "../../registries/url.ts";
 import { venvBinDir, venvPython, type VenvOs } from "../../env/venv.ts";
 import type { VenvLocation } from "../../env/local-venv.ts";
+import { needsVirtualenv, seededPip, virtualenvCommand, VIRTUALENV_VERSION, type VirtualenvPaths } from "../../env/virtualenv.ts";
 
 /** The requirement shape setup needs (src/project/pep508.ts Requirement fits it). */
 export interface PlanRequirement {
@@ -62,6 +63,8 @@ export interface PythonChoice {
   chain: Array<{ step: string; outcome: string; why: string }>;
   /** Set when no interpreter could be chosen (dry-run shows it; a real run fails with it). */
   problem?: string;
+  /** Python 2.7 / 3.6: the Python >= 3.8 that runs virtualenv to make the venv (src/env/virtualenv.ts). */
+  venvHost?: { executable: string; version: string };
 }
 
 export interface UvChoice {
@@ -104,6 +107,8 @@ export interface PlanInput {
   prompt?: string;
   /** Names of env vars passed to installers for the registries (values stay out of the plan). */
   registryEnvNames: string[];
+  /** Where virtualenv is unpacked (DHT_HOME/tools/virtualenv): used for Pythons older than 3.7. */
+  virtualenv?: VirtualenvPaths;
 }
 
 export interface PlannedCommand {
@@ -124,6 +129,8 @@ export interface SetupPlan {
   uv: UvChoice;
   installer: "uv" | "pip";
   mode: "uv-sync" | "uv-pip" | "pip";
+  /** What makes the venv: uv, the standard library's venv (no uv), or virtualenv (Python < 3.7). */
+  venvCreator: "uv" | "venv" | "virtualenv";
   lockFile?: { kind: string; path: string; honoured: boolean; note: string };
   registries: { indexUrl: string; extraIndexUrls: string[]; findLinks: string[]; trustedHosts: string[]; noIndex: boolean; indexStrategy?: string; origins: Record<string, string> };
   extras: string[];
@@ -228,7 +235,9 @@ export function lockIndexesNotConfigured(project: PlanProject, registries: PlanR
 export function buildPlan(input: PlanInput): SetupPlan {
   const { project } = input;
   const { extras, groups } = selectExtrasAndGroups(project, input.extras, input.groups, input.noDev);
-  const installer: "uv" | "pip" = input.uv.available && input.strategy !== "pip" ? "uv" : "pip";
+  // Python 2.7 and 3.6: virtualenv makes the venv and its pip installs (src/env/virtualenv.ts says why).
+  const legacy = needsVirtualenv(input.python.version);
+  const installer: "uv" | "pip" = input.uv.available && input.strategy !== "pip" && !legacy ? "uv" : "pip";
   const lock = lockDecision(project, input.strategy, installer === "uv");
   const mode: SetupPlan["mode"] = lock?.honoured ? "uv-sync" : installer === "uv" ? "uv-pip" : "pip";
   const ctx: CommandContext = {
@@ -247,7 +256,10 @@ export function buildPlan(input: PlanInput): SetupPlan {
   if (lockIndexes.length) {
     notes.push(`uv.lock was resolved against ${lockIndexes.map(redactUrl).join(", ")}, not the configured index ${redactUrl(input.registries.indexUrl)}: its exact pins are exported and installed through the configured index (uv sync --frozen would download from the lock's URLs)`);
   }
-  if (!input.uv.available) notes.push(`uv cannot be had (${input.uv.how}): using python -m venv and pip`);
+  if (legacy) {
+    const host = input.python.venvHost;
+    notes.push(`Python ${input.python.version}: uv cannot install into its venvs (2.7: uv refuses it; 3.6: the newest setuptools for it has no PEP 660 editable builds), so virtualenv ${VIRTUALENV_VERSION}${host ? `, run by Python ${host.version} (${host.executable}),` : ""} makes the venv and seeds ${seededPip(input.python.version!)}; pip installs`);
+  } else if (!input.uv.available) notes.push(`uv cannot be had (${input.uv.how}): using python -m venv and pip`);
   for (const swap of input.swaps) notes.push(`prefer-binary: ${swap.from} → ${swap.to}${swap.why ? ` (${swap.why})` : ""}`);
   const activate = input.os === "windows" ? `${venvBinDir(input.venv.linkPath, input.os)}\\Activate.ps1` : `. ${venvBinDir(input.venv.linkPath, input.os)}/activate`;
   const postInstall = [`mark the venv complete (${input.venv.venvPath}/.dht-complete) after verification`];
@@ -262,6 +274,7 @@ export function buildPlan(input: PlanInput): SetupPlan {
     uv: input.uv,
     installer,
     mode,
+    venvCreator: legacy ? "virtualenv" : mode === "pip" ? "venv" : "uv",
     lockFile: lock,
     registries: {
       indexUrl: redactUrl(input.registries.indexUrl),
@@ -338,7 +351,11 @@ export function plannedCommands(input: PlanInput, sel: { extras: string[]; group
   const out: PlannedCommand[] = [];
   // uv has no environment variable for --no-index (pip reads PIP_NO_INDEX), so it goes in argv.
   const noIndex = input.registries.noIndex ? ["--no-index"] : [];
-  if (sel.mode === "pip") {
+  if (needsVirtualenv(input.python.version) && input.virtualenv) {
+    const host = input.python.venvHost?.executable ?? "python3";
+    const cmd = virtualenvCommand({ host, paths: input.virtualenv, basepython: ctx.basepython, prompt, venvPath: ctx.venvPath });
+    out.push({ step: "create-venv", argv: cmd.argv, env: cmd.env, why: `virtualenv ${VIRTUALENV_VERSION} (the last that makes Python ${input.python.version} venvs), seeding ${seededPip(input.python.version!)} from its own wheels` });
+  } else if (sel.mode === "pip") {
     out.push({ step: "create-venv", argv: [ctx.basepython, "-m", "venv", "--prompt", prompt, ctx.venvPath], env: {}, why: "uv cannot be had: the standard library's venv, with pip" });
   } else {
     out.push({

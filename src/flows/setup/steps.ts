@@ -48,6 +48,8 @@ export interface SetupServices {
   afterInstall(venvPath: string, pythonVersion: string): Promise<void>;
   /** What the venv step may never delete, and where it records the venv it is about to make. */
   venvGuard: { anchors: RemovalAnchors; stateDir: string; origin?: string };
+  /** Python < 3.7: unpack the pinned virtualenv (src/env/virtualenv.ts) before the venv is made. */
+  ensureVirtualenv(): Promise<void>;
 }
 
 export interface SetupState {
@@ -100,18 +102,24 @@ export function setupSteps(services: SetupServices): ExecStep<SetupState>[] {
       hash: () => services.hashes.python,
       async run(state) {
         state.python = await services.resolvePython();
-        const { executable, version, source, chain, request } = state.python;
+        const { executable, version, source, chain, request, venvHost } = state.python;
         services.log(`Python ${version} (${source}): ${executable}`);
-        return { executable, version, source: source ?? "", chain, request: request ?? null };
+        if (venvHost) services.log(`its venv is made by virtualenv, run by Python ${venvHost.version} (${venvHost.executable})`);
+        return { executable, version, source: source ?? "", chain, request: request ?? null, ...(venvHost ? { venvHost } : {}) };
       },
-      stillValid: (out) => Boolean(str(out?.executable) && existsSync(str(out!.executable)!)),
+      stillValid: (out) => {
+        const host = out?.venvHost as PythonChoice["venvHost"] | undefined;
+        return Boolean(str(out?.executable) && existsSync(str(out!.executable)!)) && (!host || existsSync(host.executable));
+      },
       restore(out, state) {
+        const host = out!.venvHost as PythonChoice["venvHost"] | undefined;
         state.python = {
           executable: str(out!.executable)!,
           version: str(out!.version)!,
           source: str(out!.source),
           request: str(out!.request),
           chain: (out!.chain as PythonChoice["chain"]) ?? [],
+          ...(host && typeof host.executable === "string" ? { venvHost: host } : {}),
         };
       },
     },
@@ -158,6 +166,7 @@ export function setupSteps(services: SetupServices): ExecStep<SetupState>[] {
         // Recorded before the creator runs: one killed halfway leaves a tree without
         // pyvenv.cfg, which the next run may replace only because this record names it.
         recordVenvOwnership(services.venvGuard.stateDir, venvPath);
+        if (plan.venvCreator === "virtualenv") await services.ensureVirtualenv();
         const cmd = realCommand(state, services, "create-venv")!;
         services.debug(`$ ${plan.commands.find((c) => c.step === "create-venv")!.argv.join(" ")}`);
         const result = await runTool(cmd.argv, { env: commandEnv(services, plan, cmd.env), cwd: plan.envRoot, stream: services.verbose });
