@@ -19,6 +19,7 @@ import { readPipfile } from "./pipfile.ts";
 import { parseRequirementsFile, type RequirementsFile } from "./requirements.ts";
 import { findLockFiles, lockKindOf, readLockFile, type LockFile, type LockKind } from "./lockfiles.ts";
 import { parseRequirement, Pep508Error, type Requirement } from "./pep508.ts";
+import { lockFreshness } from "./lock-pins.ts";
 import type { NamedIndex } from "../registries/types.ts";
 
 export type { Requirement } from "./pep508.ts";
@@ -385,6 +386,11 @@ export async function readDeclaredProject(root: string, config: DeclaredConfigIn
 
   const lockFile = chooseLockFile(absRoot, config.dependencies?.lock_files, tools);
   const locked = lockFile ? readLockFile(lockFile.path) : undefined;
+  if (locked?.graph && locked.data) {
+    const kind = locked.graph.kind;
+    const projectFile = kind === "Pipfile.lock" ? "Pipfile" : "pyproject.toml";
+    locked.freshness = lockFreshness(kind, locked.data, kind === "Pipfile.lock" ? pipfileData?.data : pyprojectFile?.data, projectFile);
+  }
   const pkg = decideIsPackage({ pyproject, hasSetupPy, setupCfgName });
   return {
     root: absRoot,

@@ -20,12 +20,14 @@ export interface ExportUvLockInput {
   env: Record<string, string | undefined>;
   /** The requirements file to write. */
   outFile: string;
+  /** Keep the lock's sha256 hashes (pip checks them); off where uv installs from a bundle's wheels. */
+  hashes?: boolean;
 }
 
 /** The argv (after the uv executable) of the export; pure. */
 export function uvExportArgs(input: Omit<ExportUvLockInput, "uv" | "env">): string[] {
   return [
-    "export", "--frozen", "--no-hashes", "--no-emit-project", "--no-header", "--format", "requirements-txt",
+    "export", "--frozen", ...(input.hashes ? [] : ["--no-hashes"]), "--no-emit-project", "--no-header", "--format", "requirements-txt",
     "--project", input.root, "-o", input.outFile,
     ...input.extras.flatMap((e) => ["--extra", e]),
     ...input.groups.flatMap((g) => ["--group", g]),

@@ -67,7 +67,7 @@ async function setUp(shape: string, env = indexEnv(), prepare?: (root: string) =
   const r = await dhtl(["setup", "--json", "--python", "3.11", "--cwd", root], { env, timeoutMs: 120_000 });
   if (r.code !== 0) console.error(r.stderr);
   expect(r.code).toBe(0);
-  const plan = JSON.parse(r.stdout).plan as { mode: string; commands: Array<{ step: string; argv: string[] }> };
+  const plan = JSON.parse(r.stdout).plan as { mode: string; lockFile?: { how?: string }; commands: Array<{ step: string; argv: string[] }> };
   return { root, plan, installs: plan.commands.filter((c) => c.step === "install-dependencies").map((c) => c.argv.slice(1).join(" ")) };
 }
 
@@ -97,13 +97,43 @@ describe.skipIf(!ready)("dhtl setup installs every project shape for real from a
     expectInstalled(v, ["hatch-proj", "idna", "pytest", "iniconfig"]);
   });
 
-  test("pdm: dev-dependency group installed with its ${PROJECT_ROOT} editable path package and that package's deps", async () => {
+  test("pdm.lock (real, fresh): exactly its pins with their hashes — idna 3.7 although 3.10 is served, the win32-only colorama out — the ${PROJECT_ROOT} editable path package and the project editable", async () => {
     const { root, plan } = await setUp("pdm");
     expect(plan.mode).toBe("uv-pip");
+    expect(plan.lockFile?.how).toBe("pins");
+    const pins = readFileSync(join(root, ".dht", "pdm-lock-pins.txt"), "utf8");
+    expect(pins).toContain("idna==3.7 \\\n    --hash=sha256:82fee1fc78add43492d3a1898bfa6d8a904cc97d8427f683ed8e798d07761aa0");
+    expect(plan.commands.some((c) => c.argv.slice(1, 3).join(" ") === "pip sync" && c.argv.includes("--require-hashes"))).toBe(true);
     const v = inspectVenv(root, ["pdm_proj", "helper", "attrs", "pytest", "six"]);
     expectEditable(v, "pdm_proj", join(root, "src"));
     expectEditable(v, "helper", join(root, "packages", "helper", "src"));
-    expectInstalled(v, ["attrs", "pytest", "six"]);
+    expect(v.dists.idna).toBe("3.7");
+    expect(v.dists.colorama).toBeUndefined();
+    expectInstalled(v, ["attrs", "pytest", "six", "iniconfig", "pluggy"]);
+  });
+
+  test("poetry.lock (real, fresh): the locked set exactly — idna 3.7 over the served 3.10, dev group in, optional typing group and win32-only colorama out, the dates extra only when asked", async () => {
+    const { root, plan } = await setUp("poetry-locked");
+    expect(plan.lockFile?.how).toBe("pins");
+    const v = inspectVenv(root, ["locked_app", "idna", "rich", "pytest"]);
+    expectEditable(v, "locked_app", root);
+    expect(v.dists.idna).toBe("3.7");
+    expect(Object.keys(v.dists).sort()).toEqual(["idna", "iniconfig", "locked-app", "markdown-it-py", "mdurl", "packaging", "pluggy", "pygments", "pytest", "rich"]);
+    // The extra, named in .dhtconfig: python-dateutil and six come from the lock too.
+    const withExtra = await setUp("poetry-locked", indexEnv(), (dir) => writeFileSync(join(dir, ".dhtconfig"), "version: 1\ndependencies: {extras: [dates]}\n"));
+    const v2 = inspectVenv(withExtra.root, ["dateutil", "six"]);
+    expect(v2.dists["python-dateutil"]).toBe("2.9.0.post0");
+    expect(v2.dists.six).toBe("1.17.0");
+  });
+
+  test("a poetry.lock whose hash was changed is refused by the installer (the lock's sha256 is enforced), exit 1 naming the package and the pins file", async () => {
+    const root = copyTree(join(fixtures, "poetry-locked"));
+    const lock = join(root, "poetry.lock");
+    writeFileSync(lock, readFileSync(lock, "utf8").replace(/(idna-3\.7-py3-none-any\.whl", hash = "sha256:)[0-9a-f]{64}/, `$1${"0".repeat(64)}`));
+    const r = await dhtl(["setup", "--python", "3.11", "--cwd", root], { env: indexEnv(), timeoutMs: 120_000 });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/Hash mismatch for `idna==3\.7`/);
+    expect(r.stderr).toContain(".dht/poetry-lock-pins.txt");
   });
 
   test("PEP 735 groups + uv.lock: uv sync --frozen installs exactly the locked set (include-group followed, unselected extra absent)", async () => {
@@ -154,7 +184,11 @@ describe.skipIf(!ready)("dhtl setup installs every project shape for real from a
     expect(v.dists.pywin32).toBeUndefined();
   });
 
-  test("poetry: ~/^/* constraints installed, dev group in, optional docs group and python<3.11-only dependency out, project editable", async () => {
+  test("poetry with a stale poetry.lock: a warning names both files and says the declared requirements are resolved instead; ~/^/* constraints installed, dev group in, optional docs group and python<3.11-only dependency out, project editable", async () => {
+    const root0 = copyTree(join(fixtures, "poetry"));
+    const r = await dhtl(["setup", "--python", "3.11", "--cwd", root0], { env: indexEnv(), timeoutMs: 120_000 });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/poetry\.lock does not match pyproject\.toml[^\n]*dhtl installs the declared requirements, resolved fresh[^\n]*poetry lock/);
     const { root } = await setUp("poetry");
     const v = inspectVenv(root, ["poetry_app", "click", "rich", "pytest"]);
     expectEditable(v, "poetry_app", root);

@@ -2,6 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { buildPlan, selectExtrasAndGroups, type PlanInput, type PlanRequirement } from "../../src/flows/setup/plan.ts";
 import { renderPlan } from "../../src/flows/setup/render.ts";
 import { parseLockFile } from "../../src/project/lockfiles.ts";
+import { lockGraph } from "../../src/project/lock-pins.ts";
 
 const req = (raw: string, origin = "pyproject.toml [project.dependencies]"): PlanRequirement => ({ name: raw.split(/[<>=\[ ;@]/)[0]!, raw, origin });
 
@@ -167,11 +168,73 @@ describe("setup plan", () => {
     expect(selectExtrasAndGroups({ ...project, groupSources: { default: "dependency-groups" } }, [], []).groups).toEqual([]);
   });
 
-  test("a poetry.lock is reported as not installed from, and the declared requirements are used", () => {
+  test("a fresh poetry.lock: its pins (hashes, markers evaluated for the chosen Python) are written and synced, the project installed --no-deps, groups and extras selected as usual", () => {
     const base = input();
-    const plan = buildPlan(input({ project: { ...base.project, lockFile: { kind: "poetry.lock", path: "/p/poetry.lock" } } }));
-    expect(plan.mode).toBe("uv-pip");
-    expect(plan.notes.join("\n")).toContain("poetry.lock is not installed from directly");
+    const graph = lockGraph("poetry.lock", Bun.TOML.parse(`
+[[package]]
+name = "requests"
+version = "2.31.0"
+files = [{file = "requests-2.31.0-py3-none-any.whl", hash = "sha256:${"a".repeat(64)}"}]
+[package.dependencies]
+idna = ">=2.5,<4"
+colorama = {version = "*", markers = 'sys_platform == "win32"'}
+[[package]]
+name = "idna"
+version = "3.7"
+files = [{file = "idna-3.7-py3-none-any.whl", hash = "sha256:${"b".repeat(64)}"}]
+[[package]]
+name = "colorama"
+version = "0.4.6"
+files = []
+[[package]]
+name = "pytest"
+version = "8.3.5"
+files = [{file = "pytest-8.3.5-py3-none-any.whl", hash = "sha256:${"c".repeat(64)}"}]
+[metadata]
+content-hash = "x"
+`) as Record<string, unknown>);
+    const project = { ...base.project, isPackage: true, requirements: [req("requests>=2")], optional: {}, groups: { dev: [req("pytest", "pyproject.toml [tool.poetry.group.dev]")], docs: [req("sphinx")] }, lockFile: { kind: "poetry.lock", path: "/p/poetry.lock" }, locked: { packages: [], graph, freshness: { fresh: true, why: "poetry.lock matches pyproject.toml" } } };
+    const plan = buildPlan(input({ project }));
+    expect(plan.lockFile?.how).toBe("pins");
+    expect(plan.files).toHaveLength(1);
+    expect(plan.files[0]!.path).toBe("/p/.dht/poetry-lock-pins.txt");
+    expect(plan.files[0]!.text).toContain(`requests==2.31.0 \\\n    --hash=sha256:${"a".repeat(64)}`);
+    expect(plan.files[0]!.text).toContain("idna==3.7");
+    expect(plan.files[0]!.text).toContain("pytest==8.3.5");
+    expect(plan.files[0]!.text).not.toContain("colorama");
+    const installs = plan.commands.filter((c) => c.step === "install-dependencies").map((c) => c.argv.slice(1));
+    expect(installs).toEqual([
+      ["pip", "sync", "--require-hashes", "--python", "/p/.venv/bin/python", "/p/.dht/poetry-lock-pins.txt"],
+      ["pip", "install", "--python", "/p/.venv/bin/python", "--no-deps", "-e", "/p"],
+    ]);
+    // The same lock on Windows takes colorama too.
+    expect(buildPlan(input({ project, os: "windows" })).files[0]!.text).toContain("colorama==0.4.6");
+    // A stale lock: a warning naming both files, and the declared requirements instead.
+    const stale = buildPlan(input({ project: { ...project, locked: { ...project.locked, freshness: { fresh: false, why: "poetry.lock does not match pyproject.toml" } } } }));
+    expect(stale.lockFile?.honoured).toBe(false);
+    expect(stale.files).toEqual([]);
+    expect(stale.warnings.join("\n")).toContain("poetry.lock does not match pyproject.toml; dhtl installs the declared requirements, resolved fresh, instead of the lock's pins (run `poetry lock` to update poetry.lock)");
+    expect(stale.commands[1]!.argv.slice(5)).toEqual(["pytest", "-e", "/p"]);
+    // A selected requirement the lock lacks: also stale.
+    const lacking = buildPlan(input({ project: { ...project, requirements: [req("requests>=2"), req("rich")] } }));
+    expect(lacking.lockFile?.honoured).toBe(false);
+    expect(lacking.warnings.join("\n")).toContain("poetry.lock has no entry for rich");
+    // strategy: requirements ignores the lock on purpose, without a warning.
+    const asked = buildPlan(input({ project, strategy: "requirements" }));
+    expect(asked.lockFile?.honoured).toBe(false);
+    expect(asked.warnings).toEqual([]);
+  });
+
+  test("uv.lock where pip installs (Python 3.6): uv export writes the pins with hashes, pip installs them --no-deps", () => {
+    const base = input();
+    const python = { ...base.python, version: "3.6.15", executable: "/py36/bin/python", venvHost: { executable: "/usr/bin/python3.11", version: "3.11.2" } };
+    const plan = buildPlan(input({ python, virtualenv: { toolDir: "/h/t", appData: "/h/a" }, project: { ...base.project, isPackage: true, lockFile: { kind: "uv.lock", path: "/p/uv.lock" } } }));
+    expect(plan.lockFile?.how).toBe("uv-export");
+    const installs = plan.commands.filter((c) => c.step === "install-dependencies").map((c) => c.argv);
+    expect(installs[0]!.slice(0, 3)).toEqual(["/h/tools/uv/0.13.9/uv", "export", "--frozen"]);
+    expect(installs[0]).not.toContain("--no-hashes");
+    expect(installs[1]).toEqual(["/p/.venv/bin/python", "-m", "pip", "install", "--disable-pip-version-check", "--no-deps", "-r", "/p/.dht/uv-lock-requirements.txt"]);
+    expect(installs[2]!.slice(-3)).toEqual(["--no-deps", "-e", "/p"]);
   });
 
   test("without uv: python -m venv, pip install, pip check", () => {

@@ -203,6 +203,7 @@ async function prepare(ctx: RunContext, options: SetupOptions, log: Log, envDir?
       deps: sha256Hex(JSON.stringify([probes, preferBinary, g.registries])),
     },
     log: (m) => log.info(m),
+    warn: (m) => log.warn(m),
     debug: (m) => log.debug(m),
     async resolvePython() {
       if (bundle && !warmup) warmup = await startBundleWarmup(g, bundle, ctx, (m) => log.debug(m));
@@ -340,6 +341,7 @@ function planInputOf(
     prompt: g.config.python?.prompt,
     registryEnvNames: extra.registryEnvNames,
     virtualenv: virtualenvPaths(g.home),
+    arch: g.facts.arch,
   };
 }
 
@@ -371,7 +373,9 @@ async function previewPlan(p: Prepared, ctx: RunContext, log: Log): Promise<Setu
       : { available: true, version: UV_VERSION, how: `not cached yet: a real run fetches uv ${UV_VERSION} from ${p.bundle ? "the offline bundle" : `the index ${g.registries.indexUrl.replace(/\/\/[^@/]*@/, "//***@")}`} (sha256-verified), falling back to pip if it cannot` };
   }
   log.debug("plan built");
-  return buildPlan(p.services.planInput(python, uv));
+  const plan = buildPlan(p.services.planInput(python, uv));
+  for (const w of plan.warnings) log.warn(w);
+  return plan;
 }
 
 function eventLogger(log: Log, quiet: boolean) {

@@ -12,6 +12,7 @@ import { redactUrl } from "../../net/redact.ts";
 import { sameIndex } from "../../registries/url.ts";
 import { venvBinDir, venvPython, type VenvOs } from "../../env/venv.ts";
 import type { VenvLocation } from "../../env/local-venv.ts";
+import { exportLock, markerEnvironment, pinsText, type LockExport, type LockFreshness, type LockGraph } from "../../project/lock-pins.ts";
 import { needsVirtualenv, seededPip, virtualenvCommand, VIRTUALENV_VERSION, type VirtualenvPaths } from "../../env/virtualenv.ts";
 
 /** The requirement shape setup needs (src/project/pep508.ts Requirement fits it). */
@@ -38,8 +39,12 @@ export interface PlanProject {
   /** The parsed requirement files: their requirements reach the installer through -r, not one by one. */
   requirementSets?: Array<{ requirements: PlanRequirement[] }>;
   lockFile?: { kind: string; path: string };
-  /** What the lock file pins (src/project/lockfiles.ts LockFile fits it): uv.lock's registry URLs matter here. */
-  locked?: { packages: Array<{ registry?: string }> };
+  /**
+   * What the lock file pins (src/project/lockfiles.ts LockFile fits it): uv.lock's registry
+   * URLs; for poetry.lock, pdm.lock and Pipfile.lock the dependency graph and whether the lock
+   * still matches its project file.
+   */
+  locked?: { packages: Array<{ registry?: string }>; graph?: LockGraph; freshness?: LockFreshness };
   /** Which tool declares each group (dependency-groups, uv, poetry, hatch, pdm, pipenv). */
   groupSources?: Record<string, string>;
 }
@@ -84,6 +89,8 @@ export interface BinarySwap {
 
 export interface PlanInput {
   os: VenvOs;
+  /** The machine's CPU ("x86_64", "aarch64"): lock markers are evaluated for it. */
+  arch?: string;
   envRoot: string;
   /** Environment directory relative to the project root ("." when not a monorepo entry). */
   envDir: string;
@@ -131,7 +138,9 @@ export interface SetupPlan {
   mode: "uv-sync" | "uv-pip" | "pip";
   /** What makes the venv: uv, the standard library's venv (no uv), or virtualenv (Python < 3.7). */
   venvCreator: "uv" | "venv" | "virtualenv";
-  lockFile?: { kind: string; path: string; honoured: boolean; note: string };
+  lockFile?: LockChoice;
+  /** Files the install step writes before its commands (the exact pins of a lock file). */
+  files: Array<{ path: string; text: string; why: string }>;
   registries: { indexUrl: string; extraIndexUrls: string[]; findLinks: string[]; trustedHosts: string[]; noIndex: boolean; indexStrategy?: string; origins: Record<string, string> };
   extras: string[];
   groups: string[];
@@ -143,6 +152,8 @@ export interface SetupPlan {
   postInstall: string[];
   isolate: boolean;
   notes: string[];
+  /** What the user must hear even without --dry-run (a lock that no longer matches its project). */
+  warnings: string[];
 }
 
 const DEV_NAMES = /^(dev|devel|develop|development|test|tests|testing)$/i;
@@ -200,17 +211,70 @@ export function requirementArgs(req: PlanRequirement & { url?: string }, project
   return [req.raw];
 }
 
-/** uv sync honours uv.lock only; other lock kinds are read for their declarations but not installed from. */
-export function lockDecision(project: PlanProject, strategy: PlanInput["strategy"], uvAvailable: boolean) {
+/**
+ * How the lock file is used:
+ *  - "uv-sync": uv.lock with uv installing (`uv sync --frozen`, or its export, see plannedCommands);
+ *  - "uv-export": uv.lock where pip installs (Python 2.7 / 3.6): `uv export` writes the pins, pip installs them --no-deps;
+ *  - "pins": poetry.lock, pdm.lock, Pipfile.lock: dhtl writes the pins with their hashes (src/project/lock-pins.ts);
+ *  - not honoured: the declared requirements are resolved fresh, and `note` says why.
+ */
+export interface LockChoice {
+  kind: string;
+  path: string;
+  honoured: boolean;
+  how?: "uv-sync" | "uv-export" | "pins";
+  note: string;
+  /** A lock that no longer matches its project: shown as a warning, not only a note. */
+  stale?: boolean;
+}
+
+const RELOCK: Record<string, string> = { "poetry.lock": "poetry lock", "pdm.lock": "pdm lock", "Pipfile.lock": "pipenv lock", "uv.lock": "uv lock" };
+
+export function lockDecision(project: PlanProject, strategy: PlanInput["strategy"], installer: "uv" | "pip", uvAvailable: boolean): LockChoice | undefined {
   const lock = project.lockFile;
   if (!lock) return undefined;
-  if (lock.kind === "uv.lock" && strategy === "uv" && uvAvailable) {
-    return { ...lock, honoured: true, note: "uv sync --frozen installs exactly what uv.lock pins" };
-  }
   if (lock.kind === "uv.lock") {
+    if (strategy === "uv" && installer === "uv") return { ...lock, honoured: true, how: "uv-sync", note: "uv sync --frozen installs exactly what uv.lock pins" };
+    if (strategy === "uv" && uvAvailable) return { ...lock, honoured: true, how: "uv-export", note: "uv export writes uv.lock's exact pins (with hashes); pip installs them without resolving again" };
     return { ...lock, honoured: false, note: uvAvailable ? `dependencies.strategy is "${strategy}": installing the declared requirements instead` : "uv is not available: pip installs the declared requirements instead" };
   }
-  return { ...lock, honoured: false, note: `${lock.kind} is not installed from directly: dhtl installs the declared requirements (pyproject / requirement files)` };
+  const locked = project.locked;
+  if (strategy === "requirements") return { ...lock, honoured: false, note: `dependencies.strategy is "requirements": installing the declared requirements instead of ${lock.kind}` };
+  if (!locked?.graph) return { ...lock, honoured: false, note: `${lock.kind} could not be read as a dependency graph: dhtl installs the declared requirements` };
+  if (locked.freshness?.fresh === false) {
+    return { ...lock, honoured: false, stale: true, note: `${locked.freshness.why}; dhtl installs the declared requirements, resolved fresh, instead of the lock's pins (run \`${RELOCK[lock.kind]}\` to update ${lock.kind})` };
+  }
+  return { ...lock, honoured: true, how: "pins", note: `exactly what ${lock.kind} pins (versions and sha256 hashes), installed without resolving again${locked.freshness ? `; ${locked.freshness.why}` : ""}` };
+}
+
+/** Where the requirements are lock-covered: declared in the file the lock was made from. */
+function lockCovers(kind: string, r: PlanRequirement): boolean {
+  const origin = r.origin ?? "pyproject.toml";
+  return kind === "Pipfile.lock" ? origin.startsWith("Pipfile") : origin.startsWith("pyproject.toml");
+}
+
+export interface LockPins {
+  export: LockExport;
+  /** .dht/<kind>-pins.txt: the pins with their hashes. */
+  file: string;
+  text: string;
+  /** Selected requirements the lock does not cover (requirement files, .dhtconfig packages): installed on top. */
+  uncovered: PlanRequirement[];
+}
+
+/** The exact pins of a poetry/pdm/Pipfile lock for this selection, Python and platform (pure). */
+export function lockPins(input: PlanInput, sel: { extras: string[]; groups: string[] }): LockPins | undefined {
+  const { project } = input;
+  const graph = project.locked?.graph;
+  if (!graph || !project.lockFile || !input.python.version) return undefined;
+  const selected = [...project.requirements, ...sel.extras.flatMap((e) => project.optional[e] ?? []), ...sel.groups.flatMap((g) => project.groups[g] ?? [])];
+  const roots = selected.filter((r) => lockCovers(graph.kind, r));
+  const uncovered = selected.filter((r) => !lockCovers(graph.kind, r) && !(project.requirementSets ?? []).some((set) => set.requirements.includes(r)));
+  const categories = ["default", ...sel.groups.map((g) => (g === "dev" ? "develop" : g))];
+  const env = markerEnvironment(input.python.version, input.os, input.arch ?? "x86_64");
+  const exp = exportLock(graph, roots as Parameters<typeof exportLock>[1], env, input.envRoot, categories);
+  const file = join(input.envRoot, ".dht", `${graph.kind.replace(/\.lock$/i, "").toLowerCase()}-lock-pins.txt`);
+  return { export: exp, file, text: pinsText(exp, project.lockFile.kind), uncovered };
 }
 
 /**
@@ -238,20 +302,27 @@ export function buildPlan(input: PlanInput): SetupPlan {
   // Python 2.7 and 3.6: virtualenv makes the venv and its pip installs (src/env/virtualenv.ts says why).
   const legacy = needsVirtualenv(input.python.version);
   const installer: "uv" | "pip" = input.uv.available && input.strategy !== "pip" && !legacy ? "uv" : "pip";
-  const lock = lockDecision(project, input.strategy, installer === "uv");
-  const mode: SetupPlan["mode"] = lock?.honoured ? "uv-sync" : installer === "uv" ? "uv-pip" : "pip";
+  let lock = lockDecision(project, input.strategy, installer, input.uv.available);
+  let pins = lock?.how === "pins" ? lockPins(input, { extras, groups }) : undefined;
+  if (lock?.how === "pins" && pins?.export.missing.length) {
+    // A selected requirement the lock has no entry for: the lock predates it.
+    lock = { ...lock, honoured: false, how: undefined, stale: true, note: `${lock.kind} has no entry for ${pins.export.missing.join(", ")} (declared in the project): it is out of date; dhtl installs the declared requirements, resolved fresh (run \`${RELOCK[lock.kind]}\` to update it)` };
+    pins = undefined;
+  }
+  const mode: SetupPlan["mode"] = lock?.how === "uv-sync" ? "uv-sync" : installer === "uv" ? "uv-pip" : "pip";
   const ctx: CommandContext = {
     uv: input.uv.path ?? "uv",
     basepython: input.python.executable ?? "python3",
     venvPath: input.venv.venvPath,
     os: input.os,
   };
-  const commands = plannedCommands(input, { extras, groups, mode }, ctx);
+  const commands = plannedCommands(input, { extras, groups, mode, lock }, ctx);
   const importChecks = importCheckNames(input, { extras, groups, mode });
   const notes: string[] = [];
   if (input.venv.placement !== "in-project") notes.push(input.venv.why);
   if (input.venv.enableLongPaths) notes.push(`to keep venvs in projects, enable long paths (elevated): ${input.venv.enableLongPaths}`);
-  if (lock && !lock.honoured) notes.push(lock.note);
+  if (lock && !lock.stale && (!lock.honoured || lock.how === "pins" || lock.how === "uv-export")) notes.push(lock.note);
+  if (lock?.how === "pins" && !input.python.version) notes.push(`${lock.kind}: the pins are chosen once the Python is known (their markers depend on it)`);
   const lockIndexes = mode === "uv-sync" && !input.registries.noIndex ? lockIndexesNotConfigured(project, input.registries) : [];
   if (lockIndexes.length) {
     notes.push(`uv.lock was resolved against ${lockIndexes.map(redactUrl).join(", ")}, not the configured index ${redactUrl(input.registries.indexUrl)}: its exact pins are exported and installed through the configured index (uv sync --frozen would download from the lock's URLs)`);
@@ -276,6 +347,7 @@ export function buildPlan(input: PlanInput): SetupPlan {
     mode,
     venvCreator: legacy ? "virtualenv" : mode === "pip" ? "venv" : "uv",
     lockFile: lock,
+    files: pins ? [{ path: pins.file, text: pins.text, why: `${pins.export.pins.length} exact pins from ${lock!.kind}${pins.export.local.length ? ` (+${pins.export.local.length} local)` : ""}` }] : [],
     registries: {
       indexUrl: redactUrl(input.registries.indexUrl),
       extraIndexUrls: input.registries.extraIndexUrls.map(redactUrl),
@@ -294,6 +366,7 @@ export function buildPlan(input: PlanInput): SetupPlan {
     postInstall,
     isolate: input.isolate,
     notes,
+    warnings: lock?.stale ? [lock.note] : [],
   };
 }
 
@@ -344,7 +417,7 @@ export function collectRequirements(
   return { files: project.requirementFiles, requirements: reqs, editable, editableNoDeps };
 }
 
-export function plannedCommands(input: PlanInput, sel: { extras: string[]; groups: string[]; mode: SetupPlan["mode"] }, ctx: CommandContext): PlannedCommand[] {
+export function plannedCommands(input: PlanInput, sel: { extras: string[]; groups: string[]; mode: SetupPlan["mode"]; lock?: LockChoice }, ctx: CommandContext): PlannedCommand[] {
   const py = venvPython(ctx.venvPath, ctx.os);
   const env = registryEnvDisplay(input);
   const prompt = input.prompt ?? (input.project.name || input.envRoot.split(/[\\/]/).pop() || "venv");
@@ -365,7 +438,39 @@ export function plannedCommands(input: PlanInput, sel: { extras: string[]; group
       why: `a venv for ${input.python.version ? `Python ${input.python.version}` : "the chosen Python"}`,
     });
   }
-  if (sel.mode === "uv-sync") {
+  const viaUv = sel.mode !== "pip";
+  const installEnv = viaUv ? { UV_PYTHON_DOWNLOADS: "never", ...env } : { PIP_NO_INPUT: "1", ...env };
+  /** One installer run: uv pip install, or the venv's pip. */
+  const install = (args: string[], why: string): PlannedCommand =>
+    viaUv
+      ? { step: "install-dependencies", argv: [ctx.uv, "pip", "install", ...noIndex, "--python", py, ...args], env: installEnv, why }
+      : { step: "install-dependencies", argv: [py, "-m", "pip", "install", "--disable-pip-version-check", ...(input.preferBinary ? ["--prefer-binary"] : []), ...args], env: installEnv, why };
+  if (sel.lock?.how === "pins" && lockPins(input, sel)) {
+    // poetry.lock / pdm.lock / Pipfile.lock: dhtl wrote the exact pins (hashes included, the
+    // install step writes plan.files first); the installer takes them without resolving.
+    const { project } = input;
+    const pins = lockPins(input, sel)!;
+    const hashed = pins.export.pins.length > 0 && pins.export.pins.every((p) => p.hashes.length > 0) ? ["--require-hashes"] : [];
+    if (pins.export.pins.length) {
+      out.push(
+        viaUv
+          ? { step: "install-dependencies", argv: [ctx.uv, "pip", "sync", ...noIndex, ...hashed, "--python", py, pins.file], env: installEnv, why: `exactly what ${sel.lock.kind} pins for Python ${input.python.version}, every file checked against the lock's sha256` }
+          : { step: "install-dependencies", argv: [py, "-m", "pip", "install", "--disable-pip-version-check", "--no-deps", ...hashed, "-r", pins.file], env: installEnv, why: `exactly what ${sel.lock.kind} pins for Python ${input.python.version}, every file checked against the lock's sha256` },
+      );
+    }
+    const local = [...pins.export.local.flatMap((l) => l.args), ...(project.isPackage ? ["-e", input.envRoot] : [])];
+    if (local.length) out.push(install(["--no-deps", ...local], `${project.isPackage ? "the project itself (editable)" : ""}${project.isPackage && pins.export.local.length ? " and " : ""}${pins.export.local.length ? `the lock's local sources (${pins.export.local.map((l) => l.name).join(", ")})` : ""}, without their dependencies (pinned above)`));
+    const extra = [...project.requirementFiles.flatMap((f) => ["-r", f]), ...pins.uncovered.flatMap((r) => requirementArgs(r, project.root, input.swappedRequirements))];
+    if (extra.length) out.push(install(extra, `what is declared outside ${sel.lock.kind === "Pipfile.lock" ? "the Pipfile" : "pyproject.toml"} (requirement files, .dhtconfig packages), so not in ${sel.lock.kind}`));
+  } else if (sel.lock?.how === "uv-export") {
+    // uv.lock where pip installs (Python 2.7 / 3.6): uv only writes the pins, pip installs them.
+    const { project } = input;
+    const syncGroups = sel.groups.filter((g) => isUvSyncGroup(project, g));
+    const pins = join(input.envRoot, ".dht", "uv-lock-requirements.txt");
+    out.push({ step: "install-dependencies", argv: [ctx.uv, ...uvExportArgs({ root: input.envRoot, extras: sel.extras, groups: syncGroups, outFile: pins, hashes: true })], env: { UV_PYTHON_DOWNLOADS: "never" }, why: "uv.lock's exact pins with their hashes as a requirements file (no network: it reads only uv.lock)" });
+    out.push(install(["--no-deps", "-r", pins], "exactly what uv.lock pins, every file checked against the lock's sha256"));
+    if (project.isPackage) out.push(install(["--no-deps", "-e", input.envRoot], "the project itself (editable)"));
+  } else if (sel.mode === "uv-sync") {
     const { project } = input;
     const syncGroups = sel.groups.filter((g) => isUvSyncGroup(project, g));
     const otherGroups = sel.groups.filter((g) => !isUvSyncGroup(project, g));
@@ -414,18 +519,7 @@ export function plannedCommands(input: PlanInput, sel: { extras: string[]; group
       const args = [...deps, ...(editable ? ["-e", editable] : [])];
       if (args.length) runs.push({ args, why: "the declared requirements" + (editable ? ", and the project itself (editable)" : "") });
     }
-    for (const { args, why } of runs) {
-      if (sel.mode === "uv-pip") {
-        out.push({ step: "install-dependencies", argv: [ctx.uv, "pip", "install", ...noIndex, "--python", py, ...args], env: { UV_PYTHON_DOWNLOADS: "never", ...env }, why });
-      } else {
-        out.push({
-          step: "install-dependencies",
-          argv: [py, "-m", "pip", "install", "--disable-pip-version-check", ...(input.preferBinary ? ["--prefer-binary"] : []), ...args],
-          env: { PIP_NO_INPUT: "1", ...env },
-          why,
-        });
-      }
-    }
+    for (const { args, why } of runs) out.push(install(args, why));
   }
   out.push(
     sel.mode === "pip"

@@ -25,7 +25,12 @@ export function renderPlan(plan: SetupPlan): string {
   if (plan.preferBinary) lines.push(`Prefer binary: ${plan.swaps.length ? plan.swaps.map((s) => `${s.from} → ${s.to}`).join(", ") : "on (nothing to swap)"}`);
   lines.push("");
   lines.push("Commands:");
+  let wrote = false;
   for (const c of plan.commands) {
+    if (c.step === "install-dependencies" && !wrote) {
+      wrote = true;
+      for (const f of plan.files) lines.push(`  [install-dependencies] write ${f.path}`, `      # ${f.why}`);
+    }
     const env = Object.entries(c.env).map(([k, v]) => `${k}=${q(v)} `).join("");
     lines.push(`  [${c.step}] ${env}${c.argv.map(q).join(" ")}`);
     lines.push(`      # ${c.why}`);

@@ -6,7 +6,7 @@
  * The plan (plan.ts) is computed inside the state once Python and uv are known; the venv,
  * install and verify steps run exactly the commands that plan lists.
  */
-import { existsSync, mkdirSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { DhtError, ExitCode } from "../../errors.ts";
 import type { ExecStep, StepOutput } from "../executor/execute.ts";
@@ -32,6 +32,7 @@ export interface SetupServices {
   /** Turn a failed install into an error naming the package and system packages that help. */
   installFailure(log: string, argv: string[], pythonVersion?: string): Promise<DhtError>;
   log(message: string): void;
+  warn(message: string): void;
   /** --verbose: the exact commands (redacted) as they run. */
   debug(message: string): void;
   verbose: boolean;
@@ -67,6 +68,7 @@ function currentPlan(state: SetupState, services: SetupServices): { plan: SetupP
     const input = services.planInput(state.python!, state.uv!);
     state.input = input;
     state.plan = buildPlan(input);
+    for (const w of state.plan.warnings) services.warn(w);
   }
   return { plan: state.plan, input: state.input };
 }
@@ -74,7 +76,7 @@ function currentPlan(state: SetupState, services: SetupServices): { plan: SetupP
 /** The real (unredacted) argv of a planned command. */
 function realCommands(state: SetupState, services: SetupServices, step: "create-venv" | "install-dependencies" | "verify") {
   const { plan, input } = currentPlan(state, services);
-  const cmds = plannedCommands(input, { extras: plan.extras, groups: plan.groups, mode: plan.mode }, {
+  const cmds = plannedCommands(input, { extras: plan.extras, groups: plan.groups, mode: plan.mode, lock: plan.lockFile }, {
     uv: state.uv?.path ?? "uv",
     basepython: state.python!.executable,
     venvPath: plan.venv.venvPath,
@@ -211,6 +213,13 @@ export function setupSteps(services: SetupServices): ExecStep<SetupState>[] {
         }
         // The warm-up fills the cache this install reads: let it finish rather than race it.
         await services.settleBackground();
+        // A lock's exact pins (poetry.lock, pdm.lock, Pipfile.lock), which the commands read.
+        for (const f of plan.files) {
+          mkdirSync(dirname(f.path), { recursive: true });
+          writeFileSync(`${f.path}.tmp`, f.text);
+          renameSync(`${f.path}.tmp`, f.path);
+          services.debug(`wrote ${f.path}: ${f.why}`);
+        }
         const shown = plan.commands.filter((c) => c.step === "install-dependencies");
         for (const [i, cmd] of cmds.entries()) {
           services.debug(`$ ${(shown[i]?.argv ?? []).join(" ")}`);
