@@ -72,6 +72,8 @@ export interface DeclaredProject {
   lockFile?: { kind: LockKind; path: string };
   /** What the lock file pins (names and versions). */
   locked?: LockFile;
+  /** A uv workspace member: installed from the workspace's uv.lock as `--package <package>`. */
+  workspace?: { root: string; member: string; package: string };
   indexOptions: DeclaredIndexOptions;
   /** Tools whose configuration was found: "pep621", "poetry", "hatch", "pdm", "flit", "setuptools", "uv", "pipenv", "setup.py". */
   tools: string[];
@@ -384,7 +386,18 @@ export async function readDeclaredProject(root: string, config: DeclaredConfigIn
     }
   });
 
-  const lockFile = chooseLockFile(absRoot, config.dependencies?.lock_files, tools);
+  let lockFile = chooseLockFile(absRoot, config.dependencies?.lock_files, tools);
+  // A uv workspace member has no lock of its own: the workspace's uv.lock pins it.
+  let workspace: DeclaredProject["workspace"];
+  if (!lockFile && pyprojectFile) {
+    const { findUvWorkspace, memberContaining } = await import("./uv-workspace.ts");
+    const ws = findUvWorkspace(absRoot);
+    const member = ws && ws.root !== absRoot ? memberContaining(ws, absRoot) : undefined;
+    if (ws?.lock && member && resolve(ws.root, member) === absRoot && name) {
+      lockFile = { kind: "uv.lock", path: ws.lock };
+      workspace = { root: ws.root, member, package: name };
+    }
+  }
   const locked = lockFile ? readLockFile(lockFile.path) : undefined;
   if (locked?.graph && locked.data) {
     const kind = locked.graph.kind;
@@ -409,6 +422,7 @@ export async function readDeclaredProject(root: string, config: DeclaredConfigIn
     constraints: dedupe(constraints),
     ...(lockFile ? { lockFile } : {}),
     ...(locked ? { locked } : {}),
+    ...(workspace ? { workspace } : {}),
     indexOptions,
     tools,
     ...(pyproject?.buildBackend ? { buildBackend: pyproject.buildBackend } : {}),

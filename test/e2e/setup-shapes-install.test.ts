@@ -175,6 +175,52 @@ describe.skipIf(!ready)("dhtl setup installs every project shape for real from a
     expect(v.dists["scripts-only"]).toBeUndefined();
   });
 
+  test("uv workspace: in a member, setup installs it from the workspace's uv.lock (idna 3.7 over the served 3.10), the member it needs editable, its test group in and docs out; its tests pass", async () => {
+    const ws = copyTree(join(fixtures, "uv-workspace"));
+    const api = join(ws, "packages", "api");
+    // The lock was made against https://mirror.example: exported, run at the workspace root (the
+    // export names packages/lib relative to it).
+    const r = await dhtl(["setup", "--json", "--python", "3.11", "--cwd", api], { env: indexEnv(), timeoutMs: 120_000 });
+    if (r.code !== 0) console.error(r.stderr);
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout) as { envDir: string; venv: string; plan: { lockFile: { path: string }; notes: string[]; commands: Array<{ step: string; argv: string[] }> } };
+    expect(out.envDir).toBe("packages/api");
+    expect(out.venv).toBe(join(api, ".venv"));
+    expect(out.plan.lockFile.path).toBe(join(ws, "uv.lock"));
+    expect(out.plan.notes.join("\n")).toContain(`packages/api is a member (ws-api) of the uv workspace at ${ws}`);
+    expect(out.plan.commands.find((c) => c.argv[1] === "export")!.argv).toEqual(expect.arrayContaining(["--package", "ws-api", "--group", "test"]));
+    const v = inspectVenv(api, ["ws_api", "ws_lib", "idna", "pytest"]);
+    expectEditable(v, "ws_api", join(api, "src"));
+    expectEditable(v, "ws_lib", join(ws, "packages", "lib", "src"));
+    expect(v.dists.idna).toBe("3.7");
+    expect(v.dists.pygments).toBeUndefined();
+    expect(v.dists["ws-app"]).toBeUndefined();
+    const tests = Bun.spawnSync([join(api, ".venv", "bin", "python"), "-m", "pytest", "-q", "-p", "no:cacheprovider"], { cwd: api });
+    expect(tests.stdout.toString()).toContain("2 passed");
+  });
+
+  test("uv workspace: --all-environments sets up the root package and every member (the excluded one is none), with uv sync --frozen --package when the lock's index is the configured one", async () => {
+    const ws = copyTree(join(fixtures, "uv-workspace"));
+    writeFileSync(join(ws, "uv.lock"), readFileSync(join(ws, "uv.lock"), "utf8").replaceAll("https://mirror.example", index!.indexUrl.replace(/\/simple$/, "")));
+    const shown = await dhtl(["config", "show", "--json", "--cwd", join(ws, "packages", "lib")], { env: indexEnv() });
+    const doc = JSON.parse(shown.stdout) as { projectRoot: string; environment: { dir: string }; config: { environments: Record<string, unknown> }; origins: Record<string, string> };
+    expect(doc.projectRoot).toBe(ws);
+    expect(doc.environment.dir).toBe("packages/lib");
+    expect(Object.keys(doc.config.environments)).toEqual(["packages/api", "packages/lib"]);
+    expect(doc.origins.environments).toBe("pyproject.toml [tool.uv.workspace] members");
+    const named = await dhtl(["setup", "--dry-run", "--json", "--python", "3.11", "--env", "packages/api", "--cwd", ws], { env: indexEnv() });
+    expect((JSON.parse(named.stdout) as { envDir: string }).envDir).toBe("packages/api");
+    const r = await dhtl(["setup", "--all-environments", "--json", "--python", "3.11", "--cwd", ws], { env: indexEnv(), timeoutMs: 180_000 });
+    if (r.code !== 0) console.error(r.stderr);
+    expect(r.code).toBe(0);
+    const all = JSON.parse(r.stdout) as { ok: boolean; environments: Array<{ envDir: string; ok: boolean; plan: { commands: Array<{ argv: string[] }> } }> };
+    expect(all.environments.map((e) => [e.envDir, e.ok])).toEqual([[".", true], ["packages/api", true], ["packages/lib", true]]);
+    const lib = all.environments[2]!.plan.commands.find((c) => c.argv[1] === "sync")!.argv;
+    expect(lib.slice(1, 7)).toEqual(["sync", "--frozen", "--project", ws, "--package", "ws-lib"]);
+    expect(Object.keys(inspectVenv(join(ws, "packages", "lib"), []).dists).sort()).toEqual(["six", "ws-lib"]);
+    expect(inspectVenv(ws, []).dists.pytest).toBe("8.3.5");
+  });
+
   test("Pipfile: packages and dev-packages installed, the editable path dev package imports from the tree, the win32-only one skipped", async () => {
     const { root } = await setUp("pipenv");
     const v = inspectVenv(root, ["mylib", "six", "rich", "pytest", "idna"]);

@@ -486,11 +486,12 @@ async function runAllEnvironments(ctx: RunContext, options: SetupOptions): Promi
   const log = await getLogger(ctx);
   const { resolveConfig } = await import("../../config/resolve.ts");
   const resolved = await resolveConfig({ cwd: ctx.cwd, env: ctx.env });
-  const dirs = environmentDirs(resolved);
+  // A uv workspace whose root is a package itself: the root is one more environment, first.
+  const dirs = [...(resolved.workspace?.rootIsPackage ? ["."] : []), ...environmentDirs(resolved)];
   if (dirs.length === 0) {
     throw new DhtError(ExitCode.usage, "--all-environments: the configuration declares no environments", {
       subject: resolved.configFile ?? ".dhtconfig",
-      hint: "add an `environments:` mapping to .dhtconfig (directory → settings), or run dhtl setup without --all-environments",
+      hint: "add an `environments:` mapping to .dhtconfig (directory → settings) or make the project a uv workspace ([tool.uv.workspace] members), or run dhtl setup without --all-environments",
     });
   }
   const outcomes: SetupOutcome[] = [];
@@ -498,7 +499,7 @@ async function runAllEnvironments(ctx: RunContext, options: SetupOptions): Promi
     log.info(`── environment ${dir}`);
     const sub = { ...ctx, cwd: resolved.projectRoot };
     try {
-      outcomes.push(await setupOne(sub, { ...options, env: undefined }, dir));
+      outcomes.push(await setupOne(sub, { ...options, env: undefined }, dir === "." ? undefined : dir));
     } catch (error) {
       const e = isDhtError(error) ? error : new DhtError(ExitCode.failed, (error as Error).message);
       log.error(`${dir}: ${e.message}${e.hint ? `\n  hint: ${e.hint.split("\n")[0]}` : ""}`);

@@ -47,6 +47,8 @@ export interface PlanProject {
   locked?: { packages: Array<{ registry?: string }>; graph?: LockGraph; freshness?: LockFreshness };
   /** Which tool declares each group (dependency-groups, uv, poetry, hatch, pdm, pipenv). */
   groupSources?: Record<string, string>;
+  /** A uv workspace member: the workspace's uv.lock installs it as `--package <package>`. */
+  workspace?: { root: string; member: string; package: string };
 }
 
 export interface PlanRegistries {
@@ -125,6 +127,8 @@ export interface PlannedCommand {
   /** Extra environment (names → redacted values) the command runs with. */
   env: Record<string, string>;
   why: string;
+  /** Where it runs when not in the environment's directory (a uv workspace's root: its lock's paths are relative to it). */
+  cwd?: string;
 }
 
 export interface SetupPlan {
@@ -321,6 +325,7 @@ export function buildPlan(input: PlanInput): SetupPlan {
   const notes: string[] = [];
   if (input.venv.placement !== "in-project") notes.push(input.venv.why);
   if (input.venv.enableLongPaths) notes.push(`to keep venvs in projects, enable long paths (elevated): ${input.venv.enableLongPaths}`);
+  if (project.workspace && lock?.honoured) notes.push(`${project.workspace.member} is a member (${project.workspace.package}) of the uv workspace at ${project.workspace.root}: installed from the workspace's uv.lock, not resolved on its own`);
   if (lock && !lock.stale && (!lock.honoured || lock.how === "pins" || lock.how === "uv-export")) notes.push(lock.note);
   if (lock?.how === "pins" && !input.python.version) notes.push(`${lock.kind}: the pins are chosen once the Python is known (their markers depend on it)`);
   const lockIndexes = mode === "uv-sync" && !input.registries.noIndex ? lockIndexesNotConfigured(project, input.registries) : [];
@@ -467,11 +472,14 @@ export function plannedCommands(input: PlanInput, sel: { extras: string[]; group
     const { project } = input;
     const syncGroups = sel.groups.filter((g) => isUvSyncGroup(project, g));
     const pins = join(input.envRoot, ".dht", "uv-lock-requirements.txt");
-    out.push({ step: "install-dependencies", argv: [ctx.uv, ...uvExportArgs({ root: input.envRoot, extras: sel.extras, groups: syncGroups, outFile: pins, hashes: true })], env: { UV_PYTHON_DOWNLOADS: "never" }, why: "uv.lock's exact pins with their hashes as a requirements file (no network: it reads only uv.lock)" });
-    out.push(install(["--no-deps", "-r", pins], "exactly what uv.lock pins, every file checked against the lock's sha256"));
+    const ws = project.workspace;
+    const at = ws ? { cwd: ws.root } : {};
+    out.push({ step: "install-dependencies", argv: [ctx.uv, ...uvExportArgs({ root: ws?.root ?? input.envRoot, ...(ws ? { package: ws.package } : {}), extras: sel.extras, groups: syncGroups, outFile: pins, hashes: true })], env: { UV_PYTHON_DOWNLOADS: "never" }, why: "uv.lock's exact pins with their hashes as a requirements file (no network: it reads only uv.lock)", ...at });
+    out.push({ ...install(["--no-deps", "-r", pins], "exactly what uv.lock pins, every file checked against the lock's sha256"), ...at });
     if (project.isPackage) out.push(install(["--no-deps", "-e", input.envRoot], "the project itself (editable)"));
   } else if (sel.mode === "uv-sync") {
     const { project } = input;
+    const ws = project.workspace;
     const syncGroups = sel.groups.filter((g) => isUvSyncGroup(project, g));
     const otherGroups = sel.groups.filter((g) => !isUvSyncGroup(project, g));
     const installEnv = { UV_PYTHON_DOWNLOADS: "never", ...env };
@@ -484,23 +492,27 @@ export function plannedCommands(input: PlanInput, sel: { extras: string[]; group
       // exact pins instead, install them from the local wheels or the configured index, then
       // the project itself (editable) without its deps.
       const pins = join(input.envRoot, ".dht", "uv-lock-requirements.txt");
+      // A workspace member's export names the other members it needs as `-e ./packages/x`,
+      // relative to the workspace root: both commands run there.
+      const at = ws ? { cwd: ws.root } : {};
       out.push({
         step: "install-dependencies",
-        argv: [ctx.uv, ...uvExportArgs({ root: input.envRoot, extras: sel.extras, groups: syncGroups, outFile: pins })],
+        argv: [ctx.uv, ...uvExportArgs({ root: ws?.root ?? input.envRoot, ...(ws ? { package: ws.package } : {}), extras: sel.extras, groups: syncGroups, outFile: pins })],
         env: { UV_PYTHON_DOWNLOADS: "never" },
-        why: "uv.lock's exact pins as a requirements file (no network: it reads only uv.lock)",
+        why: `${ws ? `the workspace's uv.lock, for ${ws.package}: its` : "uv.lock's"} exact pins as a requirements file (no network: it reads only uv.lock)`,
+        ...at,
       });
       // `pip sync`, not `pip install`: the venv ends up with exactly the pinned set, as uv sync would leave it.
-      out.push({ step: "install-dependencies", argv: [ctx.uv, "pip", "sync", ...noIndex, "--python", py, pins], env: installEnv, why: `exactly what uv.lock pins, from ${input.registries.noIndex ? "the local wheels" : "the configured index"}` });
+      out.push({ step: "install-dependencies", argv: [ctx.uv, "pip", "sync", ...noIndex, "--python", py, pins], env: installEnv, why: `exactly what uv.lock pins, from ${input.registries.noIndex ? "the local wheels" : "the configured index"}`, ...at });
       if (project.isPackage) {
         out.push({ step: "install-dependencies", argv: [ctx.uv, "pip", "install", ...noIndex, "--no-deps", "--python", py, "-e", input.envRoot], env: installEnv, why: "the project itself (editable)" });
       }
     } else {
       out.push({
         step: "install-dependencies",
-        argv: [ctx.uv, "sync", "--frozen", "--project", input.envRoot, "--python", py, ...sel.extras.flatMap((e) => ["--extra", e]), ...syncGroups.flatMap((g) => ["--group", g])],
+        argv: [ctx.uv, "sync", "--frozen", "--project", ws?.root ?? input.envRoot, ...(ws ? ["--package", ws.package] : []), "--python", py, ...sel.extras.flatMap((e) => ["--extra", e]), ...syncGroups.flatMap((g) => ["--group", g])],
         env: { UV_PROJECT_ENVIRONMENT: ctx.venvPath, ...installEnv },
-        why: "uv.lock pins every package: install exactly that",
+        why: ws ? `the workspace's uv.lock (${ws.root}) pins ${ws.package} and everything it needs: install exactly that` : "uv.lock pins every package: install exactly that",
       });
     }
     // Groups another tool declares (poetry, hatch, pdm, pipenv) are unknown to uv sync.

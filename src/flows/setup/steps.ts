@@ -223,7 +223,7 @@ export function setupSteps(services: SetupServices): ExecStep<SetupState>[] {
         const shown = plan.commands.filter((c) => c.step === "install-dependencies");
         for (const [i, cmd] of cmds.entries()) {
           services.debug(`$ ${(shown[i]?.argv ?? []).join(" ")}`);
-          const result = await runTool(cmd.argv, { env: commandEnv(services, plan, cmd.env), cwd: plan.envRoot, stream: services.verbose });
+          const result = await runTool(cmd.argv, { env: commandEnv(services, plan, cmd.env), cwd: cmd.cwd ?? plan.envRoot, stream: services.verbose });
           if (result.code !== 0) throw await services.installFailure(`${result.stdout}\n${result.stderr}`, shown[i]?.argv ?? cmd.argv, state.python?.version);
         }
         await services.afterInstall(plan.venv.venvPath, state.python!.version);
