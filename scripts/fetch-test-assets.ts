@@ -233,6 +233,9 @@ export const shapeWheelPins: string[] = [
   // Build backends (and their dependencies) for the editable installs of the projects.
   ...["flit_core==3.10.1", "hatchling==1.27.0", "pathspec==0.12.1", "trove-classifiers==2025.1.15.22", "editables==0.5"],
   ...["pdm-backend==2.4.3", "poetry-core==1.9.1", "setuptools==75.8.0", "wheel==0.45.1"],
+  // Test runners and what routes install (test/e2e/test-routes.test.ts), and pip for `uv venv --seed`.
+  ...["nose2==0.15.1", "behave==1.2.6", "parse==1.20.2", "parse-type==0.6.4", "coverage==7.6.10", "pytest-cov==6.0.0"],
+  ...["django==5.1.5", "asgiref==3.8.1", "sqlparse==0.5.3", "pip==24.3.1"],
   // An older idna beside 3.10: uv-virtual's uv.lock pins 3.7, so installing 3.7 proves the
   // lock was honoured (a fresh resolve would take the newest).
   "idna==3.7",

@@ -87,7 +87,7 @@ export const PLATFORM_DEP_KEYS = [
   "apt", "dnf", "yum", "microdnf", "zypper", "apk", "pacman", "brew", "port", "choco", "winget", "scoop",
 ] as const;
 
-export const TEST_RUNNERS = ["auto", "pytest", "unittest", "nose2", "tox", "nox"] as const;
+export const TEST_RUNNERS = ["auto", "pytest", "unittest", "nose2", "django", "behave", "tox", "nox"] as const;
 export const DEPENDENCY_STRATEGIES = ["uv", "requirements", "pip"] as const;
 export const PYTHON_IMPLEMENTATIONS = ["cpython", "pypy", "graalpy"] as const;
 export const CREDENTIAL_SOURCES = ["env", "netrc", "keyring"] as const;
@@ -178,8 +178,9 @@ export const testSchema = v.object(
   {
     command: v.optional(text("a command line")),
     runner: v.optional(v.picklist(TEST_RUNNERS, oneOf(TEST_RUNNERS))),
+    route: v.optional(v.pipe(text("a route name as `dhtl test --list` shows it (tox:py311, make:test, pytest)"), v.regex(/^[\w.:@+-]{1,128}$/, expected("a route name such as tox:py311, nox:tests, make:test or pytest")))),
   },
-  expected("a mapping (command, runner) or a command line"),
+  expected("a mapping (command, runner, route) or a command line"),
 );
 export const envSchema = v.record(
   envName("an environment variable name (letters, digits, _)"),
@@ -271,7 +272,7 @@ export interface DhtConfig {
   isolation: { enabled: boolean };
   environments: Record<string, DhtEnvironmentLayer>;
   build: { command?: string };
-  test: { command?: string; runner: TestRunner };
+  test: { command?: string; runner: TestRunner; route?: string };
   env: Record<string, string>;
 }
 

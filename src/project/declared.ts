@@ -13,8 +13,9 @@ import { DhtError, ExitCode } from "../errors.ts";
 import type { DhtConfig } from "../config/schema.ts";
 import { chooseRequirementFiles, detectDependencySources, type DependencySource } from "./sources.ts";
 import { readTomlFile } from "./python-version.ts";
-import { readHatchToml, readPyprojectTable, type GroupSource, type PyprojectFacts } from "./pyproject.ts";
+import { pythonMinorsOfClassifiers, readHatchToml, readPyprojectTable, type GroupSource, type PyprojectFacts } from "./pyproject.ts";
 import { readSetupCfg } from "./setuptools.ts";
+import { readSetupPy } from "./setup-py.ts";
 import { readPipfile } from "./pipfile.ts";
 import { parseRequirementsFile, type RequirementsFile } from "./requirements.ts";
 import { findLockFiles, lockKindOf, readLockFile, type LockFile, type LockKind } from "./lockfiles.ts";
@@ -234,6 +235,35 @@ export async function readDeclaredProject(root: string, config: DeclaredConfigIn
         for (const [extra, reqs] of Object.entries(cfg.optional)) optional[extra] ??= reqs;
         extraRequirementFiles.push(...cfg.requirementFiles);
         for (const [extra, files] of Object.entries(cfg.optionalFiles)) optionalFiles[extra] ??= files;
+      }
+    }
+  }
+
+  // setup.py, read statically: its extras (by name at least: `.[test]` is then installable),
+  // tests_require (a group of its own: no installer reads it any more), python_requires.
+  if (hasSetupPy) {
+    const text = readFileSync(join(absRoot, "setup.py"), "utf8").slice(0, 1024 * 1024);
+    const facts = readSetupPy(text);
+    if (facts) {
+      requiresPython ??= facts.pythonRequires?.value;
+      if (!pythonClassifiers?.length && facts.classifiers) {
+        const minors = pythonMinorsOfClassifiers(facts.classifiers);
+        if (minors.length) pythonClassifiers = minors;
+      }
+      const origin = `setup.py:${facts.line}`;
+      const parseAll = (texts: string[]) =>
+        texts.flatMap((t) => {
+          try {
+            return [parseRequirement(t, origin)];
+          } catch {
+            warnings.push(`${origin}: "${t}" is not a PEP 508 requirement; left out`);
+            return [];
+          }
+        });
+      if (!pyproject?.hasProjectTable) for (const [extra, reqs] of Object.entries(facts.extras)) optional[extra] ??= parseAll(reqs);
+      if (facts.testsRequire?.length) {
+        groups.tests_require = parseAll(facts.testsRequire);
+        groupSources.tests_require = "setup.py";
       }
     }
   }

@@ -10,13 +10,15 @@ export default defineDhtCommand({
   },
   async run({ args, ctx }) {
     const { homeOf, chainLine, projectPythonSettings } = await import("../../python/command-support.ts");
-    const { resolvePython } = await import("../../python/resolve.ts");
     const { printJson, printText } = await import("../../ui/output.ts");
     // The project's config is read only when no request was given: `find 3.11` stays cheap.
     const project = args.request === undefined ? await projectPythonSettings(ctx, { strict: args.strict }) : undefined;
     const explain = (line: string) => process.stderr.write(`${line}\n`);
     if (args.explain && project?.request) explain(`request: ${project.request} (from ${project.requestOrigin ?? "config"})`);
-    const result = await resolvePython(args.request ?? project?.request, {
+    // In a project, the same preferences setup applies inside a range (classifiers, tox, CI, …).
+    const hints = project?.isProject ? await projectHints(project.projectRoot, ctx.env) : [];
+    const { resolvePreferred } = await import("../../python/preferred.ts");
+    const result = await resolvePreferred(hints, args.request ?? project?.request, {
       ctx,
       home: homeOf(ctx),
       strict: args.strict,
@@ -30,3 +32,14 @@ export default defineDhtCommand({
     else printText(result.executable);
   },
 });
+
+/** The versions the project's files name (src/flows/setup/gather.ts projectPythonHints), read as setup reads them. */
+async function projectHints(root: string, env: Record<string, string | undefined>) {
+  const [{ readDeclaredProject }, { planTestRoute }, { projectPythonHints }] = await Promise.all([import("../../project/declared.ts"), import("../../testing/index.ts"), import("../../flows/setup/gather.ts")]);
+  try {
+    const declared = await readDeclaredProject(root, {}, env);
+    return projectPythonHints(root, declared, planTestRoute({ root, declared, env }).signals);
+  } catch {
+    return []; // a project that cannot be read has no preferences; setup reports why
+  }
+}

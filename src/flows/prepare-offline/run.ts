@@ -66,6 +66,10 @@ interface GatheredEnvironment {
   usesUvLock: boolean;
   /** dependencies.prefer_binary of this environment. */
   preferBinary: boolean;
+  /** What the test route adds (src/testing): requirement lines for the compile. */
+  routeLines: string[];
+  /** Versions the project's files name (the preference setup applies inside a range). */
+  pythonHints: import("../../python/preferences.ts").VersionHint[];
   pyproject?: Record<string, unknown>;
   registries: RegistrySettings;
   uvEnv: Record<string, string | undefined>;
@@ -112,6 +116,11 @@ async function gatherEnvironment(ctx: RunContext, projectRoot: string, dir: stri
   const creds = await resolveCredentials(registries, { env: ctx.env });
   const net = netSettingsOf(config);
   const pyprojectPath = join(root, "pyproject.toml");
+  // The test route's needs go into the bundle too: setup installs them offline (src/testing).
+  const [{ planTestRoute }, { routeInstall }, { projectPythonHints }] = await Promise.all([import("../../testing/index.ts"), import("../../testing/install-needs.ts"), import("../setup/gather.ts")]);
+  const routePlan = planTestRoute({ root, declared, config: config.test, env: ctx.env });
+  const route = routePlan.chosen ? routeInstall(routePlan.chosen.needs, { extras: Object.keys(declared.optional), groups: Object.keys(declared.groups) }) : undefined;
+  const base = selectExtrasAndGroups(declared, config.dependencies.extras, config.dependencies.groups);
   return {
     dir,
     root,
@@ -119,7 +128,14 @@ async function gatherEnvironment(ctx: RunContext, projectRoot: string, dir: stri
     requestOrigin: resolved.origins["python.version"],
     allowPatchFallback: config.python.allow_patch_fallback,
     declared,
-    selection: selectExtrasAndGroups(declared, config.dependencies.extras, config.dependencies.groups),
+    selection: {
+      extras: [...new Set([...base.extras, ...(route?.extras.map((e) => e.name) ?? [])])],
+      groups: [...new Set([...base.groups, ...(route?.groups.map((g) => g.name) ?? [])])],
+    },
+    routeLines: route
+      ? [...route.requirementFiles.map((f) => `-r ${join(root, f.path)}`), ...route.constraintFiles.map((f) => `-c ${join(root, f.path)}`), ...route.requirements.map((r) => r.text)]
+      : [],
+    pythonHints: await projectPythonHints(root, declared, routePlan.signals),
     usesUvLock: declared.lockFile?.kind === "uv.lock" && config.dependencies.strategy === "uv",
     preferBinary: config.dependencies.prefer_binary,
     pyproject: existsSync(pyprojectPath) ? (Bun.TOML.parse(await Bun.file(pyprojectPath).text()) as Record<string, unknown>) : undefined,
@@ -204,7 +220,11 @@ export async function prepareOffline(ctx: RunContext, opts: PrepareOfflineOption
   const targets = parsePlatformList(opts.platforms, hostKey);
   const { loadPythonBuilds } = await import("../../python/manifest.ts");
   const { builds } = await loadPythonBuilds(ctx.env);
-  const buildFor = (env: GatheredEnvironment, platform: string) => choosePythonBuild(env.pythonRequest, builds, platform, { allowPatchFallback: env.allowPatchFallback, origin: env.requestOrigin, classifiers: env.declared.pythonClassifiers });
+  const { pythonPreference } = await import("../../python/preferences.ts");
+  const buildFor = (env: GatheredEnvironment, platform: string) => {
+    const preference = pythonPreference(env.pythonRequest, env.pythonHints);
+    return choosePythonBuild(env.pythonRequest, builds, platform, { allowPatchFallback: env.allowPatchFallback, origin: env.requestOrigin, ...(preference ? { preference } : {}) });
+  };
   const chosen = new Map(targets.map((t) => [t.key, new Map(environments.map((env) => [env.dir, buildFor(env, t.key)]))]));
   const signKey = opts.signKeyFile ? await (await import("../../bundle/sign.ts")).loadPrivateKey(resolve(ctx.cwd, opts.signKeyFile)) : undefined;
 
@@ -264,7 +284,7 @@ export async function prepareOffline(ctx: RunContext, opts: PrepareOfflineOption
         const outFile = join(workDir, `uv-export-${Bun.hash(env.root).toString(16)}.txt`);
         lines = [`-r ${await exportUvLock({ uv, root: env.root, ...env.selection, env: env.uvEnv, outFile })}`, ...buildRequires];
       } else {
-        lines = compileInputLines({ ...env.declared, root: env.root }, env.selection, buildRequires, opts.preferBinary || env.preferBinary ? await binarySwaps(env.declared) : {});
+        lines = [...compileInputLines({ ...env.declared, root: env.root }, env.selection, buildRequires, opts.preferBinary || env.preferBinary ? await binarySwaps(env.declared) : {}), ...env.routeLines];
       }
       compileLines.set(env.dir, lines);
     }

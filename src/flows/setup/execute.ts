@@ -13,7 +13,7 @@ import { buildInfo } from "../../build-info.ts";
 import { acquireLock } from "../../env/lock.ts";
 import { executeSteps, type ExecEvent } from "../executor/execute.ts";
 import { resolvePython } from "../../python/resolve.ts";
-import { classifierPreferences } from "../../python/classifier-preference.ts";
+import { resolvePreferred } from "../../python/preferred.ts";
 import { ensureUv } from "../../uv/ensure.ts";
 import { pythonPlatformKey } from "../../platform/index.ts";
 import { homePaths } from "../../paths.ts";
@@ -25,6 +25,8 @@ import { swapForBinary } from "../../packages/binary-alternatives.ts";
 import { explainInstallFailure } from "../../registries/install-failure.ts";
 import { subprocessNetEnv } from "../../net/subprocess-env.ts";
 import { gatherSetup, environmentDirs, type Gathered, type SetupFlags } from "./gather.ts";
+import { planTestRoute } from "../../testing/index.ts";
+import { routeInstall } from "../../testing/install-needs.ts";
 import { buildPlan, type PlanInput, type PythonChoice, type SetupPlan, type UvChoice } from "./plan.ts";
 import { setupSteps, unmarkVenv, type SetupServices, type SetupState } from "./steps.ts";
 import { computeInputsHash, probeFiles, probePaths, sha256Hex } from "./inputs-hash.ts";
@@ -65,25 +67,8 @@ function pythonRequestOf(g: Gathered): { request?: string; origin?: string } {
   return {};
 }
 
-/**
- * The resolution chain, preceded by the project's classifiers when its request is an
- * open-ended range (src/python/classifier-preference.ts): an interpreter already here (or
- * in the bundle) of a version the project says it supports wins over a newer one it never
- * claimed. Nothing is downloaded for a preference; the plain request decides otherwise.
- */
-async function resolveProjectPython(g: Gathered, request: string | undefined, opts: Parameters<typeof resolvePython>[1]) {
-  for (const minor of classifierPreferences(request, g.declared.pythonClassifiers)) {
-    try {
-      const r = await resolvePython(minor, { ...opts, offline: true, allowDownload: Boolean(opts.bundle), allowPatchFallback: true, containerFallback: false, suggestContainer: false, log: undefined, note: undefined });
-      const why = `${request} allows newer Pythons, but the project's classifiers name ${minor} as the newest it supports that is available here`;
-      opts.note?.(`Python ${minor}: ${why}`);
-      return { ...r, chain: [{ step: "classifiers", outcome: "taken" as const, why }, ...r.chain] };
-    } catch {
-      // not available without a download: try the next classified version
-    }
-  }
-  return resolvePython(request, opts);
-}
+/** The resolution chain with the project's preferences (src/python/preferred.ts). */
+const resolveProjectPython = (g: Gathered, request: string | undefined, opts: Parameters<typeof resolvePython>[1]) => resolvePreferred(g.pythonHints, request, opts);
 
 /**
  * Python 2.7 / 3.6 venvs are made by virtualenv, which runs on a Python >= 3.8: one already on
@@ -166,6 +151,8 @@ async function prepare(ctx: RunContext, options: SetupOptions, log: Log, envDir?
     ...g.declared.requirementSets.flatMap((set) => set.files),
     ...(g.declared.lockFile ? [g.declared.lockFile.path] : []),
     ...g.declared.sources.map((s: { path: string }) => s.path),
+    // The test route's files (tox.ini, noxfile.py, Makefile, CI workflows): an edit there re-runs the install.
+    ...g.test.inputs,
   ].map((p) => (p.startsWith("/") || /^[A-Za-z]:[\\/]/.test(p) ? p : join(g.envRoot, p)));
   const probes = probeFiles(probePaths([g.envRoot, g.projectRoot], referenced));
   const inputsHash = computeInputsHash(options.settingsKey, probes, { envRoot: g.envRoot, venv: g.venv.venvPath, dht: buildInfo.version });
@@ -251,7 +238,7 @@ async function prepare(ctx: RunContext, options: SetupOptions, log: Log, envDir?
         return { available: false, how: why };
       }
     },
-    planInput: (python, uv) => planInputOf(g, options, python, uv, { preferBinary, swaps, swapped, isolate, registryEnvNames: registryEnvNames(uv.available ? "uv" : "pip") }),
+    planInput: (python, uv) => planInputOf(g, options, python, uv, { preferBinary, swaps, swapped, isolate, registryEnvNames: registryEnvNames(uv.available ? "uv" : "pip"), env: ctx.env }),
     childEnv(kind) {
       const overlay = kind === "uv" ? registryEnvForUv(g.registries, credentials) : registryEnvForPip(g.registries, credentials);
       const env = childEnv({ ...ctx.env, ...(g.config.env ?? {}) }, overlay);
@@ -317,7 +304,7 @@ function planInputOf(
   options: SetupOptions,
   python: PythonChoice,
   uv: UvChoice,
-  extra: { preferBinary: boolean; swaps: Array<{ from: string; to: string; why?: string }>; swapped: Record<string, string>; isolate: boolean; registryEnvNames: string[] },
+  extra: { preferBinary: boolean; swaps: Array<{ from: string; to: string; why?: string }>; swapped: Record<string, string>; isolate: boolean; registryEnvNames: string[]; env: Record<string, string | undefined> },
 ): PlanInput {
   const deps = g.config.dependencies ?? {};
   return {
@@ -342,7 +329,18 @@ function planInputOf(
     registryEnvNames: extra.registryEnvNames,
     virtualenv: virtualenvPaths(g.home),
     arch: g.facts.arch,
+    seedPip: !g.offline && !g.registries.noIndex,
+    ...(options.noDev ? {} : testRouteFor(g, python.version, extra.env)),
   };
+}
+
+/** The test route for the chosen Python (a tox env or CI job of that version), as setup installs it. */
+function testRouteFor(g: Gathered, pythonVersion: string | undefined, env: Record<string, string | undefined>): Pick<PlanInput, "testRoute"> {
+  const plan = planTestRoute({ root: g.envRoot, declared: g.declared, config: g.config.test, env, files: g.test.files, ...(pythonVersion ? { pythonMinor: minorOf(pythonVersion) } : {}) });
+  const route = plan.chosen;
+  if (!route) return {};
+  const install = routeInstall(route.needs, { extras: Object.keys(g.declared.optional), groups: Object.keys(g.declared.groups) });
+  return { testRoute: { name: route.name, summary: route.summary, install } };
 }
 
 /** Dry run: preview Python and uv without downloading, then build the plan. */

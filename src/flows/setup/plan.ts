@@ -14,6 +14,7 @@ import { venvBinDir, venvPython, type VenvOs } from "../../env/venv.ts";
 import type { VenvLocation } from "../../env/local-venv.ts";
 import { exportLock, markerEnvironment, pinsText, type LockExport, type LockFreshness, type LockGraph } from "../../project/lock-pins.ts";
 import { needsVirtualenv, seededPip, virtualenvCommand, VIRTUALENV_VERSION, type VirtualenvPaths } from "../../env/virtualenv.ts";
+import type { RouteInstall } from "../../testing/install-needs.ts";
 
 /** The requirement shape setup needs (src/project/pep508.ts Requirement fits it). */
 export interface PlanRequirement {
@@ -118,6 +119,13 @@ export interface PlanInput {
   registryEnvNames: string[];
   /** Where virtualenv is unpacked (DHT_HOME/tools/virtualenv): used for Pythons older than 3.7. */
   virtualenv?: VirtualenvPaths;
+  /**
+   * Put pip into the venv (`uv venv --seed`), as `python -m venv` does: test suites and tools
+   * call `python -m pip`. Off when offline (uv would need pip's wheel from an index).
+   */
+  seedPip?: boolean;
+  /** The test route the environment is for (src/testing): what it needs is installed too (absent with --no-dev). */
+  testRoute?: { name: string; summary: string; install: RouteInstall };
 }
 
 export interface PlannedCommand {
@@ -158,6 +166,14 @@ export interface SetupPlan {
   notes: string[];
   /** What the user must hear even without --dry-run (a lock that no longer matches its project). */
   warnings: string[];
+  /** The test route and what setup adds for it, each with its evidence. */
+  testRoute?: {
+    name: string;
+    summary: string;
+    additions: Array<{ item: string; origin: string }>;
+    system: Array<{ manager: string; name: string; origin: string }>;
+    unknown: string[];
+  };
 }
 
 const DEV_NAMES = /^(dev|devel|develop|development|test|tests|testing)$/i;
@@ -165,6 +181,8 @@ const DEV_NAMES = /^(dev|devel|develop|development|test|tests|testing)$/i;
 const HATCH_DEV_NAMES = /^(hatch:)?(default|hatch-test)$/i;
 
 function isDevGroup(name: string, source: string | undefined): boolean {
+  // setup.py's tests_require exists only for the tests.
+  if (source === "setup.py" && name === "tests_require") return true;
   return DEV_NAMES.test(name.replace(/^hatch:/, "")) || (source === "hatch" && HATCH_DEV_NAMES.test(name));
 }
 
@@ -300,9 +318,36 @@ export function lockIndexesNotConfigured(project: PlanProject, registries: PlanR
   return out;
 }
 
+/** The dev selection plus what the test route asks for (its extras and groups, when declared). */
+export function selectionWithRoute(input: PlanInput): { extras: string[]; groups: string[] } {
+  const sel = selectExtrasAndGroups(input.project, input.extras, input.groups, input.noDev);
+  const route = input.testRoute?.install;
+  if (!route) return sel;
+  return {
+    extras: [...new Set([...sel.extras, ...route.extras.map((e) => e.name)])],
+    groups: [...new Set([...sel.groups, ...route.groups.map((g) => g.name)])],
+  };
+}
+
+/** What the plan shows of the test route: each addition with its evidence. */
+function routeSummary(input: PlanInput, base: { extras: string[]; groups: string[] }): SetupPlan["testRoute"] {
+  const route = input.testRoute;
+  if (!route) return undefined;
+  const { install } = route;
+  const additions = [
+    ...install.requirements.map((r) => ({ item: r.text, origin: r.origin })),
+    ...install.requirementFiles.map((f) => ({ item: `-r ${f.path}`, origin: f.origin })),
+    ...install.constraintFiles.map((f) => ({ item: `-c ${f.path}`, origin: f.origin })),
+    ...install.extras.filter((e) => !base.extras.includes(e.name)).map((e) => ({ item: `extra ${e.name}`, origin: e.origin })),
+    ...install.groups.filter((g) => !base.groups.includes(g.name)).map((g) => ({ item: `group ${g.name}`, origin: g.origin })),
+  ];
+  return { name: route.name, summary: route.summary, additions, system: install.system, unknown: install.unknown };
+}
+
 export function buildPlan(input: PlanInput): SetupPlan {
   const { project } = input;
-  const { extras, groups } = selectExtrasAndGroups(project, input.extras, input.groups, input.noDev);
+  const base = selectExtrasAndGroups(project, input.extras, input.groups, input.noDev);
+  const { extras, groups } = selectionWithRoute(input);
   // Python 2.7 and 3.6: virtualenv makes the venv and its pip installs (src/env/virtualenv.ts says why).
   const legacy = needsVirtualenv(input.python.version);
   const installer: "uv" | "pip" = input.uv.available && input.strategy !== "pip" && !legacy ? "uv" : "pip";
@@ -337,6 +382,9 @@ export function buildPlan(input: PlanInput): SetupPlan {
     notes.push(`Python ${input.python.version}: uv cannot install into its venvs (2.7: uv refuses it; 3.6: the newest setuptools for it has no PEP 660 editable builds), so virtualenv ${VIRTUALENV_VERSION}${host ? `, run by Python ${host.version} (${host.executable}),` : ""} makes the venv and seeds ${seededPip(input.python.version!)}; pip installs`);
   } else if (!input.uv.available) notes.push(`uv cannot be had (${input.uv.how}): using python -m venv and pip`);
   for (const swap of input.swaps) notes.push(`prefer-binary: ${swap.from} → ${swap.to}${swap.why ? ` (${swap.why})` : ""}`);
+  const testRoute = routeSummary(input, base);
+  if (testRoute?.unknown.length) notes.push(`the test route ${testRoute.name} names what the project does not declare: ${testRoute.unknown.join(", ")}`);
+  if (testRoute?.system.length) notes.push(`the test route's CI installs system packages: ${testRoute.system.map((p) => `${p.name} (${p.manager}, ${p.origin})`).join(", ")}`);
   const activate = input.os === "windows" ? `${venvBinDir(input.venv.linkPath, input.os)}\\Activate.ps1` : `. ${venvBinDir(input.venv.linkPath, input.os)}/activate`;
   const postInstall = [`mark the venv complete (${input.venv.venvPath}/.dht-complete) after verification`];
   if (input.isolate) postInstall.push("write activate.isolated (sh, fish, PowerShell) and copy uv into the venv's bin");
@@ -372,6 +420,7 @@ export function buildPlan(input: PlanInput): SetupPlan {
     isolate: input.isolate,
     notes,
     warnings: lock?.stale ? [lock.note] : [],
+    ...(testRoute ? { testRoute } : {}),
   };
 }
 
@@ -419,7 +468,22 @@ export function collectRequirements(
     for (const e of sel.extras) for (const r of project.optional[e] ?? []) add(r);
   }
   for (const g of sel.groups) for (const r of project.groups[g] ?? []) add(r);
-  return { files: project.requirementFiles, requirements: reqs, editable, editableNoDeps };
+  const route = routeRequirementArgs(input);
+  for (const arg of route.requirements) if (!seen.has(arg)) (seen.add(arg), reqs.push(arg));
+  return { files: [...project.requirementFiles, ...route.files.filter((f) => !project.requirementFiles.includes(f))], requirements: [...reqs, ...route.constraints], editable, editableNoDeps };
+}
+
+/** The test route's own requirements and files as installer arguments (paths made absolute). */
+export function routeRequirementArgs(input: PlanInput): { requirements: string[]; files: string[]; constraints: string[] } {
+  const install = input.testRoute?.install;
+  if (!install) return { requirements: [], files: [], constraints: [] };
+  const abs = (p: string) => (isAbsolute(p) || win32.isAbsolute(p) ? p : join(input.envRoot, p));
+  const local = (text: string) => /^(\.{1,2}[\\/]|[\\/])/.test(text) || /^[\w.-]+[\\/]/.test(text) && !/[<>=!~;@]/.test(text);
+  return {
+    requirements: install.requirements.map((r) => (local(r.text) ? abs(r.text) : r.text)),
+    files: install.requirementFiles.map((f) => abs(f.path)),
+    constraints: install.constraintFiles.flatMap((f) => ["-c", abs(f.path)]),
+  };
 }
 
 export function plannedCommands(input: PlanInput, sel: { extras: string[]; groups: string[]; mode: SetupPlan["mode"]; lock?: LockChoice }, ctx: CommandContext): PlannedCommand[] {
@@ -438,7 +502,7 @@ export function plannedCommands(input: PlanInput, sel: { extras: string[]; group
   } else {
     out.push({
       step: "create-venv",
-      argv: [ctx.uv, "venv", "--no-config", "--python", ctx.basepython, "--prompt", prompt, ctx.venvPath],
+      argv: [ctx.uv, "venv", "--no-config", ...(input.seedPip ? ["--seed"] : []), "--python", ctx.basepython, "--prompt", prompt, ctx.venvPath],
       env: { UV_PYTHON_DOWNLOADS: "never" },
       why: `a venv for ${input.python.version ? `Python ${input.python.version}` : "the chosen Python"}`,
     });
@@ -465,8 +529,9 @@ export function plannedCommands(input: PlanInput, sel: { extras: string[]; group
     }
     const local = [...pins.export.local.flatMap((l) => l.args), ...(project.isPackage ? ["-e", input.envRoot] : [])];
     if (local.length) out.push(install(["--no-deps", ...local], `${project.isPackage ? "the project itself (editable)" : ""}${project.isPackage && pins.export.local.length ? " and " : ""}${pins.export.local.length ? `the lock's local sources (${pins.export.local.map((l) => l.name).join(", ")})` : ""}, without their dependencies (pinned above)`));
-    const extra = [...project.requirementFiles.flatMap((f) => ["-r", f]), ...pins.uncovered.flatMap((r) => requirementArgs(r, project.root, input.swappedRequirements))];
-    if (extra.length) out.push(install(extra, `what is declared outside ${sel.lock.kind === "Pipfile.lock" ? "the Pipfile" : "pyproject.toml"} (requirement files, .dhtconfig packages), so not in ${sel.lock.kind}`));
+    const route = routeRequirementArgs(input);
+    const extra = [...project.requirementFiles.flatMap((f) => ["-r", f]), ...pins.uncovered.flatMap((r) => requirementArgs(r, project.root, input.swappedRequirements)), ...route.files.flatMap((f) => ["-r", f]), ...route.requirements, ...route.constraints];
+    if (extra.length) out.push(install(extra, `what is declared outside ${sel.lock.kind === "Pipfile.lock" ? "the Pipfile" : "pyproject.toml"} (requirement files, .dhtconfig packages${input.testRoute ? `, the test route ${input.testRoute.name}` : ""}), so not in ${sel.lock.kind}`));
   } else if (sel.lock?.how === "uv-export") {
     // uv.lock where pip installs (Python 2.7 / 3.6): uv only writes the pins, pip installs them.
     const { project } = input;
@@ -477,6 +542,9 @@ export function plannedCommands(input: PlanInput, sel: { extras: string[]; group
     out.push({ step: "install-dependencies", argv: [ctx.uv, ...uvExportArgs({ root: ws?.root ?? input.envRoot, ...(ws ? { package: ws.package } : {}), extras: sel.extras, groups: syncGroups, outFile: pins, hashes: true })], env: { UV_PYTHON_DOWNLOADS: "never" }, why: "uv.lock's exact pins with their hashes as a requirements file (no network: it reads only uv.lock)", ...at });
     out.push({ ...install(["--no-deps", "-r", pins], "exactly what uv.lock pins, every file checked against the lock's sha256"), ...at });
     if (project.isPackage) out.push(install(["--no-deps", "-e", input.envRoot], "the project itself (editable)"));
+    const route = routeRequirementArgs(input);
+    const other = [...sel.groups.filter((g) => !isUvSyncGroup(project, g)).flatMap((g) => (project.groups[g] ?? []).flatMap((r) => requirementArgs(r, project.root, input.swappedRequirements))), ...route.files.flatMap((f) => ["-r", f]), ...route.requirements, ...route.constraints];
+    if (other.length) out.push(install(other, `what uv.lock does not hold (groups of other tools${input.testRoute ? `, the test route ${input.testRoute.name}` : ""})`));
   } else if (sel.mode === "uv-sync") {
     const { project } = input;
     const ws = project.workspace;
@@ -515,10 +583,21 @@ export function plannedCommands(input: PlanInput, sel: { extras: string[]; group
         why: ws ? `the workspace's uv.lock (${ws.root}) pins ${ws.package} and everything it needs: install exactly that` : "uv.lock pins every package: install exactly that",
       });
     }
-    // Groups another tool declares (poetry, hatch, pdm, pipenv) are unknown to uv sync.
-    const extra = otherGroups.flatMap((g) => (project.groups[g] ?? []).map((r) => requirementArgs(r, project.root, input.swappedRequirements))).flat();
+    // Groups another tool declares (poetry, hatch, pdm, pipenv) are unknown to uv sync, and
+    // so is what the test route adds (tox deps, a CI step's pip install).
+    const route = routeRequirementArgs(input);
+    const extra = [
+      ...otherGroups.flatMap((g) => (project.groups[g] ?? []).map((r) => requirementArgs(r, project.root, input.swappedRequirements))).flat(),
+      ...route.files.flatMap((f) => ["-r", f]),
+      ...route.requirements,
+      ...route.constraints,
+    ];
     if (extra.length) {
-      out.push({ step: "install-dependencies", argv: [ctx.uv, "pip", "install", ...noIndex, "--python", py, ...extra], env: installEnv, why: `the ${otherGroups.join(", ")} group${otherGroups.length > 1 ? "s" : ""} (declared outside [dependency-groups], so not in uv.lock)` });
+      const what = [
+        ...(otherGroups.length ? [`the ${otherGroups.join(", ")} group${otherGroups.length > 1 ? "s" : ""} (declared outside [dependency-groups], so not in uv.lock)`] : []),
+        ...(route.requirements.length || route.files.length ? [`what the test route ${input.testRoute!.name} adds`] : []),
+      ];
+      out.push({ step: "install-dependencies", argv: [ctx.uv, "pip", "install", ...noIndex, "--python", py, ...extra], env: installEnv, why: what.join("; ") });
     }
   } else {
     const { files, requirements, editable, editableNoDeps } = collectRequirements(input, sel);
@@ -544,6 +623,11 @@ export function plannedCommands(input: PlanInput, sel: { extras: string[]; group
 /** Distributions whose top-level modules must import after install: the direct dependencies. */
 export function importCheckNames(input: PlanInput, sel: { extras: string[]; groups: string[]; mode: SetupPlan["mode"] }): string[] {
   const names = new Set(directDependencyNames(input.project, sel));
+  // What the test route installs must import too: a runner that does not import is a route that cannot run.
+  for (const r of input.testRoute?.install.requirements ?? []) {
+    const name = /^([A-Za-z0-9][A-Za-z0-9._-]*)(?=\s*(\[|[<>=!~;]|$))/.exec(r.text.trim())?.[1];
+    if (name) names.add(name);
+  }
   if (input.project.isPackage && input.project.name) names.add(input.project.name);
   return [...names];
 }
@@ -558,4 +642,16 @@ export function directDependencyNames(project: Pick<PlanProject, "requirements" 
   for (const e of sel.extras) for (const r of project.optional[e] ?? []) add(r);
   for (const g of sel.groups) for (const r of project.groups[g] ?? []) add(r);
   return [...names];
+}
+
+/**
+ * An old build backend (poetry-core before 1.0.8's PEP 660 hooks, setuptools before 64)
+ * cannot build an editable install: the same command with the project installed as a
+ * regular package instead, or undefined when the failure is another one. Pure.
+ */
+export function withoutEditable(argv: string[], output: string): string[] | undefined {
+  if (!/has no attribute 'build_editable'|does not support editable|editable mode is not supported|missing the `build_editable` hook|Project file has a 'pyproject\.toml' and its build backend is missing/i.test(output)) return undefined;
+  const at = argv.indexOf("-e");
+  if (at < 0 || !argv[at + 1]) return undefined;
+  return [...argv.slice(0, at), argv[at + 1]!, ...argv.slice(at + 2)];
 }

@@ -22,6 +22,11 @@ export function renderPlan(plan: SetupPlan): string {
   for (const h of r.trustedHosts) lines.push(`  trusted:     ${h}`);
   if (r.indexStrategy && !r.noIndex) lines.push(`  uv strategy: ${r.indexStrategy} (${r.origins.indexStrategy ?? "configured"})`);
   lines.push(`Extras: ${plan.extras.join(", ") || "none"}   Groups: ${plan.groups.join(", ") || "none"}`);
+  if (plan.testRoute) {
+    lines.push(`Test route: ${plan.testRoute.name} (${plan.testRoute.summary})`);
+    const width = Math.min(40, Math.max(0, ...plan.testRoute.additions.map((a) => a.item.length)));
+    for (const a of plan.testRoute.additions) lines.push(`  + ${a.item.padEnd(width)}  ${a.origin}`);
+  }
   if (plan.preferBinary) lines.push(`Prefer binary: ${plan.swaps.length ? plan.swaps.map((s) => `${s.from} → ${s.to}`).join(", ") : "on (nothing to swap)"}`);
   lines.push("");
   lines.push("Commands:");

@@ -10,7 +10,7 @@ import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from "node:f
 import { dirname } from "node:path";
 import { DhtError, ExitCode } from "../../errors.ts";
 import type { ExecStep, StepOutput } from "../executor/execute.ts";
-import { buildPlan, plannedCommands, type PlanInput, type PythonChoice, type SetupPlan, type UvChoice } from "./plan.ts";
+import { buildPlan, plannedCommands, withoutEditable, type PlanInput, type PythonChoice, type SetupPlan, type UvChoice } from "./plan.ts";
 import { runTool, outputTail } from "../../process.ts";
 import { runImportChecks } from "./import-check.ts";
 import { missingRequirements } from "./missing-requirements.ts";
@@ -62,6 +62,19 @@ export interface SetupState {
 }
 
 const str = (v: unknown) => (typeof v === "string" ? v : undefined);
+
+/** An install failure while the test route's packages were part of it names the route and what it asked for. */
+function routeContext(error: DhtError, plan: SetupPlan): DhtError {
+  const route = plan.testRoute;
+  if (!route?.additions.length) return error;
+  const asked = route.additions.slice(0, 6).map((a) => `${a.item} (${a.origin})`).join(", ");
+  return new DhtError(error.code, error.message, {
+    ...(error.subject ? { subject: error.subject } : {}),
+    hint: `${error.hint ? `${error.hint}\n` : ""}this install included what the test route ${route.name} needs: ${asked}${route.additions.length > 6 ? ", …" : ""}`,
+    ...(error.details ? { details: error.details } : {}),
+    cause: error,
+  });
+}
 
 function currentPlan(state: SetupState, services: SetupServices): { plan: SetupPlan; input: PlanInput } {
   if (!state.plan || !state.input) {
@@ -171,7 +184,13 @@ export function setupSteps(services: SetupServices): ExecStep<SetupState>[] {
         if (plan.venvCreator === "virtualenv") await services.ensureVirtualenv();
         const cmd = realCommand(state, services, "create-venv")!;
         services.debug(`$ ${plan.commands.find((c) => c.step === "create-venv")!.argv.join(" ")}`);
-        const result = await runTool(cmd.argv, { env: commandEnv(services, plan, cmd.env), cwd: plan.envRoot, stream: services.verbose });
+        let result = await runTool(cmd.argv, { env: commandEnv(services, plan, cmd.env), cwd: plan.envRoot, stream: services.verbose });
+        if (result.code !== 0 && cmd.argv.includes("--seed")) {
+          // pip comes from the index: an index without it must not stop the venv.
+          services.log(`the venv could not be seeded with pip (${outputTail(result).split("\n").pop()?.trim() ?? "uv failed"}): created without pip; uv installs the packages`);
+          rmSync(venvPath, { recursive: true, force: true });
+          result = await runTool(cmd.argv.filter((a) => a !== "--seed"), { env: commandEnv(services, plan, cmd.env), cwd: plan.envRoot, stream: services.verbose });
+        }
         if (result.code !== 0) {
           rmSync(venvPath, { recursive: true, force: true });
           throw new DhtError(ExitCode.failed, `creating the virtual environment failed (exit ${result.code})`, {
@@ -223,8 +242,13 @@ export function setupSteps(services: SetupServices): ExecStep<SetupState>[] {
         const shown = plan.commands.filter((c) => c.step === "install-dependencies");
         for (const [i, cmd] of cmds.entries()) {
           services.debug(`$ ${(shown[i]?.argv ?? []).join(" ")}`);
-          const result = await runTool(cmd.argv, { env: commandEnv(services, plan, cmd.env), cwd: cmd.cwd ?? plan.envRoot, stream: services.verbose });
-          if (result.code !== 0) throw await services.installFailure(`${result.stdout}\n${result.stderr}`, shown[i]?.argv ?? cmd.argv, state.python?.version);
+          let result = await runTool(cmd.argv, { env: commandEnv(services, plan, cmd.env), cwd: cmd.cwd ?? plan.envRoot, stream: services.verbose });
+          const retry = result.code !== 0 ? withoutEditable(cmd.argv, `${result.stdout}\n${result.stderr}`) : undefined;
+          if (retry) {
+            services.log(`the project's build backend cannot install it in editable mode (no PEP 660 support): installing it as a regular package instead`);
+            result = await runTool(retry, { env: commandEnv(services, plan, cmd.env), cwd: cmd.cwd ?? plan.envRoot, stream: services.verbose });
+          }
+          if (result.code !== 0) throw routeContext(await services.installFailure(`${result.stdout}\n${result.stderr}`, shown[i]?.argv ?? cmd.argv, state.python?.version), plan);
         }
         await services.afterInstall(plan.venv.venvPath, state.python!.version);
         return { installed: true };
