@@ -479,8 +479,13 @@ export function routeRequirementArgs(input: PlanInput): { requirements: string[]
   if (!install) return { requirements: [], files: [], constraints: [] };
   const abs = (p: string) => (isAbsolute(p) || win32.isAbsolute(p) ? p : join(input.envRoot, p));
   const local = (text: string) => /^(\.{1,2}[\\/]|[\\/])/.test(text) || /^[\w.-]+[\\/]/.test(text) && !/[<>=!~;@]/.test(text);
+  // A runner the project already declares (pytest==4.6.11 in requirements-test.txt) keeps the
+  // project's own pin; passing both is also refused by the legacy pip of Python 2.7
+  // ("Double requirement given").
+  const declared = new Set(directDependencyNames(input.project, selectionWithRoute(input)).map((n) => n.toLowerCase().replace(/[-_.]+/g, "-")));
+  const nameOf = (text: string) => /^[A-Za-z0-9][A-Za-z0-9._-]*/.exec(text)?.[0].toLowerCase().replace(/[-_.]+/g, "-");
   return {
-    requirements: install.requirements.map((r) => (local(r.text) ? abs(r.text) : r.text)),
+    requirements: install.requirements.filter((r) => local(r.text) || !declared.has(nameOf(r.text) ?? "")).map((r) => (local(r.text) ? abs(r.text) : r.text)),
     files: install.requirementFiles.map((f) => abs(f.path)),
     constraints: install.constraintFiles.flatMap((f) => ["-c", abs(f.path)]),
   };
