@@ -39,7 +39,10 @@ function inspectVenv(project: string, modules: string[]): Venv {
   ].join("\n");
   const r = Bun.spawnSync([join(project, ".venv", "bin", "python"), "-c", code, ...modules], { cwd: "/" });
   if (r.exitCode !== 0) throw new Error(`venv python failed: ${r.stderr}`);
-  return JSON.parse(r.stdout.toString()) as Venv;
+  const venv = JSON.parse(r.stdout.toString()) as Venv;
+  // What `uv venv --seed` puts into every venv (when the index serves them), not the project's.
+  for (const seeded of ["pip", "setuptools", "wheel"]) delete venv.dists[seeded];
+  return venv;
 }
 
 let index: Awaited<ReturnType<typeof startWheelIndex>> | undefined;
