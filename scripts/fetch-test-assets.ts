@@ -336,6 +336,9 @@ export const oldPythonFiles: Array<[file: string, sha256: string]> = [
   ["zipp-1.2.0-py2.py3-none-any.whl", "e0d9e63797e483a30d27e09fffd308c59a700d365ec34e93cc100844168bf921"],
   ["zipp-3.15.0-py3-none-any.whl", "48904fc76a60e542af151aded95726c1a5c34ed43ab4134b597665c86d7ad556"],
   ["zipp-3.6.0-py3-none-any.whl", "9fe5ea21568a0a70e50f273397638d39b03353731e6cbbb3fd8502a33fec40bc"],
+  // Docs/lint packages that need a newer Python than 3.7 (test/fixtures/installable/optional-py37).
+  ["flake8-7.1.1-py2.py3-none-any.whl", "597477df7860daa5aa0fdd84bf5208a043ab96b8e96ab708770ae0364dd03213"],
+  ["typing_extensions-4.12.2-py3-none-any.whl", "04e5ca0351e0f3f85c6853954072df659d0d13fac324d0072316b67d7794700d"],
   // The virtualenv closure (the same pins as src/env/virtualenv.ts VIRTUALENV_WHEELS).
   ["virtualenv-20.21.1-py3-none-any.whl", "09ddbe1af0c8ed2bb4d6ed226b9e6415718ad18aef9fa0ba023d96b7a8356049"],
   ["distlib-0.3.9-py2.py3-none-any.whl", "47f8c22fd27c27e25a65601af709b38e4f0a45ea4fc2e710f65755fa8caaaf87"],

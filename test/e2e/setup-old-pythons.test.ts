@@ -37,27 +37,28 @@ function indexEnv(): Record<string, string> {
   return env as Record<string, string>;
 }
 
-async function setUpAndTest(shape: string, expectPython: string, expectPassed: number) {
+async function setUpAndTest(shape: string, expectPython: string, expectPassed: number, prepare?: (root: string) => void) {
   const root = copyTree(join(fixtures, shape));
+  prepare?.(root);
   const r = await dhtl(["setup", "--json", "--cwd", root], { env: indexEnv(), timeoutMs: 240_000 });
   if (r.code !== 0) console.error(r.stderr);
   expect(r.code).toBe(0);
-  const out = JSON.parse(r.stdout) as { python: string; plan: { venvCreator: string; installer: string; notes: string[]; commands: Array<{ step: string; argv: string[] }> } };
+  const out = JSON.parse(r.stdout) as { python: string; plan: { venvCreator: string; installer: string; notes: string[]; commands: Array<{ step: string; argv: string[] }>; optional?: { parts: Array<{ kind: string; name: string }> } } };
   expect(out.python).toStartWith(expectPython);
   const cfg = readFileSync(join(root, ".venv", "pyvenv.cfg"), "utf8");
   expect(cfg).toContain(`version_info = ${expectPython}`);
   // The verify step's import check ran on the old interpreter itself and found every direct
   // dependency (six, MarkupSafe, pytest; the project too where its name is declared, not in setup.py).
-  const progress = JSON.parse(readFileSync(join(root, ".dht", "setup-progress.json"), "utf8")) as { steps: Array<{ id: string; output?: { imports?: number; missing?: string[] } }> };
+  const progress = JSON.parse(readFileSync(join(root, ".dht", "setup-progress.json"), "utf8")) as { steps: Array<{ id: string; output?: { imports?: number; missing?: string[]; leftOut?: Array<{ part: string; reason: string }> } }> };
   const verify = progress.steps.find((s) => s.id === "verify")!.output!;
-  expect(verify.missing).toEqual([]);
   expect(verify.imports).toBeGreaterThanOrEqual(3);
+  if (!prepare) expect(verify.missing).toEqual([]);
   const tests = Bun.spawnSync([join(root, ".venv", "bin", "python"), "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"], { cwd: root, env: { PATH: "/usr/bin:/bin" } });
   const text = tests.stdout.toString() + tests.stderr.toString();
   if (tests.exitCode !== 0) console.error(text);
   expect(tests.exitCode).toBe(0);
   expect(text).toMatch(new RegExp(`\\b${expectPassed} passed\\b`));
-  return { root, out, stderr: r.stderr };
+  return { root, out, stderr: r.stderr, progress };
 }
 
 describe.skipIf(!ready)("projects pinned to old Pythons set up with the compiled binary, and their pytest suites pass", () => {
@@ -78,6 +79,15 @@ describe.skipIf(!ready)("projects pinned to old Pythons set up with the compiled
     expect(out.plan.venvCreator).toBe("virtualenv");
     const where = Bun.spawnSync([join(root, ".venv", "bin", "python"), "-c", "import shapes36; print(shapes36.__file__)"], { cwd: "/" });
     expect(where.stdout.toString().trim()).toBe(join(root, "src", "shapes36", "__init__.py"));
+  }, 240_000);
+
+  test("3.7 with docs/lint packages that need 3.8+ (flake8 7.1.1 in the test extra, the docs extra): both left out with a warning naming them and why; pytest and the project work", async () => {
+    const { stderr, out, progress } = await setUpAndTest("optional-py37", "3.7.16", 1, () => {});
+    expect(out.plan.optional!.parts.map((p) => `${p.kind} ${p.name}`).sort()).toEqual(["extra docs", "package flake8"]);
+    expect(stderr).toMatch(/left out flake8 \(extra test\) \(flake8 in the extra test is a docs\/lint\/typing tool\): it cannot be installed on Python 3\.7\.16: Because the current Python version \(3\.7\.16\) does not satisfy Python>=3\.8\.1 and flake8==7\.1\.1 depends on Python>=3\.8\.1/);
+    expect(stderr).toMatch(/left out the extra docs \(the docs extra is for docs\/lint\/typing by its name\): it cannot be installed on Python 3\.7\.16: Because the current Python version \(3\.7\.16\) does not satisfy Python>=3\.8 and typing-extensions==4\.12\.2/);
+    const install = progress.steps.find((s) => s.id === "install-dependencies")!.output as { leftOut?: Array<{ part: string }> };
+    expect(install.leftOut!.map((l) => l.part).sort()).toEqual(["flake8 (extra test)", "the extra docs"]);
   }, 240_000);
 
   test("3.7 (from requires-python): uv makes the venv and installs; setuptools 68.0.0 (the last for 3.7) builds the editable project", async () => {

@@ -127,7 +127,7 @@ describe.skipIf(!ready)("dhtl setup installs every project shape for real from a
     const v2 = inspectVenv(withExtra.root, ["dateutil", "six"]);
     expect(v2.dists["python-dateutil"]).toBe("2.9.0.post0");
     expect(v2.dists.six).toBe("1.17.0");
-  });
+  }, 120_000);
 
   test("a poetry.lock whose hash was changed is refused by the installer (the lock's sha256 is enforced), exit 1 naming the package and the pins file", async () => {
     const root = copyTree(join(fixtures, "poetry-locked"));
@@ -137,7 +137,7 @@ describe.skipIf(!ready)("dhtl setup installs every project shape for real from a
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/Hash mismatch for `idna==3\.7`/);
     expect(r.stderr).toContain(".dht/poetry-lock-pins.txt");
-  });
+  }, 120_000);
 
   test("PEP 735 groups + uv.lock: uv sync --frozen installs exactly the locked set (include-group followed, unselected extra absent)", async () => {
     // The lock was made against a mirror (https://mirror.example); here the loopback index is that mirror.
@@ -200,7 +200,7 @@ describe.skipIf(!ready)("dhtl setup installs every project shape for real from a
     expect(v.dists["ws-app"]).toBeUndefined();
     const tests = Bun.spawnSync([join(api, ".venv", "bin", "python"), "-m", "pytest", "-q", "-p", "no:cacheprovider"], { cwd: api });
     expect(tests.stdout.toString()).toContain("2 passed");
-  });
+  }, 120_000);
 
   test("uv workspace: --all-environments sets up the root package and every member (the excluded one is none), with uv sync --frozen --package when the lock's index is the configured one", async () => {
     const ws = copyTree(join(fixtures, "uv-workspace"));
@@ -222,7 +222,7 @@ describe.skipIf(!ready)("dhtl setup installs every project shape for real from a
     expect(lib.slice(1, 7)).toEqual(["sync", "--frozen", "--project", ws, "--package", "ws-lib"]);
     expect(Object.keys(inspectVenv(join(ws, "packages", "lib"), []).dists).sort()).toEqual(["six", "ws-lib"]);
     expect(inspectVenv(ws, []).dists.pytest).toBe("8.3.5");
-  });
+  }, 120_000);
 
   test("Pipfile: packages and dev-packages installed, the editable path dev package imports from the tree, the win32-only one skipped", async () => {
     const { root } = await setUp("pipenv");
@@ -243,7 +243,7 @@ describe.skipIf(!ready)("dhtl setup installs every project shape for real from a
     expectEditable(v, "poetry_app", root);
     expectInstalled(v, ["poetry-app", "click", "rich", "pytest"]);
     expect(v.dists.tomli).toBeUndefined();
-  });
+  }, 120_000);
 
   test("poetry package-mode = false: dependencies and dev group installed, the project itself not", async () => {
     const { root, installs } = await setUp("poetry-no-package");

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { buildPlan, selectExtrasAndGroups, type PlanInput, type PlanRequirement } from "../../src/flows/setup/plan.ts";
+import { buildPlan, selectExtrasAndGroups, splitSelection, type PlanInput, type PlanRequirement } from "../../src/flows/setup/plan.ts";
 import { renderPlan } from "../../src/flows/setup/render.ts";
 import { parseLockFile } from "../../src/project/lockfiles.ts";
 import { lockGraph } from "../../src/project/lock-pins.ts";
@@ -235,6 +235,33 @@ content-hash = "x"
     expect(installs[0]).not.toContain("--no-hashes");
     expect(installs[1]).toEqual(["/p/.venv/bin/python", "-m", "pip", "install", "--disable-pip-version-check", "--no-deps", "-r", "/p/.dht/uv-lock-requirements.txt"]);
     expect(installs[2]!.slice(-3)).toEqual(["--no-deps", "-e", "/p"]);
+  });
+
+  test("required vs optional: docs/lint/typing-named groups and extras, and docs/lint tools inside the dev/test ones, may fail; the test route's needs and an explicit required selection never", () => {
+    const base = input();
+    const project = { ...base.project, optional: { test: [req("pytest"), req("flake8>=7", "pyproject.toml [project.optional-dependencies]")], docs: [req("sphinx")] }, groups: { dev: [req("ruff"), req("coverage")], typing: [req("mypy")] } };
+    // Default selection (test extra, dev group) plus configured docs extra and typing group.
+    const split = splitSelection(input({ project, extras: ["docs"], groups: ["typing"] }));
+    expect(split.required).toEqual({ extras: ["test"], groups: ["dev"], omit: ["ruff", "flake8>=7"] });
+    expect(split.optional.map((p) => [p.kind, p.name, p.in ?? ""])).toEqual([["group", "typing", ""], ["extra", "docs", ""], ["package", "ruff", "group dev"], ["package", "flake8", "extra test"]]);
+    // The test route names flake8 (pytest --flake8): it must work.
+    const route = { name: "tox", summary: "", install: { requirements: [{ text: "flake8", origin: "tox.ini:3" }], requirementFiles: [], constraintFiles: [], extras: [], groups: [], system: [], unknown: [] } };
+    expect(splitSelection(input({ project, testRoute: route as unknown as PlanInput["testRoute"] })).required.omit).toEqual(["ruff"]);
+    // The lead's explicit selection: exactly that is required, only the named optional parts may fail.
+    const explicit = splitSelection(input({ project, selection: { required: { extras: ["test"], groups: ["dev"] }, optional: { extras: [], groups: ["typing"] } } }));
+    expect(explicit.required).toEqual({ extras: ["test"], groups: ["dev"], omit: [] });
+    expect(explicit.optional.map((p) => p.name)).toEqual(["typing"]);
+    // The plan carries the fallback: the install without them, then each on its own.
+    const plan = buildPlan(input({ project, extras: ["docs"] }));
+    expect(plan.commands[1]!.argv).toContain("sphinx");
+    expect(plan.optional!.required[0]!.argv.slice(5)).toEqual(["requests>=2", "PyYAML", "pytest", "coverage"]);
+    expect(plan.optional!.each.map((e) => e.commands[0]!.argv.slice(5))).toEqual([["sphinx"], ["ruff"], ["flake8>=7"]]);
+    expect(plan.optional!.dists.sort()).toEqual(["flake8", "ruff", "sphinx"]);
+    // uv sync cannot drop one package of a group: there only whole groups are optional, added with --inexact.
+    const locked = buildPlan(input({ project: { ...project, lockFile: { kind: "uv.lock", path: "/p/uv.lock" } }, groups: ["typing"] }));
+    expect(locked.optional!.parts.map((p) => p.name)).toEqual(["typing"]);
+    expect(locked.optional!.each[0]!.commands[0]!.argv.slice(1, 4)).toEqual(["sync", "--frozen", "--inexact"]);
+    expect(locked.optional!.each[0]!.commands[0]!.argv.slice(-4)).toEqual(["--group", "dev", "--group", "typing"]);
   });
 
   test("without uv: python -m venv, pip install, pip check", () => {

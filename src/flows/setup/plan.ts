@@ -120,6 +120,16 @@ export interface PlanInput {
   /** Where virtualenv is unpacked (DHT_HOME/tools/virtualenv): used for Pythons older than 3.7. */
   virtualenv?: VirtualenvPaths;
   /**
+   * Which groups/extras must work and which may fail (src/flows/setup/selection below):
+   * `required` replaces the default selection (today's dev/test + configured, + the test
+   * route's); `optional` ones are installed when they can be, and left out with a warning
+   * naming them and the reason when they cannot install or import on the chosen Python.
+   * `required.packages` names what the test route needs: never optional, wherever declared.
+   * Default: the default selection, where groups/extras whose names mean docs/lint/typing
+   * are optional, and so are known docs/lint/typing tools inside the other selected groups.
+   */
+  selection?: SelectionInput;
+  /**
    * Put pip into the venv (`uv venv --seed`), as `python -m venv` does: test suites and tools
    * call `python -m pip`. Off when offline (uv would need pip's wheel from an index).
    */
@@ -166,6 +176,18 @@ export interface SetupPlan {
   notes: string[];
   /** What the user must hear even without --dry-run (a lock that no longer matches its project). */
   warnings: string[];
+  /**
+   * The parts of the selection that may fail (docs/lint/typing): when the full install fails,
+   * `required` installs without them, then each part is tried on its own and left out with a
+   * warning if it fails; their distributions failing the import check is a warning too.
+   */
+  optional?: {
+    parts: OptionalPart[];
+    required: PlannedCommand[];
+    each: Array<{ part: OptionalPart; commands: PlannedCommand[] }>;
+    /** Distribution names that only optional parts bring (their import failures are warnings). */
+    dists: string[];
+  };
   /** The test route and what setup adds for it, each with its evidence. */
   testRoute?: {
     name: string;
@@ -177,6 +199,57 @@ export interface SetupPlan {
 }
 
 const DEV_NAMES = /^(dev|devel|develop|development|test|tests|testing)$/i;
+
+export interface SelectionInput {
+  required?: { extras: string[]; groups: string[]; packages?: string[] };
+  optional?: { extras: string[]; groups: string[] };
+}
+
+/** Group/extra names that mean docs, lint, formatting or typing: never what a test run needs. */
+const OPTIONAL_NAMES = /^(docs?|documentation|sphinx|mkdocs|lint|linting|linters?|style|codestyle|format|formatting|fmt|typing|types|typecheck|type-?check(ing)?|mypy|pre-?commit|qa|static|static-?analysis)$/i;
+/** Packages that only build docs or check code (their failure never stops a test run). */
+const DOCS_LINT_TOOLS = /^(sphinx(-.*)?|sphinxcontrib-.*|.*-sphinx-theme|furo|myst-parser|numpydoc|nbsphinx|mkdocs(-.*)?|mkdocstrings(-.*)?|mypy|types-.+|.+-stubs|pyright|pytype|flake8(-.*)?|pylint(-.*)?|pycodestyle|pydocstyle|pyflakes|black|isort|ruff|autopep8|yapf|pre-commit|bandit|codespell|doc8|rstcheck|blacken-docs|docformatter|darglint|interrogate)$/;
+const norm = (n: string) => n.toLowerCase().replace(/[-_.]+/g, "-");
+
+/** One part of the selection that may fail: a group, an extra, or one package inside a required one. */
+export interface OptionalPart {
+  kind: "group" | "extra" | "package";
+  name: string;
+  /** For a package: the group/extra holding it ("group dev"). */
+  in?: string;
+  /** The requirement texts it adds. */
+  requirements: string[];
+  why: string;
+}
+
+/** Required vs optional parts of the selection (pure; see PlanInput.selection). */
+export function splitSelection(input: PlanInput): { required: { extras: string[]; groups: string[]; omit: string[] }; optional: OptionalPart[] } {
+  const { project } = input;
+  const full = input.selection?.required ?? selectionWithRoute(input);
+  const routeNames = new Set([...(input.selection?.required?.packages ?? []), ...(input.testRoute?.install.requirements ?? []).map((r) => /^[A-Za-z0-9][A-Za-z0-9._-]*/.exec(r.text)?.[0] ?? "")].map(norm));
+  const routeGroups = new Set([...(input.testRoute?.install.groups ?? []).map((g) => g.name), ...(input.testRoute?.install.extras ?? []).map((e) => e.name)]);
+  const explicit = Boolean(input.selection?.required);
+  const byName = (kind: "group" | "extra", name: string) => !explicit && !routeGroups.has(name) && OPTIONAL_NAMES.test(name.replace(/^hatch:/, ""));
+  const optGroups = new Set([...(input.selection?.optional?.groups ?? []), ...full.groups.filter((g) => byName("group", g))]);
+  const optExtras = new Set([...(input.selection?.optional?.extras ?? []), ...full.extras.filter((e) => byName("extra", e))]);
+  const required = { extras: full.extras.filter((e) => !optExtras.has(e)), groups: full.groups.filter((g) => !optGroups.has(g)), omit: [] as string[] };
+  const parts: OptionalPart[] = [];
+  const raws = (list: PlanRequirement[] | undefined) => (list ?? []).map((r) => r.raw);
+  for (const g of optGroups) if (project.groups[g]) parts.push({ kind: "group", name: g, requirements: raws(project.groups[g]), why: `the ${g} group is for docs/lint/typing by its name` });
+  for (const e of optExtras) if (project.optional[e]) parts.push({ kind: "extra", name: e, requirements: raws(project.optional[e]), why: `the ${e} extra is for docs/lint/typing by its name` });
+  // Docs/lint tools inside the required dev/test groups and extras (not the main dependencies).
+  const mainNames = new Set(project.requirements.map((r) => norm(r.name)));
+  const inside: Array<[string, PlanRequirement[] | undefined]> = [...required.groups.map((g) => [`group ${g}`, project.groups[g]] as [string, PlanRequirement[] | undefined]), ...required.extras.map((e) => [`extra ${e}`, project.optional[e]] as [string, PlanRequirement[] | undefined])];
+  for (const [where, reqs] of inside) {
+    for (const r of reqs ?? []) {
+      const n = norm(r.name);
+      if (explicit || r.path || r.url || !DOCS_LINT_TOOLS.test(n) || routeNames.has(n) || mainNames.has(n) || required.omit.includes(r.raw)) continue;
+      required.omit.push(r.raw);
+      parts.push({ kind: "package", name: r.name, in: where, requirements: [r.raw], why: `${r.name} in the ${where} is a docs/lint/typing tool` });
+    }
+  }
+  return { required, optional: parts };
+}
 /** Hatch's own development environments: `default` (hatch shell) and `hatch-test` (hatch test). */
 const HATCH_DEV_NAMES = /^(hatch:)?(default|hatch-test)$/i;
 
@@ -285,17 +358,17 @@ export interface LockPins {
 }
 
 /** The exact pins of a poetry/pdm/Pipfile lock for this selection, Python and platform (pure). */
-export function lockPins(input: PlanInput, sel: { extras: string[]; groups: string[] }): LockPins | undefined {
+export function lockPins(input: PlanInput, sel: { extras: string[]; groups: string[]; omit?: string[] }, suffix = ""): LockPins | undefined {
   const { project } = input;
   const graph = project.locked?.graph;
   if (!graph || !project.lockFile || !input.python.version) return undefined;
-  const selected = [...project.requirements, ...sel.extras.flatMap((e) => project.optional[e] ?? []), ...sel.groups.flatMap((g) => project.groups[g] ?? [])];
+  const selected = [...project.requirements, ...sel.extras.flatMap((e) => project.optional[e] ?? []), ...sel.groups.flatMap((g) => project.groups[g] ?? [])].filter((r) => !sel.omit?.includes(r.raw));
   const roots = selected.filter((r) => lockCovers(graph.kind, r));
   const uncovered = selected.filter((r) => !lockCovers(graph.kind, r) && !(project.requirementSets ?? []).some((set) => set.requirements.includes(r)));
   const categories = ["default", ...sel.groups.map((g) => (g === "dev" ? "develop" : g))];
   const env = markerEnvironment(input.python.version, input.os, input.arch ?? "x86_64");
   const exp = exportLock(graph, roots as Parameters<typeof exportLock>[1], env, input.envRoot, categories);
-  const file = join(input.envRoot, ".dht", `${graph.kind.replace(/\.lock$/i, "").toLowerCase()}-lock-pins.txt`);
+  const file = join(input.envRoot, ".dht", `${graph.kind.replace(/\.lock$/i, "").toLowerCase()}-lock-pins${suffix}.txt`);
   return { export: exp, file, text: pinsText(exp, project.lockFile.kind), uncovered };
 }
 
@@ -366,6 +439,11 @@ export function buildPlan(input: PlanInput): SetupPlan {
     os: input.os,
   };
   const commands = plannedCommands(input, { extras, groups, mode, lock }, ctx);
+  const optional = optionalPlan(input, { mode, lock }, ctx);
+  const pinFiles = (variant: string, sel: { extras: string[]; groups: string[]; omit?: string[] }) => {
+    const p = lock?.how === "pins" ? lockPins(input, sel, variant) : undefined;
+    return p ? [{ path: p.file, text: p.text, why: `${p.export.pins.length} exact pins from ${lock!.kind}${variant ? ` (${variant.slice(1)})` : ""}` }] : [];
+  };
   const importChecks = importCheckNames(input, { extras, groups, mode });
   const notes: string[] = [];
   if (input.venv.placement !== "in-project") notes.push(input.venv.why);
@@ -400,7 +478,10 @@ export function buildPlan(input: PlanInput): SetupPlan {
     mode,
     venvCreator: legacy ? "virtualenv" : mode === "pip" ? "venv" : "uv",
     lockFile: lock,
-    files: pins ? [{ path: pins.file, text: pins.text, why: `${pins.export.pins.length} exact pins from ${lock!.kind}${pins.export.local.length ? ` (+${pins.export.local.length} local)` : ""}` }] : [],
+    files: [
+      ...(pins ? [{ path: pins.file, text: pins.text, why: `${pins.export.pins.length} exact pins from ${lock!.kind}${pins.export.local.length ? ` (+${pins.export.local.length} local)` : ""}` }] : []),
+      ...(optional && pins ? [...pinFiles(".required", optional.selection), ...optional.plan.each.flatMap((e) => pinFiles(`.${optional.variantOf(e.part)}`, optional.selectionWith(e.part)))] : []),
+    ],
     registries: {
       indexUrl: redactUrl(input.registries.indexUrl),
       extraIndexUrls: input.registries.extraIndexUrls.map(redactUrl),
@@ -420,9 +501,57 @@ export function buildPlan(input: PlanInput): SetupPlan {
     isolate: input.isolate,
     notes,
     warnings: lock?.stale ? [lock.note] : [],
+    ...(optional ? { optional: { ...optional.plan, required: optional.plan.required.map(redactCommand), each: optional.plan.each.map((e) => ({ ...e, commands: e.commands.map(redactCommand) })) } } : {}),
     ...(testRoute ? { testRoute } : {}),
   };
 }
+
+/**
+ * The optional parts' fallback (pure): the install without them, then each on top. uv sync
+ * cannot leave one package of a group out, so there only whole groups/extras are parts.
+ */
+export function optionalPlan(input: PlanInput, base: { mode: SetupPlan["mode"]; lock?: LockChoice }, ctx: CommandContext) {
+  const split = splitSelection(input);
+  const parts = base.mode === "uv-sync" ? split.optional.filter((p) => p.kind !== "package") : split.optional;
+  if (!parts.length) return undefined;
+  const selection = { extras: split.required.extras, groups: split.required.groups, omit: base.mode === "uv-sync" ? [] : split.required.omit };
+  const variantOf = (part: OptionalPart) => `${part.kind}-${part.name}`.replace(/[^A-Za-z0-9_.-]+/g, "_");
+  const selectionWith = (part: OptionalPart) => ({
+    extras: part.kind === "extra" ? [...selection.extras, part.name] : selection.extras,
+    groups: part.kind === "group" ? [...selection.groups, part.name] : selection.groups,
+    omit: selection.omit.filter((r) => !part.requirements.includes(r)),
+  });
+  const installs = (sel: ReturnType<typeof selectionWith>, variant: string) => plannedCommands(input, { ...sel, ...base, variant }, ctx).filter((c) => c.step === "install-dependencies");
+  const required = installs(selection, ".required");
+  const py = venvPython(ctx.venvPath, ctx.os);
+  const each = parts.map((part) => {
+    let commands: PlannedCommand[];
+    if (base.mode === "uv-sync" || base.lock?.how === "pins") {
+      // The required set plus this part, added to what is there (uv sync --inexact; the
+      // lock's pins installed, not synced, so earlier parts stay).
+      commands = installs(selectionWith(part), `.${variantOf(part)}`)
+        .filter((c) => c.argv[1] === "sync" || (c.argv[1] === "pip" && c.argv[2] === "sync"))
+        .map((c) => ({ ...c, argv: c.argv[1] === "sync" ? [...c.argv.slice(0, 3), "--inexact", ...c.argv.slice(3)] : [c.argv[0]!, "pip", "install", "--no-deps", ...c.argv.slice(3)], why: `the optional ${part.kind} ${part.name}` }));
+    } else {
+      const reqs = part.requirements.map((raw) => [...Object.values(input.project.groups).flat(), ...Object.values(input.project.optional).flat()].find((r) => r.raw === raw)!).filter(Boolean);
+      const args = reqs.flatMap((r) => requirementArgs(r, input.project.root, input.swappedRequirements));
+      const noIndex = input.registries.noIndex ? ["--no-index"] : [];
+      commands = [
+        base.mode === "pip"
+          ? { step: "install-dependencies", argv: [py, "-m", "pip", "install", "--disable-pip-version-check", ...args], env: { PIP_NO_INPUT: "1", ...registryEnvDisplay(input) }, why: `the optional ${part.kind} ${part.name}` }
+          : { step: "install-dependencies", argv: [ctx.uv, "pip", "install", ...noIndex, "--python", py, ...args], env: { UV_PYTHON_DOWNLOADS: "never", ...registryEnvDisplay(input) }, why: `the optional ${part.kind} ${part.name}` },
+      ];
+    }
+    return { part, commands };
+  });
+  const { project } = input;
+  const requiredReqs = [...project.requirements, ...selection.extras.flatMap((e) => project.optional[e] ?? []), ...selection.groups.flatMap((g) => project.groups[g] ?? [])];
+  const requiredNames = new Set(requiredReqs.filter((r) => !selection.omit.includes(r.raw)).map((r) => norm(r.name)));
+  const dists = [...new Set(parts.flatMap((p) => p.requirements.map((raw) => /^[A-Za-z0-9][A-Za-z0-9._-]*/.exec(raw)?.[0] ?? raw)))].filter((n) => !requiredNames.has(norm(n)));
+  return { plan: { parts, required, each, dists }, selection, selectionWith, variantOf };
+}
+
+const redactCommand = (c: PlannedCommand): PlannedCommand => ({ ...c, argv: c.argv.map(redactArg) });
 
 /** Redact URLs inside an argument (`--index-url=https://u:p@h`, a bare URL). */
 export function redactArg(arg: string): string {
@@ -436,12 +565,14 @@ function registryEnvDisplay(input: PlanInput): Record<string, string> {
 /** Every requirement `uv pip install` / `pip install` gets, in order (files are passed with -r). */
 export function collectRequirements(
   input: PlanInput,
-  sel: { extras: string[]; groups: string[] },
+  sel: { extras: string[]; groups: string[]; omit?: string[] },
 ): { files: string[]; requirements: string[]; editable?: string; editableNoDeps: boolean } {
   const { project } = input;
   const reqs: string[] = [];
   const seen = new Set<string>();
+  const omit = new Set(sel.omit ?? []);
   const add = (r: PlanRequirement) => {
+    if (omit.has(r.raw)) return;
     const args = requirementArgs(r, project.root, input.swappedRequirements);
     const key = args.join(" ");
     if (!seen.has(key)) {
@@ -463,6 +594,12 @@ export function collectRequirements(
     editableNoDeps = metadata.some((r) => input.swappedRequirements?.[r.raw]);
     for (const r of project.requirements) if (!viaFiles.has(r) && !fromMetadata(r)) add(r);
     if (editableNoDeps) for (const r of metadata) add(r);
+    else if (sel.extras.some((e) => (project.optional[e] ?? []).some((r) => omit.has(r.raw)))) {
+      // An extra with a package left out: its other requirements are named one by one and
+      // the project installed without the extra (its metadata would bring the package back).
+      editable = project.root;
+      for (const e of sel.extras) for (const r of project.optional[e] ?? []) add(r);
+    }
   } else {
     for (const r of project.requirements) if (!viaFiles.has(r)) add(r);
     for (const e of sel.extras) for (const r of project.optional[e] ?? []) add(r);
@@ -491,7 +628,7 @@ export function routeRequirementArgs(input: PlanInput): { requirements: string[]
   };
 }
 
-export function plannedCommands(input: PlanInput, sel: { extras: string[]; groups: string[]; mode: SetupPlan["mode"]; lock?: LockChoice }, ctx: CommandContext): PlannedCommand[] {
+export function plannedCommands(input: PlanInput, sel: { extras: string[]; groups: string[]; mode: SetupPlan["mode"]; lock?: LockChoice; omit?: string[]; variant?: string }, ctx: CommandContext): PlannedCommand[] {
   const py = venvPython(ctx.venvPath, ctx.os);
   const env = registryEnvDisplay(input);
   const prompt = input.prompt ?? (input.project.name || input.envRoot.split(/[\\/]/).pop() || "venv");
@@ -519,11 +656,11 @@ export function plannedCommands(input: PlanInput, sel: { extras: string[]; group
     viaUv
       ? { step: "install-dependencies", argv: [ctx.uv, "pip", "install", ...noIndex, "--python", py, ...args], env: installEnv, why }
       : { step: "install-dependencies", argv: [py, "-m", "pip", "install", "--disable-pip-version-check", ...(input.preferBinary ? ["--prefer-binary"] : []), ...args], env: installEnv, why };
-  if (sel.lock?.how === "pins" && lockPins(input, sel)) {
+  if (sel.lock?.how === "pins" && lockPins(input, sel, sel.variant)) {
     // poetry.lock / pdm.lock / Pipfile.lock: dhtl wrote the exact pins (hashes included, the
     // install step writes plan.files first); the installer takes them without resolving.
     const { project } = input;
-    const pins = lockPins(input, sel)!;
+    const pins = lockPins(input, sel, sel.variant)!;
     const hashed = pins.export.pins.length > 0 && pins.export.pins.every((p) => p.hashes.length > 0) ? ["--require-hashes"] : [];
     if (pins.export.pins.length) {
       out.push(

@@ -10,7 +10,7 @@ import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from "node:f
 import { dirname } from "node:path";
 import { DhtError, ExitCode } from "../../errors.ts";
 import type { ExecStep, StepOutput } from "../executor/execute.ts";
-import { buildPlan, plannedCommands, withoutEditable, type PlanInput, type PythonChoice, type SetupPlan, type UvChoice } from "./plan.ts";
+import { buildPlan, optionalPlan, plannedCommands, withoutEditable, type OptionalPart, type PlannedCommand, type PlanInput, type PythonChoice, type SetupPlan, type UvChoice } from "./plan.ts";
 import { runTool, outputTail } from "../../process.ts";
 import { runImportChecks } from "./import-check.ts";
 import { missingRequirements } from "./missing-requirements.ts";
@@ -99,6 +99,14 @@ function realCommands(state: SetupState, services: SetupServices, step: "create-
 }
 
 const realCommand = (state: SetupState, services: SetupServices, step: "create-venv" | "verify") => realCommands(state, services, step)[0];
+
+/** The optional parts' real (unredacted) fallback commands. */
+function optionalCommands(state: SetupState, services: SetupServices) {
+  const { plan, input } = currentPlan(state, services);
+  return optionalPlan(input, { mode: plan.mode, lock: plan.lockFile }, { uv: state.uv?.path ?? "uv", basepython: state.python!.executable, venvPath: plan.venv.venvPath, os: services.os })?.plan;
+}
+
+const partLabel = (p: OptionalPart) => (p.kind === "package" ? `${p.name} (${p.in})` : `the ${p.kind} ${p.name}`);
 
 function commandEnv(services: SetupServices, plan: SetupPlan, extra: Record<string, string>): Record<string, string> {
   const base = services.childEnv(plan.installer);
@@ -239,19 +247,47 @@ export function setupSteps(services: SetupServices): ExecStep<SetupState>[] {
           renameSync(`${f.path}.tmp`, f.path);
           services.debug(`wrote ${f.path}: ${f.why}`);
         }
-        const shown = plan.commands.filter((c) => c.step === "install-dependencies");
-        for (const [i, cmd] of cmds.entries()) {
-          services.debug(`$ ${(shown[i]?.argv ?? []).join(" ")}`);
-          let result = await runTool(cmd.argv, { env: commandEnv(services, plan, cmd.env), cwd: cmd.cwd ?? plan.envRoot, stream: services.verbose });
-          const retry = result.code !== 0 ? withoutEditable(cmd.argv, `${result.stdout}\n${result.stderr}`) : undefined;
-          if (retry) {
-            services.log(`the project's build backend cannot install it in editable mode (no PEP 660 support): installing it as a regular package instead`);
-            result = await runTool(retry, { env: commandEnv(services, plan, cmd.env), cwd: cmd.cwd ?? plan.envRoot, stream: services.verbose });
+        /** Run commands in order; the first failure is returned (as the error it means), not thrown. */
+        const runAll = async (list: PlannedCommand[], shown: PlannedCommand[], forRoute = true): Promise<DhtError | undefined> => {
+          for (const [i, cmd] of list.entries()) {
+            services.debug(`$ ${(shown[i]?.argv ?? []).join(" ")}`);
+            let result = await runTool(cmd.argv, { env: commandEnv(services, plan, cmd.env), cwd: cmd.cwd ?? plan.envRoot, stream: services.verbose });
+            const retry = result.code !== 0 ? withoutEditable(cmd.argv, `${result.stdout}\n${result.stderr}`) : undefined;
+            if (retry) {
+              services.log(`the project's build backend cannot install it in editable mode (no PEP 660 support): installing it as a regular package instead`);
+              result = await runTool(retry, { env: commandEnv(services, plan, cmd.env), cwd: cmd.cwd ?? plan.envRoot, stream: services.verbose });
+            }
+            if (result.code !== 0) {
+              const error = await services.installFailure(`${result.stdout}\n${result.stderr}`, shown[i]?.argv ?? cmd.argv, state.python?.version);
+              return forRoute ? routeContext(error, plan) : error;
+            }
           }
-          if (result.code !== 0) throw routeContext(await services.installFailure(`${result.stdout}\n${result.stderr}`, shown[i]?.argv ?? cmd.argv, state.python?.version), plan);
+          return undefined;
+        };
+        const failure = await runAll(cmds, plan.commands.filter((c) => c.step === "install-dependencies"));
+        const leftOut: Array<{ part: string; reason: string }> = [];
+        if (failure && !plan.optional) throw failure;
+        if (failure && plan.optional) {
+          // Something failed with the docs/lint/typing parts in: install what the tests need
+          // without them (that must work), then each part on its own, where it may fail.
+          const real = optionalCommands(state, services)!;
+          services.log(`the install failed with the optional parts in (${plan.optional.parts.map(partLabel).join(", ")}): installing without them, then each on its own`);
+          const core = await runAll(real.required, plan.optional.required);
+          if (core) throw core;
+          for (const [i, each] of real.each.entries()) {
+            const label = partLabel(each.part);
+            const partFailure = await runAll(each.commands, plan.optional.each[i]!.commands, false);
+            if (!partFailure) continue;
+            // The installer's own sentence about why (uv: "Because the current Python version
+            // (3.7.16) does not satisfy Python>=3.8.1 …"; pip: "requires a different Python").
+            const lines = (partFailure.hint ?? "").split("\n").map((l) => l.trim().replace(/^(cause|error|ERROR):\s*/, "")).filter((l) => l && !/^installer output/i.test(l));
+            const reason = lines.find((l) => /does not satisfy|requires-python|Requires-Python|requires a different Python|No matching distribution|not available for|unsatisfiable|Failed to build/i.test(l)) ?? lines.at(-1) ?? partFailure.message;
+            leftOut.push({ part: label, reason });
+            services.warn(`left out ${label} (${each.part.why}): it cannot be installed on Python ${state.python!.version}: ${reason}`);
+          }
         }
         await services.afterInstall(plan.venv.venvPath, state.python!.version);
-        return { installed: true };
+        return { installed: true, ...(leftOut.length ? { leftOut } : {}) };
       },
       stillValid: (_out, state) => inspectVenv(currentPlan(state, services).plan.venv.venvPath, services.os).usable,
     },
@@ -300,6 +336,11 @@ export function setupSteps(services: SetupServices): ExecStep<SetupState>[] {
             hint: `${report.broken.output.split("\n").slice(-10).join("\n")}\nrun dhtl setup --restart to recreate the venv`,
           });
         }
+        // A docs/lint/typing package that installed but does not import on this Python: a warning.
+        const optionalDists = new Set((plan.optional?.dists ?? []).map((d) => d.toLowerCase().replace(/[-_.]+/g, "-")));
+        const tolerated = report.failed.filter(([d]) => optionalDists.has(d.toLowerCase().replace(/[-_.]+/g, "-")));
+        for (const [dist, mod, error] of tolerated) services.warn(`${mod} (from ${dist}, only for docs/lint/typing) does not import on Python ${state.python?.version}: ${error.split("\n")[0]}; the test environment does not need it`);
+        report.failed = report.failed.filter((f) => !tolerated.includes(f));
         if (report.failed.length) {
           throw new DhtError(ExitCode.failed, `installed packages fail to import: ${report.failed.map(([d, m]) => `${m} (from ${d})`).join(", ")}`, {
             subject: plan.venv.linkPath,
