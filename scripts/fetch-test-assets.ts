@@ -389,3 +389,17 @@ export async function fetchPinnedFiles(dir: string, pins: Array<[file: string, s
 }
 
 if (import.meta.main && (await fetchPinnedFiles(oldPythonDir, oldPythonFiles, "projects pinned to Python 2.7, 3.6 and 3.7 (test/e2e/setup-old-pythons.test.ts)"))) process.exit(1);
+
+/**
+ * A pinned C extension with wheels for CPython 3.11 and 3.12 only (MarkupSafe 2.1.5 predates
+ * 3.13), served without its sdist, as wheel-only mirrors do: test/e2e/setup-install-fit.test.ts
+ * proves dhtl then picks 3.12 over the newer 3.13 and says why. [file, sha256].
+ */
+export const installFitFiles: Array<[file: string, sha256: string]> = [
+  ["MarkupSafe-2.1.5-cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64.whl", "b91c037585eba9095565a3556f611e3cbfaa42ca1e865f7b8015fe5c7336d5a5"],
+  ["MarkupSafe-2.1.5-cp312-cp312-manylinux_2_17_x86_64.manylinux2014_x86_64.whl", "f5dfb42c4604dddc8e4305050aa6deb084540643ed5804d7455b5df8fe16f5e5"],
+];
+
+export const installFitDir = join(root, "install-fit");
+
+if (import.meta.main && (await fetchPinnedFiles(installFitDir, installFitFiles, "a C extension without a wheel for the newest Python (test/e2e/setup-install-fit.test.ts)"))) process.exit(1);

@@ -68,7 +68,34 @@ function pythonRequestOf(g: Gathered): { request?: string; origin?: string } {
 }
 
 /** The resolution chain with the project's preferences (src/python/preferred.ts). */
-const resolveProjectPython = (g: Gathered, request: string | undefined, opts: Parameters<typeof resolvePython>[1]) => resolvePreferred(g.pythonHints, request, opts);
+/**
+ * The project's preferences (src/python/preferred.ts), inside a request first narrowed to the
+ * minors where every pinned package can install (src/python/install-fit.ts): a Python where
+ * a locked C extension has no wheel is left out, and the chain says why. When nothing of the
+ * narrowed range can be had here, the plain request decides.
+ */
+async function resolveProjectPython(g: Gathered, request: string | undefined, opts: Parameters<typeof resolvePython>[1], credentials?: Record<string, { username: string; password: string }>) {
+  const narrowed = await fitToPins(g, request, opts.ctx, credentials).catch((e: Error) => (opts.log?.({ step: "install-fit", outcome: "skipped", why: e.message }), undefined));
+  if (narrowed) {
+    try {
+      const r = await resolvePreferred(g.pythonHints, narrowed.request, opts);
+      opts.note?.(`Python ${minorOf(r.version)}: ${narrowed.why}`);
+      return { ...r, chain: [{ step: "install-fit", outcome: "taken" as const, why: narrowed.why }, ...r.chain] };
+    } catch {
+      opts.log?.({ step: "install-fit", outcome: "skipped", why: `${narrowed.why}, but none of those can be had here` });
+    }
+  }
+  return resolvePreferred(g.pythonHints, request, opts);
+}
+
+async function fitToPins(g: Gathered, request: string | undefined, ctx: RunContext, credentials?: Record<string, { username: string; password: string }>) {
+  const { installableRequest, pinnedPackages } = await import("../../python/install-fit.ts");
+  const pins = pinnedPackages({ ...g.declared, ...(g.declared.locked ? { locked: { kind: g.declared.locked.kind, packages: g.declared.locked.packages } } : {}) });
+  if (!pins.length || g.registries.noIndex) return undefined;
+  const { indexesWithCredentials } = await import("../../uv/ensure.ts");
+  const indexes = await indexesWithCredentials([g.registries.indexUrl, ...g.registries.extraIndexUrls], credentials ?? {}, ctx.env);
+  return installableRequest(request, { pins, target: { os: g.facts.os, arch: g.facts.arch, libc: g.facts.libc }, indexes, env: ctx.env, net: g.net, home: g.home, offline: g.offline });
+}
 
 /**
  * Python 2.7 / 3.6 venvs are made by virtualenv, which runs on a Python >= 3.8: one already on
@@ -205,7 +232,7 @@ async function prepare(ctx: RunContext, options: SetupOptions, log: Log, envDir?
         projectRoot: g.envRoot,
         log: (step) => log.debug(`python ${step.step}: ${step.outcome} (${step.why})`),
         note: (m) => log.info(m),
-      });
+      }, credentials);
       const venvHost = await venvHostFor(g, ctx, resolved.version, false);
       return { ...resolved, request: pyRequest.request, requestOrigin: pyRequest.origin, ...(venvHost ? { venvHost } : {}) };
     },
@@ -349,7 +376,7 @@ async function previewPlan(p: Prepared, ctx: RunContext, log: Log): Promise<Setu
   const pyRequest = pythonRequestOf(g);
   let python: PythonChoice;
   try {
-    const r = await resolveProjectPython(g, pyRequest.request, { ctx, home: g.home, offline: true, allowDownload: false, bundle: p.bundle, net: g.net, suggestContainer: false, projectRoot: g.envRoot, allowPatchFallback: g.config.python?.allow_patch_fallback });
+    const r = await resolveProjectPython(g, pyRequest.request, { ctx, home: g.home, offline: true, allowDownload: false, bundle: p.bundle, net: g.net, suggestContainer: false, projectRoot: g.envRoot, allowPatchFallback: g.config.python?.allow_patch_fallback }, p.credentials);
     const venvHost = await venvHostFor(g, ctx, r.version, true);
     python = { ...r, request: pyRequest.request, requestOrigin: pyRequest.origin, ...(venvHost ? { venvHost } : {}) };
   } catch (error) {
