@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { dhtl } from "../helpers/cli.ts";
-import { assetsDir, pyenvBin, seededHome, setupEnv, startWheelIndex, writeProject } from "../helpers/setup-project.ts";
+import { assetsDir, pyenvBin, indexSetupEnv, seededHome, startWheelIndex, writeProject } from "../helpers/setup-project.ts";
 
 const wheels = join(assetsDir, "install-fit");
 const ready = existsSync(wheels) && ["3.11", "3.12", "3.13"].every((m) => pyenvBin(m));
@@ -24,12 +24,7 @@ beforeAll(async () => {
 });
 afterAll(() => index?.stop());
 
-function env(): Record<string, string> {
-  const e: Record<string, string | undefined> = setupEnv(home, ["3.13", "3.12", "3.11"], { PIP_INDEX_URL: index!.indexUrl });
-  delete e.PIP_NO_INDEX;
-  delete e.PIP_FIND_LINKS;
-  return e as Record<string, string>;
-}
+const env = () => indexSetupEnv(home, ["3.13", "3.12", "3.11"], index!.indexUrl);
 
 const project = (deps: string) => ({
   "pyproject.toml": `[project]\nname = "fit"\nversion = "0.1.0"\nrequires-python = ">=3.11"\ndependencies = [${deps}]\n`,

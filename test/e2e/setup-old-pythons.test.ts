@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { dhtl, repoRoot } from "../helpers/cli.ts";
-import { assetsDir, copyTree, pyenvBin, seededHome, setupEnv, startWheelIndex } from "../helpers/setup-project.ts";
+import { assetsDir, copyTree, pyenvBin, indexSetupEnv, seededHome, startWheelIndex } from "../helpers/setup-project.ts";
 
 const oldWheels = join(assetsDir, "old-python");
 const fixtures = join(repoRoot, "test", "fixtures", "installable");
@@ -30,12 +30,7 @@ beforeAll(async () => {
 afterAll(() => index?.stop());
 
 /** The machine: the old interpreters and a 3.11 (virtualenv's host) on PATH, the loopback index as the mirror. */
-function indexEnv(): Record<string, string> {
-  const env: Record<string, string | undefined> = setupEnv(home, [...minors, "3.11"], { PIP_INDEX_URL: index!.indexUrl });
-  delete env.PIP_NO_INDEX;
-  delete env.PIP_FIND_LINKS;
-  return env as Record<string, string>;
-}
+const indexEnv = () => indexSetupEnv(home, [...minors, "3.11"], index!.indexUrl);
 
 async function setUpAndTest(shape: string, expectPython: string, expectPassed: number, prepare?: (root: string) => void) {
   const root = copyTree(join(fixtures, shape));

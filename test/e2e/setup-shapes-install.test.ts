@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { dhtl, repoRoot } from "../helpers/cli.ts";
-import { assetsDir, copyTree, pyenvBin, seededHome, setupEnv, startWheelIndex } from "../helpers/setup-project.ts";
+import { assetsDir, copyTree, indexSetupEnv, pyenvBin, seededHome, setupEnv, startWheelIndex } from "../helpers/setup-project.ts";
 
 const shapeWheels = join(assetsDir, "shape-wheels");
 const fixtures = join(repoRoot, "test", "fixtures", "installable");
@@ -56,12 +56,7 @@ beforeAll(async () => {
 afterAll(() => index?.stop());
 
 /** Environment pointing pip/uv (and so dhtl) at the loopback index, as a user points at a mirror. */
-function indexEnv(): Record<string, string> {
-  const env: Record<string, string | undefined> = setupEnv(home, ["3.11"], { PIP_INDEX_URL: index!.indexUrl });
-  delete env.PIP_NO_INDEX;
-  delete env.PIP_FIND_LINKS;
-  return env as Record<string, string>;
-}
+const indexEnv = () => indexSetupEnv(home, ["3.11"], index!.indexUrl);
 
 /** Copy a fixture, run `dhtl setup --python 3.11 --json` on it, expect success; returns the copy and the plan. */
 async function setUp(shape: string, env = indexEnv(), prepare?: (root: string) => void) {

@@ -92,6 +92,14 @@ export function setupEnv(home: string, minors: string[] = ["3.11"], extra: Recor
   };
 }
 
+/** setupEnv with an index instead of local find-links: the loopback index as the machine's mirror (PIP_INDEX_URL). */
+export function indexSetupEnv(home: string, minors: string[], indexUrl: string): Record<string, string> {
+  const env: Record<string, string | undefined> = setupEnv(home, minors, { PIP_INDEX_URL: indexUrl });
+  delete env.PIP_NO_INDEX;
+  delete env.PIP_FIND_LINKS;
+  return env as Record<string, string>;
+}
+
 export const SMALL_PROJECT = {
   ".python-version": "3.11\n",
   "pyproject.toml": `[project]
