@@ -56,6 +56,8 @@ export default defineDhtCommand({
         }
         return 0;
       }
+      // Nothing changed, yet the venv broke since it was verified: repair it, keeping what was installed by hand.
+      if (verdict.damaged) return (await import("../flows/repair/setup-repair.ts")).repairFromSetup(ctx, { ...flags, settingsKey, noWait: args.wait === false }, verdict.reason);
     }
     const { runSetup } = await import("../flows/setup/execute.ts");
     return runSetup(ctx, {

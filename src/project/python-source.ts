@@ -30,6 +30,8 @@ export type PyValue =
   | { kind: "dict"; entries: Array<[PyValue, PyValue]> }
   | { kind: "star"; value: PyValue }
   | { kind: "name"; path: string }
+  /** `NAME["key"]`: an entry of a dict constant. */
+  | { kind: "item"; path: string; key: string }
   | { kind: "call"; callee: string; args: PyValue[]; kwargs: Record<string, PyValue> }
   | { kind: "unknown"; text: string };
 
@@ -252,6 +254,11 @@ export function parseValue(tokens: PyToken[], at: number, end: number): PyValue 
     const dotted = dottedName(tokens, at)!;
     if (dotted.end === end) return { kind: "name", path: dotted.path };
     if (tokens[dotted.end]?.text === "+") return binary({ kind: "name", path: dotted.path }, tokens, dotted.end, end);
+    const sub = tokens[dotted.end + 1];
+    if (tokens[dotted.end]?.text === "[" && sub?.kind === "string" && tokens[dotted.end + 2]?.text === "]") {
+      const item: PyValue = { kind: "item", path: dotted.path, key: sub.value };
+      return dotted.end + 3 === end ? item : binary(item, tokens, dotted.end + 3, end);
+    }
     if (tokens[dotted.end]?.text === "(") {
       const close = skipBracket(tokens, dotted.end);
       const call = parseCallArgs(tokens, dotted.end, close, dotted.path);
@@ -348,6 +355,12 @@ export function assignments(tokens: PyToken[], range: [number, number] = [0, tok
     while (end < range[1] && tokens[end]!.kind !== "newline") end++;
     const t = tokens[k]!;
     if (t.indent === indent && t.kind === "name" && tokens[k + 1]?.text === "=" && end > k + 2) out.set(t.text, parseValue(tokens, k + 2, end));
+    // NAME["key"] = value: an entry added to a dict constant (setup.py's EXTRAS_REQUIRE["dev"] = …).
+    else if (t.indent === indent && t.kind === "name" && tokens[k + 1]?.text === "[" && tokens[k + 2]?.kind === "string" && tokens[k + 3]?.text === "]" && tokens[k + 4]?.text === "=") {
+      const dict = out.get(t.text);
+      const key = (tokens[k + 2] as Extract<PyToken, { kind: "string" }>).value;
+      if (dict?.kind === "dict") dict.entries.push([{ kind: "str", value: key }, parseValue(tokens, k + 5, end)]);
+    }
     // Annotated constants: NAME: list[str] = [...]
     else if (t.indent === indent && t.kind === "name" && tokens[k + 1]?.text === ":") {
       const eq = findTopLevel(tokens, k + 2, end, "=");
@@ -421,6 +434,11 @@ export function flattenStrings(values: PyValue[], scope: Map<string, PyValue>, u
     } else if (v.kind === "list") out.push(...flattenStrings(v.items, scope, unresolved, depth + 1));
     else if (v.kind === "star") out.push(...flattenStrings([v.value], scope, unresolved, depth + 1));
     else if (v.kind === "name" && scope.has(v.path)) out.push(...flattenStrings([scope.get(v.path)!], scope, unresolved, depth + 1));
+    else if (v.kind === "item") {
+      const entry = dictEntries({ kind: "name", path: v.path }, scope).get(v.key);
+      if (entry) out.push(...flattenStrings([entry], scope, unresolved, depth + 1));
+      else unresolved.push(`${v.path}[${JSON.stringify(v.key)}]`);
+    }
     else if (v.kind === "name") unresolved.push(v.path);
     else if (v.kind === "unknown") unresolved.push(v.text);
     else if (v.kind === "call") unresolved.push(`${v.callee}(…)`);
@@ -432,6 +450,7 @@ export function flattenStrings(values: PyValue[], scope: Map<string, PyValue>, u
 export function dictEntries(value: PyValue | undefined, scope: Map<string, PyValue>): Map<string, PyValue> {
   const out = new Map<string, PyValue>();
   const v = value?.kind === "name" ? scope.get(value.path) : value;
+  // Later entries win, as a later `d["k"] = …` does.
   if (v?.kind === "dict") for (const [k, val] of v.entries) if (k.kind === "str") out.set(k.value, val);
   if (v?.kind === "call" && v.callee === "dict") for (const [k, val] of Object.entries(v.kwargs)) out.set(k, val);
   return out;

@@ -252,7 +252,7 @@ function asTest(words: string[]): { runner: RunnerKind; argv: string[] } | undef
   if (head === "python" && rest[0] && /(^|[\\/])manage\.py$/.test(rest[0]) && rest[1] === "test") return { runner: "django", argv: ["python", ...rest] };
   if (head === "python" && rest[0] === "setup.py" && rest[1] === "test") return { runner: "other", argv: ["python", ...rest] };
   // A project's own test script: python runtests.py, python tests/run_tests.py, python -m tests
-  if (head === "python" && rest[0] && /(^|[\\/])(run_?tests?|tests?|runtest)\.py$/i.test(rest[0])) return { runner: "script", argv: ["python", ...rest] };
+  if (head === "python" && rest[0] && /(^|[\\/])(run_?tests?|tests?|runtest|selftest)\.py$/i.test(rest[0])) return { runner: "script", argv: ["python", ...rest] };
   if (/^-m:(tests?|runtests)(\.|$)/.test(head)) return { runner: "script", argv: ["python", "-m", head.slice(3), ...rest] };
   return undefined;
 }

@@ -55,7 +55,7 @@ function addPytestParts(total: TestCounts, parts: string): void {
   }
 }
 
-function addUnittest(total: TestCounts, ran: number, detail: string): void {
+function addUnittest(total: TestCounts, ran: number, detail: string, skipsInRan: boolean): void {
   const field = (name: string): number => Number(new RegExp(`(?:^|, )${name}=(\\d+)`).exec(detail)?.[1] ?? 0);
   const failed = field("failures");
   const errors = field("errors");
@@ -63,12 +63,19 @@ function addUnittest(total: TestCounts, ran: number, detail: string): void {
   total.failed += failed;
   total.errors += errors;
   total.skipped += skipped;
-  total.passed += Math.max(0, ran - failed - errors - skipped);
+  total.passed += Math.max(0, ran - failed - errors - (skipsInRan ? skipped : 0));
   total.suites += 1;
 }
 
+/**
+ * CPython 3.12.0 and 3.12.1 leave skipped tests out of unittest's "Ran N tests" (every other
+ * version counts them): the Python that ran the tests, when known, says which.
+ */
+export const unittestCountsSkips = (pythonVersion?: string): boolean => !/^3\.12\.[01](\D|$)/.test(pythonVersion ?? "");
+
 /** Sum every closing line in a runner's output. */
-export function parseCounts(output: string): TestCounts {
+export function parseCounts(output: string, opts: { pythonVersion?: string } = {}): TestCounts {
+  const skipsInRan = unittestCountsSkips(opts.pythonVersion);
   const total = noCounts();
   let pendingRan: number | undefined;
   let inPretty = false;
@@ -94,7 +101,7 @@ export function parseCounts(output: string): TestCounts {
     }
     const verdict = pendingRan === undefined ? null : verdictLine.exec(line);
     if (verdict && pendingRan !== undefined) {
-      addUnittest(total, pendingRan, verdict[2] ?? "");
+      addUnittest(total, pendingRan, verdict[2] ?? "", skipsInRan);
       pendingRan = undefined;
       continue;
     }

@@ -15,7 +15,7 @@
  */
 import { classify, pytestPluginsFor, type Classified, type NeedDraft } from "./commands.ts";
 import { splitSegments } from "./shell-words.ts";
-import { readAzurePipelines, readCircleCi, readGithubWorkflow, readGitlabCi, type CiJob } from "./readers/ci.ts";
+import { readAzurePipelines, readCircleCi, readGithubWorkflow, readGitlabCi, readTravis, type CiJob } from "./readers/ci.ts";
 import { readBehave, readDjango, readNose2Config, readPytestConfig, readRunTestsScript, testImports, testStyle, unittestStart, type PytestConfig } from "./readers/conventions.ts";
 import { readNoxfile, type NoxSession } from "./readers/nox.ts";
 import { TEST_TASK_NAMES, readHatchTomlTasks, readJustfile, readMakefile, readPipfileScripts, readPyprojectTasks, readShellScript, type Task, type TaskLine } from "./readers/tasks.ts";
@@ -126,6 +126,7 @@ function readSources(input: RoutePlanInput): Sources {
     else if (path === ".gitlab-ci.yml") ci.push(...readGitlabCi(text, path));
     else if (/^(azure-pipelines\.ya?ml|\.azure-pipelines\/[^/]+\.ya?ml|\.ci\/azure-pipelines\.ya?ml)$/.test(path)) ci.push(...readAzurePipelines(text, path));
     else if (path === ".circleci/config.yml") ci.push(...readCircleCi(text, path));
+    else if (path === ".travis.yml") ci.push(...readTravis(text, path));
   }
   const pytest = readPytestConfig(input.files, input.pyproject);
   return { ...(tox ? { tox } : {}), ...(nox ? { nox } : {}), tasks, ...(makeDefault ? { makeDefault } : {}), ci, ...(pytest ? { pytest } : {}), warnings };
@@ -549,7 +550,7 @@ export function planTestRoutes(input: RoutePlanInput): RoutePlan {
   return { routes, ...(chosen ? { chosen } : {}), why, signals: pythonSignals(input, src), warnings: src.warnings };
 }
 
-const isCiFile = (file: string) => /^(\.github\/workflows\/|\.gitlab-ci\.yml$|azure-pipelines|\.azure-pipelines\/|\.circleci\/)/.test(file);
+const isCiFile = (file: string) => /^(\.github\/workflows\/|\.gitlab-ci\.yml$|azure-pipelines|\.azure-pipelines\/|\.circleci\/|\.travis\.yml$)/.test(file);
 
 /** A builder whose suites are discarded (only needs are kept): for reading what a shell command needs. */
 function newBuilderInto(b: Builder): Builder {

@@ -84,7 +84,7 @@ export async function runRoute(input: RunRouteInput): Promise<RouteResult> {
     };
     const code = await runInVenv(argv, { ...env, ...(cmd.env ?? {}) }, cwd, input.os, input.capture ? { tee: keep } : {});
     keep("\n");
-    const found = input.capture ? parseCounts(output) : undefined;
+    const found = input.capture ? parseCounts(output, input.pythonVersion ? { pythonVersion: input.pythonVersion } : {}) : undefined;
     const counts = found?.suites ? found : undefined;
     return { argv: words, runner: cmd.runner, exitCode: code, ...(counts ? { counts } : {}) };
   };

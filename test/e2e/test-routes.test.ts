@@ -5,31 +5,18 @@
  * installed, and how many tests ran — so a route misread, a dependency left out or a wrong
  * runner shows as a wrong count.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { dhtl } from "../helpers/cli.ts";
-import { assetsDir, pyenvBin, seededHome, setupEnv, startWheelIndex, writeProject } from "../helpers/setup-project.ts";
+import { useShapeIndex, assetsDir, pyenvBin, setupEnv, writeProject } from "../helpers/setup-project.ts";
 
 const shapeWheels = join(assetsDir, "shape-wheels");
 const ready = existsSync(join(shapeWheels, "nose2-0.15.1-py3-none-any.whl")) && Boolean(pyenvBin("3.11"));
 if (!ready) console.warn(`test-routes: skipped (needs the runner wheels in ${shapeWheels}: bun scripts/fetch-test-assets.ts, and pyenv CPython 3.11)`);
 
-let index: Awaited<ReturnType<typeof startWheelIndex>> | undefined;
-let home = "";
-beforeAll(async () => {
-  if (!ready) return;
-  index = await startWheelIndex([shapeWheels]);
-  home = seededHome();
-});
-afterAll(() => index?.stop());
-
-function indexEnv(): Record<string, string> {
-  const env: Record<string, string | undefined> = setupEnv(home, ["3.11"], { PIP_INDEX_URL: index!.indexUrl });
-  delete env.PIP_NO_INDEX;
-  delete env.PIP_FIND_LINKS;
-  return env as Record<string, string>;
-}
+const shape = useShapeIndex(ready, [shapeWheels]);
+const indexEnv = () => shape.env();
 
 const PY = { ".python-version": "3.11\n" };
 /** A package with one module and a few pytest tests. */

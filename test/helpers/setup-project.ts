@@ -5,6 +5,7 @@
  * find-links directory of real wheels (.cache/test-assets/setup-wheels) with no index, so
  * no test here touches the network.
  */
+import { afterAll, beforeAll } from "bun:test";
 import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -172,4 +173,28 @@ export async function startWheelIndex(
     },
   });
   return { indexUrl: `${tls ? "https" : "http"}://127.0.0.1:${server.port}/simple`, requests, stop: () => server.stop(true) };
+}
+
+/**
+ * A loopback index of the shape wheels (test/e2e/setup-shapes-install, test-routes) and a
+ * seeded DHT_HOME, started before a describe block's tests; `env()` points pip/uv (and so
+ * dhtl) at the index, as a user points at a mirror.
+ */
+export function useShapeIndex(ready: boolean, dirs: string[]) {
+  const state: { index?: Awaited<ReturnType<typeof startWheelIndex>>; home: string } = { home: "" };
+  beforeAll(async () => {
+    if (!ready) return;
+    state.index = await startWheelIndex(dirs);
+    state.home = seededHome();
+  });
+  afterAll(() => state.index?.stop());
+  return {
+    get index() {
+      return state.index!;
+    },
+    get home() {
+      return state.home;
+    },
+    env: (): Record<string, string> => indexSetupEnv(state.home, ["3.11"], state.index!.indexUrl),
+  };
 }

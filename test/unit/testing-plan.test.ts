@@ -173,5 +173,8 @@ describe("counting what ran", () => {
     expect(parseCounts("PASSED (successes=10, skips=2)\n")).toMatchObject({ passed: 10, skipped: 2 });
     expect(parseCounts("3 scenarios passed, 1 failed, 0 skipped\n== 4 passed in 0.1s ==")).toMatchObject({ passed: 7, failed: 1, suites: 2 });
     expect(parseCounts("nothing here").suites).toBe(0);
+    // CPython 3.12.0/3.12.1 leave skips out of "Ran N".
+    expect(parseCounts("Ran 1 test in 0s\nOK (skipped=2)\n", { pythonVersion: "3.12.1" })).toMatchObject({ passed: 1, skipped: 2 });
+    expect(parseCounts("Ran 3 tests in 0s\nOK (skipped=2)\n", { pythonVersion: "3.11.7" })).toMatchObject({ passed: 1, skipped: 2 });
   });
 });

@@ -6,7 +6,7 @@ import { describe, expect, test } from "bun:test";
 import { expandBraces, factorConditionHolds, minorOfFactor, parseEnvList, readToxIni, readToxToml, substituteToxWords, toxEnv } from "../../src/testing/readers/tox.ts";
 import { readNoxfile } from "../../src/testing/readers/nox.ts";
 import { expandMake, readJustfile, readMakefile, readPyprojectTasks, readShellScript } from "../../src/testing/readers/tasks.ts";
-import { readAzurePipelines, readCircleCi, readGithubWorkflow, readGitlabCi } from "../../src/testing/readers/ci.ts";
+import { readAzurePipelines, readCircleCi, readGithubWorkflow, readGitlabCi, readTravis } from "../../src/testing/readers/ci.ts";
 import { readBehave, readDjango, readPytestConfig, testStyle, unittestStart } from "../../src/testing/readers/conventions.ts";
 import { readSetupPy } from "../../src/project/setup-py.ts";
 import type { ProjectFiles } from "../../src/testing/types.ts";
@@ -188,6 +188,9 @@ describe("CI workflows", () => {
     expect(az[0]).toMatchObject({ name: "tests", pythons: ["3.12"] });
     const cc = readCircleCi("jobs:\n  test:\n    docker:\n      - image: cimg/python:3.10\n    steps:\n      - run:\n          command: pytest\n");
     expect(cc[0]).toMatchObject({ name: "test", pythons: ["3.10"] });
+    const tr = readTravis("language: python\npython:\n  - 2.7\n  - 3.6\ninstall:\n  - pip install -r requirements.txt\nscript: python selftest.py\n");
+    expect(tr[0]!.pythons).toEqual(["2.7", "3.6"]);
+    expect(tr[0]!.steps[0]!.lines).toEqual([{ text: "pip install -r requirements.txt", line: 6 }, { text: "python selftest.py", line: 7 }]);
   });
 });
 
@@ -213,6 +216,9 @@ describe("setup.py, read without running it", () => {
     const facts = readSetupPy('from setuptools import setup\nT = ["pytest"]\nsetup(name="x", python_requires=">=3.7", extras_require={"test": T + ["mock"], "yaml": ["pyyaml"]}, tests_require=T, classifiers=["Programming Language :: Python :: 3.11"])\n');
     expect(facts).toMatchObject({ pythonRequires: { value: ">=3.7" }, extras: { test: ["pytest", "mock"], yaml: ["pyyaml"] }, testsRequire: ["pytest"], classifiers: ["Programming Language :: Python :: 3.11"] });
     expect(readSetupPy('setup(extras_require=make_extras())\n')!.unread).toEqual([]);
+    // Entries added to the dict afterwards (attrs: EXTRAS_REQUIRE["dev"] = EXTRAS_REQUIRE["tests"] + [...]).
+    const later = readSetupPy('E = {"tests": ["pytest"]}\nE["dev"] = E["tests"] + ["tox"]\nsetup(extras_require=E)\n')!;
+    expect(later.extras).toEqual({ tests: ["pytest"], dev: ["pytest", "tox"] });
     expect(readSetupPy("print('no setup call')\n")).toBeUndefined();
   });
 });

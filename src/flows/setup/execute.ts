@@ -146,7 +146,7 @@ async function openBundleIfAny(g: Gathered, flags: SetupFlags, log: Log, cwd: st
   return scopeToEnvironment(bundle, envDir);
 }
 
-interface Prepared {
+export interface Prepared {
   g: Gathered;
   services: SetupServices;
   probes: ReturnType<typeof probeFiles>;
@@ -155,7 +155,8 @@ interface Prepared {
   bundle: Awaited<ReturnType<typeof openBundleIfAny>>;
 }
 
-async function prepare(ctx: RunContext, options: SetupOptions, log: Log, envDir?: string): Promise<Prepared> {
+/** Everything a run needs before the steps (also used by the repair flows, src/flows/repair/). */
+export async function prepare(ctx: RunContext, options: SetupOptions, log: Log, envDir?: string): Promise<Prepared> {
   const g = await gatherSetup(ctx, options, envDir);
   for (const warning of g.resolved.warnings) log.warn(warning);
   const bundle = await openBundleIfAny(g, options, log, ctx.cwd);
@@ -403,7 +404,7 @@ async function previewPlan(p: Prepared, ctx: RunContext, log: Log): Promise<Setu
   return plan;
 }
 
-function eventLogger(log: Log, quiet: boolean) {
+export function eventLogger(log: Log, quiet: boolean) {
   return (e: ExecEvent) => {
     switch (e.type) {
       case "resume":

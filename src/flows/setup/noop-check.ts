@@ -9,12 +9,14 @@ import { dirname, join, resolve, sep } from "node:path";
 import { readCheckpoint, type Checkpoint } from "../../env/checkpoints.ts";
 import { readMarker, venvPython } from "../../env/venv.ts";
 import { probesUnchanged } from "./inputs-hash.ts";
+import { asBaseline, baselineDamage } from "../../repair/baseline.ts";
 
 export const CHECKPOINT_NAME = join(".dht", "setup-progress.json");
 
 export type NoopVerdict =
   | { upToDate: true; envRoot: string; checkpoint: Checkpoint; venvPath: string }
-  | { upToDate: false; reason: string; envRoot?: string };
+  /** `damaged`: nothing changed, but the venv broke since it was verified (setup repairs it). */
+  | { upToDate: false; reason: string; envRoot?: string; damaged?: boolean };
 
 /** The nearest directory at or above `cwd` holding a setup checkpoint. */
 export function findCheckpointRoot(cwd: string): string | undefined {
@@ -46,7 +48,12 @@ export function checkUpToDate(cwd: string, settingsKey: string, startRoot?: stri
   try {
     statSync(venvPython(venvPath));
   } catch {
-    return { upToDate: false, reason: "the venv's interpreter is missing", envRoot };
+    return { upToDate: false, reason: "the venv's interpreter is missing", envRoot, damaged: true };
   }
+  // Common breakage since verification: a package's directory deleted, the base Python
+  // removed or replaced, the venv's python replaced (a few stats and one readdir).
+  const baseline = asBaseline(checkpoint.steps.find((s) => s.id === "finalize")?.output?.baseline);
+  const damage = baseline && baselineDamage(venvPath, baseline);
+  if (damage) return { upToDate: false, reason: damage, envRoot, damaged: true };
   return { upToDate: true, envRoot, checkpoint, venvPath };
 }

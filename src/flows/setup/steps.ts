@@ -14,7 +14,8 @@ import { buildPlan, optionalPlan, plannedCommands, withoutEditable, type Optiona
 import { runTool, outputTail } from "../../process.ts";
 import { runImportChecks } from "./import-check.ts";
 import { missingRequirements } from "./missing-requirements.ts";
-import { inspectVenv, removeMarker, removeVenvDir, settleRemovals, sameVersion, sweepRemovals, venvPython, writeMarker, resolveLink, type VenvOs } from "../../env/venv.ts";
+import { inspectVenv, removeMarker, removeVenvDir, settleRemovals, sameVersion, sweepRemovals, venvPython, venvSitePackages, writeMarker, resolveLink, type VenvOs } from "../../env/venv.ts";
+import { baseInterpreterFiles, takeBaseline } from "../../repair/baseline.ts";
 import { linkVenv, readVenvPointer, writeVenvPointer } from "../../env/local-venv.ts";
 import { removeIsolation, writeIsolation } from "../../env/isolation.ts";
 import { sha256Hex } from "./inputs-hash.ts";
@@ -51,6 +52,12 @@ export interface SetupServices {
   venvGuard: { anchors: RemovalAnchors; stateDir: string; origin?: string };
   /** Python < 3.7: unpack the pinned virtualenv (src/env/virtualenv.ts) before the venv is made. */
   ensureVirtualenv(): Promise<void>;
+  /**
+   * Build the venv here instead of at the plan's path (`dhtl fix-env --deep` builds beside
+   * the old venv, then swaps): relocatable, no link or pointer; hashes and records still
+   * name the plan's path, so the checkpoint is the one a setup in place would write.
+   */
+  buildAt?: string;
 }
 
 export interface SetupState {
@@ -87,28 +94,31 @@ function currentPlan(state: SetupState, services: SetupServices): { plan: SetupP
 }
 
 /** The real (unredacted) argv of a planned command. */
-function realCommands(state: SetupState, services: SetupServices, step: "create-venv" | "install-dependencies" | "verify") {
+function realCommands(state: SetupState, services: SetupServices, step: "create-venv" | "install-dependencies" | "verify", at?: string) {
   const { plan, input } = currentPlan(state, services);
   const cmds = plannedCommands(input, { extras: plan.extras, groups: plan.groups, mode: plan.mode, lock: plan.lockFile }, {
     uv: state.uv?.path ?? "uv",
     basepython: state.python!.executable,
-    venvPath: plan.venv.venvPath,
+    venvPath: at ?? plan.venv.venvPath,
     os: services.os,
   });
   return cmds.filter((c) => c.step === step);
 }
 
-const realCommand = (state: SetupState, services: SetupServices, step: "create-venv" | "verify") => realCommands(state, services, step)[0];
+const realCommand = (state: SetupState, services: SetupServices, step: "create-venv" | "verify", at?: string) => realCommands(state, services, step, at)[0];
 
 /** The optional parts' real (unredacted) fallback commands. */
 function optionalCommands(state: SetupState, services: SetupServices) {
   const { plan, input } = currentPlan(state, services);
-  return optionalPlan(input, { mode: plan.mode, lock: plan.lockFile }, { uv: state.uv?.path ?? "uv", basepython: state.python!.executable, venvPath: plan.venv.venvPath, os: services.os })?.plan;
+  return optionalPlan(input, { mode: plan.mode, lock: plan.lockFile }, { uv: state.uv?.path ?? "uv", basepython: state.python!.executable, venvPath: buildPath(state, services), os: services.os })?.plan;
 }
 
 const partLabel = (p: OptionalPart) => (p.kind === "package" ? `${p.name} (${p.in})` : `the ${p.kind} ${p.name}`);
 
-function commandEnv(services: SetupServices, plan: SetupPlan, extra: Record<string, string>): Record<string, string> {
+/** Where the steps build: the plan's venv, or `services.buildAt`. */
+const buildPath = (state: SetupState, services: SetupServices) => services.buildAt ?? currentPlan(state, services).plan.venv.venvPath;
+
+export function commandEnv(services: SetupServices, plan: SetupPlan, extra: Record<string, string>): Record<string, string> {
   const base = services.childEnv(plan.installer);
   // The env values in a planned command are display strings for registries; real ones come from childEnv.
   const own = Object.fromEntries(Object.entries(extra).filter(([k]) => !k.startsWith("UV_INDEX") && !k.startsWith("PIP_") && k !== "UV_DEFAULT_INDEX" && k !== "UV_FIND_LINKS" && k !== "UV_INSECURE_HOST" && k !== "UV_NO_INDEX"));
@@ -172,45 +182,53 @@ export function setupSteps(services: SetupServices): ExecStep<SetupState>[] {
       async run(state) {
         const { plan } = currentPlan(state, services);
         const { venvPath, linkPath } = plan.venv;
+        const at = services.buildAt ?? venvPath;
         // Recreate from scratch: a venv left by a killed run may be half-written, and one
         // made by hand or by another tool has contents nothing vouches for.
-        if (inspectVenv(venvPath, services.os).exists) services.log(`replacing ${linkPath}: it is not one this setup completed (or its Python changed)`);
+        if (!services.buildAt && inspectVenv(venvPath, services.os).exists) services.log(`replacing ${linkPath}: it is not one this setup completed (or its Python changed)`);
         // Checked again here, just before deleting: the configuration was checked when it
         // was read, but the disk may have changed since (and this is the last line of defence).
         const guard = (path: string) => assertVenvPathUsable(path, services.venvGuard.anchors, services.venvGuard.stateDir, services.venvGuard.origin);
-        sweepRemovals(dirname(linkPath), linkPath.split(/[\\/]/).pop()!);
-        if (linkPath !== venvPath) {
-          if (existsSync(linkPath) && resolveLink(linkPath) === linkPath) removeVenvDir(linkPath, guard);
-          sweepRemovals(dirname(venvPath), venvPath.split(/[\\/]/).pop()!);
+        if (services.buildAt) sweepRemovals(dirname(at), at.split(/[\\/]/).pop()!);
+        else {
+          sweepRemovals(dirname(linkPath), linkPath.split(/[\\/]/).pop()!);
+          if (linkPath !== venvPath) {
+            if (existsSync(linkPath) && resolveLink(linkPath) === linkPath) removeVenvDir(linkPath, guard);
+            sweepRemovals(dirname(venvPath), venvPath.split(/[\\/]/).pop()!);
+          }
         }
-        removeVenvDir(venvPath, guard);
-        mkdirSync(dirname(venvPath), { recursive: true });
+        removeVenvDir(at, guard);
+        mkdirSync(dirname(at), { recursive: true });
         mkdirSync(services.venvGuard.stateDir, { recursive: true });
         // Recorded before the creator runs: one killed halfway leaves a tree without
         // pyvenv.cfg, which the next run may replace only because this record names it.
-        recordVenvOwnership(services.venvGuard.stateDir, venvPath);
+        recordVenvOwnership(services.venvGuard.stateDir, at);
         if (plan.venvCreator === "virtualenv") await services.ensureVirtualenv();
-        const cmd = realCommand(state, services, "create-venv")!;
+        const cmd = realCommand(state, services, "create-venv", at)!;
+        // Built beside the old venv and renamed into place later: its scripts must not name
+        // the path they were built at (uv writes relative launchers for a relocatable venv).
+        const argv = services.buildAt && plan.mode !== "pip" ? [cmd.argv[0]!, cmd.argv[1]!, "--relocatable", ...cmd.argv.slice(2)] : cmd.argv;
         services.debug(`$ ${plan.commands.find((c) => c.step === "create-venv")!.argv.join(" ")}`);
-        let result = await runTool(cmd.argv, { env: commandEnv(services, plan, cmd.env), cwd: plan.envRoot, stream: services.verbose });
-        if (result.code !== 0 && cmd.argv.includes("--seed")) {
+        let result = await runTool(argv, { env: commandEnv(services, plan, cmd.env), cwd: plan.envRoot, stream: services.verbose });
+        if (result.code !== 0 && argv.includes("--seed")) {
           // pip comes from the index: an index without it must not stop the venv.
           services.log(`the venv could not be seeded with pip (${outputTail(result).split("\n").pop()?.trim() ?? "uv failed"}): created without pip; uv installs the packages`);
-          rmSync(venvPath, { recursive: true, force: true });
-          result = await runTool(cmd.argv.filter((a) => a !== "--seed"), { env: commandEnv(services, plan, cmd.env), cwd: plan.envRoot, stream: services.verbose });
+          rmSync(at, { recursive: true, force: true });
+          result = await runTool(argv.filter((a) => a !== "--seed"), { env: commandEnv(services, plan, cmd.env), cwd: plan.envRoot, stream: services.verbose });
         }
         if (result.code !== 0) {
-          rmSync(venvPath, { recursive: true, force: true });
+          rmSync(at, { recursive: true, force: true });
           throw new DhtError(ExitCode.failed, `creating the virtual environment failed (exit ${result.code})`, {
-            subject: venvPath,
-            hint: `the command was: ${cmd.argv.join(" ")}\n${outputTail(result)}`,
+            subject: at,
+            hint: `the command was: ${argv.join(" ")}\n${outputTail(result)}`,
           });
         }
-        if (linkPath !== venvPath) {
+        // A venv built elsewhere takes the old one's place (and its link) when it is swapped in.
+        if (!services.buildAt && linkPath !== venvPath) {
           writeVenvPointer(plan.envRoot, venvPath);
           const link = linkVenv(linkPath, venvPath, services.os);
           if (!link.linked) services.log(`this file system does not let ${linkPath} link to local disk (${link.why}): the venv is at ${venvPath}; dhtl run finds it`);
-        } else writeVenvPointer(plan.envRoot, undefined);
+        } else if (!services.buildAt) writeVenvPointer(plan.envRoot, undefined);
         return { venvPath, linkPath, createdAt: new Date().toISOString(), version: state.python!.version };
       },
       stillValid(out, state) {
@@ -233,7 +251,7 @@ export function setupSteps(services: SetupServices): ExecStep<SetupState>[] {
       hash: (state) => JSON.stringify([services.hashes.deps, realCommands(state, services, "install-dependencies").map((c) => c.argv)]),
       async run(state) {
         const { plan } = currentPlan(state, services);
-        const cmds = realCommands(state, services, "install-dependencies");
+        const cmds = realCommands(state, services, "install-dependencies", services.buildAt);
         if (!cmds.length) {
           services.log("nothing to install: the project declares no dependencies");
           return { installed: false };
@@ -286,7 +304,7 @@ export function setupSteps(services: SetupServices): ExecStep<SetupState>[] {
             services.warn(`left out ${label} (${each.part.why}): it cannot be installed on Python ${state.python!.version}: ${reason}`);
           }
         }
-        await services.afterInstall(plan.venv.venvPath, state.python!.version);
+        await services.afterInstall(buildPath(state, services), state.python!.version);
         return { installed: true, ...(leftOut.length ? { leftOut } : {}) };
       },
       stillValid: (_out, state) => inspectVenv(currentPlan(state, services).plan.venv.venvPath, services.os).usable,
@@ -299,8 +317,8 @@ export function setupSteps(services: SetupServices): ExecStep<SetupState>[] {
       async run(state) {
         const { plan } = currentPlan(state, services);
         const env = commandEnv(services, plan, {});
-        const py = venvPython(plan.venv.venvPath, services.os);
-        const check = realCommand(state, services, "verify")!;
+        const py = venvPython(buildPath(state, services), services.os);
+        const check = realCommand(state, services, "verify", services.buildAt)!;
         // Both only read the venv: the dependency check and the import check (itself spread
         // over the cores) run side by side.
         let [checked, report] = await Promise.all([
@@ -359,16 +377,21 @@ export function setupSteps(services: SetupServices): ExecStep<SetupState>[] {
       hash: (state) => JSON.stringify([services.inputsHash, currentPlan(state, services).plan.isolate]),
       async run(state) {
         const { plan } = currentPlan(state, services);
-        if (plan.isolate) {
+        const at = buildPath(state, services);
+        // A venv built elsewhere gets its isolation scripts (which name its path) once it is in place.
+        if (!services.buildAt && plan.isolate) {
           const tools = state.uv?.available && state.uv.path ? [state.uv.path] : [];
           const written = writeIsolation({ venv: plan.venv.venvPath, os: services.os, extraEnv: services.extraEnv, tools });
           services.log(`isolation: ${written.scripts.length} activate.isolated scripts, tools in the venv: ${written.tools.map((t) => t.split(/[\\/]/).pop()).join(", ") || "none"}`);
-        } else removeIsolation(plan.venv.venvPath, services.os);
+        } else if (!services.buildAt) removeIsolation(plan.venv.venvPath, services.os);
         await settleRemovals();
         // Leftovers of removals a killed run did not finish.
-        sweepRemovals(dirname(plan.venv.venvPath), plan.venv.venvPath.split(/[\\/]/).pop()!);
-        writeMarker(plan.venv.venvPath, services.inputsHash);
-        return { marker: sha256Hex(services.inputsHash).slice(0, 12) };
+        sweepRemovals(dirname(at), at.split(/[\\/]/).pop()!);
+        writeMarker(at, services.inputsHash);
+        // What the no-op check of later setups compares (src/repair/baseline.ts).
+        const version = state.python!.version;
+        const baseline = takeBaseline(at, venvSitePackages(at, version, services.os), venvPython(at, services.os), baseInterpreterFiles(state.python!.executable, version, services.os === "windows"));
+        return { marker: sha256Hex(services.inputsHash).slice(0, 12), baseline };
       },
       stillValid: (_out, state) => inspectVenv(currentPlan(state, services).plan.venv.venvPath, services.os).markerHash === services.inputsHash,
     },

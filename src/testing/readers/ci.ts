@@ -1,7 +1,8 @@
 /**
  * CI workflows as jobs of command lines: GitHub Actions (`.github/workflows/*.yml`), GitLab
- * CI (`.gitlab-ci.yml`), Azure Pipelines (`azure-pipelines.yml`, `.azure-pipelines/*.yml`)
- * and CircleCI (`.circleci/config.yml`). For each job: its steps' lines with their file
+ * CI (`.gitlab-ci.yml`), Azure Pipelines (`azure-pipelines.yml`, `.azure-pipelines/*.yml`),
+ * CircleCI (`.circleci/config.yml`) and Travis CI (`.travis.yml`, still what many older
+ * projects document). For each job: its steps' lines with their file
  * lines, the environment it sets, and the Pythons it names (setup-python's
  * `python-version`, the matrix, `image: python:3.11`). The planner finds the step that runs
  * the tests and the install steps before it. Pure.
@@ -223,4 +224,17 @@ export function readCircleCi(text: string, file = ".circleci/config.yml"): CiJob
     jobs.push({ file, name, line: jobLine, steps, pythons, env: envOf(job.environment) });
   }
   return jobs;
+}
+
+/** Travis CI: one job of before_install/install/before_script/script lines, its `python:` versions. */
+export function readTravis(text: string, file = ".travis.yml"): CiJob[] {
+  const doc = asTable(parseYaml(text));
+  if (!doc) return [];
+  const finder = new LineFinder(text);
+  const lines = (key: string) => asList(doc[key]).filter((l): l is string => typeof l === "string");
+  const pythons = new Set(versionsOf(doc.python, undefined));
+  for (const inc of [...asList(asTable(doc.matrix)?.include), ...asList(asTable(doc.jobs)?.include)]) for (const v of versionsOf(asTable(inc)?.python, undefined)) pythons.add(v);
+  const script = [...lines("before_install"), ...lines("install"), ...lines("before_script"), ...lines("script")];
+  if (!script.length) return [];
+  return [{ file, name: "travis", line: finder.find("script:"), steps: [{ lines: scriptLines(script.join("\n"), finder, 0), env: {} }], pythons: fixFloatVersions(text, [...pythons]), env: {} }];
 }
