@@ -20,6 +20,7 @@ import { readPipfile } from "./pipfile.ts";
 import { parseRequirementsFile, type RequirementsFile } from "./requirements.ts";
 import { findLockFiles, lockKindOf, readLockFile, type LockFile, type LockKind } from "./lockfiles.ts";
 import { parseRequirement, Pep508Error, type Requirement } from "./pep508.ts";
+import { lockFreshness } from "./lock-pins.ts";
 import type { NamedIndex } from "../registries/types.ts";
 
 export type { Requirement } from "./pep508.ts";
@@ -72,6 +73,8 @@ export interface DeclaredProject {
   lockFile?: { kind: LockKind; path: string };
   /** What the lock file pins (names and versions). */
   locked?: LockFile;
+  /** A uv workspace member: installed from the workspace's uv.lock as `--package <package>`. */
+  workspace?: { root: string; member: string; package: string };
   indexOptions: DeclaredIndexOptions;
   /** Tools whose configuration was found: "pep621", "poetry", "hatch", "pdm", "flit", "setuptools", "uv", "pipenv", "setup.py". */
   tools: string[];
@@ -413,8 +416,24 @@ export async function readDeclaredProject(root: string, config: DeclaredConfigIn
     }
   });
 
-  const lockFile = chooseLockFile(absRoot, config.dependencies?.lock_files, tools);
+  let lockFile = chooseLockFile(absRoot, config.dependencies?.lock_files, tools);
+  // A uv workspace member has no lock of its own: the workspace's uv.lock pins it.
+  let workspace: DeclaredProject["workspace"];
+  if (!lockFile && pyprojectFile) {
+    const { findUvWorkspace, memberContaining } = await import("./uv-workspace.ts");
+    const ws = findUvWorkspace(absRoot);
+    const member = ws && ws.root !== absRoot ? memberContaining(ws, absRoot) : undefined;
+    if (ws?.lock && member && resolve(ws.root, member) === absRoot && name) {
+      lockFile = { kind: "uv.lock", path: ws.lock };
+      workspace = { root: ws.root, member, package: name };
+    }
+  }
   const locked = lockFile ? readLockFile(lockFile.path) : undefined;
+  if (locked?.graph && locked.data) {
+    const kind = locked.graph.kind;
+    const projectFile = kind === "Pipfile.lock" ? "Pipfile" : "pyproject.toml";
+    locked.freshness = lockFreshness(kind, locked.data, kind === "Pipfile.lock" ? pipfileData?.data : pyprojectFile?.data, projectFile);
+  }
   const pkg = decideIsPackage({ pyproject, hasSetupPy, setupCfgName });
   return {
     root: absRoot,
@@ -433,6 +452,7 @@ export async function readDeclaredProject(root: string, config: DeclaredConfigIn
     constraints: dedupe(constraints),
     ...(lockFile ? { lockFile } : {}),
     ...(locked ? { locked } : {}),
+    ...(workspace ? { workspace } : {}),
     indexOptions,
     tools,
     ...(pyproject?.buildBackend ? { buildBackend: pyproject.buildBackend } : {}),

@@ -306,6 +306,14 @@ export async function indexesToTry(opts: Pick<EnsureUvOptions, "ctx" | "registri
       creds = {};
     }
   }
+  return indexesWithCredentials(urls, creds, env);
+}
+
+/**
+ * Index URLs as dhtl's own client asks them: `${VAR}`s expanded, user info taken out of the
+ * URL into credentials (resolved ones from src/registries first), which travel as a header.
+ */
+export async function indexesWithCredentials(urls: string[], creds: Record<string, IndexAuth>, env: Record<string, string | undefined>): Promise<Array<{ url: string; auth?: IndexAuth }>> {
   const { splitUserInfo, expandVars } = await import("../registries/url.ts");
   return urls.map((raw) => {
     const parts = splitUserInfo(raw);

@@ -289,6 +289,19 @@ export async function prepareOffline(ctx: RunContext, opts: PrepareOfflineOption
         lines = [`-r ${await exportUvLock({ uv, root: env.root, ...env.selection, env: env.uvEnv, outFile })}`, ...buildRequires];
       } else {
         lines = [...compileInputLines({ ...env.declared, root: env.root }, env.selection, buildRequires, opts.preferBinary || env.preferBinary ? await binarySwaps(env.declared) : {}), ...env.routeLines];
+        const locked = env.declared.locked;
+        if (locked?.graph && locked.freshness?.fresh !== false) {
+          // Setup installs poetry.lock / pdm.lock / Pipfile.lock's exact versions: the bundle's
+          // resolution for each platform is held to them (uv still evaluates each platform's markers).
+          // A name locked at two versions (per-marker forks) is left to the resolver.
+          const nodes = locked.graph.nodes.filter((n) => n.version && !n.local && !n.forExtras?.length);
+          const versions = new Map<string, Set<string>>();
+          for (const n of nodes) versions.set(n.normalizedName, (versions.get(n.normalizedName) ?? new Set()).add(n.version!));
+          const pins = [...new Set(nodes.filter((n) => versions.get(n.normalizedName)!.size === 1).map((n) => `${n.name}==${n.version}`))];
+          const constraints = join(workDir, `lock-pins-${Bun.hash(env.root).toString(16)}.txt`);
+          await Bun.write(constraints, `${pins.join("\n")}\n`);
+          lines.push(`-c ${constraints}`);
+        }
       }
       compileLines.set(env.dir, lines);
     }

@@ -34,6 +34,7 @@ import { computeInputsHash, probeFiles, probePaths, sha256Hex } from "./inputs-h
 import { checkUpToDate, CHECKPOINT_NAME } from "./noop-check.ts";
 import { renderPlan } from "./render.ts";
 import { activationText } from "./summary.ts";
+import { ensureVirtualenv, needsVirtualenv, virtualenvPaths, VIRTUALENV_HOST_REQUEST } from "../../env/virtualenv.ts";
 
 export interface SetupOptions extends SetupFlags {
   dryRun?: boolean;
@@ -74,7 +75,62 @@ function pythonRequestOf(g: Gathered): { request?: string; origin?: string } {
 }
 
 /** The resolution chain with the project's preferences (src/python/preferred.ts). */
-const resolveProjectPython = (g: Gathered, request: string | undefined, opts: Parameters<typeof resolvePython>[1]) => resolvePreferred(g.pythonHints, request, opts);
+/**
+ * The project's preferences (src/python/preferred.ts), inside a request first narrowed to the
+ * minors where every pinned package can install (src/python/install-fit.ts): a Python where
+ * a locked C extension has no wheel is left out, and the chain says why. When nothing of the
+ * narrowed range can be had here, the plain request decides.
+ */
+async function resolveProjectPython(g: Gathered, request: string | undefined, opts: Parameters<typeof resolvePython>[1], credentials?: Record<string, { username: string; password: string }>) {
+  const narrowed = await fitToPins(g, request, opts.ctx, credentials).catch((e: Error) => (opts.log?.({ step: "install-fit", outcome: "skipped", why: e.message }), undefined));
+  if (narrowed) {
+    try {
+      const r = await resolvePreferred(g.pythonHints, narrowed.request, opts);
+      opts.note?.(`Python ${minorOf(r.version)}: ${narrowed.why}`);
+      return { ...r, chain: [{ step: "install-fit", outcome: "taken" as const, why: narrowed.why }, ...r.chain] };
+    } catch {
+      opts.log?.({ step: "install-fit", outcome: "skipped", why: `${narrowed.why}, but none of those can be had here` });
+    }
+  }
+  return resolvePreferred(g.pythonHints, request, opts);
+}
+
+async function fitToPins(g: Gathered, request: string | undefined, ctx: RunContext, credentials?: Record<string, { username: string; password: string }>) {
+  const { installableRequest, pinnedPackages } = await import("../../python/install-fit.ts");
+  const pins = pinnedPackages({ ...g.declared, ...(g.declared.locked ? { locked: { kind: g.declared.locked.kind, packages: g.declared.locked.packages } } : {}) });
+  if (!pins.length || g.registries.noIndex) return undefined;
+  const { indexesWithCredentials } = await import("../../uv/ensure.ts");
+  const indexes = await indexesWithCredentials([g.registries.indexUrl, ...g.registries.extraIndexUrls], credentials ?? {}, ctx.env);
+  return installableRequest(request, { pins, target: { os: g.facts.os, arch: g.facts.arch, libc: g.facts.libc }, indexes, env: ctx.env, net: g.net, home: g.home, offline: g.offline });
+}
+
+/**
+ * Python 2.7 / 3.6 venvs are made by virtualenv, which runs on a Python >= 3.8: one already on
+ * the machine (never downloaded for a preview), else, online, a managed build.
+ */
+async function venvHostFor(g: Gathered, ctx: RunContext, version: string, preview: boolean): Promise<PythonChoice["venvHost"]> {
+  if (!needsVirtualenv(version)) return undefined;
+  const base = { ctx, home: g.home, net: g.net, containerFallback: false, suggestContainer: false, projectRoot: g.envRoot };
+  try {
+    const r = await resolvePython(VIRTUALENV_HOST_REQUEST, { ...base, offline: true, allowDownload: false });
+    return { executable: r.executable, version: r.version };
+  } catch {
+    if (preview) return undefined;
+    if (g.offline) {
+      throw new DhtError(ExitCode.unsatisfiable, `Python ${version} venvs are made by virtualenv, which needs a Python ${VIRTUALENV_HOST_REQUEST} on this machine, and none is here`, {
+        subject: `python ${version}`,
+        hint: "install any Python 3.8 or newer (dhtl python install 3.12 on a connected machine, or the distribution's python3), then run dhtl setup again",
+      });
+    }
+    const r = await resolvePython(VIRTUALENV_HOST_REQUEST, { ...base, offline: false, allowDownload: true }).catch((e) => {
+      throw new DhtError(ExitCode.unsatisfiable, `Python ${version} venvs are made by virtualenv, which needs a Python ${VIRTUALENV_HOST_REQUEST}: none is on this machine and none could be installed`, {
+        subject: `python ${version}`,
+        hint: `${(e as Error).message}\ninstall any Python 3.8 or newer (dhtl python install 3.12, or the distribution's python3), then run dhtl setup again`,
+      });
+    });
+    return { executable: r.executable, version: r.version };
+  }
+}
 
 async function openBundleIfAny(g: Gathered, flags: SetupFlags, log: Log, cwd: string) {
   const file = flags.offlineBundle ?? g.config.offline?.bundle;
@@ -178,6 +234,7 @@ export async function prepare(ctx: RunContext, options: SetupOptions, log: Log, 
       deps: sha256Hex(JSON.stringify([probes, preferBinary, recordedBundle === bundle ? g.registries : configured.registries])),
     },
     log: (m) => log.info(m),
+    warn: (m) => log.warn(m),
     debug: (m) => log.debug(m),
     async resolvePython() {
       if (bundle && !warmup) warmup = await startBundleWarmup(g, bundle, ctx, (m) => log.debug(m));
@@ -192,8 +249,14 @@ export async function prepare(ctx: RunContext, options: SetupOptions, log: Log, 
         projectRoot: g.envRoot,
         log: (step) => log.debug(`python ${step.step}: ${step.outcome} (${step.why})`),
         note: (m) => log.info(m),
-      });
-      return { ...resolved, request: pyRequest.request, requestOrigin: pyRequest.origin };
+      }, credentials);
+      const venvHost = await venvHostFor(g, ctx, resolved.version, false);
+      return { ...resolved, request: pyRequest.request, requestOrigin: pyRequest.origin, ...(venvHost ? { venvHost } : {}) };
+    },
+    async ensureVirtualenv() {
+      const { indexesWithCredentials } = await import("../../uv/ensure.ts");
+      const indexes = g.registries.noIndex ? [] : await indexesWithCredentials([g.registries.indexUrl, ...g.registries.extraIndexUrls], credentials, ctx.env);
+      await ensureVirtualenv({ home: g.home, env: ctx.env, offline: g.offline, net: g.net, findLinks: g.registries.findLinks, indexes, log: (m) => log.info(m) });
     },
     async settleBackground() {
       await warmup?.settle();
@@ -314,6 +377,8 @@ function planInputOf(
     isolate: extra.isolate,
     prompt: g.config.python?.prompt,
     registryEnvNames: extra.registryEnvNames,
+    virtualenv: virtualenvPaths(g.home),
+    arch: g.facts.arch,
     seedPip: !g.offline && !g.registries.noIndex,
     ...(options.noDev ? {} : testRouteFor(g, python.version, extra.env)),
   };
@@ -334,8 +399,9 @@ async function previewPlan(p: Prepared, ctx: RunContext, log: Log): Promise<Setu
   const pyRequest = pythonRequestOf(g);
   let python: PythonChoice;
   try {
-    const r = await resolveProjectPython(g, pyRequest.request, { ctx, home: g.home, offline: true, allowDownload: false, bundle: p.bundle, net: g.net, suggestContainer: false, projectRoot: g.envRoot, allowPatchFallback: g.config.python?.allow_patch_fallback });
-    python = { ...r, request: pyRequest.request, requestOrigin: pyRequest.origin };
+    const r = await resolveProjectPython(g, pyRequest.request, { ctx, home: g.home, offline: true, allowDownload: false, bundle: p.bundle, net: g.net, suggestContainer: false, projectRoot: g.envRoot, allowPatchFallback: g.config.python?.allow_patch_fallback }, p.credentials);
+    const venvHost = await venvHostFor(g, ctx, r.version, true);
+    python = { ...r, request: pyRequest.request, requestOrigin: pyRequest.origin, ...(venvHost ? { venvHost } : {}) };
   } catch (error) {
     const chain = (isDhtError(error) && Array.isArray(error.details?.chain) ? error.details!.chain : []) as PythonChoice["chain"];
     python = {
@@ -356,6 +422,7 @@ async function previewPlan(p: Prepared, ctx: RunContext, log: Log): Promise<Setu
   }
   log.debug("plan built");
   const plan = buildPlan(p.services.planInput(python, uv));
+  for (const w of plan.warnings) log.warn(w);
   const parts = await p.previews();
   return parts.length ? { ...plan, parts } : plan;
 }
@@ -471,11 +538,12 @@ async function runAllEnvironments(ctx: RunContext, options: SetupOptions): Promi
   const log = await getLogger(ctx);
   const { resolveConfig } = await import("../../config/resolve.ts");
   const resolved = await resolveConfig({ cwd: ctx.cwd, env: ctx.env });
-  const dirs = environmentDirs(resolved);
+  // A uv workspace whose root is a package itself: the root is one more environment, first.
+  const dirs = [...(resolved.workspace?.rootIsPackage ? ["."] : []), ...environmentDirs(resolved)];
   if (dirs.length === 0) {
     throw new DhtError(ExitCode.usage, "--all-environments: the configuration declares no environments", {
       subject: resolved.configFile ?? ".dhtconfig",
-      hint: "add an `environments:` mapping to .dhtconfig (directory → settings), or run dhtl setup without --all-environments",
+      hint: "add an `environments:` mapping to .dhtconfig (directory → settings) or make the project a uv workspace ([tool.uv.workspace] members), or run dhtl setup without --all-environments",
     });
   }
   const outcomes: SetupOutcome[] = [];
@@ -483,7 +551,7 @@ async function runAllEnvironments(ctx: RunContext, options: SetupOptions): Promi
     log.info(`── environment ${dir}`);
     const sub = { ...ctx, cwd: resolved.projectRoot };
     try {
-      outcomes.push(await setupOne(sub, { ...options, env: undefined }, dir));
+      outcomes.push(await setupOne(sub, { ...options, env: undefined }, dir === "." ? undefined : dir));
     } catch (error) {
       const e = isDhtError(error) ? error : new DhtError(ExitCode.failed, (error as Error).message);
       log.error(`${dir}: ${e.message}${e.hint ? `\n  hint: ${e.hint.split("\n")[0]}` : ""}`);

@@ -6,11 +6,11 @@
  * The plan (plan.ts) is computed inside the state once Python and uv are known; the venv,
  * install and verify steps run exactly the commands that plan lists.
  */
-import { existsSync, mkdirSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { DhtError, ExitCode } from "../../errors.ts";
 import type { ExecStep, StepOutput } from "../executor/execute.ts";
-import { buildPlan, plannedCommands, withoutEditable, type PlanInput, type PythonChoice, type SetupPlan, type UvChoice } from "./plan.ts";
+import { buildPlan, optionalPlan, plannedCommands, withoutEditable, type OptionalPart, type PlannedCommand, type PlanInput, type PythonChoice, type SetupPlan, type UvChoice } from "./plan.ts";
 import { runTool, outputTail } from "../../process.ts";
 import { runImportChecks } from "./import-check.ts";
 import { missingRequirements } from "./missing-requirements.ts";
@@ -55,6 +55,7 @@ export interface SetupServices {
   /** Turn a failed install into an error naming the package and system packages that help. */
   installFailure(log: string, argv: string[], pythonVersion?: string): Promise<DhtError>;
   log(message: string): void;
+  warn(message: string): void;
   /** --verbose: the exact commands (redacted) as they run. */
   debug(message: string): void;
   verbose: boolean;
@@ -71,6 +72,8 @@ export interface SetupServices {
   afterInstall(venvPath: string, pythonVersion: string): Promise<void>;
   /** What the venv step may never delete, and where it records the venv it is about to make. */
   venvGuard: { anchors: RemovalAnchors; stateDir: string; origin?: string };
+  /** Python < 3.7: unpack the pinned virtualenv (src/env/virtualenv.ts) before the venv is made. */
+  ensureVirtualenv(): Promise<void>;
   /**
    * Build the venv here instead of at the plan's path (`dhtl fix-env --deep` builds beside
    * the old venv, then swaps): relocatable, no link or pointer; hashes and records still
@@ -107,6 +110,7 @@ function currentPlan(state: SetupState, services: SetupServices): { plan: SetupP
     const input = services.planInput(state.python!, state.uv!);
     state.input = input;
     state.plan = buildPlan(input);
+    for (const w of state.plan.warnings) services.warn(w);
   }
   return { plan: state.plan, input: state.input };
 }
@@ -114,7 +118,7 @@ function currentPlan(state: SetupState, services: SetupServices): { plan: SetupP
 /** The real (unredacted) argv of a planned command. */
 function realCommands(state: SetupState, services: SetupServices, step: "create-venv" | "install-dependencies" | "verify", at?: string) {
   const { plan, input } = currentPlan(state, services);
-  const cmds = plannedCommands(input, { extras: plan.extras, groups: plan.groups, mode: plan.mode }, {
+  const cmds = plannedCommands(input, { extras: plan.extras, groups: plan.groups, mode: plan.mode, lock: plan.lockFile }, {
     uv: state.uv?.path ?? "uv",
     basepython: state.python!.executable,
     venvPath: at ?? plan.venv.venvPath,
@@ -124,6 +128,14 @@ function realCommands(state: SetupState, services: SetupServices, step: "create-
 }
 
 const realCommand = (state: SetupState, services: SetupServices, step: "create-venv" | "verify", at?: string) => realCommands(state, services, step, at)[0];
+
+/** The optional parts' real (unredacted) fallback commands. */
+function optionalCommands(state: SetupState, services: SetupServices) {
+  const { plan, input } = currentPlan(state, services);
+  return optionalPlan(input, { mode: plan.mode, lock: plan.lockFile }, { uv: state.uv?.path ?? "uv", basepython: state.python!.executable, venvPath: buildPath(state, services), os: services.os })?.plan;
+}
+
+const partLabel = (p: OptionalPart) => (p.kind === "package" ? `${p.name} (${p.in})` : `the ${p.kind} ${p.name}`);
 
 /** Where the steps build: the plan's venv, or `services.buildAt`. */
 const buildPath = (state: SetupState, services: SetupServices) => services.buildAt ?? currentPlan(state, services).plan.venv.venvPath;
@@ -145,18 +157,24 @@ export function setupSteps(services: SetupServices): ExecStep<SetupState>[] {
       hash: () => services.hashes.python,
       async run(state) {
         state.python = await services.resolvePython();
-        const { executable, version, source, chain, request } = state.python;
+        const { executable, version, source, chain, request, venvHost } = state.python;
         services.log(`Python ${version} (${source}): ${executable}`);
-        return { executable, version, source: source ?? "", chain, request: request ?? null };
+        if (venvHost) services.log(`its venv is made by virtualenv, run by Python ${venvHost.version} (${venvHost.executable})`);
+        return { executable, version, source: source ?? "", chain, request: request ?? null, ...(venvHost ? { venvHost } : {}) };
       },
-      stillValid: (out) => Boolean(str(out?.executable) && existsSync(str(out!.executable)!)),
+      stillValid: (out) => {
+        const host = out?.venvHost as PythonChoice["venvHost"] | undefined;
+        return Boolean(str(out?.executable) && existsSync(str(out!.executable)!)) && (!host || existsSync(host.executable));
+      },
       restore(out, state) {
+        const host = out!.venvHost as PythonChoice["venvHost"] | undefined;
         state.python = {
           executable: str(out!.executable)!,
           version: str(out!.version)!,
           source: str(out!.source),
           request: str(out!.request),
           chain: (out!.chain as PythonChoice["chain"]) ?? [],
+          ...(host && typeof host.executable === "string" ? { venvHost: host } : {}),
         };
       },
     },
@@ -207,6 +225,7 @@ export function setupSteps(services: SetupServices): ExecStep<SetupState>[] {
         // Recorded before the creator runs: one killed halfway leaves a tree without
         // pyvenv.cfg, which the next run may replace only because this record names it.
         recordVenvOwnership(services.venvGuard.stateDir, at);
+        if (plan.venvCreator === "virtualenv") await services.ensureVirtualenv();
         const cmd = realCommand(state, services, "create-venv", at)!;
         // Built beside the old venv and renamed into place later: its scripts must not name
         // the path they were built at (uv writes relative launchers for a relocatable venv).
@@ -271,32 +290,68 @@ export function setupSteps(services: SetupServices): ExecStep<SetupState>[] {
         }
         // The warm-up fills the cache this install reads: let it finish rather than race it.
         await services.settleBackground();
-        const shown = plan.commands.filter((c) => c.step === "install-dependencies");
+        // A lock's exact pins (poetry.lock, pdm.lock, Pipfile.lock), which the commands read.
+        for (const f of plan.files) {
+          mkdirSync(dirname(f.path), { recursive: true });
+          writeFileSync(`${f.path}.tmp`, f.text);
+          renameSync(`${f.path}.tmp`, f.path);
+          services.debug(`wrote ${f.path}: ${f.why}`);
+        }
         // Toolchains provided for a build (CMake, Rust) stay on PATH for the commands after it.
         const toolPath: string[] = [];
         const withTools = (env: Record<string, string>) => (toolPath.length ? { ...env, PATH: [...toolPath, env.PATH ?? ""].join(":") } : env);
-        for (const [i, cmd] of cmds.entries()) {
-          services.debug(`$ ${(shown[i]?.argv ?? []).join(" ")}`);
-          let argv = cmd.argv;
-          let result = await runTool(argv, { env: withTools(commandEnv(services, plan, cmd.env)), cwd: plan.envRoot, stream: services.verbose });
-          const retry = result.code !== 0 ? withoutEditable(argv, `${result.stdout}\n${result.stderr}`) : undefined;
-          if (retry) {
-            services.log(`the project's build backend cannot install it in editable mode (no PEP 660 support): installing it as a regular package instead`);
-            argv = retry;
-            result = await runTool(argv, { env: withTools(commandEnv(services, plan, cmd.env)), cwd: plan.envRoot, stream: services.verbose });
-          }
-          if (result.code !== 0 && services.buildToolchain) {
-            const tools = await services.buildToolchain(`${result.stdout}\n${result.stderr}`);
-            if (tools && !toolPath.includes(tools.binDir)) {
-              services.log(tools.why);
-              toolPath.unshift(tools.binDir);
-              result = await runTool(argv, { env: withTools(commandEnv(services, plan, cmd.env)), cwd: plan.envRoot, stream: services.verbose });
+        /** Run commands in order; the first failure is returned (as the error it means), not thrown. */
+        const runAll = async (list: PlannedCommand[], shown: PlannedCommand[], forRoute = true): Promise<DhtError | undefined> => {
+          for (const [i, cmd] of list.entries()) {
+            services.debug(`$ ${(shown[i]?.argv ?? []).join(" ")}`);
+            let argv = cmd.argv;
+            const run = () => runTool(argv, { env: withTools(commandEnv(services, plan, cmd.env)), cwd: cmd.cwd ?? plan.envRoot, stream: services.verbose });
+            let result = await run();
+            const retry = result.code !== 0 ? withoutEditable(argv, `${result.stdout}\n${result.stderr}`) : undefined;
+            if (retry) {
+              services.log(`the project's build backend cannot install it in editable mode (no PEP 660 support): installing it as a regular package instead`);
+              argv = retry;
+              result = await run();
+            }
+            if (result.code !== 0 && services.buildToolchain) {
+              const tools = await services.buildToolchain(`${result.stdout}\n${result.stderr}`);
+              if (tools && !toolPath.includes(tools.binDir)) {
+                services.log(tools.why);
+                toolPath.unshift(tools.binDir);
+                result = await run();
+              }
+            }
+            if (result.code !== 0) {
+              const error = await services.installFailure(`${result.stdout}\n${result.stderr}`, shown[i]?.argv ?? cmd.argv, state.python?.version);
+              return forRoute ? routeContext(error, plan) : error;
             }
           }
-          if (result.code !== 0) throw routeContext(await services.installFailure(`${result.stdout}\n${result.stderr}`, shown[i]?.argv ?? cmd.argv, state.python?.version), plan);
+          return undefined;
+        };
+        const failure = await runAll(cmds, plan.commands.filter((c) => c.step === "install-dependencies"));
+        const leftOut: Array<{ part: string; reason: string }> = [];
+        if (failure && !plan.optional) throw failure;
+        if (failure && plan.optional) {
+          // Something failed with the docs/lint/typing parts in: install what the tests need
+          // without them (that must work), then each part on its own, where it may fail.
+          const real = optionalCommands(state, services)!;
+          services.log(`the install failed with the optional parts in (${plan.optional.parts.map(partLabel).join(", ")}): installing without them, then each on its own`);
+          const core = await runAll(real.required, plan.optional.required);
+          if (core) throw core;
+          for (const [i, each] of real.each.entries()) {
+            const label = partLabel(each.part);
+            const partFailure = await runAll(each.commands, plan.optional.each[i]!.commands, false);
+            if (!partFailure) continue;
+            // The installer's own sentence about why (uv: "Because the current Python version
+            // (3.7.16) does not satisfy Python>=3.8.1 …"; pip: "requires a different Python").
+            const lines = (partFailure.hint ?? "").split("\n").map((l) => l.trim().replace(/^(cause|error|ERROR):\s*/, "")).filter((l) => l && !/^installer output/i.test(l));
+            const reason = lines.find((l) => /does not satisfy|requires-python|Requires-Python|requires a different Python|No matching distribution|not available for|unsatisfiable|Failed to build/i.test(l)) ?? lines.at(-1) ?? partFailure.message;
+            leftOut.push({ part: label, reason });
+            services.warn(`left out ${label} (${each.part.why}): it cannot be installed on Python ${state.python!.version}: ${reason}`);
+          }
         }
         await services.afterInstall(buildPath(state, services), state.python!.version);
-        return { installed: true };
+        return { installed: true, ...(leftOut.length ? { leftOut } : {}) };
       },
       stillValid: (_out, state) => inspectVenv(currentPlan(state, services).plan.venv.venvPath, services.os).usable,
     },
@@ -345,6 +400,11 @@ export function setupSteps(services: SetupServices): ExecStep<SetupState>[] {
             hint: `${report.broken.output.split("\n").slice(-10).join("\n")}\nrun dhtl setup --restart to recreate the venv`,
           });
         }
+        // A docs/lint/typing package that installed but does not import on this Python: a warning.
+        const optionalDists = new Set((plan.optional?.dists ?? []).map((d) => d.toLowerCase().replace(/[-_.]+/g, "-")));
+        const tolerated = report.failed.filter(([d]) => optionalDists.has(d.toLowerCase().replace(/[-_.]+/g, "-")));
+        for (const [dist, mod, error] of tolerated) services.warn(`${mod} (from ${dist}, only for docs/lint/typing) does not import on Python ${state.python?.version}: ${error.split("\n")[0]}; the test environment does not need it`);
+        report.failed = report.failed.filter((f) => !tolerated.includes(f));
         if (report.failed.length) {
           throw new DhtError(ExitCode.failed, `installed packages fail to import: ${report.failed.map(([d, m]) => `${m} (from ${d})`).join(", ")}`, {
             subject: plan.venv.linkPath,
