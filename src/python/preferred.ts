@@ -16,7 +16,7 @@ import { pythonPreference, type VersionHint } from "./preferences.ts";
 export async function resolvePreferred(hints: VersionHint[], request: string | undefined, opts: Parameters<typeof resolvePython>[1]) {
   const pref = pythonPreference(request, hints);
   if (!pref) return resolvePython(request, opts);
-  const named = `${pref.origin} names ${pref.minors.join(", ")}`;
+  const named = `${pref.minors.join(", ")} ${pref.minors.length > 1 ? "are" : "is"} named by ${pref.origin}`;
   for (const minor of pref.minors) {
     try {
       const r = await resolvePython(minor, { ...opts, offline: true, allowDownload: Boolean(opts.bundle), allowPatchFallback: true, containerFallback: false, suggestContainer: false, log: undefined, note: undefined });

@@ -15,31 +15,23 @@ export default defineDhtCommand({
     const project = args.request === undefined ? await projectPythonSettings(ctx, { strict: args.strict }) : undefined;
     const explain = (line: string) => process.stderr.write(`${line}\n`);
     if (args.explain && project?.request) explain(`request: ${project.request} (from ${project.requestOrigin ?? "config"})`);
-    // In a project, the same preferences setup applies inside a range (classifiers, tox, CI, …).
-    const hints = project?.isProject ? await projectHints(project.projectRoot, ctx.env) : [];
-    const { resolvePreferred } = await import("../../python/preferred.ts");
-    const result = await resolvePreferred(hints, args.request ?? project?.request, {
-      ctx,
-      home: homeOf(ctx),
-      strict: args.strict,
-      allowPatchFallback: project?.allowPatchFallback,
-      allowDownload: false,
-      suggestContainer: false,
-      log: args.explain ? (e) => explain(chainLine(e)) : undefined,
-    });
+    // In a project with no request given: exactly the choice setup makes (install-fit, the
+    // project's preferences, the chain), without downloads.
+    const inProject = args.request === undefined && project?.isProject;
+    const result = inProject
+      ? await (await import("../../flows/setup/execute.ts")).findProjectPython(ctx, { strict: Boolean(args.strict), ...(args.explain ? { log: (e) => explain(chainLine(e)) } : {}) })
+      : await (await import("../../python/resolve.ts")).resolvePython(args.request ?? project?.request, {
+          ctx,
+          home: homeOf(ctx),
+          strict: args.strict,
+          allowPatchFallback: project?.allowPatchFallback,
+          allowDownload: false,
+          suggestContainer: false,
+          log: args.explain ? (e) => explain(chainLine(e)) : undefined,
+        });
     if (result.warning) process.stderr.write(`warning: ${result.warning}\n`);
     if (ctx.json) printJson({ ok: true, ...result });
     else printText(result.executable);
   },
 });
 
-/** The versions the project's files name (src/flows/setup/gather.ts projectPythonHints), read as setup reads them. */
-async function projectHints(root: string, env: Record<string, string | undefined>) {
-  const [{ readDeclaredProject }, { planTestRoute }, { projectPythonHints }] = await Promise.all([import("../../project/declared.ts"), import("../../testing/index.ts"), import("../../flows/setup/gather.ts")]);
-  try {
-    const declared = await readDeclaredProject(root, {}, env);
-    return projectPythonHints(root, declared, planTestRoute({ root, declared, env }).signals);
-  } catch {
-    return []; // a project that cannot be read has no preferences; setup reports why
-  }
-}

@@ -74,7 +74,6 @@ function pythonRequestOf(g: Gathered): { request?: string; origin?: string } {
   return {};
 }
 
-/** The resolution chain with the project's preferences (src/python/preferred.ts). */
 /**
  * The project's preferences (src/python/preferred.ts), inside a request first narrowed to the
  * minors where every pinned package can install (src/python/install-fit.ts): a Python where
@@ -93,6 +92,18 @@ async function resolveProjectPython(g: Gathered, request: string | undefined, op
     }
   }
   return resolvePreferred(g.pythonHints, request, opts);
+}
+
+/**
+ * `dhtl python find` in a project: the interpreter setup would choose, through the same
+ * steps (install-fit, the project's preferences, the chain), never downloading.
+ */
+export async function findProjectPython(ctx: RunContext, opts: { strict?: boolean; log?: Parameters<typeof resolvePython>[1]["log"] }) {
+  const g = await gatherSetup(ctx, { ...(opts.strict ? { config: { strict: true } } : {}) });
+  const { request } = pythonRequestOf(g);
+  const credentials = await resolveCredentials(g.registries, { env: ctx.env }).catch(() => undefined);
+  const r = await resolveProjectPython(g, request, { ctx, home: g.home, offline: g.offline, allowDownload: false, suggestContainer: false, net: g.net, projectRoot: g.envRoot, allowPatchFallback: g.config.python?.allow_patch_fallback, ...(opts.log ? { log: opts.log } : {}) }, credentials);
+  return { ...r, request, requestOrigin: g.resolved.origins["python.version"] };
 }
 
 async function fitToPins(g: Gathered, request: string | undefined, ctx: RunContext, credentials?: Record<string, { username: string; password: string }>) {
