@@ -7,7 +7,7 @@
  * so the run gets its own TMPDIR, removed at the end: a run leaves nothing behind in /tmp.
  * DHT_KEEP_TEST_TMP=1 keeps it for a post-mortem.
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { chmodSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -19,6 +19,9 @@ if (run(["bash", "scripts/test-prereqs.sh"]) !== 0) process.exit(1);
 if (run(["bun", "scripts/build.ts"]) !== 0) process.exit(1);
 
 const runTmp = mkdtempSync(join(tmpdir(), "dhtl-test-run-"));
+// Tests that run dhtl as an unprivileged user (test/e2e/system-packages) make their scratch
+// directories world-writable; the run's own directory must let that user through.
+chmodSync(runTmp, 0o755);
 let status = 1;
 try {
   status = run(["bun", "test", ...process.argv.slice(2)], { ...process.env, TMPDIR: runTmp });

@@ -30,7 +30,7 @@ const fileEntry = v.strictObject({
   path: safeRelativePath,
   size: v.pipe(v.number(), v.integer(), v.minValue(0)),
   sha256: sha256Hex,
-  kind: v.picklist(["python", "python-bytecode", "uv", "wheel", "wheel-bytecode", "project", "dhtl"]),
+  kind: v.picklist(["python", "python-bytecode", "uv", "wheel", "wheel-bytecode", "project", "dhtl", "system", "node"]),
   platform: v.optional(platformKey),
 });
 
@@ -68,6 +68,20 @@ const platformEntry = v.strictObject({
   }),
   wheels: v.record(v.string(), wheelSet),
   dhtl: v.optional(safeRelativePath),
+  system: v.optional(
+    v.record(
+      v.string(),
+      v.strictObject({
+        source: v.picklist(["index", "distro"]),
+        files: v.array(safeRelativePath),
+        bin: v.optional(v.string()),
+        archive: v.optional(v.string()),
+        manager: v.optional(v.string()),
+        detail: v.string(),
+      }),
+    ),
+  ),
+  node: v.optional(v.strictObject({ version: v.pipe(v.string(), v.regex(/^\d+\.\d+\.\d+$/, "must be X.Y.Z")), path: safeRelativePath, format: v.picklist(["tar.gz", "zip", "wheel"]), source: v.string() })),
 });
 
 export const BundleManifestSchema = v.strictObject({

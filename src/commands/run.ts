@@ -7,7 +7,7 @@ export default defineDhtCommand({
     command: { type: "positional", required: false, description: "The command and its arguments" },
   },
   async run({ ctx, passthrough: words }) {
-    const [{ resolveConfig }, { usableVenv, venvRunEnv, runInVenv }, { hostOs, venvBinDir }, { existsSync }, { join }] = await Promise.all([
+    const [{ resolveConfig }, { usableVenv, venvRunEnv, runInVenv, dhtlToolDirs }, { hostOs, venvBinDir }, { existsSync }, { join }] = await Promise.all([
       import("../config/resolve.ts"),
       import("../env/run-in-venv.ts"),
       import("../env/venv.ts"),
@@ -20,7 +20,8 @@ export default defineDhtCommand({
     const { venv, complete } = usableVenv(envRoot, resolved.config.python?.venv, os);
     if (!complete && !ctx.quiet) process.stderr.write(`warning: ${venv} is not marked complete (a setup did not finish); run dhtl setup\n`);
     const isolate = Boolean(resolved.config.isolation?.enabled) || existsSync(join(venvBinDir(venv, os), "activate.isolated.ps1"));
-    const env = venvRunEnv({ venv, os, baseEnv: ctx.env, configEnv: resolved.config.env as Record<string, string>, isolate });
+    const { dhtHome } = await import("../paths.ts");
+    const env = venvRunEnv({ venv, os, baseEnv: ctx.env, configEnv: resolved.config.env as Record<string, string>, isolate, toolDirs: dhtlToolDirs(ctx.env, dhtHome(ctx.env)) });
     return runInVenv(words, env, ctx.cwd, os);
   },
 });

@@ -4,6 +4,7 @@ import { computeSettingsKey } from "../flows/setup/inputs-hash.ts";
 import { checkUpToDate } from "../flows/setup/noop-check.ts";
 import { activationText } from "../flows/setup/summary.ts";
 import { configFlagArgs, configFlagsFromArgs } from "../config/overrides.ts";
+import { depsArgs } from "./deps/args.ts";
 
 export default defineDhtCommand({
   meta: { name: "setup", description: "Set up the project's Python, .venv and dependencies (idempotent, resumable)" },
@@ -15,6 +16,8 @@ export default defineDhtCommand({
     "dhtl setup --all-environments",
     "dhtl setup --isolate && . .venv/bin/activate.isolated",
     "dhtl setup --offline-bundle bundle.tar.gz",
+    "dhtl setup --system -y            # platform_deps with apt/dnf/... even inside a container",
+    "dhtl setup --no-system            # platform_deps in user space only",
   ],
   args: {
     // The flags that override configuration (--python, --venv, --strict, --strategy,
@@ -29,6 +32,7 @@ export default defineDhtCommand({
     "all-environments": { type: "boolean", description: "Monorepo: set up every environment, then print a summary" },
     "local-venv": { type: "boolean", description: "Put the venv on local disk with a .venv link (default: on for network file systems)", negativeDescription: "Keep the venv in the project even on a network file system" },
     dev: { type: "boolean", default: true, description: "Include dev/test dependency groups and extras", negativeDescription: "Leave dev/test groups and extras out" },
+    system: depsArgs.system,
   },
   async run({ args, ctx }) {
     const flags = {
@@ -41,12 +45,20 @@ export default defineDhtCommand({
       offlineBundle: args["offline-bundle"],
       verifyKey: args["verify-key"],
       noDev: args.dev === false,
+      ...(args.system !== undefined ? { system: args.system } : {}),
+      ...(args.strict ? { strict: true } : {}),
     };
-    const settingsKey = computeSettingsKey(flags, ctx.env, buildInfo.version);
+    // --no-system is `false`, which the settings key would not see: spelled out.
+    const settingsKey = computeSettingsKey({ ...flags, system: args.system === undefined ? undefined : args.system ? "system" : "no-system" }, ctx.env, buildInfo.version);
     const dryRun = Boolean(args["dry-run"]);
     // The cheap no-op path: no config parsing, no Python, no uv, no logger.
     if (!dryRun && !args.restart && !args.env && !args["all-environments"]) {
-      const verdict = checkUpToDate(ctx.cwd, settingsKey);
+      let verdict = checkUpToDate(ctx.cwd, settingsKey);
+      if (!verdict.upToDate && verdict.interruptedSwap) {
+        // A fix-env --deep killed between the two renames of its swap: put that right first.
+        await (await import("../flows/repair/swap-recovery.ts")).recoverInterruptedSwap(ctx, verdict.envRoot!, { noWait: args.wait === false });
+        verdict = checkUpToDate(ctx.cwd, settingsKey);
+      }
       if (verdict.upToDate) {
         if (ctx.json) {
           process.stdout.write(`${JSON.stringify({ ok: true, upToDate: true, envRoot: verdict.envRoot, venv: verdict.checkpoint.venvLink ?? verdict.venvPath }, null, 2)}\n`);
@@ -56,6 +68,8 @@ export default defineDhtCommand({
         }
         return 0;
       }
+      // Nothing changed, yet the venv broke since it was verified: repair it, keeping what was installed by hand.
+      if (verdict.damaged) return (await import("../flows/repair/setup-repair.ts")).repairFromSetup(ctx, { ...flags, settingsKey, noWait: args.wait === false }, verdict.reason);
     }
     const { runSetup } = await import("../flows/setup/execute.ts");
     return runSetup(ctx, {

@@ -15,7 +15,7 @@
  * exactly a.txt, not the top-level files plus a.txt.
  */
 import { createDefu } from "defu";
-import { relative, resolve, sep } from "node:path";
+import { dirname, relative, resolve, sep } from "node:path";
 import { usageError } from "../errors.ts";
 import { detectPythonRequest, type PythonRequestFact } from "../project/python-version.ts";
 import { closest } from "../ui/suggest.ts";
@@ -26,6 +26,9 @@ import { findProjectRoot } from "./project-root.ts";
 import { normalizeEnvDir, type DhtConfig, type DhtEnvironmentLayer } from "./schema.ts";
 
 export { normalizeEnvDir };
+
+/** The environments key that means "the top level", not a directory. */
+export const DEFAULT_ENVIRONMENT = "default";
 
 export interface ResolveConfigOptions {
   cwd: string;
@@ -43,6 +46,8 @@ export interface ResolvedConfigResult {
   /** Absolute path of the .dhtconfig, when there is one. */
   configFile?: string;
   environment?: { dir: string; root: string };
+  /** The uv workspace the project root declares: its members are environments too. */
+  workspace?: { root: string; members: string[]; rootIsPackage: boolean; lock?: string };
   /** "file:line path: message" lines for unknown keys and similar; callers log them. */
   warnings: string[];
 }
@@ -114,9 +119,18 @@ function fileLayer(loaded: LoadedConfig | undefined): Record<string, unknown> {
 export async function resolveConfig(opts: ResolveConfigOptions): Promise<ResolvedConfigResult> {
   const cwd = resolve(opts.cwd);
   const found = await findProjectRoot(cwd);
-  const projectRoot = found.root;
+  // A uv workspace: inside a member (no .dhtconfig of its own), the project is the workspace,
+  // and every member is an environment (as if listed under environments:), unless the
+  // .dhtconfig lists it itself.
+  const { findUvWorkspace } = await import("../project/uv-workspace.ts");
+  const ws = !found.configFile || dirname(found.configFile) === found.root ? findUvWorkspace(found.root) : undefined;
+  const workspace = ws && (!found.configFile || ws.root === found.root) ? ws : undefined;
+  const projectRoot = workspace?.root ?? found.root;
   const loaded = found.configFile ? await loadConfigFile(found.configFile, CONFIG_FILE_NAME) : undefined;
-  const environments = loaded?.config.environments ?? {};
+  // `environments.default` is the top level written as an entry (the design's monorepo
+  // format): its settings apply everywhere, over the top level; it names no directory.
+  const { [DEFAULT_ENVIRONMENT]: defaultEntry, ...declaredEnvironments } = loaded?.config.environments ?? {};
+  const environments: Record<string, DhtEnvironmentLayer> = { ...Object.fromEntries((workspace?.members ?? []).map((m) => [m, {}])), ...declaredEnvironments };
   const envKeys = Object.keys(environments);
 
   const envKey = opts.envDir !== undefined ? explicitEnvironment(envKeys, projectRoot, cwd, opts.envDir) : environmentForDirectory(envKeys, projectRoot, cwd);
@@ -125,7 +139,7 @@ export async function resolveConfig(opts: ResolveConfigOptions): Promise<Resolve
 
   const envVars = envVarLayer(opts.env);
   const flags = flagLayer(opts.flags ?? {});
-  const topLevel = fileLayer(loaded);
+  const topLevel = defaultEntry ? (mergeLayers(defaultEntry, fileLayer(loaded)) as Record<string, unknown>) : fileLayer(loaded);
 
   // Project facts, only when no layer above states the Python: the environment's own files
   // first, then the project root's. (Not reading them otherwise also keeps a broken
@@ -157,11 +171,16 @@ export async function resolveConfig(opts: ResolveConfigOptions): Promise<Resolve
   record(defaultConfig() as unknown as Record<string, unknown>, () => "default");
   if (facts.origin) origins["python.version"] = `${factsPrefix}${facts.origin}`;
   if (loaded) {
-    record(topLevel, (path) => `${loaded.displayPath}:${loaded.lineOf(path)}`);
-    if (envKeys.length) origins.environments = `${loaded.displayPath}:${loaded.lineOf(["environments"])}`;
+    record(fileLayer(loaded), (path) => `${loaded.displayPath}:${loaded.lineOf(path)}`);
+    if (defaultEntry) record(defaultEntry as Record<string, unknown>, (path) => `${loaded.displayPath}:${loaded.lineOf(["environments", DEFAULT_ENVIRONMENT, ...path])} environments.${DEFAULT_ENVIRONMENT}`);
+    if (Object.keys(declaredEnvironments).length) origins.environments = `${loaded.displayPath}:${loaded.lineOf(["environments"])}`;
     if (envKey !== undefined) {
       record(envEntry as Record<string, unknown>, (path) => `${loaded.displayPath}:${loaded.lineOf(["environments", envKey, ...path])} environments.${envKey}`);
     }
+  }
+  if (workspace?.members.length) {
+    const own = Object.keys(declaredEnvironments).length ? origins.environments : undefined;
+    origins.environments = `${own ? `${own} + ` : ""}pyproject.toml [tool.uv.workspace] members`;
   }
   Object.assign(origins, envVars.origins, flags.origins);
 
@@ -171,6 +190,7 @@ export async function resolveConfig(opts: ResolveConfigOptions): Promise<Resolve
     projectRoot,
     ...(found.configFile ? { configFile: found.configFile } : {}),
     ...(environment ? { environment } : {}),
+    ...(workspace ? { workspace: { root: workspace.root, members: workspace.members, rootIsPackage: workspace.rootIsPackage, ...(workspace.lock ? { lock: workspace.lock } : {}) } } : {}),
     warnings: loaded ? loaded.warnings.map((w) => formatConfigProblem(loaded.displayPath, w)) : [],
   };
 }

@@ -60,7 +60,7 @@ export function urlHasPassword(value: string): boolean {
 
 const text = (what = "text") => v.pipe(v.string(expected(what)), v.nonEmpty(expected(what)));
 const bool = () => v.boolean(expected("true or false"));
-const list = <T extends v.GenericSchema<unknown, string>>(item: T, what: string) => v.array(item, expected(what));
+const list = <T extends v.GenericSchema>(item: T, what: string) => v.array(item, expected(what));
 const textList = (what = "a list of text") => list(text(), what);
 
 const pythonRequest = v.pipe(
@@ -82,12 +82,8 @@ const urlWithoutSecret = (what?: string) =>
 
 const envName = (what: string) => v.pipe(v.string(expected(what)), v.regex(ENV_NAME, expected(what)));
 
-export const PLATFORM_DEP_KEYS = [
-  "linux", "darwin", "windows",
-  "apt", "dnf", "yum", "microdnf", "zypper", "apk", "pacman", "brew", "port", "choco", "winget", "scoop",
-] as const;
 
-export const TEST_RUNNERS = ["auto", "pytest", "unittest", "nose2", "tox", "nox"] as const;
+export const TEST_RUNNERS = ["auto", "pytest", "unittest", "nose2", "django", "behave", "tox", "nox"] as const;
 export const DEPENDENCY_STRATEGIES = ["uv", "requirements", "pip"] as const;
 export const PYTHON_IMPLEMENTATIONS = ["cpython", "pypy", "graalpy"] as const;
 export const CREDENTIAL_SOURCES = ["env", "netrc", "keyring"] as const;
@@ -118,17 +114,93 @@ export const dependenciesSchema = v.object(
   expected("a mapping (strategy, files, packages, lock_files, extras, groups, prefer_binary)"),
 );
 
-export const platformDepsSchema = v.record(v.string(), textList("a list of system package names"), expected("a mapping of package manager or OS to package names"));
+export const PACKAGE_MANAGER_KEYS = ["apt", "dnf", "yum", "microdnf", "zypper", "apk", "pacman", "brew", "port", "choco", "winget", "scoop"] as const;
+export const OS_KEYS = ["linux", "darwin", "windows"] as const;
+
+const packageNames = (what: string) => textList(what);
+const rawPerManager = Object.fromEntries(PACKAGE_MANAGER_KEYS.map((m) => [m, v.optional(packageNames(`a list of ${m} package names`))])) as Record<(typeof PACKAGE_MANAGER_KEYS)[number], v.OptionalSchema<ReturnType<typeof textList>, undefined>>;
+
+/** One OS's system packages: logical names (`packages`) and raw names per manager. */
+export const platformDepsOsSchema = v.object(
+  { packages: v.optional(packageNames("a list of logical package names (postgresql-client, redis)")), ...rawPerManager },
+  expected("a list of logical package names, or a mapping of package manager to package names"),
+);
+
+const postInstallSchema = v.object(
+  {
+    path: v.optional(text("a directory (glob) whose tools go on PATH")),
+    link: v.optional(text("a file (glob) to link onto PATH")),
+    manager: v.optional(v.picklist(PACKAGE_MANAGER_KEYS, oneOfManagers())),
+    on: v.optional(text("a distribution selector like alpine or ubuntu:22.04")),
+  },
+  expected("a mapping (path or link, optionally manager and on)"),
+);
+function oneOfManagers() {
+  return expected(`one of ${PACKAGE_MANAGER_KEYS.join(", ")}`);
+}
+const sha256Text = v.pipe(v.string(expected("a sha256 (64 hex digits)")), v.regex(/^[0-9a-fA-F]{64}$/, expected("a sha256 (64 hex digits)")));
+const archiveSourceSchema = v.object(
+  { url: url("an http(s):// or file:// URL of the archive"), sha256: sha256Text, bin: v.optional(text("a directory inside the archive")) },
+  expected("a mapping (url, sha256, bin)"),
+);
+const commandArgv = list(text("a command word"), "a command as a list of words, like [make, \"PREFIX={prefix}\", install]");
+
+/** A `.dhtconfig` entry extending or overriding dhtl's system-package mapping (src/data/system-packages.json). */
+export const mappingEntrySchema = v.object(
+  {
+    description: v.optional(text()),
+    kind: v.optional(v.picklist(["tool", "library"], expected("tool or library"))),
+    tools: v.optional(textList("a list of command names")),
+    check: v.optional(textList("a command as a list of words, like [psql, --version]")),
+    ...rawPerManager,
+    on: v.optional(v.record(v.string(), v.object(rawPerManager, expected("a mapping of package manager to package names")), expected("a mapping of distribution selector (ubuntu:22.04, fedora:4*, alpine) to package names per manager"))),
+    post_install: v.optional(list(postInstallSchema, "a list of post-install steps")),
+    userspace: v.optional(
+      v.object(
+        {
+          wheel: v.optional(v.object({ project: text("a PyPI project name"), bin: text("a directory inside the wheel"), archive: v.optional(text("an archive inside the wheel")) }, expected("a mapping (project, bin, archive)"))),
+          archives: v.optional(v.record(v.pipe(v.string(), v.regex(/^(linux|darwin|windows)-(x86_64|aarch64)-(gnu|musl|none)$/, expected("a platform like linux-x86_64-gnu"))), archiveSourceSchema, expected("a mapping of platform (linux-x86_64-gnu) to an archive"))),
+          source: v.optional(v.object({ url: url("an http(s):// or file:// URL of the source archive"), sha256: sha256Text, build: list(commandArgv, "a list of commands") }, expected("a mapping (url, sha256, build)"))),
+          distro: v.optional(bool()),
+        },
+        expected("a mapping (wheel, archives, source, distro)"),
+      ),
+    ),
+  },
+  expected("a mapping (tools, check, apt, dnf, ..., on, post_install, userspace)"),
+);
+
+/**
+ * platform_deps: logical names (`[postgresql-client, redis]`, shorthand for `packages:`),
+ * raw names per manager (`apt: [libcudnn8]`), either of them per OS (`linux: {apt: [...]}`),
+ * and `mapping:` entries that extend or override dhtl's table.
+ */
+export const platformDepsSchema = v.object(
+  {
+    packages: v.optional(packageNames("a list of logical package names (postgresql-client, redis)")),
+    ...rawPerManager,
+    linux: v.optional(platformDepsOsSchema),
+    darwin: v.optional(platformDepsOsSchema),
+    windows: v.optional(platformDepsOsSchema),
+    mapping: v.optional(v.record(v.pipe(v.string(), v.regex(/^[a-z0-9][a-z0-9+._-]*$/, expected("a package name like my-tool"))), mappingEntrySchema, expected("a mapping of logical package names to their entries"))),
+  },
+  expected("a list of logical package names, or a mapping (packages, linux, darwin, windows, apt, dnf, ..., mapping)"),
+);
 
 const languageVersion = v.pipe(
   v.string(expected("a version like 20 or 20.11.1 (quote it)")),
   v.regex(/^[\w.*^~<>=!|, /+-]{1,64}$/, expected("a version like 20 or 20.11.1")),
 );
-export const languagesSchema = v.record(
-  v.pipe(v.string(), v.regex(/^[a-z][a-z0-9_-]*$/, expected("a language name like node"))),
-  languageVersion,
-  expected("a mapping of language to version, like node: \"20\""),
+export const nodeLanguageSchema = v.object(
+  {
+    version: v.optional(languageVersion),
+    install: v.optional(bool()),
+    strict: v.optional(bool()),
+  },
+  expected("a version like \"20.10.0\", or a mapping (version, install, strict)"),
 );
+/** Other toolchains: only Node.js so far; any other name is an error (a configured thing dhtl cannot do). */
+export const languagesSchema = v.object({ node: v.optional(nodeLanguageSchema) }, expected("a mapping of language to version, like node: \"20\""));
 
 export const credentialsSchema = v.object(
   {
@@ -178,8 +250,9 @@ export const testSchema = v.object(
   {
     command: v.optional(text("a command line")),
     runner: v.optional(v.picklist(TEST_RUNNERS, oneOf(TEST_RUNNERS))),
+    route: v.optional(v.pipe(text("a route name as `dhtl test --list` shows it (tox:py311, make:test, pytest)"), v.regex(/^[\w.:@+-]{1,128}$/, expected("a route name such as tox:py311, nox:tests, make:test or pytest")))),
   },
-  expected("a mapping (command, runner) or a command line"),
+  expected("a mapping (command, runner, route) or a command line"),
 );
 export const envSchema = v.record(
   envName("an environment variable name (letters, digits, _)"),
@@ -217,7 +290,8 @@ export function isEnvironmentDir(dir: string): boolean {
 
 export const fileSchema = v.object(
   {
-    version: v.optional(v.literal(1, expected("1 (the configuration format this dhtl reads)"))),
+    // 1, and "2.0" (the design's format name, same meaning): both are read the same way.
+    version: v.optional(v.union([v.literal(1), v.literal(2), v.picklist(["1", "1.0", "2", "2.0"])], expected("1 or \"2.0\" (the configuration formats this dhtl reads)"))),
     ...layerEntries,
     environments: v.optional(
       v.record(
@@ -257,8 +331,8 @@ export interface DhtConfig {
     groups: string[];
     prefer_binary: boolean;
   };
-  platform_deps: Record<string, string[]>;
-  languages: Record<string, string>;
+  platform_deps: PlatformDepsConfig;
+  languages: { node?: { version?: string; install?: boolean; strict?: boolean } };
   registries: {
     index_url?: string;
     extra_index_urls: string[];
@@ -271,9 +345,12 @@ export interface DhtConfig {
   isolation: { enabled: boolean };
   environments: Record<string, DhtEnvironmentLayer>;
   build: { command?: string };
-  test: { command?: string; runner: TestRunner };
+  test: { command?: string; runner: TestRunner; route?: string };
   env: Record<string, string>;
 }
 
+export type PlatformDepsConfig = v.InferOutput<typeof platformDepsSchema>;
+export type MappingEntryConfig = v.InferOutput<typeof mappingEntrySchema>;
+
 /** Known keys of a record whose keys are free-form but usually from a fixed list (for warnings). */
-export const recordKeyHints = new Map<object, readonly string[]>([[platformDepsSchema, PLATFORM_DEP_KEYS]]);
+export const recordKeyHints = new Map<object, readonly string[]>();

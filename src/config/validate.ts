@@ -73,6 +73,37 @@ function copySection(value: unknown, path: PathSegment[], state: NormalizeState)
   return out;
 }
 
+/** `apt: libpq-dev gcc` → a list; a list where a mapping is expected → logical names. */
+const splitNames = (value: unknown) => (typeof value === "string" ? value.split(/\s+/).filter(Boolean) : value);
+
+function normalizePlatformDeps(raw: unknown, path: PathSegment[], state: NormalizeState): unknown {
+  // `platform_deps: [postgresql-client, redis]` (or one name) means logical names.
+  if (Array.isArray(raw) || typeof raw === "string") return { packages: splitNames(raw) };
+  if (!isPlainObject(raw)) return raw;
+  const deps = copySection(raw, path, state) as Record<string, unknown>;
+  for (const [key, value] of Object.entries(deps)) {
+    if (key === "mapping") {
+      if (!isPlainObject(value)) continue;
+      const mapping = copySection(value, [...path, key], state) as Record<string, unknown>;
+      for (const [name, entry] of Object.entries(mapping)) {
+        if (!isPlainObject(entry)) continue;
+        const e = copySection(entry, [...path, key, name], state) as Record<string, unknown>;
+        for (const [field, v2] of Object.entries(e)) if (field !== "description" && field !== "kind" && typeof v2 === "string") e[field] = splitNames(v2);
+        mapping[name] = e;
+      }
+      deps[key] = mapping;
+    } else if (key === "linux" || key === "darwin" || key === "windows") {
+      if (Array.isArray(value) || typeof value === "string") deps[key] = { packages: splitNames(value) };
+      else if (isPlainObject(value)) {
+        const os = copySection(value, [...path, key], state) as Record<string, unknown>;
+        for (const [m, names] of Object.entries(os)) os[m] = splitNames(names);
+        deps[key] = os;
+      }
+    } else deps[key] = splitNames(value);
+  }
+  return deps;
+}
+
 /** Expand shorthands in one layer (the top level, or one environment entry). */
 function normalizeLayer(raw: Record<string, unknown>, path: PathSegment[], state: NormalizeState): Record<string, unknown> {
   const layer = copySection(raw, path, state) as Record<string, unknown>;
@@ -104,12 +135,14 @@ function normalizeLayer(raw: Record<string, unknown>, path: PathSegment[], state
     }
     layer[section] = copy;
   }
-  if (isPlainObject(layer.platform_deps)) {
-    const deps = copySection(layer.platform_deps, at("platform_deps"), state) as Record<string, unknown>;
-    for (const [key, value] of Object.entries(deps)) if (typeof value === "string") deps[key] = value.split(/\s+/).filter(Boolean);
-    layer.platform_deps = deps;
+  if (layer.platform_deps !== undefined) layer.platform_deps = normalizePlatformDeps(layer.platform_deps, at("platform_deps"), state);
+  if (isPlainObject(layer.languages) && (typeof layer.languages.node === "string" || typeof layer.languages.node === "number")) {
+    layer.languages = { ...layer.languages, node: { version: asWrittenText(layer.languages.node, at("languages", "node"), state) } };
+    state.written.set(formatPath(at("languages", "node", "version")), at("languages", "node"));
+  } else if (isPlainObject(layer.languages) && isPlainObject(layer.languages.node) && layer.languages.node.version !== undefined) {
+    layer.languages = { ...layer.languages, node: { ...layer.languages.node, version: asWrittenText(layer.languages.node.version, at("languages", "node", "version"), state) } };
   }
-  for (const section of ["languages", "env"] as const) {
+  for (const section of ["env"] as const) {
     if (!isPlainObject(layer[section])) continue;
     const copy = copySection(layer[section], at(section), state) as Record<string, unknown>;
     for (const [key, value] of Object.entries(copy)) copy[key] = asWrittenText(value, at(section, key), state);
@@ -156,7 +189,16 @@ function collectUnknownKeys(schema: AnySchema, value: unknown, path: PathSegment
         continue;
       }
       const suggestion = closest(key, known);
+      if (path[path.length - 1] === "languages") {
+        // A toolchain dhtl cannot provide is an error, not a warning: the project would silently miss it.
+        issues.push({ path: [...path, key], line: lineOf(state.outline, [...path, key]).line, message: `dhtl provides only ${known.join(", ")} (from a nodejs.org mirror, the package index or the machine); install ${key} yourself and remove it here` });
+        continue;
+      }
       const nested = key === "environments" || key === "version" ? " (only allowed at the top level)" : "";
+      if (path[path.length - 1] === "platform_deps" || path[path.length - 2] === "platform_deps") {
+        state.warnings.push({ path: [...path, key], line: lineOf(state.outline, [...path, key]).line, message: `unknown package manager or OS, ignored${suggestion ? `; did you mean "${suggestion}"?` : ""} (known: ${known.join(", ")})` });
+        continue;
+      }
       state.warnings.push({
         path: [...path, key],
         line: lineOf(state.outline, [...path, key]).line,
@@ -220,6 +262,8 @@ export function validateConfigValue(value: unknown, outline: YamlOutline): Valid
   }
 
   const normalized = normalizeLayer(value, [], state);
+  if (typeof normalized.version === "number") normalized.version = asWrittenText(normalized.version, ["version"], state);
+
   collectUnknownKeys(fileSchema as unknown as AnySchema, normalized, [], state, issues);
   const result = v.safeParse(fileSchema, normalized);
   if (!result.success) {

@@ -209,7 +209,7 @@ async function copyVerified(source: string, spec: DownloadSpec, sha: string, pat
  * retry covers a blip, and the caller (a resolution chain, a list of mirrors) moves on within
  * a second instead of spending the full backoff on a dead mirror or an unreachable host.
  */
-const FAST_FAILING_KINDS = new Set(["dns", "refused"]);
+const FAST_FAILING_KINDS = new Set(["dns", "refused", "unreachable"]);
 function attemptsFor(error: DhtError, policy: Required<RetryPolicy>): number {
   const kind = error.details?.kind;
   return typeof kind === "string" && FAST_FAILING_KINDS.has(kind) ? Math.min(policy.attempts, 2) : policy.attempts;

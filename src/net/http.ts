@@ -21,7 +21,7 @@ export interface HttpOptions {
   timeoutMs?: number;
 }
 
-export type NetFailureKind = "tls" | "proxy" | "refused" | "dns" | "timeout" | "reset" | "other";
+export type NetFailureKind = "tls" | "proxy" | "refused" | "unreachable" | "dns" | "timeout" | "reset" | "other";
 
 const TLS_CODES =
   /CERT|SELF_SIGNED|UNABLE_TO_(VERIFY|GET)|ALTNAME|TLS|SSL|HANDSHAKE|DEPTH_ZERO|UNABLE_TO_VERIFY_LEAF_SIGNATURE/i;
@@ -35,13 +35,15 @@ export function classifyFetchError(error: unknown): NetFailureKind {
   if (TLS_CODES.test(code) || /certificate/i.test(e?.message ?? "")) return "tls";
   if (/ENOTFOUND|EAI_AGAIN|DNS/i.test(text)) return "dns";
   if (/ECONNREFUSED|ConnectionRefused|FailedToOpenSocket/i.test(text)) return "refused";
+  // No route at all (no network interface up, a network namespace without network).
+  if (/ENETUNREACH|EHOSTUNREACH|ENETDOWN/i.test(text)) return "unreachable";
   if (/ECONNRESET|ConnectionClosed|EPIPE|socket connection was closed|ECONNABORTED/i.test(text)) return "reset";
   if (/proxy/i.test(text)) return "proxy";
   return "other";
 }
 
 export function isRetryableKind(kind: NetFailureKind): boolean {
-  return kind === "timeout" || kind === "reset" || kind === "refused" || kind === "dns" || kind === "other";
+  return kind === "timeout" || kind === "reset" || kind === "refused" || kind === "unreachable" || kind === "dns" || kind === "other";
 }
 
 function defaultTimeoutMs(env: Env): number {
@@ -66,6 +68,7 @@ export function networkError(url: string, error: unknown, proxy: ProxyChoice): D
     refused: proxy.proxy
       ? "The proxy refused the connection: check HTTPS_PROXY / HTTP_PROXY, or list the host in NO_PROXY."
       : "Nothing is listening there. Check the URL, or set HTTPS_PROXY if you must go through a proxy.",
+    unreachable: "This machine has no route to that address: no network connection, or a firewall. Connect, or set HTTPS_PROXY if a proxy is the way out.",
     dns: "The host name does not resolve. Check the URL, your DNS, or set HTTPS_PROXY if a proxy does the lookups.",
     timeout: "The server did not answer in time. Retry, raise DHT_HTTP_TIMEOUT (seconds), or check the proxy.",
     reset: "The connection was cut. Retry; if it persists, a proxy or firewall may be interfering.",

@@ -8,10 +8,14 @@
  *    the cause, and say what would let it build (system packages for this machine's package
  *    manager, a C compiler, or Rust installed by rustup into DHT_HOME without root).
  *
- * The table is src/data/binary-alternatives.json (embedded at build time).
+ * The table is src/data/binary-alternatives.json (embedded at build time); which system
+ * packages let a package build comes from the one system-package mapping
+ * (src/data/system-packages.json, read through src/system/mapping.ts), the same table
+ * `dhtl deps` installs from.
  */
 import table from "../data/binary-alternatives.json" with { type: "json" };
 import { formatRequirement, normalizeName, type Requirement } from "../project/pep508.ts";
+import { BUILTIN_MAPPING, buildDepsOf, isManager, namesFor, type MappingTarget } from "../system/mapping.ts";
 
 interface SwapEntry {
   name: string;
@@ -30,7 +34,6 @@ interface NoteEntry {
 type Entry = SwapEntry | NoteEntry;
 
 const ENTRIES = (table.packages as Entry[]).map((e) => ({ ...e, name: normalizeName(e.name) }));
-const BUILD_DEPS = table.buildDeps as unknown as Record<string, Record<string, string[]>>;
 const RUST_PACKAGES = new Set((table.rust as string[]).map(normalizeName));
 
 /** Package managers the build-dependency table covers, in the order advice lists them. */
@@ -99,9 +102,19 @@ export interface BuildFacts {
   root?: boolean;
   /** DHT_HOME, for the rustup route. */
   dhtHome?: string;
+  /** The distribution (os-release ID, VERSION_ID, ID_LIKE), for names that differ per release. */
+  distro?: { id: string; versionId: string; like: string[] };
 }
 
-export type BuildFailureCause = "missing-system-library" | "missing-compiler" | "missing-rust" | "unknown";
+/** System package names for `manager` that let the packages of `rows` build (rows: buildDeps keys). */
+export function buildPackagesFor(rows: string[], manager: string, facts: BuildFacts = {}): string[] {
+  if (!isManager(manager)) return [];
+  const target: MappingTarget = { os: facts.os ?? "linux", ...(facts.distro ? { id: facts.distro.id, versionId: facts.distro.versionId, like: facts.distro.like } : {}) };
+  const logical = [...new Set(rows.flatMap((r) => buildDepsOf(r) ?? []))];
+  return [...new Set(logical.flatMap((name) => (BUILTIN_MAPPING[name] ? (namesFor(BUILTIN_MAPPING[name]!, manager, target)?.packages ?? []) : [])))];
+}
+
+export type BuildFailureCause = "invalid-build-config" | "rust-too-old" | "missing-system-library" | "missing-compiler" | "missing-rust" | "missing-cmake" | "unknown";
 
 export interface BuildAdvice {
   /** The package that failed to build, as the installer named it. */
@@ -159,6 +172,14 @@ function withPipVersion(log: string, name: string): { name: string; version?: st
   return { name };
 }
 
+/**
+ * Causes that are read first: a broken manifest (TOML/Cargo.toml/pyproject) or a Rust that is
+ * there but too old are not "Rust is missing", whatever the package is and even though
+ * maturin says "maturin failed" in both cases.
+ */
+const CONFIG_CLUES = /TOML parse error|Failed to parse (?:Cargo|pyproject)\.toml|failed to parse manifest at|tomllib\.TOMLDecodeError|tomli\.TOMLDecodeError|Invalid (?:`?pyproject\.toml`?|table header)|configuration error: `project\.|invalid pyproject\.toml config/i;
+const OLD_RUST_CLUES = /requires rustc (\d+\.\d+(?:\.\d+)?) or newer|rustc \d+\.\d+(?:\.\d+)? is not supported by the following packages?|package `[^`]+` cannot be built because it requires rustc/i;
+const CMAKE_CLUES = /CMake must be installed to build|cmake: (?:command )?not found|Could not find CMake|No such file or directory: 'cmake'|Did not find CMake 'cmake'/i;
 const RUST_CLUES = /can't find Rust compiler|could not find `?cargo`?|cargo: (?:command )?not found|rustc: (?:command )?not found|Cargo, the Rust package manager, is not installed|error: rustup could not choose a version|maturin failed|setuptools-rust/i;
 const COMPILER_CLUES =
   /No such file or directory: '(?:gcc|cc|g\+\+|c\+\+|clang)'|command '(?:[^']*\/)?(?:gcc|cc|g\+\+|x86_64-linux-gnu-gcc|clang)' failed|unable to execute '(?:gcc|cc|x86_64-linux-gnu-gcc)'|(?:gcc|cc|clang): (?:command )?not found|Microsoft Visual C\+\+ 14\.0 or greater is required|is gcc not installed|because gcc is not installed|Unknown compiler\(s\)/i;
@@ -225,24 +246,28 @@ export function rustupCommands(dhtHome: string, os: BuildFacts["os"] = "linux"):
  */
 export function buildFailureAdvice(log: string, facts: BuildFacts = {}): BuildAdvice | undefined {
   const failing = findFailingPackage(log);
-  const rustClue = RUST_CLUES.exec(log);
+  const configClue = CONFIG_CLUES.exec(log);
+  const oldRustClue = configClue ? null : OLD_RUST_CLUES.exec(log);
+  const cmakeClue = configClue || oldRustClue ? null : CMAKE_CLUES.exec(log);
+  const rustClue = configClue || oldRustClue || cmakeClue ? null : RUST_CLUES.exec(log);
   const compilerClue = COMPILER_CLUES.exec(log);
   const libraryClue = LIBRARY_CLUES.map((c) => ({ ...c, m: c.re.exec(log) })).find((c) => c.m);
   if (!failing && !rustClue && !compilerClue && !libraryClue) return undefined;
 
   const pkgName = failing ? normalizeName(failing.name) : undefined;
-  const needsRust = Boolean(rustClue) || (pkgName !== undefined && RUST_PACKAGES.has(pkgName) && !compilerClue && !libraryClue);
-  const cause: BuildFailureCause = rustClue ? "missing-rust" : compilerClue ? "missing-compiler" : libraryClue ? "missing-system-library" : needsRust ? "missing-rust" : "unknown";
-  const evidenceMatch = rustClue ?? compilerClue ?? libraryClue?.m ?? HEADER_CLUE.exec(log);
+  const realCause = configClue ? "invalid-build-config" : oldRustClue ? "rust-too-old" : cmakeClue ? "missing-cmake" : undefined;
+  const needsRust = !realCause && (Boolean(rustClue) || (pkgName !== undefined && RUST_PACKAGES.has(pkgName) && !compilerClue && !libraryClue));
+  const cause: BuildFailureCause = realCause ?? (rustClue ? "missing-rust" : compilerClue ? "missing-compiler" : libraryClue ? "missing-system-library" : needsRust ? "missing-rust" : "unknown");
+  const evidenceMatch = configClue ?? oldRustClue ?? cmakeClue ?? rustClue ?? compilerClue ?? libraryClue?.m ?? HEADER_CLUE.exec(log);
   const evidence = evidenceMatch ? log.split(/\r?\n/).find((l) => l.includes(evidenceMatch[0]))?.trim() : undefined;
 
   // Which build-dependency rows apply: the failing package's, the one the log points at, and
   // the compiler toolchain when the compiler (or Python.h) is what is missing.
   const rows: string[] = [];
-  if (pkgName && BUILD_DEPS[pkgName]) rows.push(pkgName);
+  if (pkgName && buildDepsOf(pkgName)) rows.push(pkgName);
   if (libraryClue && !rows.includes(libraryClue.pkg)) rows.push(libraryClue.pkg);
   if (cause === "missing-compiler" && !rows.includes("toolchain")) rows.unshift("toolchain");
-  const packagesFor = (manager: string) => [...new Set(rows.flatMap((r) => BUILD_DEPS[r]?.[manager] ?? []))];
+  const packagesFor = (manager: string) => buildPackagesFor(rows, manager, facts);
 
   const managers = (facts.packageManagers ?? []).filter((m) => (ADVICE_MANAGERS as readonly string[]).includes(m));
   const local = managers.find((m) => packagesFor(m).length > 0);
@@ -257,6 +282,9 @@ export function buildFailureAdvice(log: string, facts: BuildFacts = {}): BuildAd
   const lines: string[] = [];
   const what = failing ? `${failing.name}${failing.version ? ` ${failing.version}` : ""}` : "a package";
   const because: Record<BuildFailureCause, string> = {
+    "invalid-build-config": "its build configuration is invalid (a TOML or manifest error, not a missing tool); fix the file the evidence names",
+    "rust-too-old": "the Rust compiler found is older than the package needs",
+    "missing-cmake": "it builds with CMake and none was found (dhtl setup provides CMake and Ninja from the package index when it can)",
     "missing-rust": "it needs a Rust compiler and none was found",
     "missing-compiler": "no C compiler was found",
     "missing-system-library": "a system library it compiles against is missing",

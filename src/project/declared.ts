@@ -14,12 +14,14 @@ import type { DhtConfig } from "../config/schema.ts";
 import { chooseRequirementFiles, detectDependencySources, type DependencySource } from "./sources.ts";
 import { readTomlFile } from "./python-version.ts";
 import { readProjectText } from "./read-project-file.ts";
-import { readHatchToml, readPyprojectTable, type GroupSource, type PyprojectFacts } from "./pyproject.ts";
+import { pythonMinorsOfClassifiers, readHatchToml, readPyprojectTable, type GroupSource, type PyprojectFacts } from "./pyproject.ts";
 import { readSetupCfg } from "./setuptools.ts";
+import { readSetupPy } from "./setup-py.ts";
 import { readPipfile } from "./pipfile.ts";
 import { parseRequirementsFile, type RequirementsFile } from "./requirements.ts";
 import { findLockFiles, lockKindOf, readLockFile, type LockFile, type LockKind } from "./lockfiles.ts";
 import { parseRequirement, Pep508Error, type Requirement } from "./pep508.ts";
+import { lockFreshness } from "./lock-pins.ts";
 import type { NamedIndex } from "../registries/types.ts";
 
 export type { Requirement } from "./pep508.ts";
@@ -72,6 +74,8 @@ export interface DeclaredProject {
   lockFile?: { kind: LockKind; path: string };
   /** What the lock file pins (names and versions). */
   locked?: LockFile;
+  /** A uv workspace member: installed from the workspace's uv.lock as `--package <package>`. */
+  workspace?: { root: string; member: string; package: string };
   indexOptions: DeclaredIndexOptions;
   /** Tools whose configuration was found: "pep621", "poetry", "hatch", "pdm", "flit", "setuptools", "uv", "pipenv", "setup.py". */
   tools: string[];
@@ -237,6 +241,35 @@ export async function readDeclaredProject(root: string, config: DeclaredConfigIn
     }
   }
 
+  // setup.py, read statically: its extras (by name at least: `.[test]` is then installable),
+  // tests_require (a group of its own: no installer reads it any more), python_requires.
+  if (hasSetupPy) {
+    const text = (readProjectText(join(absRoot, "setup.py"), { display: "setup.py" })?.text ?? "").slice(0, 1024 * 1024);
+    const facts = readSetupPy(text);
+    if (facts) {
+      requiresPython ??= facts.pythonRequires?.value;
+      if (!pythonClassifiers?.length && facts.classifiers) {
+        const minors = pythonMinorsOfClassifiers(facts.classifiers);
+        if (minors.length) pythonClassifiers = minors;
+      }
+      const origin = `setup.py:${facts.line}`;
+      const parseAll = (texts: string[]) =>
+        texts.flatMap((t) => {
+          try {
+            return [parseRequirement(t, origin)];
+          } catch {
+            warnings.push(`${origin}: "${t}" is not a PEP 508 requirement; left out`);
+            return [];
+          }
+        });
+      if (!pyproject?.hasProjectTable) for (const [extra, reqs] of Object.entries(facts.extras)) optional[extra] ??= parseAll(reqs);
+      if (facts.testsRequire?.length) {
+        groups.tests_require = parseAll(facts.testsRequire);
+        groupSources.tests_require = "setup.py";
+      }
+    }
+  }
+
   // setup.py is never executed: what it declares reaches the environment when the installer
   // builds the project itself (editable install), through the build backend.
   // [project] with dynamic dependencies that no file names is the same case (scikit-build,
@@ -385,8 +418,24 @@ export async function readDeclaredProject(root: string, config: DeclaredConfigIn
     }
   });
 
-  const lockFile = chooseLockFile(absRoot, config.dependencies?.lock_files, tools);
+  let lockFile = chooseLockFile(absRoot, config.dependencies?.lock_files, tools);
+  // A uv workspace member has no lock of its own: the workspace's uv.lock pins it.
+  let workspace: DeclaredProject["workspace"];
+  if (!lockFile && pyprojectFile) {
+    const { findUvWorkspace, memberContaining } = await import("./uv-workspace.ts");
+    const ws = findUvWorkspace(absRoot);
+    const member = ws && ws.root !== absRoot ? memberContaining(ws, absRoot) : undefined;
+    if (ws?.lock && member && resolve(ws.root, member) === absRoot && name) {
+      lockFile = { kind: "uv.lock", path: ws.lock };
+      workspace = { root: ws.root, member, package: name };
+    }
+  }
   const locked = lockFile ? readLockFile(lockFile.path) : undefined;
+  if (locked?.graph && locked.data) {
+    const kind = locked.graph.kind;
+    const projectFile = kind === "Pipfile.lock" ? "Pipfile" : "pyproject.toml";
+    locked.freshness = lockFreshness(kind, locked.data, kind === "Pipfile.lock" ? pipfileData?.data : pyprojectFile?.data, projectFile);
+  }
   const pkg = decideIsPackage({ pyproject, hasSetupPy, setupCfgName });
   return {
     root: absRoot,
@@ -405,6 +454,7 @@ export async function readDeclaredProject(root: string, config: DeclaredConfigIn
     constraints: dedupe(constraints),
     ...(lockFile ? { lockFile } : {}),
     ...(locked ? { locked } : {}),
+    ...(workspace ? { workspace } : {}),
     indexOptions,
     tools,
     ...(pyproject?.buildBackend ? { buildBackend: pyproject.buildBackend } : {}),

@@ -10,6 +10,7 @@ import { readProjectText } from "./read-project-file.ts";
 import { parseTomlText } from "./python-version.ts";
 import { DhtError, ExitCode } from "../errors.ts";
 import { normalizeName } from "./pep508.ts";
+import { lockGraph, type LockFreshness, type LockGraph } from "./lock-pins.ts";
 
 export type LockKind = "uv.lock" | "poetry.lock" | "Pipfile.lock" | "pdm.lock";
 export const LOCK_KINDS: LockKind[] = ["uv.lock", "poetry.lock", "pdm.lock", "Pipfile.lock"];
@@ -28,6 +29,12 @@ export interface LockFile {
   kind: LockKind;
   path: string;
   packages: LockedPackage[];
+  /** poetry.lock, pdm.lock, Pipfile.lock: what installing exactly from them needs (src/project/lock-pins.ts). */
+  graph?: LockGraph;
+  /** Whether the lock still matches the project file it was made from (set by readDeclaredProject). */
+  freshness?: LockFreshness;
+  /** The parsed file, for the freshness check (not part of any output). */
+  data?: Record<string, unknown>;
   /** Format version where the file states one (uv.lock `version`, poetry `lock-version`, Pipfile.lock `_meta.pipfile-spec`). */
   formatVersion?: string;
 }
@@ -59,7 +66,7 @@ export function parseLockFile(kind: LockKind, text: string, path: string): LockF
       }
     }
     const spec = (data._meta as { "pipfile-spec"?: number } | undefined)?.["pipfile-spec"];
-    return { kind, path, packages, ...(spec !== undefined ? { formatVersion: String(spec) } : {}) };
+    return withData({ kind, path, packages, graph: lockGraph(kind, data), ...(spec !== undefined ? { formatVersion: String(spec) } : {}) }, data);
   }
   const data = parseToml(text, path);
   const list = Array.isArray(data.package) ? (data.package as Array<Record<string, unknown>>) : [];
@@ -78,7 +85,14 @@ export function parseLockFile(kind: LockKind, text: string, path: string): LockF
     });
   const meta = data.metadata as Record<string, unknown> | undefined;
   const formatVersion = kind === "uv.lock" ? data.version : kind === "poetry.lock" ? meta?.["lock-version"] : meta?.lock_version;
-  return { kind, path, packages, ...(formatVersion !== undefined ? { formatVersion: String(formatVersion) } : {}) };
+  const graph = kind === "poetry.lock" || kind === "pdm.lock" ? lockGraph(kind, data) : undefined;
+  return withData({ kind, path, packages, ...(graph ? { graph } : {}), ...(formatVersion !== undefined ? { formatVersion: String(formatVersion) } : {}) }, data);
+}
+
+/** The raw data rides along without showing up in JSON output (--json, checkpoints). */
+function withData(lock: LockFile, data: Record<string, unknown>): LockFile {
+  Object.defineProperty(lock, "data", { value: data, enumerable: false });
+  return lock;
 }
 
 export function readLockFile(path: string): LockFile {

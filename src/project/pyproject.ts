@@ -47,7 +47,7 @@ export interface PyprojectFacts {
 }
 
 /** The tool whose table defines a dependency group. */
-export type GroupSource = "dependency-groups" | "uv" | "poetry" | "hatch" | "pdm" | "pipenv";
+export type GroupSource = "dependency-groups" | "uv" | "poetry" | "hatch" | "pdm" | "pipenv" | "setup.py";
 
 /** A package index declared in a tool's own section. */
 export interface ToolIndex {

@@ -3,11 +3,15 @@
  * tools use, most specific first:
  *
  *   .python-version   pyenv / uv: first usable line ("3.11.7", "3.12", "cpython@3.12")
- *   .tool-versions    asdf / mise: the first version on the `python` line
- *   runtime.txt       Heroku-style "python-3.11.7"
  *   pyproject.toml    [project] requires-python, else [tool.poetry.dependencies] python
  *                     (Poetry's ^ and ~ forms converted to PEP 440)
  *   setup.cfg         [options] python_requires (setuptools' declarative metadata)
+ *   setup.py          python_requires, read statically (src/project/setup-py.ts)
+ *   .tool-versions    asdf / mise: the first version on the `python` line
+ *   runtime.txt       Heroku-style "python-3.11.7"
+ *
+ * The last two are the request only when the metadata states no range; otherwise they are
+ * preferences inside it (src/python/preferences.ts), below the classifiers, tox and CI.
  *
  * The origin names the file and line, so `dhtl config show` can say where a value came from.
  */
@@ -17,6 +21,7 @@ import { usageError } from "../errors.ts";
 import { isValidPythonRequest } from "../config/python-request-syntax.ts";
 import { locateSyntaxError } from "../config/syntax-position.ts";
 import { parseIni } from "../registries/pip-conf.ts";
+import { readSetupPy } from "./setup-py.ts";
 
 export interface PythonRequestFact {
   /** A request in the syntax .dhtconfig accepts; absent when the project states none. */
@@ -243,16 +248,6 @@ export async function detectPythonRequest(root: string): Promise<PythonRequestFa
     const bad = meaningfulLines(pythonVersion).find((l) => !NOT_A_REQUEST.test(l.text.split(/\s+/)[0]!));
     if (bad) throw unusableRequest(`.python-version:${bad.no}`, bad.text, "a version such as 3.11.7, 3.12 or cpython@3.12");
   }
-  const toolVersions = await readText(join(root, ".tool-versions"));
-  if (toolVersions !== undefined) {
-    const found = parseToolVersions(toolVersions);
-    if (found) return { request: found.request, origin: `.tool-versions:${found.line}` };
-  }
-  const runtime = await readText(join(root, "runtime.txt"));
-  if (runtime !== undefined) {
-    const found = parseRuntimeTxt(runtime);
-    if (found) return { request: found.request, origin: `runtime.txt:${found.line}` };
-  }
   const pyproject = await readTomlFile(join(root, "pyproject.toml"), "pyproject.toml");
   if (pyproject) {
     const requires = asRecord(pyproject.data.project)?.["requires-python"];
@@ -281,5 +276,27 @@ export async function detectPythonRequest(root: string): Promise<PythonRequestFa
     const request = entry?.value.replace(/\s+/g, "");
     if (entry && request && isValidPythonRequest(request)) return { request, origin: `setup.cfg:${entry.line}` };
   }
-  return {};
+  // setup.py's python_requires (read statically: `python_requires="==3.7.*"`).
+  const setupPy = await readText(join(root, "setup.py"));
+  if (setupPy !== undefined) {
+    const facts = readSetupPy(setupPy.slice(0, 1024 * 1024));
+    const request = facts?.pythonRequires?.value.replace(/\s+/g, "");
+    if (request && isValidPythonRequest(request)) return { request, origin: `setup.py:${facts!.pythonRequires!.line}` };
+  }
+  // With no range in the metadata, an asdf/mise or Heroku pin is the request; with one, it is
+  // only a preference inside it (versionFileHints), so a stale pin cannot break the range.
+  const [hint] = await versionFileHints(root);
+  return hint ? { request: hint.request, origin: hint.origin } : {};
+}
+
+/** `.tool-versions` and `runtime.txt` pins, in that order, as preferences for the Python choice. */
+export async function versionFileHints(root: string): Promise<Array<{ kind: ".tool-versions" | "runtime.txt"; request: string; origin: string }>> {
+  const out: Array<{ kind: ".tool-versions" | "runtime.txt"; request: string; origin: string }> = [];
+  const toolVersions = await readText(join(root, ".tool-versions"));
+  const tv = toolVersions !== undefined ? parseToolVersions(toolVersions) : undefined;
+  if (tv) out.push({ kind: ".tool-versions", request: tv.request, origin: `.tool-versions:${tv.line}` });
+  const runtime = await readText(join(root, "runtime.txt"));
+  const rt = runtime !== undefined ? parseRuntimeTxt(runtime) : undefined;
+  if (rt) out.push({ kind: "runtime.txt", request: rt.request, origin: `runtime.txt:${rt.line}` });
+  return out;
 }

@@ -61,13 +61,13 @@ export function enabledSources(env: Record<string, string | undefined>): Set<Can
   return new Set(raw.split(/[\s,]+/).filter((s): s is CandidateSource => (ALL_SOURCES as string[]).includes(s)));
 }
 
-const UNIX_NAME = /^(python|pypy)(3(\.\d{1,2})?)?$/;
-const WIN_NAME = /^(python|pypy)(3(\.\d{1,2})?)?\.exe$/i;
+const UNIX_NAME = /^(python|pypy)([23](\.\d{1,2})?)?$/;
+const WIN_NAME = /^(python|pypy)([23](\.\d{1,2})?)?\.exe$/i;
 
 /** Names in a directory that look like interpreters, most specific first (python3.12, python3, python). */
 export function interpreterNames(names: string[], os: DiscoveryOptions["os"]): string[] {
   const re = os === "windows" ? WIN_NAME : UNIX_NAME;
-  const rank = (n: string) => (n.startsWith("pypy") ? 3 : 0) + (/\d\.\d/.test(n) ? 0 : /3/.test(n) ? 1 : 2);
+  const rank = (n: string) => (n.startsWith("pypy") ? 3 : 0) + (/\d\.\d/.test(n) ? 0 : /[23]/.test(n) ? 1 : 2);
   return names.filter((n) => re.test(n)).sort((a, b) => rank(a) - rank(b) || b.localeCompare(a, "en", { numeric: true }));
 }
 
@@ -86,7 +86,7 @@ function listDir(dir: string): string[] {
 function interpretersInDir(dir: string, source: CandidateSource, os: DiscoveryOptions["os"], minor?: string): Candidate[] {
   const joinFn = os === "windows" ? win32.join : posix.join;
   const names = minor
-    ? [`python${minor}`, "python3", "python", `pypy${minor}`, "pypy3"].map((n) => (os === "windows" ? `${n}.exe` : n)).filter((n) => existsSync(joinFn(dir, n)))
+    ? [`python${minor}`, `python${minor.split(".")[0]}`, "python", `pypy${minor}`, `pypy${minor.split(".")[0]}`].map((n) => (os === "windows" ? `${n}.exe` : n)).filter((n) => existsSync(joinFn(dir, n)))
     : interpreterNames(listDir(dir), os);
   return names.map((n) => ({ path: joinFn(dir, n), source, versionHint: hintFromName(n) }));
 }
@@ -97,8 +97,9 @@ function versionTree(root: string, source: CandidateSource, os: DiscoveryOptions
   for (const name of listDir(root).sort((a, b) => b.localeCompare(a, "en", { numeric: true }))) {
     if (name.startsWith(".") || (filter && !filter(name))) continue;
     const version = /(\d+\.\d+(?:\.\d+)?)/.exec(name)?.[1];
-    const exe = os === "windows" ? join(root, name, "python.exe") : join(root, name, "bin", "python3");
-    if (existsSync(exe)) out.push({ path: exe, source, versionHint: version });
+    // Python 2 trees (pyenv's 2.7.18) have bin/python2 and bin/python, no python3.
+    const exe = os === "windows" ? join(root, name, "python.exe") : [join(root, name, "bin", "python3"), join(root, name, "bin", "python")].find((p) => existsSync(p));
+    if (exe && existsSync(exe)) out.push({ path: exe, source, versionHint: version });
   }
   return out;
 }

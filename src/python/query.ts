@@ -58,12 +58,18 @@ export async function queryInterpreter(path: string, env: Record<string, string 
   for (const [k, v] of Object.entries(env)) if (v !== undefined && !k.startsWith("PYTHON")) childEnv[k] = v;
   // macOS reports 10.16 to old interpreters unless told not to (uv does the same).
   childEnv.SYSTEM_VERSION_COMPAT = "0";
-  try {
-    proc = Bun.spawn([path, "-I", "-c", QUERY_SCRIPT], { stdin: "ignore", stdout: "pipe", stderr: "pipe", env: childEnv, timeout: timeoutMs });
-  } catch (error) {
-    throw new InterpreterQueryError(`cannot run: ${(error as Error).message}`);
-  }
-  const [out, err, code] = await Promise.all([new Response(proc.stdout as ReadableStream).text(), new Response(proc.stderr as ReadableStream).text(), proc.exited]);
+  const run = async (flags: string[]) => {
+    try {
+      // cwd "/": with -E -s (no -I) the current directory would otherwise come first on sys.path.
+      proc = Bun.spawn([path, ...flags, "-c", QUERY_SCRIPT], { stdin: "ignore", stdout: "pipe", stderr: "pipe", env: childEnv, timeout: timeoutMs, cwd: "/" });
+    } catch (error) {
+      throw new InterpreterQueryError(`cannot run: ${(error as Error).message}`);
+    }
+    return Promise.all([new Response(proc.stdout as ReadableStream).text(), new Response(proc.stderr as ReadableStream).text(), proc.exited]);
+  };
+  let [out, err, code] = await run(["-I"]);
+  // Python 2 has no -I ("Unknown option: -I"): -E -s is the same isolation minus the cwd.
+  if (code !== 0 && /Unknown option: -I/.test(err)) [out, err, code] = await run(["-E", "-s"]);
   if (code !== 0) {
     const last = err.trim().split("\n").at(-1) ?? "";
     throw new InterpreterQueryError(`exited with status ${code}${last ? `: ${last}` : ""}`);

@@ -121,8 +121,10 @@ export function parsePythonRequest(input: string, subject?: string): PythonReque
     throw badRequest(raw, "not a version, a version range or an implementation@version", subject);
   }
   const [major, minor, patch] = version.release;
-  if (major !== 3) {
-    throw usageError(`Python ${major} is not supported ("${raw}")`, { subject: subject ?? raw, hint: "request Python 3.8 or newer, e.g. 3.12" });
+  // Python 2.7 is still set up (old projects): its venv is made by virtualenv, its packages
+  // installed by the pip virtualenv seeds (src/env/legacy-venv.ts). Older 2.x never.
+  if (major !== 3 && !(major === 2 && (minor === undefined || minor === 7))) {
+    throw usageError(`Python ${major}${minor !== undefined ? `.${minor}` : ""} is not supported ("${raw}")`, { subject: subject ?? raw, hint: "request Python 2.7 or 3.x, e.g. 3.12" });
   }
   if (version.pre && patch === undefined) throw badRequest(raw, "a pre-release needs a full version, e.g. 3.13.0rc1", subject);
   const kind: RequestKind = patch !== undefined ? "exact" : minor !== undefined ? "minor" : "major";

@@ -107,6 +107,8 @@ export function unusableReason(info: InterpreterInfo, arch: string, implementati
   if (info.implementation !== implementation) return `it is ${info.implementation}, not ${implementation}`;
   if (info.isVenv) return `it belongs to the virtual environment ${info.prefix}`;
   if (normaliseMachine(info.machine) !== arch || info.pointerBits !== 64) return `it is built for ${info.machine} (${info.pointerBits}-bit), not ${arch}`;
+  // Python 2 venvs are made by virtualenv with its own seed wheels (src/env/legacy-venv.ts).
+  if (info.version.startsWith("2.")) return undefined;
   if (!info.venv) return "its venv module is missing";
   if (!info.ensurepip) return "ensurepip is missing, so venvs get no pip (Debian/Ubuntu: install the python3.X-venv package)";
   return undefined;

@@ -32,6 +32,8 @@ export interface InstallFailureContext {
   probe?: boolean;
   /** The environment's Python (X.Y.Z): old releases often fail to build on a new Python. */
   pythonVersion?: string;
+  /** The install ran offline: what it could not find is not in the cache (or the bundle), exit 3. */
+  offline?: { bundle?: boolean };
 }
 
 const NOT_FOUND = /No matching distribution found|from versions: none|not found in the package registry|was not found in the package registry/i;
@@ -50,6 +52,10 @@ export async function explainInstallFailure(output: string, argv: string[], ctx:
       ].join("\n"),
       details: { url: redactUrl(vcs.url), cause: "vcs" },
     });
+  }
+  if (ctx.offline) {
+    const missing = offlineMisses(output);
+    if (missing.length) return offlineMissError(missing, ctx.offline, tail);
   }
   const index = explainIndexFailure(output, ctx.settings, ctx.creds, { env: ctx.env, ...(ctx.net ? { net: ctx.net } : {}) });
   if (index) return index;
@@ -83,6 +89,44 @@ export async function explainInstallFailure(output: string, argv: string[], ctx:
   return new DhtError(ExitCode.failed, "installing the dependencies failed", {
     subject,
     hint: `installer output (last lines):\n${tail}`,
+  });
+}
+
+/**
+ * What an offline install could not find, from uv's or pip's output: uv names the first
+ * package its resolver misses ("Because six was not found in the cache"), or the one it
+ * would have downloaded ("Failed to download `six==1.17.0`" … "Network connectivity is
+ * disabled, but the requested data wasn't found in the cache: …/six-1.17.0-py2.py3-none-any.whl");
+ * pip with no index says "No matching distribution found for six==1.16.0".
+ */
+export function offlineMisses(output: string): string[] {
+  const found = new Set<string>();
+  for (const m of output.matchAll(/Because ([A-Za-z0-9][A-Za-z0-9._-]*)(?:\[[^\]]*\])?(?:[<>=!~]=?[^\s]+)? was not found in the cache/g)) found.add(m[1]!);
+  const networkDisabled = /Network connectivity is disabled|network was disabled/i.test(output);
+  if (networkDisabled) for (const m of output.matchAll(/Failed to (?:download|fetch)(?: and build)? `([^`]+)`/g)) found.add(m[1]!);
+  for (const m of output.matchAll(/No matching distribution found for ([^\s]+)/g)) found.add(m[1]!);
+  if (!found.size) {
+    for (const m of output.matchAll(/wasn't found in the cache(?: for)?:\s*`?([^`\s]+)`?/g)) {
+      const file = decodeURIComponent(m[1]!.split(/[?#]/)[0]!.split("/").pop() ?? "");
+      // A wheel or sdist file name says name and version; anything else is shown as it is.
+      const dist = /^([A-Za-z0-9][A-Za-z0-9._]*?)-(\d[^-]*?)(?:-[^-]+-[^-]+-[^-]+\.whl|\.tar\.gz|\.zip)$/.exec(file);
+      found.add(dist ? `${dist[1]}==${dist[2]}` : redactUrl(m[1]!));
+    }
+  }
+  return [...found];
+}
+
+function offlineMissError(missing: string[], offline: { bundle?: boolean }, tail: string): DhtError {
+  const where = offline.bundle ? "the offline bundle" : "uv's cache";
+  return new DhtError(ExitCode.unsatisfiable, `offline, and not in ${where}: ${missing.join(", ")}`, {
+    subject: missing[0],
+    hint: [
+      offline.bundle
+        ? "make the bundle again on a connected machine (dhtl prepare-offline) so it holds these, or connect and run the command again"
+        : "connect to the network and run the command again, or bring the packages in an offline bundle made on a connected machine (dhtl prepare-offline) with --offline-bundle FILE",
+      `installer output (last lines):\n${tail}`,
+    ].join("\n"),
+    details: { missing, cause: "offline-cache-miss" },
   });
 }
 

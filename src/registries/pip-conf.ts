@@ -13,6 +13,7 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 import { DhtError, ExitCode } from "../errors.ts";
 import { readProjectText } from "../project/read-project-file.ts";
+import { readIni, type IniSections } from "../project/ini.ts";
 
 export interface PipConfigRoots {
   env: Record<string, string | undefined>;
@@ -58,63 +59,22 @@ export function pipConfigLocations(roots: PipConfigRoots): PipConfigFile[] {
 }
 
 /** Parsed INI: section → key → { value, line }. Keys normalised the way pip does (lowercase, "_" → "-"). */
-export type IniData = Record<string, Record<string, { value: string; line: number }>>;
+export type IniData = IniSections;
 
 /**
- * configparser-compatible INI reading: `[section]`, `key = value` or `key: value`, full-line
- * comments with # or ;, and indented continuation lines appended with a newline (pip's
- * multi-value options such as extra-index-url are written that way).
+ * configparser-compatible INI reading (src/project/ini.ts) with pip's key normalisation; a
+ * line that is neither a section, a key nor a continuation is an error naming the line.
  */
 export function parseIni(text: string, file: string): IniData {
-  const data: IniData = {};
-  let section: string | undefined;
-  let lastKey: string | undefined;
-  const lines = text.split(/\r?\n/);
-  // configparser (empty_lines_in_values=True, its default) lets a blank line sit inside a
-  // multi-line value when an indented line follows: setup.cfg files write
-  // `addopts =\n\t-v\n\t\n\t-ra` that way. Blank lines are kept pending until we know.
-  let pendingBlank = 0;
-  lines.forEach((line, idx) => {
-    const lineNo = idx + 1;
-    if (/^\s*$/.test(line)) {
-      pendingBlank++;
-      return;
-    }
-    if (/^\s*[#;]/.test(line)) return;
-    const blanks = pendingBlank;
-    pendingBlank = 0;
-    if (/^\s/.test(line) && lastKey && section) {
-      const entry = data[section]![lastKey]!;
-      // configparser keeps the newline even after an empty first value ("key =\n  a\n  b").
-      entry.value = `${entry.value}${"\n".repeat(blanks + 1)}${line.trim()}`;
-      return;
-    }
-    lastKey = undefined;
-    const sec = /^\s*\[([^\]]+)\]\s*$/.exec(line);
-    if (sec) {
-      section = sec[1]!.trim().toLowerCase();
-      data[section] ??= {};
-      lastKey = undefined;
-      return;
-    }
-    const kv = /^([^=:]+?)\s*[=:]\s*(.*)$/.exec(line);
-    if (!kv || !section) {
-      throw new DhtError(ExitCode.usage, `cannot read pip configuration line ${lineNo}`, {
-        subject: `${file}:${lineNo}`,
-        hint: section ? 'expected "key = value", a [section] header or an indented continuation line' : "a pip.conf must start with a [global] or [install] section",
+  return readIni(text, {
+    normalizeKey: normalizePipKey,
+    onProblem: ({ line, inSection }) => {
+      throw new DhtError(ExitCode.usage, `cannot read ${file} line ${line}`, {
+        subject: `${file}:${line}`,
+        hint: inSection ? 'expected "key = value", a [section] header or an indented continuation line' : "the file must start with a [section] header",
       });
-    }
-    const key = normalizePipKey(kv[1]!);
-    data[section]![key] = { value: stripInlineComment(kv[2]!), line: lineNo };
-    lastKey = key;
+    },
   });
-  return data;
-}
-
-function stripInlineComment(v: string): string {
-  // configparser keeps inline "#" unless inline_comment_prefixes is set (pip does not set it);
-  // we follow that, only trimming.
-  return v.trim();
 }
 
 function normalizePipKey(key: string): string {

@@ -252,7 +252,7 @@ export async function ensureUv(opts: EnsureUvOptions): Promise<EnsuredUv> {
 
 type IndexAuth = { username: string; password: string };
 
-function sameOrigin(a: string, b: string): boolean {
+export function sameOrigin(a: string, b: string): boolean {
   try {
     return new URL(a).origin === new URL(b).origin;
   } catch {
@@ -260,7 +260,8 @@ function sameOrigin(a: string, b: string): boolean {
   }
 }
 
-function withAuth(url: string, auth: IndexAuth): string {
+/** The URL with the index's credentials (files on the index's own host need them too); never logged. */
+export function withAuth(url: string, auth: IndexAuth): string {
   const u = new URL(url);
   u.username = encodeURIComponent(auth.username);
   u.password = encodeURIComponent(auth.password);
@@ -268,12 +269,12 @@ function withAuth(url: string, auth: IndexAuth): string {
 }
 
 /**
- * The indexes to ask for the uv wheel, with their credentials: the registries passed in,
+ * The indexes to ask for the uv wheel (and for tool wheels: src/system), with their credentials: the registries passed in,
  * else an explicit indexUrl, else what src/registries discovers for the working directory
  * (env, pip.conf, uv.toml, pyproject), else PyPI. Credentials come from src/registries
  * (URL user info, ${VAR}s, netrc, keyring) and travel as a header, never in messages.
  */
-async function indexesToTry(opts: EnsureUvOptions, env: Record<string, string | undefined>): Promise<Array<{ url: string; auth?: IndexAuth }>> {
+export async function indexesToTry(opts: Pick<EnsureUvOptions, "ctx" | "registries" | "indexUrl">, env: Record<string, string | undefined>): Promise<Array<{ url: string; auth?: IndexAuth }>> {
   let settings = opts.registries as (EnsureUvOptions["registries"] & Partial<import("../registries/types.ts").RegistrySettings>) | undefined;
   if (!settings && !opts.indexUrl) {
     try {
@@ -305,6 +306,14 @@ async function indexesToTry(opts: EnsureUvOptions, env: Record<string, string | 
       creds = {};
     }
   }
+  return indexesWithCredentials(urls, creds, env);
+}
+
+/**
+ * Index URLs as dhtl's own client asks them: `${VAR}`s expanded, user info taken out of the
+ * URL into credentials (resolved ones from src/registries first), which travel as a header.
+ */
+export async function indexesWithCredentials(urls: string[], creds: Record<string, IndexAuth>, env: Record<string, string | undefined>): Promise<Array<{ url: string; auth?: IndexAuth }>> {
   const { splitUserInfo, expandVars } = await import("../registries/url.ts");
   return urls.map((raw) => {
     const parts = splitUserInfo(raw);

@@ -20,13 +20,17 @@ export interface ExportUvLockInput {
   env: Record<string, string | undefined>;
   /** The requirements file to write. */
   outFile: string;
+  /** A uv workspace member: export what this package needs (`--package`). */
+  package?: string;
+  /** Keep the lock's sha256 hashes (pip checks them); off where uv installs from a bundle's wheels. */
+  hashes?: boolean;
 }
 
 /** The argv (after the uv executable) of the export; pure. */
 export function uvExportArgs(input: Omit<ExportUvLockInput, "uv" | "env">): string[] {
   return [
-    "export", "--frozen", "--no-hashes", "--no-emit-project", "--no-header", "--format", "requirements-txt",
-    "--project", input.root, "-o", input.outFile,
+    "export", "--frozen", ...(input.hashes ? [] : ["--no-hashes"]), "--no-emit-project", "--no-header", "--format", "requirements-txt",
+    "--project", input.root, ...(input.package ? ["--package", input.package] : []), "-o", input.outFile,
     ...input.extras.flatMap((e) => ["--extra", e]),
     ...input.groups.flatMap((g) => ["--group", g]),
   ];

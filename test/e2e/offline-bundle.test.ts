@@ -389,6 +389,25 @@ describe.skipIf(!UNSHARE_OK)("dhtl setup --offline-bundle with no network", () =
     expect(existsSync(join(r.home, "tools", "uv", "0.13.9", "uv"))).toBe(true);
   }, 300_000);
 
+  test("a pdm.lock project: the bundle holds the lock's exact versions and setup installs its hash pins from the bundle, with no network", async () => {
+    const { pdmContentHashes } = await import("../../src/project/lock-pins.ts");
+    const pyproject = '[project]\nname = "pdm-offline"\nversion = "0.1.0"\nrequires-python = ">=3.11"\ndependencies = ["six>=1.16", "tabulate"]\n';
+    const sha = (f: string) => new Bun.CryptoHasher("sha256").update(readFileSync(join(assets, "setup-wheels", f))).digest("hex");
+    const entry = (name: string, version: string, file: string) => `[[package]]\nname = "${name}"\nversion = "${version}"\ngroups = ["default"]\nfiles = [\n    {file = "${file}", hash = "sha256:${sha(file)}"},\n]\n`;
+    const lock = `[metadata]\ngroups = ["default"]\nlock_version = "4.5.0"\ncontent_hash = "sha256:${pdmContentHashes(Bun.TOML.parse(pyproject) as Record<string, unknown>)[0]}"\n\n${entry("six", "1.17.0", "six-1.17.0-py2.py3-none-any.whl")}\n${entry("tabulate", "0.9.0", "tabulate-0.9.0-py3-none-any.whl")}`;
+    const project = writeProject({ ".python-version": `${PY}\n`, "pyproject.toml": pyproject, "pdm.lock": lock });
+    const out = join(work, "pdm-locked");
+    await prepare(project, ["--output", out]);
+    expect(readManifest(out).platforms[0]!.wheels["."]!.requirements).toEqual(["six==1.17.0", "tabulate==0.9.0"]);
+    const r = await offlineSetup(project, ["--offline-bundle", out, "--json"]);
+    if (r.code !== 0) console.error(r.stderr);
+    expect(r.code).toBe(0);
+    const plan = JSON.parse(r.stdout).plan as { lockFile: { how: string }; commands: Array<{ argv: string[] }> };
+    expect(plan.lockFile.how).toBe("pins");
+    expect(plan.commands.some((c) => c.argv.includes("--require-hashes") && c.argv.includes("--no-index"))).toBe(true);
+    expect(Bun.spawnSync([join(project, ".venv", "bin", "python"), "-c", "import six, tabulate"]).exitCode).toBe(0);
+  }, 300_000);
+
   test("the bundled precompiled modules (stdlib, wheels) are laid in and used, and uv's cache is filled while the Python is extracted", async () => {
     const project = writeProject(PROJECT);
     const r = await offlineSetup(project, ["-v", "--offline-bundle", bundleDir]);

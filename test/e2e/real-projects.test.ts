@@ -75,13 +75,13 @@ beforeAll(() => {
 });
 
 describe("setup.py projects (never executed)", () => {
-  test("six 1.16.0 (setup.py + tool-only setup.cfg): a package with no readable dependencies, reported as the build backend's", async () => {
+  test("six 1.16.0 (setup.py + tool-only setup.cfg): a package with no readable dependencies, reported as the build backend's; python_requires read statically", async () => {
     const r = await read("six", "1.16.0");
     expect(r.project.isPackage).toBe(true);
     expect(r.project.packageEvidence).toBe("setup.py (not executed)");
     expect(r.project.requirements).toEqual([]);
     expect(r.project.warnings).toEqual(["setup.py: dependencies declared in setup.py are read by the build backend at install time (dhtl does not run it); they are installed with the project itself"]);
-    expect(r.python).toEqual({});
+    expect(r.python).toEqual({ request: ">=2.7,!=3.0.*,!=3.1.*,!=3.2.*", origin: "setup.py:46" });
     expect(r.registries.indexUrl).toBe("https://pypi.org/simple");
   });
 
@@ -97,9 +97,10 @@ describe("setup.py projects (never executed)", () => {
     expect(r.project.requirements).toEqual([]);
   });
 
-  test("attrs 21.4.0 (setuptools backend, extras only in setup.py): no extras invented, setup.py reported", async () => {
+  test("attrs 21.4.0 (setuptools backend, extras only in setup.py): its EXTRAS_REQUIRE read statically, entries added later included; setup.py reported", async () => {
     const r = await read("attrs", "21.4.0");
-    expect([r.project.isPackage, r.project.buildBackend, keys(r.project.optional)]).toEqual([true, "setuptools.build_meta", []]);
+    expect([r.project.isPackage, r.project.buildBackend, keys(r.project.optional)]).toEqual([true, "setuptools.build_meta", ["dev", "docs", "tests", "tests_no_zope"]]);
+    expect(fmt(r.project.optional.tests!)).toContain("zope.interface");
     expect(r.project.warnings[0]).toStartWith("setup.py: dependencies declared in setup.py are read by the build backend");
   });
 

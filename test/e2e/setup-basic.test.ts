@@ -161,7 +161,7 @@ describe("dhtl setup", () => {
       const viaTest = await dhtl(["test", "--cwd", project, "--", "-q"], { env });
       expect(viaTest.code).toBe(0);
       expect(viaTest.stdout).toContain("2 passed");
-      expect(viaTest.stderr).toContain("pytest is installed in the venv");
+      expect(viaTest.stderr).toContain("test route pytest: test files written for pytest");
       const hello = await dhtl(["run", "--cwd", project, "hello", "2030-01-01"], { env });
       expect(hello.stdout).toContain("days from today");
       expect(lstatSync(join(project, ".venv")).isDirectory()).toBe(true);

@@ -9,19 +9,10 @@ import { describe, expect, test } from "bun:test";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { baseEnv, dhtl, dhtlBinary } from "../helpers/cli.ts";
+import { rng } from "../helpers/rng.ts";
 import { SMALL_PROJECT, seededHome, setupEnv, writeProject } from "../helpers/setup-project.ts";
 
 const STEPS = ["resolve-python", "obtain-uv", "create-venv", "install-dependencies", "verify", "finalize"];
-
-/** mulberry32: a small seeded PRNG so the random kill points are the same on every run. */
-function rng(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function start(project: string, env: Record<string, string>, extra: string[] = []) {
   return Bun.spawn([dhtlBinary, "setup", "--restart", "--cwd", project, ...extra], {

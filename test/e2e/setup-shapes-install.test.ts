@@ -8,11 +8,11 @@
  * by a PEP 503 index on 127.0.0.1; the build backends of the editable installs come from
  * there too (build isolation, no network). Each test then asks the venv's python what it got.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { dhtl, repoRoot } from "../helpers/cli.ts";
-import { assetsDir, copyTree, pyenvBin, seededHome, setupEnv, startWheelIndex } from "../helpers/setup-project.ts";
+import { useShapeIndex, assetsDir, copyTree, pyenvBin, setupEnv } from "../helpers/setup-project.ts";
 
 const shapeWheels = join(assetsDir, "shape-wheels");
 const fixtures = join(repoRoot, "test", "fixtures", "installable");
@@ -39,26 +39,14 @@ function inspectVenv(project: string, modules: string[]): Venv {
   ].join("\n");
   const r = Bun.spawnSync([join(project, ".venv", "bin", "python"), "-c", code, ...modules], { cwd: "/" });
   if (r.exitCode !== 0) throw new Error(`venv python failed: ${r.stderr}`);
-  return JSON.parse(r.stdout.toString()) as Venv;
+  const venv = JSON.parse(r.stdout.toString()) as Venv;
+  // What `uv venv --seed` puts into every venv (when the index serves them), not the project's.
+  for (const seeded of ["pip", "setuptools", "wheel"]) delete venv.dists[seeded];
+  return venv;
 }
 
-let index: Awaited<ReturnType<typeof startWheelIndex>> | undefined;
-let home = "";
-
-beforeAll(async () => {
-  if (!ready) return;
-  index = await startWheelIndex([shapeWheels]);
-  home = seededHome();
-});
-afterAll(() => index?.stop());
-
-/** Environment pointing pip/uv (and so dhtl) at the loopback index, as a user points at a mirror. */
-function indexEnv(): Record<string, string> {
-  const env: Record<string, string | undefined> = setupEnv(home, ["3.11"], { PIP_INDEX_URL: index!.indexUrl });
-  delete env.PIP_NO_INDEX;
-  delete env.PIP_FIND_LINKS;
-  return env as Record<string, string>;
-}
+const shape = useShapeIndex(ready, [shapeWheels]);
+const indexEnv = () => shape.env();
 
 /** Copy a fixture, run `dhtl setup --python 3.11 --json` on it, expect success; returns the copy and the plan. */
 async function setUp(shape: string, env = indexEnv(), prepare?: (root: string) => void) {
@@ -67,7 +55,7 @@ async function setUp(shape: string, env = indexEnv(), prepare?: (root: string) =
   const r = await dhtl(["setup", "--json", "--python", "3.11", "--cwd", root], { env, timeoutMs: 120_000 });
   if (r.code !== 0) console.error(r.stderr);
   expect(r.code).toBe(0);
-  const plan = JSON.parse(r.stdout).plan as { mode: string; commands: Array<{ step: string; argv: string[] }> };
+  const plan = JSON.parse(r.stdout).plan as { mode: string; lockFile?: { how?: string }; commands: Array<{ step: string; argv: string[] }> };
   return { root, plan, installs: plan.commands.filter((c) => c.step === "install-dependencies").map((c) => c.argv.slice(1).join(" ")) };
 }
 
@@ -75,6 +63,10 @@ async function setUp(shape: string, env = indexEnv(), prepare?: (root: string) =
 function expectEditable(v: Venv, module: string, under: string) {
   expect(v.modules[module]).toStartWith(`${under}/`);
 }
+
+/** What `uv venv --seed` puts in every venv (pip, and setuptools/wheel below 3.12), besides the project's packages. */
+const SEEDED = new Set(["pip", "setuptools", "wheel"]);
+const projectDists = (v: Venv) => Object.entries(v.dists).filter(([n]) => !SEEDED.has(n));
 
 function expectInstalled(v: Venv, names: string[]) {
   for (const n of names) expect(Object.keys(v.dists)).toContain(n);
@@ -84,7 +76,7 @@ describe.skipIf(!ready)("dhtl setup installs every project shape for real from a
   test("legacy flit metadata: requires and the test extra are installed, the project is editable, the docs extra is not", async () => {
     const { root } = await setUp("flit-legacy");
     // The build backend for the editable install came from the loopback index (build isolation).
-    expect(index!.requests).toContain("/simple/flit-core/");
+    expect(shape.index.requests).toContain("/simple/flit-core/");
     const v = inspectVenv(root, ["flitpkg", "six", "tabulate", "pytest", "iniconfig"]);
     expectEditable(v, "flitpkg", root);
     expectInstalled(v, ["six", "tabulate", "pytest", "iniconfig"]);
@@ -97,20 +89,50 @@ describe.skipIf(!ready)("dhtl setup installs every project shape for real from a
     expectInstalled(v, ["hatch-proj", "idna", "pytest", "iniconfig"]);
   });
 
-  test("pdm: dev-dependency group installed with its ${PROJECT_ROOT} editable path package and that package's deps", async () => {
+  test("pdm.lock (real, fresh): exactly its pins with their hashes — idna 3.7 although 3.10 is served, the win32-only colorama out — the ${PROJECT_ROOT} editable path package and the project editable", async () => {
     const { root, plan } = await setUp("pdm");
     expect(plan.mode).toBe("uv-pip");
+    expect(plan.lockFile?.how).toBe("pins");
+    const pins = readFileSync(join(root, ".dht", "pdm-lock-pins.txt"), "utf8");
+    expect(pins).toContain("idna==3.7 \\\n    --hash=sha256:82fee1fc78add43492d3a1898bfa6d8a904cc97d8427f683ed8e798d07761aa0");
+    expect(plan.commands.some((c) => c.argv.slice(1, 3).join(" ") === "pip sync" && c.argv.includes("--require-hashes"))).toBe(true);
     const v = inspectVenv(root, ["pdm_proj", "helper", "attrs", "pytest", "six"]);
     expectEditable(v, "pdm_proj", join(root, "src"));
     expectEditable(v, "helper", join(root, "packages", "helper", "src"));
-    expectInstalled(v, ["attrs", "pytest", "six"]);
+    expect(v.dists.idna).toBe("3.7");
+    expect(v.dists.colorama).toBeUndefined();
+    expectInstalled(v, ["attrs", "pytest", "six", "iniconfig", "pluggy"]);
   });
+
+  test("poetry.lock (real, fresh): the locked set exactly — idna 3.7 over the served 3.10, dev group in, optional typing group and win32-only colorama out, the dates extra only when asked", async () => {
+    const { root, plan } = await setUp("poetry-locked");
+    expect(plan.lockFile?.how).toBe("pins");
+    const v = inspectVenv(root, ["locked_app", "idna", "rich", "pytest"]);
+    expectEditable(v, "locked_app", root);
+    expect(v.dists.idna).toBe("3.7");
+    expect(Object.keys(v.dists).sort()).toEqual(["idna", "iniconfig", "locked-app", "markdown-it-py", "mdurl", "packaging", "pluggy", "pygments", "pytest", "rich"]);
+    // The extra, named in .dhtconfig: python-dateutil and six come from the lock too.
+    const withExtra = await setUp("poetry-locked", indexEnv(), (dir) => writeFileSync(join(dir, ".dhtconfig"), "version: 1\ndependencies: {extras: [dates]}\n"));
+    const v2 = inspectVenv(withExtra.root, ["dateutil", "six"]);
+    expect(v2.dists["python-dateutil"]).toBe("2.9.0.post0");
+    expect(v2.dists.six).toBe("1.17.0");
+  }, 120_000);
+
+  test("a poetry.lock whose hash was changed is refused by the installer (the lock's sha256 is enforced), exit 1 naming the package and the pins file", async () => {
+    const root = copyTree(join(fixtures, "poetry-locked"));
+    const lock = join(root, "poetry.lock");
+    writeFileSync(lock, readFileSync(lock, "utf8").replace(/(idna-3\.7-py3-none-any\.whl", hash = "sha256:)[0-9a-f]{64}/, `$1${"0".repeat(64)}`));
+    const r = await dhtl(["setup", "--python", "3.11", "--cwd", root], { env: indexEnv(), timeoutMs: 120_000 });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/Hash mismatch for `idna==3\.7`/);
+    expect(r.stderr).toContain(".dht/poetry-lock-pins.txt");
+  }, 120_000);
 
   test("PEP 735 groups + uv.lock: uv sync --frozen installs exactly the locked set (include-group followed, unselected extra absent)", async () => {
     // The lock was made against a mirror (https://mirror.example); here the loopback index is that mirror.
     const { root, plan } = await setUp("pep621-groups", indexEnv(), (dir) => {
       const lock = join(dir, "uv.lock");
-      writeFileSync(lock, readFileSync(lock, "utf8").replaceAll("https://mirror.example", index!.indexUrl.replace(/\/simple$/, "")));
+      writeFileSync(lock, readFileSync(lock, "utf8").replaceAll("https://mirror.example", shape.index.indexUrl.replace(/\/simple$/, "")));
     });
     expect(plan.mode).toBe("uv-sync");
     expect(plan.commands.some((c) => c.argv[1] === "sync" && c.argv[2] === "--frozen")).toBe(true);
@@ -119,12 +141,12 @@ describe.skipIf(!ready)("dhtl setup installs every project shape for real from a
     const locked = [...readFileSync(join(root, "uv.lock"), "utf8").matchAll(/^name = "([^"]+)"\nversion = "([^"]+)"/gm)]
       .filter(([, n]) => n !== "colorama")
       .map(([, n, ver]) => `${n}==${ver}`);
-    expect(Object.entries(v.dists).map(([n, ver]) => `${n}==${ver}`).sort()).toEqual(locked.sort());
+    expect(projectDists(v).map(([n, ver]) => `${n}==${ver}`).sort()).toEqual(locked.sort());
     expect(v.dists.colorama).toBeUndefined();
   });
 
   test("uv.lock with no index (local wheels only): the locked idna 3.7 is installed although 3.10 is served, dev group in, project not", async () => {
-    const env = setupEnv(home, ["3.11"], { PIP_FIND_LINKS: shapeWheels });
+    const env = setupEnv(shape.home, ["3.11"], { PIP_FIND_LINKS: shapeWheels });
     const { root, installs } = await setUp("uv-virtual", env);
     expect(installs.some((a) => a.startsWith("export --frozen"))).toBe(true);
     const v = inspectVenv(root, ["idna", "pytest"]);
@@ -138,12 +160,58 @@ describe.skipIf(!ready)("dhtl setup installs every project shape for real from a
     const { root, installs } = await setUp("uv-virtual");
     expect(installs.some((a) => a.startsWith("export --frozen"))).toBe(true);
     expect(installs.some((a) => a.startsWith("sync "))).toBe(false);
-    expect(index!.requests).toContain("/files/idna-3.7-py3-none-any.whl");
+    expect(shape.index.requests).toContain("/files/idna-3.7-py3-none-any.whl");
     const v = inspectVenv(root, ["idna", "pytest"]);
     expect(v.dists.idna).toBe("3.7");
     expectInstalled(v, ["pytest"]);
     expect(v.dists["scripts-only"]).toBeUndefined();
   });
+
+  test("uv workspace: in a member, setup installs it from the workspace's uv.lock (idna 3.7 over the served 3.10), the member it needs editable, its test group in and docs out; its tests pass", async () => {
+    const ws = copyTree(join(fixtures, "uv-workspace"));
+    const api = join(ws, "packages", "api");
+    // The lock was made against https://mirror.example: exported, run at the workspace root (the
+    // export names packages/lib relative to it).
+    const r = await dhtl(["setup", "--json", "--python", "3.11", "--cwd", api], { env: indexEnv(), timeoutMs: 120_000 });
+    if (r.code !== 0) console.error(r.stderr);
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout) as { envDir: string; venv: string; plan: { lockFile: { path: string }; notes: string[]; commands: Array<{ step: string; argv: string[] }> } };
+    expect(out.envDir).toBe("packages/api");
+    expect(out.venv).toBe(join(api, ".venv"));
+    expect(out.plan.lockFile.path).toBe(join(ws, "uv.lock"));
+    expect(out.plan.notes.join("\n")).toContain(`packages/api is a member (ws-api) of the uv workspace at ${ws}`);
+    expect(out.plan.commands.find((c) => c.argv[1] === "export")!.argv).toEqual(expect.arrayContaining(["--package", "ws-api", "--group", "test"]));
+    const v = inspectVenv(api, ["ws_api", "ws_lib", "idna", "pytest"]);
+    expectEditable(v, "ws_api", join(api, "src"));
+    expectEditable(v, "ws_lib", join(ws, "packages", "lib", "src"));
+    expect(v.dists.idna).toBe("3.7");
+    expect(v.dists.pygments).toBeUndefined();
+    expect(v.dists["ws-app"]).toBeUndefined();
+    const tests = Bun.spawnSync([join(api, ".venv", "bin", "python"), "-m", "pytest", "-q", "-p", "no:cacheprovider"], { cwd: api });
+    expect(tests.stdout.toString()).toContain("2 passed");
+  }, 120_000);
+
+  test("uv workspace: --all-environments sets up the root package and every member (the excluded one is none), with uv sync --frozen --package when the lock's index is the configured one", async () => {
+    const ws = copyTree(join(fixtures, "uv-workspace"));
+    writeFileSync(join(ws, "uv.lock"), readFileSync(join(ws, "uv.lock"), "utf8").replaceAll("https://mirror.example", shape.index.indexUrl.replace(/\/simple$/, "")));
+    const shown = await dhtl(["config", "show", "--json", "--cwd", join(ws, "packages", "lib")], { env: indexEnv() });
+    const doc = JSON.parse(shown.stdout) as { projectRoot: string; environment: { dir: string }; config: { environments: Record<string, unknown> }; origins: Record<string, string> };
+    expect(doc.projectRoot).toBe(ws);
+    expect(doc.environment.dir).toBe("packages/lib");
+    expect(Object.keys(doc.config.environments)).toEqual(["packages/api", "packages/lib"]);
+    expect(doc.origins.environments).toBe("pyproject.toml [tool.uv.workspace] members");
+    const named = await dhtl(["setup", "--dry-run", "--json", "--python", "3.11", "--env", "packages/api", "--cwd", ws], { env: indexEnv() });
+    expect((JSON.parse(named.stdout) as { envDir: string }).envDir).toBe("packages/api");
+    const r = await dhtl(["setup", "--all-environments", "--json", "--python", "3.11", "--cwd", ws], { env: indexEnv(), timeoutMs: 180_000 });
+    if (r.code !== 0) console.error(r.stderr);
+    expect(r.code).toBe(0);
+    const all = JSON.parse(r.stdout) as { ok: boolean; environments: Array<{ envDir: string; ok: boolean; plan: { commands: Array<{ argv: string[] }> } }> };
+    expect(all.environments.map((e) => [e.envDir, e.ok])).toEqual([[".", true], ["packages/api", true], ["packages/lib", true]]);
+    const lib = all.environments[2]!.plan.commands.find((c) => c.argv[1] === "sync")!.argv;
+    expect(lib.slice(1, 7)).toEqual(["sync", "--frozen", "--project", ws, "--package", "ws-lib"]);
+    expect(Object.keys(inspectVenv(join(ws, "packages", "lib"), []).dists).sort()).toEqual(["six", "ws-lib"]);
+    expect(inspectVenv(ws, []).dists.pytest).toBe("8.3.5");
+  }, 120_000);
 
   test("Pipfile: packages and dev-packages installed, the editable path dev package imports from the tree, the win32-only one skipped", async () => {
     const { root } = await setUp("pipenv");
@@ -154,20 +222,24 @@ describe.skipIf(!ready)("dhtl setup installs every project shape for real from a
     expect(v.dists.pywin32).toBeUndefined();
   });
 
-  test("poetry: ~/^/* constraints installed, dev group in, optional docs group and python<3.11-only dependency out, project editable", async () => {
+  test("poetry with a stale poetry.lock: a warning names both files and says the declared requirements are resolved instead; ~/^/* constraints installed, dev group in, optional docs group and python<3.11-only dependency out, project editable", async () => {
+    const root0 = copyTree(join(fixtures, "poetry"));
+    const r = await dhtl(["setup", "--python", "3.11", "--cwd", root0], { env: indexEnv(), timeoutMs: 120_000 });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/poetry\.lock does not match pyproject\.toml[^\n]*dhtl installs the declared requirements, resolved fresh[^\n]*poetry lock/);
     const { root } = await setUp("poetry");
     const v = inspectVenv(root, ["poetry_app", "click", "rich", "pytest"]);
     expectEditable(v, "poetry_app", root);
     expectInstalled(v, ["poetry-app", "click", "rich", "pytest"]);
     expect(v.dists.tomli).toBeUndefined();
-  });
+  }, 120_000);
 
   test("poetry package-mode = false: dependencies and dev group installed, the project itself not", async () => {
     const { root, installs } = await setUp("poetry-no-package");
     expect(installs.join("\n")).not.toContain(`-e ${root}`);
     const v = inspectVenv(root, ["idna", "pytest"]);
     expectInstalled(v, ["idna", "pytest"]);
-    expect(Object.keys(v.dists).sort()).toEqual(["idna", "iniconfig", "packaging", "pluggy", "pytest"]);
+    expect(projectDists(v).map(([n]) => n).sort()).toEqual(["idna", "iniconfig", "packaging", "pluggy", "pytest"]);
   });
 
   test("requirement files: requirements-dev.txt and its -r chain installed, the -c constraint holds idna at 3.7 although 3.10 is served", async () => {

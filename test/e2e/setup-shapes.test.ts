@@ -18,9 +18,9 @@ interface Expect {
 const SHAPES: Record<string, Expect> = {
   "flit-legacy": { mode: "uv-pip", has: ["-e <root>[test]"] },
   hatch: { mode: "uv-pip", has: ["pytest-xdist", "-e <root>"] },
-  pdm: { mode: "uv-pip", has: ["-e <root>/packages/helper", "-e <root>"], lockNote: /pdm\.lock is not installed from/ },
+  pdm: { mode: "uv-pip", has: ["-e <root>/packages/helper", "-e <root>"], lockNote: /pdm\.lock has no entry for pytest, helper .*dhtl installs the declared requirements, resolved fresh/ },
   "pep621-groups": { mode: "uv-sync", has: ["export --frozen", "--group dev", "pip sync --no-index"], lockNote: /uv sync --frozen installs exactly/ },
-  pipenv: { mode: "uv-pip", has: ["django==4.2.11", "-e <root>/libs/mylib"], lockNote: /Pipfile\.lock is not installed from/ },
+  pipenv: { mode: "uv-pip", has: ["django==4.2.11", "-e <root>/libs/mylib"], lockNote: /Pipfile\.lock does not match Pipfile: .*dhtl installs the declared requirements, resolved fresh/ },
   "poetry-no-package": { mode: "uv-pip", has: ["httpx>=0.27,<0.28"] },
   poetry: { mode: "uv-pip", has: ["black>=24.2,<25", "-e <root>"], lockNote: /poetry\.lock/ },
   "requirements-includes": { mode: "uv-pip", has: ["-r <root>/requirements-dev.txt"] },

@@ -47,7 +47,7 @@ export function pyenvRoot(env: Record<string, string | undefined> = process.env)
 export function pyenvVersions(env: Record<string, string | undefined> = process.env): string[] {
   const dir = join(pyenvRoot(env), "versions");
   if (!existsSync(dir)) return [];
-  return readdirSync(dir).filter((v) => /^3\.\d+\.\d+$/.test(v));
+  return readdirSync(dir).filter((v) => /^[23]\.\d+\.\d+$/.test(v));
 }
 
 /** The pyenv version of a minor ("3.12" → "3.12.1"), or undefined with a printed reason. */

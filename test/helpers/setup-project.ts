@@ -5,6 +5,7 @@
  * find-links directory of real wheels (.cache/test-assets/setup-wheels) with no index, so
  * no test here touches the network.
  */
+import { afterAll, beforeAll } from "bun:test";
 import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -92,6 +93,14 @@ export function setupEnv(home: string, minors: string[] = ["3.11"], extra: Recor
   };
 }
 
+/** setupEnv with an index instead of local find-links: the loopback index as the machine's mirror (PIP_INDEX_URL). */
+export function indexSetupEnv(home: string, minors: string[], indexUrl: string): Record<string, string> {
+  const env: Record<string, string | undefined> = setupEnv(home, minors, { PIP_INDEX_URL: indexUrl });
+  delete env.PIP_NO_INDEX;
+  delete env.PIP_FIND_LINKS;
+  return env as Record<string, string>;
+}
+
 export const SMALL_PROJECT = {
   ".python-version": "3.11\n",
   "pyproject.toml": `[project]
@@ -102,11 +111,22 @@ dependencies = ["six>=1.16", "tabulate>=0.9"]
 `,
 };
 
+/** Requires-Python of a wheel (its METADATA) or sdist (its PKG-INFO), as PyPI publishes it. */
+export function requiresPythonOf(path: string): string | undefined {
+  const r = path.endsWith(".whl")
+    ? Bun.spawnSync(["unzip", "-p", path, "*.dist-info/METADATA"])
+    : Bun.spawnSync(["sh", "-c", 'tar -xzOf "$1" --wildcards "*/PKG-INFO" 2>/dev/null | head -c 65536', "sh", path]);
+  const head = r.stdout.toString().split(/\r?\n\r?\n/)[0] ?? "";
+  return /^Requires-Python:\s*(.+)$/im.exec(head)?.[1]?.trim();
+}
+
+const escapeAttr = (s: string) => s.replaceAll("&", "&amp;").replaceAll('"', "&quot;").replaceAll("<", "&lt;").replaceAll(">", "&gt;");
+
 /**
- * A PEP 503 "simple" index on 127.0.0.1 (random port) serving every wheel of the given
- * directories, with sha256 fragments: what a private mirror of PyPI looks like to uv, pip
- * and dhtl's ensureUv. `requests` lists the paths asked for. With `tls` (a certificate for
- * 127.0.0.1 from test/helpers/tls.ts) it is an HTTPS index.
+ * A PEP 503 "simple" index on 127.0.0.1 (random port) serving every wheel (and sdist) of the
+ * given directories, with sha256 fragments and data-requires-python: what a private mirror of
+ * PyPI looks like to uv, pip and dhtl's ensureUv. `requests` lists the paths asked for. With
+ * `tls` (a certificate for 127.0.0.1 from test/helpers/tls.ts) it is an HTTPS index.
  */
 export async function startWheelIndex(
   dirs: string[] = [wheelsDir, join(assetsDir, "uv")],
@@ -117,13 +137,15 @@ export async function startWheelIndex(
   const files = new Map<string, string>();
   const projects = new Map<string, string[]>();
   for (const dir of dirs) {
-    for (const f of readdirSync(dir).filter((n) => n.endsWith(".whl"))) {
+    for (const f of readdirSync(dir).filter((n) => n.endsWith(".whl") || n.endsWith(".tar.gz"))) {
       const path = join(dir, f);
       files.set(`/files/${f}`, path);
       const sha = new Bun.CryptoHasher("sha256").update(readFileSync(path)).digest("hex");
-      const project = f.split("-")[0]!.replace(/[-_.]+/g, "-").toLowerCase();
+      const stem = f.endsWith(".whl") ? f.split("-")[0]! : f.slice(0, -".tar.gz".length).replace(/-[^-]+$/, "");
+      const project = stem.replace(/[-_.]+/g, "-").toLowerCase();
       const links = projects.get(project) ?? [];
-      links.push(`<a href="/files/${f}#sha256=${sha}">${f}</a>`);
+      const rp = requiresPythonOf(path);
+      links.push(`<a href="/files/${f}#sha256=${sha}"${rp ? ` data-requires-python="${escapeAttr(rp)}"` : ""}>${f}</a>`);
       projects.set(project, links);
     }
   }
@@ -151,4 +173,28 @@ export async function startWheelIndex(
     },
   });
   return { indexUrl: `${tls ? "https" : "http"}://127.0.0.1:${server.port}/simple`, requests, stop: () => server.stop(true) };
+}
+
+/**
+ * A loopback index of the shape wheels (test/e2e/setup-shapes-install, test-routes) and a
+ * seeded DHT_HOME, started before a describe block's tests; `env()` points pip/uv (and so
+ * dhtl) at the index, as a user points at a mirror.
+ */
+export function useShapeIndex(ready: boolean, dirs: string[]) {
+  const state: { index?: Awaited<ReturnType<typeof startWheelIndex>>; home: string } = { home: "" };
+  beforeAll(async () => {
+    if (!ready) return;
+    state.index = await startWheelIndex(dirs);
+    state.home = seededHome();
+  });
+  afterAll(() => state.index?.stop());
+  return {
+    get index() {
+      return state.index!;
+    },
+    get home() {
+      return state.home;
+    },
+    env: (): Record<string, string> => indexSetupEnv(state.home, ["3.11"], state.index!.indexUrl),
+  };
 }

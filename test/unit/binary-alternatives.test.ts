@@ -116,3 +116,23 @@ describe("buildFailureAdvice", () => {
     expect(buildFailureAdvice("error: No solution found when resolving dependencies")).toBeUndefined();
   });
 });
+
+describe("the real cause is read first", () => {
+  test("a Cargo.toml TOML error under maturin is a broken manifest, not a missing Rust (real uv output)", () => {
+    const a = buildFailureAdvice(log("uv-maturin-cargo-toml-error.log"), { os: "linux", packageManagers: ["apt"] })!;
+    expect(a.cause).toBe("invalid-build-config");
+    expect(a.needsRust).toBe(false);
+    expect(a.rustInstall).toBeUndefined();
+    expect(a.evidence).toContain("Failed to parse Cargo.toml");
+    expect(a.lines[0]).toContain("its build configuration is invalid");
+  });
+  test("a Rust package (bcrypt) failing on a TOML error is not sent to rustup either", () => {
+    const a = buildFailureAdvice("  × Failed to build `bcrypt==4.2.1`\n  💥 maturin failed\n    Caused by: TOML parse error at line 3, column 1", {})!;
+    expect(a.cause).toBe("invalid-build-config");
+    expect(a.needsRust).toBe(false);
+  });
+  test("a Rust that is too old, and a missing CMake", () => {
+    expect(buildFailureAdvice("  × Failed to build `pydantic-core==2.27.1`\nerror: package `pyo3 v0.23.3` cannot be built because it requires rustc 1.63 or newer, while the currently active rustc version is 1.60.0", {})!.cause).toBe("rust-too-old");
+    expect(buildFailureAdvice("  × Failed to build `dlib==19.24.6`\nRuntimeError: CMake must be installed to build dlib", {})!.cause).toBe("missing-cmake");
+  });
+});

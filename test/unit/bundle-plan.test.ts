@@ -23,11 +23,11 @@ describe("choosing the CPython build per platform", () => {
     expect(choosePythonBuild("3.11", BUILDS, "windows-x86_64-none", { allowPatchFallback: false }).version).toBe("3.11.9");
   });
 
-  test("an open-ended range takes the newest build of the newest classified minor, as setup does", () => {
+  test("an open-ended range takes the newest build of the newest minor the project names, as setup does", () => {
     expect(choosePythonBuild(">=3.8", BUILDS, "linux-x86_64-gnu", { allowPatchFallback: false }).version).toBe("3.12.4");
-    expect(choosePythonBuild(">=3.8", BUILDS, "linux-x86_64-gnu", { allowPatchFallback: false, classifiers: ["3.10", "3.11"] }).version).toBe("3.11.9");
+    expect(choosePythonBuild(">=3.8", BUILDS, "linux-x86_64-gnu", { allowPatchFallback: false, preference: { kind: "classifiers", minors: ["3.11", "3.10"], origin: "classifiers" } }).version).toBe("3.11.9");
     // A classified minor without a build for the platform falls through to the range.
-    expect(choosePythonBuild(">=3.8", BUILDS, "linux-x86_64-gnu", { allowPatchFallback: false, classifiers: ["3.10"] }).version).toBe("3.12.4");
+    expect(choosePythonBuild(">=3.8", BUILDS, "linux-x86_64-gnu", { allowPatchFallback: false, preference: { kind: "classifiers", minors: ["3.10"], origin: "classifiers" } }).version).toBe("3.12.4");
   });
 
   test("no request gets the newest stable build, never a pre-release", () => {

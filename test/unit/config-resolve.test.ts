@@ -223,3 +223,20 @@ describe("project facts in resolution", () => {
     expect(error.message).toStartWith("pyproject.toml:1:");
   });
 });
+
+describe("environments.default is the top level (the design's monorepo format)", () => {
+  test("its settings apply in every environment and at the root, over the top level; it names no directory", async () => {
+    const root = project({
+      ".dhtconfig": 'version: "2.0"\npython: "3.10"\nenvironments:\n  default:\n    python: "3.11"\n    platform_deps: {linux: {apt: [redis-tools]}}\n  services/ml:\n    python: "3.12"\n',
+      "services/ml/pyproject.toml": "",
+    });
+    const top = await resolveConfig({ cwd: root, env: {} });
+    expect(top.config.python.version).toBe("3.11");
+    expect(top.origins["python.version"]).toBe(".dhtconfig:5 environments.default");
+    expect(Object.keys(top.config.environments)).toEqual(["services/ml"]);
+    const ml = await resolveConfig({ cwd: join(root, "services/ml"), env: {} });
+    expect(ml.config.python.version).toBe("3.12");
+    expect(ml.config.platform_deps).toEqual({ linux: { apt: ["redis-tools"] } });
+    await expect(resolveConfig({ cwd: root, env: {}, envDir: "default" })).rejects.toThrow("--env default: no such entry");
+  });
+});

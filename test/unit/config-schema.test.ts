@@ -94,12 +94,12 @@ describe("config schema: every invalid field is reported with file:line and path
     expect(e.subject).toBe(".dhtconfig:14");
   });
   test("several problems are all listed, in line order, and in details for --json", () => {
-    const e = errorOf("dependencies:\n  strategy: poetry\n  files:\n    - ok.txt\n    - 12\nisolation: {enabled: maybe}\nversion: 2\n");
+    const e = errorOf("dependencies:\n  strategy: poetry\n  files:\n    - ok.txt\n    - 12\nisolation: {enabled: maybe}\nversion: 3\n");
     expect(e.message).toContain(".dhtconfig has 4 problems:");
     expect(e.message).toContain('.dhtconfig:2 dependencies.strategy: expected one of uv, requirements, pip, got "poetry"');
     expect(e.message).toContain(".dhtconfig:5 dependencies.files[1]: expected text, got 12");
     expect(e.message).toContain('.dhtconfig:6 isolation.enabled: expected true or false, got "maybe"');
-    expect(e.message).toContain(".dhtconfig:7 version: expected 1 (the configuration format this dhtl reads), got 2");
+    expect(e.message).toContain('.dhtconfig:7 version: expected 1 or "2.0" (the configuration formats this dhtl reads), got "3"');
     const issues = (e.details as { issues: Array<{ line: number }> }).issues;
     expect(issues.map((i) => i.line)).toEqual([2, 5, 6, 7]);
   });
@@ -152,7 +152,7 @@ describe("config schema: unknown keys are warnings with the closest valid key", 
   test("unknown keys inside environments and unknown package managers are warned about too", () => {
     const { warnings, config } = loadConfigSource("platform_deps:\n  aptt: [x]\nenvironments:\n  a:\n    environments: {}\n    isolaton: true\n");
     expect(warnings.map((w) => w.message)).toEqual([
-      expect.stringContaining('unknown package manager or OS; did you mean "apt"?'),
+      expect.stringContaining('unknown package manager or OS, ignored; did you mean "apt"?'),
       "unknown key (only allowed at the top level), ignored",
       'unknown key, ignored; did you mean "isolation"?',
     ]);

@@ -33,7 +33,7 @@ describe("request parsing", () => {
     expect(parsePythonRequest(">=3.10, <3.13")).toMatchObject({ kind: "range" });
   });
   test("rejects nonsense with a usage error naming the request", () => {
-    for (const bad of ["3.x", ">>3.10", "~=3", "jython@3.10", "2.7", "3.11.*.1", ">=3.10.*"]) {
+    for (const bad of ["3.x", ">>3.10", "~=3", "jython@3.10", "2.6", "1.5", "3.11.*.1", ">=3.10.*"]) {
       let error: unknown;
       try {
         parsePythonRequest(bad, ".python-version:1");
@@ -44,6 +44,11 @@ describe("request parsing", () => {
       expect((error as DhtError).code).toBe(2);
       expect((error as DhtError).subject).toBe(".python-version:1");
     }
+  });
+  test("Python 2.7 is a request dhtl serves (virtualenv makes its venv); older 2.x is refused", () => {
+    expect(requestMinor(parsePythonRequest("2.7"))).toBe("2.7");
+    expect(exactVersion(parsePythonRequest("2.7.18"))).toBe("2.7.18");
+    expect(() => parsePythonRequest("2.6")).toThrow(/Python 2\.6 is not supported/);
   });
   test("describes and extracts the exact version and the minor", () => {
     expect(describeRequest(parsePythonRequest(">=3.10,<3.13"))).toBe(">=3.10,<3.13");

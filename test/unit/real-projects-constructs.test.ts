@@ -30,7 +30,8 @@ describe("setup.cfg read the way configparser reads it (aiohttp 3.11)", () => {
   test("a blank (tab-only) line inside a multi-line value does not end it", () => {
     const ini = parseIni("[tool:pytest]\naddopts =\n\t--numprocesses=auto\n\t\n\t-v\n\n\t-ra\n[options]\npython_requires = >=3.9\n", "setup.cfg");
     expect(ini["tool:pytest"]!.addopts!.value.split("\n").filter(Boolean)).toEqual(["--numprocesses=auto", "-v", "-ra"]);
-    expect(ini.options!["python-requires"]).toEqual({ value: ">=3.9", line: 9 });
+    expect(ini.options!["python-requires"]).toEqual({ value: ">=3.9", line: 9, lines: [9] });
+    expect(ini["tool:pytest"]!.addopts!.lines).toEqual([2, 3, 4, 5, 6, 7]);
   });
 
   test("a continuation line after a blank line keeps its own line number in origins", async () => {

@@ -79,3 +79,27 @@ describe("version-control dependencies", () => {
     expect(JSON.stringify(e.toJSON())).not.toContain("ghp_SECRET123");
   });
 });
+
+describe("an offline install that misses something in the cache", () => {
+  const offlineCtx = { settings: settings("http://127.0.0.1:9/simple"), env: {}, offline: {} };
+  test("uv sync --frozen (a file it would download): exit 3 naming the distribution and version", async () => {
+    const e = await explainInstallFailure(fixture("offline-misses", "uv-sync-frozen.log"), ["uv", "sync", "--frozen"], offlineCtx);
+    expect(e.code).toBe(3);
+    expect(e.message).toBe("offline, and not in uv's cache: six==1.17.0");
+    expect(e.hint).toContain("--offline-bundle FILE");
+  });
+  test("uv pip install (its resolver): exit 3 naming the package", async () => {
+    const e = await explainInstallFailure(fixture("offline-misses", "uv-pip-install.log"), ["uv", "pip", "install", "six>=1.16"], offlineCtx);
+    expect([e.code, e.message]).toEqual([3, "offline, and not in uv's cache: six"]);
+  });
+  test("pip with no index, from an offline bundle: exit 3 blaming the bundle", async () => {
+    const e = await explainInstallFailure(fixture("offline-misses", "pip-no-index.log"), ["pip", "install", "six==1.16.0"], { ...offlineCtx, offline: { bundle: true } });
+    expect([e.code, e.message]).toEqual([3, "offline, and not in the offline bundle: six==1.16.0"]);
+    expect(e.hint).toContain("dhtl prepare-offline");
+  });
+  test("the same output from a connected install is not called a cache miss", async () => {
+    const e = await explainInstallFailure(fixture("offline-misses", "pip-no-index.log"), ["pip", "install", "six==1.16.0"], { settings: settings("http://127.0.0.1:9/simple"), env: {}, probe: false });
+    expect(e.code).toBe(1);
+    expect(e.message).not.toContain("offline");
+  });
+});

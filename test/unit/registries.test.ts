@@ -61,7 +61,7 @@ describe("pip configuration files", () => {
     const ini = parseIni("[global]\nindex_url = https://a/simple\nextra-index-url =\n    https://b/simple\n    https://c/simple\n; comment\n[install]\ntrusted-host: b\n", "pip.conf");
     expect(ini.global!["index-url"]!.value).toBe("https://a/simple");
     expect(ini.global!["extra-index-url"]!.value.trim().split(/\s+/)).toEqual(["https://b/simple", "https://c/simple"]);
-    expect(ini.install!["trusted-host"]).toEqual({ value: "b", line: 8 });
+    expect(ini.install!["trusted-host"]).toEqual({ value: "b", line: 8, lines: [8] });
   });
   test("a line that is not INI is an error naming file:line", () => {
     expect(() => parseIni("[global]\nthis is not ini\n", "/etc/pip.conf")).toThrow(expect.objectContaining({ subject: "/etc/pip.conf:2", code: ExitCode.usage }));

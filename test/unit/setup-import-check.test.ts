@@ -64,3 +64,66 @@ describe("import check", () => {
     expect((await runImportChecks("/bin/false", [], { env: {}, cwd: tmpdir() })).broken?.code).toBe(1);
   });
 });
+
+/**
+ * Every metadata layout the verify step meets, on every Python dhtl can choose (pyenv's
+ * 2.7, 3.6, 3.7 … 3.13 when present): wheel installs (dist-info with top_level.txt, or RECORD
+ * only), pip's legacy egg-info directories (installed-files.txt), a PKG-INFO egg-info file,
+ * a `setup.py develop` project on sys.path, PEP 660 editable .pth files, a name whose
+ * distribution differs from its module (python-dateutil → dateutil).
+ */
+describe("import check on every Python dhtl can choose (no importlib.metadata)", () => {
+  const { pyenvVersions, pyenvRoot } = require("../helpers/pbs.ts") as typeof import("../helpers/pbs.ts");
+  const versions = pyenvVersions();
+  if (versions.length === 0) console.warn("import check on old Pythons: skipped (no pyenv interpreters)");
+
+  function layouts(): { dir: string; project: string } {
+    const dir = mkdtempSync(join(tmpdir(), "dht-layouts-"));
+    const w = (rel: string, text: string) => {
+      mkdirSync(join(dir, rel, ".."), { recursive: true });
+      writeFileSync(join(dir, rel), text);
+    };
+    // A wheel install with top_level.txt, whose module is named differently.
+    w("python_dateutil-2.8.2.dist-info/METADATA", "Metadata-Version: 2.1\nName: python-dateutil\nVersion: 2.8.2\n\nbody: Name: other\n");
+    w("python_dateutil-2.8.2.dist-info/top_level.txt", "dateutil\n");
+    w("dateutil/__init__.py", "X = 1\n");
+    // RECORD only, a dotted name (zope.interface-like), a package and a module.
+    w("zope.thing-5.0.dist-info/METADATA", "Metadata-Version: 2.1\nName: zope.thing\nVersion: 5.0\n");
+    w("zope.thing-5.0.dist-info/RECORD", "zope/__init__.py,sha256=x,1\nzope/thing.py,,\nzope.thing-5.0.dist-info/METADATA,,\n");
+    w("zope/__init__.py", "");
+    w("zope/thing.py", "");
+    // pip's legacy install of an sdist: an egg-info directory with installed-files.txt.
+    w("legacy_pkg-1.0-py2.7.egg-info/PKG-INFO", "Metadata-Version: 1.1\nName: legacy-pkg\nVersion: 1.0\n");
+    w("legacy_pkg-1.0-py2.7.egg-info/installed-files.txt", "../legacy_mod.py\n../legacy_mod.pyc\nPKG-INFO\n");
+    w("legacy_mod.py", "Y = 2\n");
+    // distutils' single-file egg-info (PKG-INFO content, no file list): nothing to import, not missing.
+    w("onefile-0.1.egg-info", "Metadata-Version: 1.0\nName: onefile\nVersion: 0.1\n");
+    // A PEP 660 editable install: a .pth naming the project's src directory (on PYTHONPATH the
+    // .pth is not processed, so the test puts src there itself; the check must find the name).
+    const project = mkdtempSync(join(tmpdir(), "dht-editable-"));
+    mkdirSync(join(project, "src", "edpkg"), { recursive: true });
+    writeFileSync(join(project, "src", "edpkg", "__init__.py"), "");
+    w("edpkg-0.1.dist-info/METADATA", "Metadata-Version: 2.1\nName: edpkg\nVersion: 0.1\n");
+    w("edpkg-0.1.dist-info/RECORD", "__editable__.edpkg-0.1.pth,,\nedpkg-0.1.dist-info/METADATA,,\n");
+    w("__editable__.edpkg-0.1.pth", `${join(project, "src")}\n`);
+    // `setup.py develop`: the project directory (with its egg-info) is itself on sys.path.
+    mkdirSync(join(project, "devpkg.egg-info"), { recursive: true });
+    writeFileSync(join(project, "devpkg.egg-info", "PKG-INFO"), "Metadata-Version: 1.1\nName: devpkg\nVersion: 0.1\n");
+    writeFileSync(join(project, "devpkg.egg-info", "top_level.txt"), "devpkg\n");
+    writeFileSync(join(project, "devpkg.py"), "raise ImportError('devpkg is broken on purpose')\n");
+    return { dir, project };
+  }
+
+  for (const version of versions) {
+    test(`CPython ${version}: every layout is found and imported, failures and missing names reported`, async () => {
+      const python = join(pyenvRoot(), "versions", version, "bin", "python");
+      const { dir, project } = layouts();
+      const names = ["python-dateutil", "zope.thing", "Legacy_Pkg", "onefile", "edpkg", "devpkg", "not-installed"];
+      const r = await runImportChecks(python, names, { env: { PYTHONPATH: `${dir}:${project}:${join(project, "src")}`, PATH: process.env.PATH }, cwd: tmpdir(), workers: 2 });
+      expect(r.broken).toBeUndefined();
+      expect(r.checked.sort()).toEqual([["Legacy_Pkg", "legacy_mod"], ["edpkg", "edpkg"], ["python-dateutil", "dateutil"], ["zope.thing", "zope"]]);
+      expect(r.failed.map(([d, m, e]) => [d, m, e.replace(/^ImportError: /, "")])).toEqual([["devpkg", "devpkg", "devpkg is broken on purpose"]]);
+      expect(r.missing).toEqual(["not-installed"]);
+    });
+  }
+});

@@ -1,7 +1,8 @@
 import { describe, expect, test } from "bun:test";
-import { buildPlan, selectExtrasAndGroups, type PlanInput, type PlanRequirement } from "../../src/flows/setup/plan.ts";
+import { buildPlan, selectExtrasAndGroups, splitSelection, type PlanInput, type PlanRequirement } from "../../src/flows/setup/plan.ts";
 import { renderPlan } from "../../src/flows/setup/render.ts";
 import { parseLockFile } from "../../src/project/lockfiles.ts";
+import { lockGraph } from "../../src/project/lock-pins.ts";
 
 const req = (raw: string, origin = "pyproject.toml [project.dependencies]"): PlanRequirement => ({ name: raw.split(/[<>=\[ ;@]/)[0]!, raw, origin });
 
@@ -51,6 +52,27 @@ describe("setup plan", () => {
     expect(plan.commands[1]!.argv).toEqual(["/h/tools/uv/0.13.9/uv", "pip", "install", "--python", "/p/.venv/bin/python", "requests>=2", "PyYAML", "pytest", "ruff"]);
     expect(plan.commands[2]!.argv).toEqual(["/h/tools/uv/0.13.9/uv", "pip", "check", "--python", "/p/.venv/bin/python"]);
     expect(plan.importChecks).toEqual(["requests", "PyYAML", "pytest", "ruff"]);
+  });
+
+  test("Python 2.7 and 3.6: virtualenv (run by a newer Python, from DHT_HOME) makes the venv and pip installs and checks; 3.7 keeps uv", () => {
+    const virtualenv = { toolDir: "/h/tools/virtualenv/20.21.1", appData: "/h/cache/virtualenv-app-data" };
+    for (const [version, pip] of [["2.7.18", "pip 20.3.4"], ["3.6.15", "pip 21.3.1"]] as const) {
+      const python = { ...input().python, executable: `/py/${version}/bin/python`, version, venvHost: { executable: "/usr/bin/python3.11", version: "3.11.2" } };
+      const plan = buildPlan(input({ python, virtualenv }));
+      expect(plan.venvCreator).toBe("virtualenv");
+      expect(plan.installer).toBe("pip");
+      expect(plan.mode).toBe("pip");
+      const create = plan.commands[0]!;
+      expect(create.argv).toEqual(["/usr/bin/python3.11", "-m", "virtualenv", "--no-download", "--no-periodic-update", "--python", `/py/${version}/bin/python`, "--prompt", "demo", "/p/.venv"]);
+      expect(create.env.PYTHONPATH).toBe(["virtualenv", "distlib", "filelock", "platformdirs"].map((d) => `/h/tools/virtualenv/20.21.1/${d}`).join(":"));
+      expect(create.env.VIRTUALENV_OVERRIDE_APP_DATA).toBe("/h/cache/virtualenv-app-data");
+      expect(plan.commands[1]!.argv.slice(0, 4)).toEqual(["/p/.venv/bin/python", "-m", "pip", "install"]);
+      expect(plan.commands.at(-1)!.argv).toEqual(["/p/.venv/bin/python", "-m", "pip", "check"]);
+      expect(plan.notes.join("\n")).toContain(`seeds ${pip}`);
+    }
+    const plan37 = buildPlan(input({ python: { ...input().python, version: "3.7.16" }, virtualenv }));
+    expect(plan37.venvCreator).toBe("uv");
+    expect(plan37.installer).toBe("uv");
   });
 
   test("a package is installed editable with its extras; its own metadata deps are not repeated", () => {
@@ -146,11 +168,100 @@ describe("setup plan", () => {
     expect(selectExtrasAndGroups({ ...project, groupSources: { default: "dependency-groups" } }, [], []).groups).toEqual([]);
   });
 
-  test("a poetry.lock is reported as not installed from, and the declared requirements are used", () => {
+  test("a fresh poetry.lock: its pins (hashes, markers evaluated for the chosen Python) are written and synced, the project installed --no-deps, groups and extras selected as usual", () => {
     const base = input();
-    const plan = buildPlan(input({ project: { ...base.project, lockFile: { kind: "poetry.lock", path: "/p/poetry.lock" } } }));
-    expect(plan.mode).toBe("uv-pip");
-    expect(plan.notes.join("\n")).toContain("poetry.lock is not installed from directly");
+    const graph = lockGraph("poetry.lock", Bun.TOML.parse(`
+[[package]]
+name = "requests"
+version = "2.31.0"
+files = [{file = "requests-2.31.0-py3-none-any.whl", hash = "sha256:${"a".repeat(64)}"}]
+[package.dependencies]
+idna = ">=2.5,<4"
+colorama = {version = "*", markers = 'sys_platform == "win32"'}
+[[package]]
+name = "idna"
+version = "3.7"
+files = [{file = "idna-3.7-py3-none-any.whl", hash = "sha256:${"b".repeat(64)}"}]
+[[package]]
+name = "colorama"
+version = "0.4.6"
+files = []
+[[package]]
+name = "pytest"
+version = "8.3.5"
+files = [{file = "pytest-8.3.5-py3-none-any.whl", hash = "sha256:${"c".repeat(64)}"}]
+[metadata]
+content-hash = "x"
+`) as Record<string, unknown>);
+    const project = { ...base.project, isPackage: true, requirements: [req("requests>=2")], optional: {}, groups: { dev: [req("pytest", "pyproject.toml [tool.poetry.group.dev]")], docs: [req("sphinx")] }, lockFile: { kind: "poetry.lock", path: "/p/poetry.lock" }, locked: { packages: [], graph, freshness: { fresh: true, why: "poetry.lock matches pyproject.toml" } } };
+    const plan = buildPlan(input({ project }));
+    expect(plan.lockFile?.how).toBe("pins");
+    expect(plan.files).toHaveLength(1);
+    expect(plan.files[0]!.path).toBe("/p/.dht/poetry-lock-pins.txt");
+    expect(plan.files[0]!.text).toContain(`requests==2.31.0 \\\n    --hash=sha256:${"a".repeat(64)}`);
+    expect(plan.files[0]!.text).toContain("idna==3.7");
+    expect(plan.files[0]!.text).toContain("pytest==8.3.5");
+    expect(plan.files[0]!.text).not.toContain("colorama");
+    const installs = plan.commands.filter((c) => c.step === "install-dependencies").map((c) => c.argv.slice(1));
+    expect(installs).toEqual([
+      ["pip", "sync", "--require-hashes", "--python", "/p/.venv/bin/python", "/p/.dht/poetry-lock-pins.txt"],
+      ["pip", "install", "--python", "/p/.venv/bin/python", "--no-deps", "-e", "/p"],
+    ]);
+    // The same lock on Windows takes colorama too.
+    expect(buildPlan(input({ project, os: "windows" })).files[0]!.text).toContain("colorama==0.4.6");
+    // A stale lock: a warning naming both files, and the declared requirements instead.
+    const stale = buildPlan(input({ project: { ...project, locked: { ...project.locked, freshness: { fresh: false, why: "poetry.lock does not match pyproject.toml" } } } }));
+    expect(stale.lockFile?.honoured).toBe(false);
+    expect(stale.files).toEqual([]);
+    expect(stale.warnings.join("\n")).toContain("poetry.lock does not match pyproject.toml; dhtl installs the declared requirements, resolved fresh, instead of the lock's pins (run `poetry lock` to update poetry.lock)");
+    expect(stale.commands[1]!.argv.slice(5)).toEqual(["pytest", "-e", "/p"]);
+    // A selected requirement the lock lacks: also stale.
+    const lacking = buildPlan(input({ project: { ...project, requirements: [req("requests>=2"), req("rich")] } }));
+    expect(lacking.lockFile?.honoured).toBe(false);
+    expect(lacking.warnings.join("\n")).toContain("poetry.lock has no entry for rich");
+    // strategy: requirements ignores the lock on purpose, without a warning.
+    const asked = buildPlan(input({ project, strategy: "requirements" }));
+    expect(asked.lockFile?.honoured).toBe(false);
+    expect(asked.warnings).toEqual([]);
+  });
+
+  test("uv.lock where pip installs (Python 3.6): uv export writes the pins with hashes, pip installs them --no-deps", () => {
+    const base = input();
+    const python = { ...base.python, version: "3.6.15", executable: "/py36/bin/python", venvHost: { executable: "/usr/bin/python3.11", version: "3.11.2" } };
+    const plan = buildPlan(input({ python, virtualenv: { toolDir: "/h/t", appData: "/h/a" }, project: { ...base.project, isPackage: true, lockFile: { kind: "uv.lock", path: "/p/uv.lock" } } }));
+    expect(plan.lockFile?.how).toBe("uv-export");
+    const installs = plan.commands.filter((c) => c.step === "install-dependencies").map((c) => c.argv);
+    expect(installs[0]!.slice(0, 3)).toEqual(["/h/tools/uv/0.13.9/uv", "export", "--frozen"]);
+    expect(installs[0]).not.toContain("--no-hashes");
+    expect(installs[1]).toEqual(["/p/.venv/bin/python", "-m", "pip", "install", "--disable-pip-version-check", "--no-deps", "-r", "/p/.dht/uv-lock-requirements.txt"]);
+    expect(installs[2]!.slice(-3)).toEqual(["--no-deps", "-e", "/p"]);
+  });
+
+  test("required vs optional: docs/lint/typing-named groups and extras, and docs/lint tools inside the dev/test ones, may fail; the test route's needs and an explicit required selection never", () => {
+    const base = input();
+    const project = { ...base.project, optional: { test: [req("pytest"), req("flake8>=7", "pyproject.toml [project.optional-dependencies]")], docs: [req("sphinx")] }, groups: { dev: [req("ruff"), req("coverage")], typing: [req("mypy")] } };
+    // Default selection (test extra, dev group) plus configured docs extra and typing group.
+    const split = splitSelection(input({ project, extras: ["docs"], groups: ["typing"] }));
+    expect(split.required).toEqual({ extras: ["test"], groups: ["dev"], omit: ["ruff", "flake8>=7"] });
+    expect(split.optional.map((p) => [p.kind, p.name, p.in ?? ""])).toEqual([["group", "typing", ""], ["extra", "docs", ""], ["package", "ruff", "group dev"], ["package", "flake8", "extra test"]]);
+    // The test route names flake8 (pytest --flake8): it must work.
+    const route = { name: "tox", summary: "", install: { requirements: [{ text: "flake8", origin: "tox.ini:3" }], requirementFiles: [], constraintFiles: [], extras: [], groups: [], system: [], unknown: [] } };
+    expect(splitSelection(input({ project, testRoute: route as unknown as PlanInput["testRoute"] })).required.omit).toEqual(["ruff"]);
+    // The lead's explicit selection: exactly that is required, only the named optional parts may fail.
+    const explicit = splitSelection(input({ project, selection: { required: { extras: ["test"], groups: ["dev"] }, optional: { extras: [], groups: ["typing"] } } }));
+    expect(explicit.required).toEqual({ extras: ["test"], groups: ["dev"], omit: [] });
+    expect(explicit.optional.map((p) => p.name)).toEqual(["typing"]);
+    // The plan carries the fallback: the install without them, then each on its own.
+    const plan = buildPlan(input({ project, extras: ["docs"] }));
+    expect(plan.commands[1]!.argv).toContain("sphinx");
+    expect(plan.optional!.required[0]!.argv.slice(5)).toEqual(["requests>=2", "PyYAML", "pytest", "coverage"]);
+    expect(plan.optional!.each.map((e) => e.commands[0]!.argv.slice(5))).toEqual([["sphinx"], ["ruff"], ["flake8>=7"]]);
+    expect(plan.optional!.dists.sort()).toEqual(["flake8", "ruff", "sphinx"]);
+    // uv sync cannot drop one package of a group: there only whole groups are optional, added with --inexact.
+    const locked = buildPlan(input({ project: { ...project, lockFile: { kind: "uv.lock", path: "/p/uv.lock" } }, groups: ["typing"] }));
+    expect(locked.optional!.parts.map((p) => p.name)).toEqual(["typing"]);
+    expect(locked.optional!.each[0]!.commands[0]!.argv.slice(1, 4)).toEqual(["sync", "--frozen", "--inexact"]);
+    expect(locked.optional!.each[0]!.commands[0]!.argv.slice(-4)).toEqual(["--group", "dev", "--group", "typing"]);
   });
 
   test("without uv: python -m venv, pip install, pip check", () => {

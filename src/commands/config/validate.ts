@@ -30,14 +30,23 @@ export default defineDhtCommand({
     }
     const shown = relative(ctx.cwd, file) || file;
     const loaded = await loadConfigFile(file, shown);
-    const environments = Object.keys(loaded.config.environments ?? {});
+    const { DEFAULT_ENVIRONMENT } = await import("../../config/resolve.ts");
+    const environments = Object.keys(loaded.config.environments ?? {}).filter((k) => k !== DEFAULT_ENVIRONMENT);
     // Resolving also checks the DHT_* variables, and each environment entry in place.
     if (!explicit) {
       const { checkVenvSetting } = await import("../../env/removal-guard.ts");
       // The venv setting is checked against the disk too: one naming the project, a parent
       // or a directory that is no venv is invalid, as setup would refuse it.
-      checkVenvSetting(await resolveConfig({ cwd: ctx.cwd, env: ctx.env }), ctx.env);
-      for (const dir of environments) checkVenvSetting(await resolveConfig({ cwd: ctx.cwd, env: ctx.env, envDir: dir }), ctx.env);
+      // platform_deps names and Node.js requests are checked as setup reads them (exit 2 naming the entry).
+      const { checkToolchainSettings } = await import("../../system/validate.ts");
+      const top = await resolveConfig({ cwd: ctx.cwd, env: ctx.env });
+      checkVenvSetting(top, ctx.env);
+      checkToolchainSettings(top);
+      for (const dir of environments) {
+        const resolved = await resolveConfig({ cwd: ctx.cwd, env: ctx.env, envDir: dir });
+        checkVenvSetting(resolved, ctx.env);
+        checkToolchainSettings(resolved);
+      }
     }
     const warnings = loaded.warnings.map((w) => formatConfigProblem(shown, w));
     if (warnings.length) {

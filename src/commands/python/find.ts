@@ -10,23 +10,28 @@ export default defineDhtCommand({
   },
   async run({ args, ctx }) {
     const { homeOf, chainLine, projectPythonSettings } = await import("../../python/command-support.ts");
-    const { resolvePython } = await import("../../python/resolve.ts");
     const { printJson, printText } = await import("../../ui/output.ts");
     // The project's config is read only when no request was given: `find 3.11` stays cheap.
     const project = args.request === undefined ? await projectPythonSettings(ctx, { strict: args.strict }) : undefined;
     const explain = (line: string) => process.stderr.write(`${line}\n`);
     if (args.explain && project?.request) explain(`request: ${project.request} (from ${project.requestOrigin ?? "config"})`);
-    const result = await resolvePython(args.request ?? project?.request, {
-      ctx,
-      home: homeOf(ctx),
-      strict: args.strict,
-      allowPatchFallback: project?.allowPatchFallback,
-      allowDownload: false,
-      suggestContainer: false,
-      log: args.explain ? (e) => explain(chainLine(e)) : undefined,
-    });
+    // In a project with no request given: exactly the choice setup makes (install-fit, the
+    // project's preferences, the chain), without downloads.
+    const inProject = args.request === undefined && project?.isProject;
+    const result = inProject
+      ? await (await import("../../flows/setup/execute.ts")).findProjectPython(ctx, { strict: Boolean(args.strict), ...(args.explain ? { log: (e) => explain(chainLine(e)) } : {}) })
+      : await (await import("../../python/resolve.ts")).resolvePython(args.request ?? project?.request, {
+          ctx,
+          home: homeOf(ctx),
+          strict: args.strict,
+          allowPatchFallback: project?.allowPatchFallback,
+          allowDownload: false,
+          suggestContainer: false,
+          log: args.explain ? (e) => explain(chainLine(e)) : undefined,
+        });
     if (result.warning) process.stderr.write(`warning: ${result.warning}\n`);
     if (ctx.json) printJson({ ok: true, ...result });
     else printText(result.executable);
   },
 });
+

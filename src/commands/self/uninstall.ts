@@ -3,6 +3,7 @@ import { defineDhtCommand } from "../define.ts";
 import { usageError } from "../../errors.ts";
 import { dhtHome } from "../../paths.ts";
 import { printJson, printText } from "../../ui/output.ts";
+import { confirm } from "../../ui/confirm.ts";
 import type { UninstallPlan } from "../../self/uninstall.ts";
 
 function describe(plan: UninstallPlan): string[] {
@@ -15,15 +16,6 @@ function describe(plan: UninstallPlan): string[] {
   ];
 }
 
-async function confirm(question: string): Promise<boolean> {
-  const { createInterface } = await import("node:readline/promises");
-  const rl = createInterface({ input: process.stdin, output: process.stderr });
-  try {
-    return /^y(es)?$/i.test((await rl.question(`${question} [y/N] `)).trim());
-  } finally {
-    rl.close();
-  }
-}
 
 export default defineDhtCommand({
   meta: { name: "uninstall", description: "Remove dhtl and the PATH lines its installer added (--all: also DHT_HOME)" },

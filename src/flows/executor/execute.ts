@@ -67,12 +67,12 @@ export interface ExecuteResult {
 
 const sha = (s: string) => createHash("sha256").update(s).digest("hex");
 
-function logEvent(env: Record<string, string | undefined>, line: string): void {
+export function logEvent(env: Record<string, string | undefined>, line: string): void {
   const file = env.DHT_TEST_STEP_EVENTS;
   if (file) appendFileSync(file, `${line} ${process.pid}\n`);
 }
 
-async function pauseForTest(env: Record<string, string | undefined>, id: string): Promise<void> {
+export async function pauseForTest(env: Record<string, string | undefined>, id: string): Promise<void> {
   if (env.DHT_TEST_PAUSE_AFTER_STEP !== id) return;
   logEvent(env, `paused ${id}`);
   // Hang until killed; the interval keeps the event loop alive.

@@ -7,7 +7,7 @@
 import { DhtError, ExitCode, usageError } from "../../errors.ts";
 import type { PythonBuild } from "../../python/manifest.ts";
 import { describeRequest, exactVersion, nearestPatch, newestMatch, parsePythonRequest } from "../../python/request.ts";
-import { classifierPreferences } from "../../python/classifier-preference.ts";
+import type { PythonPreference } from "../../python/preferences.ts";
 import { normalizeEnvDir } from "../../bundle/layout.ts";
 
 /** Which environment dirs ("." = the project root) the bundle covers. */
@@ -42,15 +42,15 @@ export function environmentsToBundle(input: {
 /**
  * The CPython build an environment resolves to on a platform: the newest stable build the
  * request matches (as setup's resolution picks it), or the nearest patch when the exact one
- * is absent and patch fallback is allowed. No request: the newest stable build. An
- * open-ended range first takes the newest build of the newest minor the project's
- * classifiers name (as setup prefers such an interpreter: src/python/classifier-preference.ts).
+ * is absent and patch fallback is allowed. No request: the newest stable build. A range
+ * first takes the newest build of the newest minor the project's files name (classifiers,
+ * tox, CI: the preference setup uses too, src/python/preferences.ts).
  */
 export function choosePythonBuild(
   request: string | undefined,
   builds: PythonBuild[],
   platformKey: string,
-  opts: { allowPatchFallback: boolean; origin?: string; classifiers?: readonly string[] },
+  opts: { allowPatchFallback: boolean; origin?: string; preference?: PythonPreference },
 ): PythonBuild {
   const onPlatform = builds.filter((b) => b.platform === platformKey);
   if (!onPlatform.length) {
@@ -59,7 +59,7 @@ export function choosePythonBuild(
       hint: "choose another platform, or point DHT_PYTHON_DOWNLOADS at a list that has builds for it",
     });
   }
-  for (const minor of classifierPreferences(request, opts.classifiers)) {
+  for (const minor of opts.preference?.minors ?? []) {
     const preferred = newestMatch(parsePythonRequest(minor), onPlatform, (b) => b.version);
     if (preferred) return preferred;
   }

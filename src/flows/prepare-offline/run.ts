@@ -68,13 +68,20 @@ interface GatheredEnvironment {
   usesUvLock: boolean;
   /** dependencies.prefer_binary of this environment. */
   preferBinary: boolean;
+  /** What the test route adds (src/testing): requirement lines for the compile. */
+  routeLines: string[];
+  /** Versions the project's files name (the preference setup applies inside a range). */
+  pythonHints: import("../../python/preferences.ts").VersionHint[];
   pyproject?: Record<string, unknown>;
   registries: RegistrySettings;
   uvEnv: Record<string, string | undefined>;
   net: NetSettings;
   /** Project files of this environment, relative to its root. */
   projectFiles: string[];
+  /** platform_deps and languages.node (src/system/offline.ts bundles what they need). */
+  toolchains: { projectRoot: string; platformDeps: DhtConfigType["platform_deps"]; node?: DhtConfigType["languages"]["node"]; nodeOrigin?: string };
 }
+type DhtConfigType = import("../../config/schema.ts").DhtConfig;
 
 export interface PrepareOfflineResult {
   bundle: WrittenBundle;
@@ -114,6 +121,11 @@ async function gatherEnvironment(ctx: RunContext, projectRoot: string, dir: stri
   const creds = await resolveCredentials(registries, { env: ctx.env });
   const net = netSettingsOf(config);
   const pyprojectPath = join(root, "pyproject.toml");
+  // The test route's needs go into the bundle too: setup installs them offline (src/testing).
+  const [{ planTestRoute }, { routeInstall }, { projectPythonHints }] = await Promise.all([import("../../testing/index.ts"), import("../../testing/install-needs.ts"), import("../setup/gather.ts")]);
+  const routePlan = planTestRoute({ root, declared, config: config.test, env: ctx.env });
+  const route = routePlan.chosen ? routeInstall(routePlan.chosen.needs, { extras: Object.keys(declared.optional), groups: Object.keys(declared.groups) }) : undefined;
+  const base = selectExtrasAndGroups(declared, config.dependencies.extras, config.dependencies.groups);
   return {
     dir,
     root,
@@ -121,7 +133,14 @@ async function gatherEnvironment(ctx: RunContext, projectRoot: string, dir: stri
     requestOrigin: resolved.origins["python.version"],
     allowPatchFallback: config.python.allow_patch_fallback,
     declared,
-    selection: selectExtrasAndGroups(declared, config.dependencies.extras, config.dependencies.groups),
+    selection: {
+      extras: [...new Set([...base.extras, ...(route?.extras.map((e) => e.name) ?? [])])],
+      groups: [...new Set([...base.groups, ...(route?.groups.map((g) => g.name) ?? [])])],
+    },
+    routeLines: route
+      ? [...route.requirementFiles.map((f) => `-r ${join(root, f.path)}`), ...route.constraintFiles.map((f) => `-c ${join(root, f.path)}`), ...route.requirements.map((r) => r.text)]
+      : [],
+    pythonHints: await projectPythonHints(root, declared, routePlan.signals),
     usesUvLock: declared.lockFile?.kind === "uv.lock" && config.dependencies.strategy === "uv",
     preferBinary: config.dependencies.prefer_binary,
     pyproject: (await readTomlFile(pyprojectPath, "pyproject.toml"))?.data,
@@ -129,6 +148,7 @@ async function gatherEnvironment(ctx: RunContext, projectRoot: string, dir: stri
     uvEnv: await uvEnvironment(ctx.env, registryEnvForUv(registries, creds), net, home),
     net,
     projectFiles: await projectFilesOf(root, declared.requirementFiles),
+    toolchains: { projectRoot, platformDeps: config.platform_deps, ...(config.languages.node ? { node: config.languages.node } : {}), ...(resolved.origins["languages.node.version"] ? { nodeOrigin: resolved.origins["languages.node.version"] } : {}) },
   };
 }
 
@@ -206,7 +226,11 @@ export async function prepareOffline(ctx: RunContext, opts: PrepareOfflineOption
   const targets = parsePlatformList(opts.platforms, hostKey);
   const { loadPythonBuilds } = await import("../../python/manifest.ts");
   const { builds } = await loadPythonBuilds(ctx.env);
-  const buildFor = (env: GatheredEnvironment, platform: string) => choosePythonBuild(env.pythonRequest, builds, platform, { allowPatchFallback: env.allowPatchFallback, origin: env.requestOrigin, classifiers: env.declared.pythonClassifiers });
+  const { pythonPreference } = await import("../../python/preferences.ts");
+  const buildFor = (env: GatheredEnvironment, platform: string) => {
+    const preference = pythonPreference(env.pythonRequest, env.pythonHints);
+    return choosePythonBuild(env.pythonRequest, builds, platform, { allowPatchFallback: env.allowPatchFallback, origin: env.requestOrigin, ...(preference ? { preference } : {}) });
+  };
   const chosen = new Map(targets.map((t) => [t.key, new Map(environments.map((env) => [env.dir, buildFor(env, t.key)]))]));
   const signKey = opts.signKeyFile ? await (await import("../../bundle/sign.ts")).loadPrivateKey(resolve(ctx.cwd, opts.signKeyFile)) : undefined;
 
@@ -269,7 +293,20 @@ export async function prepareOffline(ctx: RunContext, opts: PrepareOfflineOption
         const outFile = join(workDir, `uv-export-${Bun.hash(env.root).toString(16)}.txt`);
         lines = [`-r ${await exportUvLock({ uv, root: env.root, ...env.selection, env: env.uvEnv, outFile })}`, ...buildRequires];
       } else {
-        lines = compileInputLines({ ...env.declared, root: env.root }, env.selection, buildRequires, opts.preferBinary || env.preferBinary ? await binarySwaps(env.declared) : {});
+        lines = [...compileInputLines({ ...env.declared, root: env.root }, env.selection, buildRequires, opts.preferBinary || env.preferBinary ? await binarySwaps(env.declared) : {}), ...env.routeLines];
+        const locked = env.declared.locked;
+        if (locked?.graph && locked.freshness?.fresh !== false) {
+          // Setup installs poetry.lock / pdm.lock / Pipfile.lock's exact versions: the bundle's
+          // resolution for each platform is held to them (uv still evaluates each platform's markers).
+          // A name locked at two versions (per-marker forks) is left to the resolver.
+          const nodes = locked.graph.nodes.filter((n) => n.version && !n.local && !n.forExtras?.length);
+          const versions = new Map<string, Set<string>>();
+          for (const n of nodes) versions.set(n.normalizedName, (versions.get(n.normalizedName) ?? new Set()).add(n.version!));
+          const pins = [...new Set(nodes.filter((n) => versions.get(n.normalizedName)!.size === 1).map((n) => `${n.name}==${n.version}`))];
+          const constraints = join(workDir, `lock-pins-${Bun.hash(env.root).toString(16)}.txt`);
+          await Bun.write(constraints, `${pins.join("\n")}\n`);
+          lines.push(`-c ${constraints}`);
+        }
       }
       compileLines.set(env.dir, lines);
     }
@@ -368,8 +405,20 @@ export async function prepareOffline(ctx: RunContext, opts: PrepareOfflineOption
         await mkdir(dirname(join(staging, dhtl)), { recursive: true });
         await writeFile(join(staging, dhtl), bytes, { mode: 0o755 });
       }
+      // System packages for user space and the Node.js build (src/system/offline.ts).
+      const { collectForBundle } = await import("../../system/offline.ts");
+      const tools = await collectForBundle({
+        ctx,
+        home,
+        target,
+        hostKey,
+        staging,
+        environments: environments.map((env) => ({ root: env.root, projectRoot: env.toolchains.projectRoot, platformDeps: env.toolchains.platformDeps, node: env.toolchains.node, nodeOrigin: env.toolchains.nodeOrigin, registries: env.registries, net: env.net })),
+        log: (m) => log.info(m),
+      });
+      warnings.push(...tools.warnings);
       const sortedPythons = [...pythons.values()].sort((a, b) => (a.version < b.version ? -1 : 1));
-      platforms.push({ key: target.key, pythons: sortedPythons, uv: { version: UV_VERSION, path: uvRel, wheel: uvBinary.wheel, wheelSha256: uvBinary.wheelSha256 }, wheels, ...(dhtl ? { dhtl } : {}) });
+      platforms.push({ key: target.key, pythons: sortedPythons, uv: { version: UV_VERSION, path: uvRel, wheel: uvBinary.wheel, wheelSha256: uvBinary.wheelSha256 }, wheels, ...(dhtl ? { dhtl } : {}), ...(tools.system ? { system: tools.system } : {}), ...(tools.node ? { node: tools.node } : {}) });
     }
 
     // 6. The project's own config, dependency and lock files (the project root's .dhtconfig too).

@@ -3,11 +3,11 @@ import { formatBytes } from "../../ui/progress.ts";
 import type { BundleFileKind, BundleManifest } from "../../bundle/types.ts";
 import type { PrepareOfflineResult } from "./run.ts";
 
-const KIND_LABEL: Record<BundleFileKind, string> = { python: "CPython", "python-bytecode": "CPython stdlib bytecode", uv: "uv", "wheel-bytecode": "wheels bytecode", wheel: "wheels", project: "project files", dhtl: "dhtl" };
+const KIND_LABEL: Record<BundleFileKind, string> = { python: "CPython", "python-bytecode": "CPython stdlib bytecode", uv: "uv", "wheel-bytecode": "wheels bytecode", wheel: "wheels", project: "project files", dhtl: "dhtl", system: "system packages (user space)", node: "Node.js" };
 
 /** Count and bytes per file kind, in a fixed order. */
 export function sizesByKind(manifest: BundleManifest): Array<{ kind: BundleFileKind; files: number; bytes: number }> {
-  const order: BundleFileKind[] = ["python", "python-bytecode", "uv", "wheel", "wheel-bytecode", "dhtl", "project"];
+  const order: BundleFileKind[] = ["python", "python-bytecode", "uv", "wheel", "wheel-bytecode", "system", "node", "dhtl", "project"];
   return order
     .map((kind) => {
       const files = manifest.files.filter((f) => f.kind === kind);

@@ -11,9 +11,10 @@ import { getLogger } from "../../ui/logger.ts";
 import { printJson, printText, formatTable } from "../../ui/output.ts";
 import { buildInfo } from "../../build-info.ts";
 import { acquireLock } from "../../env/lock.ts";
+import { recoverSwap } from "../../repair/swap.ts";
 import { executeSteps, type ExecEvent } from "../executor/execute.ts";
 import { resolvePython } from "../../python/resolve.ts";
-import { classifierPreferences } from "../../python/classifier-preference.ts";
+import { resolvePreferred } from "../../python/preferred.ts";
 import { ensureUv } from "../../uv/ensure.ts";
 import { pythonPlatformKey } from "../../platform/index.ts";
 import { homePaths } from "../../paths.ts";
@@ -25,12 +26,15 @@ import { swapForBinary } from "../../packages/binary-alternatives.ts";
 import { explainInstallFailure } from "../../registries/install-failure.ts";
 import { subprocessNetEnv } from "../../net/subprocess-env.ts";
 import { gatherSetup, environmentDirs, type Gathered, type SetupFlags } from "./gather.ts";
+import { planTestRoute } from "../../testing/index.ts";
+import { routeInstall } from "../../testing/install-needs.ts";
 import { buildPlan, type PlanInput, type PythonChoice, type SetupPlan, type UvChoice } from "./plan.ts";
 import { setupSteps, unmarkVenv, type SetupServices, type SetupState } from "./steps.ts";
 import { computeInputsHash, probeFiles, probePaths, sha256Hex } from "./inputs-hash.ts";
 import { checkUpToDate, CHECKPOINT_NAME } from "./noop-check.ts";
 import { renderPlan } from "./render.ts";
 import { activationText } from "./summary.ts";
+import { ensureVirtualenv, needsVirtualenv, virtualenvPaths, VIRTUALENV_HOST_REQUEST } from "../../env/virtualenv.ts";
 
 export interface SetupOptions extends SetupFlags {
   dryRun?: boolean;
@@ -38,6 +42,12 @@ export interface SetupOptions extends SetupFlags {
   noWait?: boolean;
   allEnvironments?: boolean;
   settingsKey: string;
+  /**
+   * A repair with no network (src/flows/repair/offline.ts): work offline, from uv's cache and
+   * DHT_HOME or from this bundle, but record the setup the configuration describes, so the
+   * next connected `dhtl setup` has nothing to redo.
+   */
+  workOffline?: { bundle?: string };
 }
 
 export interface SetupOutcome {
@@ -65,23 +75,72 @@ function pythonRequestOf(g: Gathered): { request?: string; origin?: string } {
 }
 
 /**
- * The resolution chain, preceded by the project's classifiers when its request is an
- * open-ended range (src/python/classifier-preference.ts): an interpreter already here (or
- * in the bundle) of a version the project says it supports wins over a newer one it never
- * claimed. Nothing is downloaded for a preference; the plain request decides otherwise.
+ * The project's preferences (src/python/preferred.ts), inside a request first narrowed to the
+ * minors where every pinned package can install (src/python/install-fit.ts): a Python where
+ * a locked C extension has no wheel is left out, and the chain says why. When nothing of the
+ * narrowed range can be had here, the plain request decides.
  */
-async function resolveProjectPython(g: Gathered, request: string | undefined, opts: Parameters<typeof resolvePython>[1]) {
-  for (const minor of classifierPreferences(request, g.declared.pythonClassifiers)) {
+async function resolveProjectPython(g: Gathered, request: string | undefined, opts: Parameters<typeof resolvePython>[1], credentials?: Record<string, { username: string; password: string }>) {
+  const narrowed = await fitToPins(g, request, opts.ctx, credentials).catch((e: Error) => (opts.log?.({ step: "install-fit", outcome: "skipped", why: e.message }), undefined));
+  if (narrowed) {
     try {
-      const r = await resolvePython(minor, { ...opts, offline: true, allowDownload: Boolean(opts.bundle), allowPatchFallback: true, containerFallback: false, suggestContainer: false, log: undefined, note: undefined });
-      const why = `${request} allows newer Pythons, but the project's classifiers name ${minor} as the newest it supports that is available here`;
-      opts.note?.(`Python ${minor}: ${why}`);
-      return { ...r, chain: [{ step: "classifiers", outcome: "taken" as const, why }, ...r.chain] };
+      const r = await resolvePreferred(g.pythonHints, narrowed.request, opts);
+      opts.note?.(`Python ${minorOf(r.version)}: ${narrowed.why}`);
+      return { ...r, chain: [{ step: "install-fit", outcome: "taken" as const, why: narrowed.why }, ...r.chain] };
     } catch {
-      // not available without a download: try the next classified version
+      opts.log?.({ step: "install-fit", outcome: "skipped", why: `${narrowed.why}, but none of those can be had here` });
     }
   }
-  return resolvePython(request, opts);
+  return resolvePreferred(g.pythonHints, request, opts);
+}
+
+/**
+ * `dhtl python find` in a project: the interpreter setup would choose, through the same
+ * steps (install-fit, the project's preferences, the chain), never downloading.
+ */
+export async function findProjectPython(ctx: RunContext, opts: { strict?: boolean; log?: Parameters<typeof resolvePython>[1]["log"] }) {
+  const g = await gatherSetup(ctx, { ...(opts.strict ? { config: { strict: true } } : {}) });
+  const { request } = pythonRequestOf(g);
+  const credentials = await resolveCredentials(g.registries, { env: ctx.env }).catch(() => undefined);
+  const r = await resolveProjectPython(g, request, { ctx, home: g.home, offline: g.offline, allowDownload: false, suggestContainer: false, net: g.net, projectRoot: g.envRoot, allowPatchFallback: g.config.python?.allow_patch_fallback, ...(opts.log ? { log: opts.log } : {}) }, credentials);
+  return { ...r, request, requestOrigin: g.resolved.origins["python.version"] };
+}
+
+async function fitToPins(g: Gathered, request: string | undefined, ctx: RunContext, credentials?: Record<string, { username: string; password: string }>) {
+  const { installableRequest, pinnedPackages } = await import("../../python/install-fit.ts");
+  const pins = pinnedPackages({ ...g.declared, ...(g.declared.locked ? { locked: { kind: g.declared.locked.kind, packages: g.declared.locked.packages } } : {}) });
+  if (!pins.length || g.registries.noIndex) return undefined;
+  const { indexesWithCredentials } = await import("../../uv/ensure.ts");
+  const indexes = await indexesWithCredentials([g.registries.indexUrl, ...g.registries.extraIndexUrls], credentials ?? {}, ctx.env);
+  return installableRequest(request, { pins, target: { os: g.facts.os, arch: g.facts.arch, libc: g.facts.libc }, indexes, env: ctx.env, net: g.net, home: g.home, offline: g.offline });
+}
+
+/**
+ * Python 2.7 / 3.6 venvs are made by virtualenv, which runs on a Python >= 3.8: one already on
+ * the machine (never downloaded for a preview), else, online, a managed build.
+ */
+async function venvHostFor(g: Gathered, ctx: RunContext, version: string, preview: boolean): Promise<PythonChoice["venvHost"]> {
+  if (!needsVirtualenv(version)) return undefined;
+  const base = { ctx, home: g.home, net: g.net, containerFallback: false, suggestContainer: false, projectRoot: g.envRoot };
+  try {
+    const r = await resolvePython(VIRTUALENV_HOST_REQUEST, { ...base, offline: true, allowDownload: false });
+    return { executable: r.executable, version: r.version };
+  } catch {
+    if (preview) return undefined;
+    if (g.offline) {
+      throw new DhtError(ExitCode.unsatisfiable, `Python ${version} venvs are made by virtualenv, which needs a Python ${VIRTUALENV_HOST_REQUEST} on this machine, and none is here`, {
+        subject: `python ${version}`,
+        hint: "install any Python 3.8 or newer (dhtl python install 3.12 on a connected machine, or the distribution's python3), then run dhtl setup again",
+      });
+    }
+    const r = await resolvePython(VIRTUALENV_HOST_REQUEST, { ...base, offline: false, allowDownload: true }).catch((e) => {
+      throw new DhtError(ExitCode.unsatisfiable, `Python ${version} venvs are made by virtualenv, which needs a Python ${VIRTUALENV_HOST_REQUEST}: none is on this machine and none could be installed`, {
+        subject: `python ${version}`,
+        hint: `${(e as Error).message}\ninstall any Python 3.8 or newer (dhtl python install 3.12, or the distribution's python3), then run dhtl setup again`,
+      });
+    });
+    return { executable: r.executable, version: r.version };
+  }
 }
 
 async function openBundleIfAny(g: Gathered, flags: SetupFlags, log: Log, cwd: string) {
@@ -105,19 +164,26 @@ async function openBundleIfAny(g: Gathered, flags: SetupFlags, log: Log, cwd: st
   return scopeToEnvironment(bundle, envDir);
 }
 
-interface Prepared {
+export interface Prepared {
   g: Gathered;
   services: SetupServices;
   probes: ReturnType<typeof probeFiles>;
   inputsHash: string;
   credentials: Awaited<ReturnType<typeof resolveCredentials>>;
   bundle: Awaited<ReturnType<typeof openBundleIfAny>>;
+  /** The environment parts' dry-run previews. */
+  previews: () => Promise<Array<{ id: string; text: string; data: unknown }>>;
 }
 
-async function prepare(ctx: RunContext, options: SetupOptions, log: Log, envDir?: string): Promise<Prepared> {
+/** Everything a run needs before the steps (also used by the repair flows, src/flows/repair/). */
+export async function prepare(ctx: RunContext, options: SetupOptions, log: Log, envDir?: string): Promise<Prepared> {
   const g = await gatherSetup(ctx, options, envDir);
   for (const warning of g.resolved.warnings) log.warn(warning);
-  const bundle = await openBundleIfAny(g, options, log, ctx.cwd);
+  // The step hashes name the setup as configured, not how a repair without network got its packages.
+  const configured = { offline: g.offline, registries: g.registries };
+  if (options.workOffline) g.offline = true;
+  const bundle = await openBundleIfAny(g, options.workOffline?.bundle ? { ...options, offlineBundle: options.workOffline.bundle } : options, log, ctx.cwd);
+  const recordedBundle = options.workOffline?.bundle ? undefined : bundle;
   if (bundle) {
     // Offline bundle: packages come from its wheel directory for this platform, nothing else.
     const key = pythonPlatformKey(g.facts);
@@ -137,6 +203,8 @@ async function prepare(ctx: RunContext, options: SetupOptions, log: Log, envDir?
     ...g.declared.requirementSets.flatMap((set) => set.files),
     ...(g.declared.lockFile ? [g.declared.lockFile.path] : []),
     ...g.declared.sources.map((s: { path: string }) => s.path),
+    // The test route's files (tox.ini, noxfile.py, Makefile, CI workflows): an edit there re-runs the install.
+    ...g.test.inputs,
   ].map((p) => (p.startsWith("/") || /^[A-Za-z]:[\\/]/.test(p) ? p : join(g.envRoot, p)));
   const probes = probeFiles(probePaths([g.envRoot, g.projectRoot], referenced));
   const inputsHash = computeInputsHash(options.settingsKey, probes, { envRoot: g.envRoot, venv: g.venv.venvPath, dht: buildInfo.version });
@@ -162,18 +230,22 @@ async function prepare(ctx: RunContext, options: SetupOptions, log: Log, envDir?
       .map(([k]) => k);
 
   let warmup: import("../../bundle/warm-cache.ts").Warmup | undefined;
+  const { environmentParts } = await import("./parts.ts");
+  const parts = await environmentParts(g, ctx, options, log, bundle);
   const services: SetupServices = {
+    parts: parts.map((p) => p.part),
     os: g.facts.os,
     verbose: ctx.verbose,
     inputsHash,
     extraEnv: (g.config.env ?? {}) as Record<string, string>,
     venvGuard: g.venvGuard,
     hashes: {
-      python: sha256Hex(JSON.stringify([pyRequest.request ?? null, g.config.python?.implementation ?? null, options.python ?? null, ctx.env.DHT_PYTHON ?? null, g.offline, bundle?.root ?? null])),
-      uv: sha256Hex(JSON.stringify([UV_VERSION, g.offline, bundle?.root ?? null])),
-      deps: sha256Hex(JSON.stringify([probes, preferBinary, g.registries])),
+      python: sha256Hex(JSON.stringify([pyRequest.request ?? null, g.config.python?.implementation ?? null, options.python ?? null, ctx.env.DHT_PYTHON ?? null, configured.offline, recordedBundle?.root ?? null])),
+      uv: sha256Hex(JSON.stringify([UV_VERSION, configured.offline, recordedBundle?.root ?? null])),
+      deps: sha256Hex(JSON.stringify([probes, preferBinary, recordedBundle === bundle ? g.registries : configured.registries])),
     },
     log: (m) => log.info(m),
+    warn: (m) => log.warn(m),
     debug: (m) => log.debug(m),
     async resolvePython() {
       if (bundle && !warmup) warmup = await startBundleWarmup(g, bundle, ctx, (m) => log.debug(m));
@@ -188,8 +260,14 @@ async function prepare(ctx: RunContext, options: SetupOptions, log: Log, envDir?
         projectRoot: g.envRoot,
         log: (step) => log.debug(`python ${step.step}: ${step.outcome} (${step.why})`),
         note: (m) => log.info(m),
-      });
-      return { ...resolved, request: pyRequest.request, requestOrigin: pyRequest.origin };
+      }, credentials);
+      const venvHost = await venvHostFor(g, ctx, resolved.version, false);
+      return { ...resolved, request: pyRequest.request, requestOrigin: pyRequest.origin, ...(venvHost ? { venvHost } : {}) };
+    },
+    async ensureVirtualenv() {
+      const { indexesWithCredentials } = await import("../../uv/ensure.ts");
+      const indexes = g.registries.noIndex ? [] : await indexesWithCredentials([g.registries.indexUrl, ...g.registries.extraIndexUrls], credentials, ctx.env);
+      await ensureVirtualenv({ home: g.home, env: ctx.env, offline: g.offline, net: g.net, findLinks: g.registries.findLinks, indexes, log: (m) => log.info(m) });
     },
     async settleBackground() {
       await warmup?.settle();
@@ -215,7 +293,7 @@ async function prepare(ctx: RunContext, options: SetupOptions, log: Log, envDir?
         return { available: false, how: why };
       }
     },
-    planInput: (python, uv) => planInputOf(g, options, python, uv, { preferBinary, swaps, swapped, isolate, registryEnvNames: registryEnvNames(uv.available ? "uv" : "pip") }),
+    planInput: (python, uv) => planInputOf(g, options, python, uv, { preferBinary, swaps, swapped, isolate, registryEnvNames: registryEnvNames(uv.available ? "uv" : "pip"), env: ctx.env }),
     childEnv(kind) {
       const overlay = kind === "uv" ? registryEnvForUv(g.registries, credentials) : registryEnvForPip(g.registries, credentials);
       const env = childEnv({ ...ctx.env, ...(g.config.env ?? {}) }, overlay);
@@ -232,6 +310,11 @@ async function prepare(ctx: RunContext, options: SetupOptions, log: Log, envDir?
       }
       return env;
     },
+    async buildToolchain(output) {
+      const [{ provideBuildToolchain }, { systemContext }] = await Promise.all([import("../../system/toolchains.ts"), import("../../system/index.ts")]);
+      const sc = await systemContext({ ctx, home: g.home, facts: g.facts, flags: {}, registries: g.registries, net: g.net, log: (m) => log.info(m), warn: (m) => log.warn(m) });
+      return provideBuildToolchain(output, { ...sc, offline: g.offline });
+    },
     installFailure(output, argv, pythonVersion) {
       return explainInstallFailure(output, argv, {
         ...(pythonVersion ? { pythonVersion } : {}),
@@ -241,10 +324,11 @@ async function prepare(ctx: RunContext, options: SetupOptions, log: Log, envDir?
         env: ctx.env,
         net: g.net,
         probe: !g.offline,
+        ...(g.offline ? { offline: { bundle: Boolean(bundle) } } : {}),
       });
     },
   };
-  return { g, services, probes, inputsHash, credentials, bundle };
+  return { g, services, probes, inputsHash, credentials, bundle, previews: () => Promise.all(parts.map((p) => p.preview())) };
 }
 
 /**
@@ -281,7 +365,7 @@ function planInputOf(
   options: SetupOptions,
   python: PythonChoice,
   uv: UvChoice,
-  extra: { preferBinary: boolean; swaps: Array<{ from: string; to: string; why?: string }>; swapped: Record<string, string>; isolate: boolean; registryEnvNames: string[] },
+  extra: { preferBinary: boolean; swaps: Array<{ from: string; to: string; why?: string }>; swapped: Record<string, string>; isolate: boolean; registryEnvNames: string[]; env: Record<string, string | undefined> },
 ): PlanInput {
   const deps = g.config.dependencies ?? {};
   return {
@@ -304,7 +388,20 @@ function planInputOf(
     isolate: extra.isolate,
     prompt: g.config.python?.prompt,
     registryEnvNames: extra.registryEnvNames,
+    virtualenv: virtualenvPaths(g.home),
+    arch: g.facts.arch,
+    seedPip: !g.offline && !g.registries.noIndex,
+    ...(options.noDev ? {} : testRouteFor(g, python.version, extra.env)),
   };
+}
+
+/** The test route for the chosen Python (a tox env or CI job of that version), as setup installs it. */
+function testRouteFor(g: Gathered, pythonVersion: string | undefined, env: Record<string, string | undefined>): Pick<PlanInput, "testRoute"> {
+  const plan = planTestRoute({ root: g.envRoot, declared: g.declared, config: g.config.test, env, files: g.test.files, ...(pythonVersion ? { pythonMinor: minorOf(pythonVersion) } : {}) });
+  const route = plan.chosen;
+  if (!route) return {};
+  const install = routeInstall(route.needs, { extras: Object.keys(g.declared.optional), groups: Object.keys(g.declared.groups) });
+  return { testRoute: { name: route.name, summary: route.summary, install } };
 }
 
 /** Dry run: preview Python and uv without downloading, then build the plan. */
@@ -313,8 +410,9 @@ async function previewPlan(p: Prepared, ctx: RunContext, log: Log): Promise<Setu
   const pyRequest = pythonRequestOf(g);
   let python: PythonChoice;
   try {
-    const r = await resolveProjectPython(g, pyRequest.request, { ctx, home: g.home, offline: true, allowDownload: false, bundle: p.bundle, net: g.net, suggestContainer: false, projectRoot: g.envRoot, allowPatchFallback: g.config.python?.allow_patch_fallback });
-    python = { ...r, request: pyRequest.request, requestOrigin: pyRequest.origin };
+    const r = await resolveProjectPython(g, pyRequest.request, { ctx, home: g.home, offline: true, allowDownload: false, bundle: p.bundle, net: g.net, suggestContainer: false, projectRoot: g.envRoot, allowPatchFallback: g.config.python?.allow_patch_fallback }, p.credentials);
+    const venvHost = await venvHostFor(g, ctx, r.version, true);
+    python = { ...r, request: pyRequest.request, requestOrigin: pyRequest.origin, ...(venvHost ? { venvHost } : {}) };
   } catch (error) {
     const chain = (isDhtError(error) && Array.isArray(error.details?.chain) ? error.details!.chain : []) as PythonChoice["chain"];
     python = {
@@ -334,10 +432,13 @@ async function previewPlan(p: Prepared, ctx: RunContext, log: Log): Promise<Setu
       : { available: true, version: UV_VERSION, how: `not cached yet: a real run fetches uv ${UV_VERSION} from ${p.bundle ? "the offline bundle" : `the index ${g.registries.indexUrl.replace(/\/\/[^@/]*@/, "//***@")}`} (sha256-verified), falling back to pip if it cannot` };
   }
   log.debug("plan built");
-  return buildPlan(p.services.planInput(python, uv));
+  const plan = buildPlan(p.services.planInput(python, uv));
+  for (const w of plan.warnings) log.warn(w);
+  const parts = await p.previews();
+  return parts.length ? { ...plan, parts } : plan;
 }
 
-function eventLogger(log: Log, quiet: boolean) {
+export function eventLogger(log: Log, quiet: boolean) {
   return (e: ExecEvent) => {
     switch (e.type) {
       case "resume":
@@ -382,6 +483,9 @@ export async function setupOne(ctx: RunContext, options: SetupOptions, envDir?: 
     onWait: (o) => log.info(`waiting for the setup running as pid ${o.pid}${o.host ? ` on ${o.host}` : ""} (lock ${join(g.envRoot, ".dht", "lock")})`),
   });
   try {
+    // A fix-env --deep killed between the two renames of its swap: finish or undo it, never build over it.
+    const recovered = recoverSwap(g.venvGuard.stateDir);
+    if (recovered) log.info(recovered);
     // .dht/ is machine state: keep it out of version control without touching the user's .gitignore.
     const ignore = join(g.envRoot, ".dht", ".gitignore");
     if (!existsSync(ignore)) writeFileSync(ignore, "# dhtl state (checkpoints, lock): safe to delete, never commit\n*\n");
@@ -445,11 +549,12 @@ async function runAllEnvironments(ctx: RunContext, options: SetupOptions): Promi
   const log = await getLogger(ctx);
   const { resolveConfig } = await import("../../config/resolve.ts");
   const resolved = await resolveConfig({ cwd: ctx.cwd, env: ctx.env });
-  const dirs = environmentDirs(resolved);
+  // A uv workspace whose root is a package itself: the root is one more environment, first.
+  const dirs = [...(resolved.workspace?.rootIsPackage ? ["."] : []), ...environmentDirs(resolved)];
   if (dirs.length === 0) {
     throw new DhtError(ExitCode.usage, "--all-environments: the configuration declares no environments", {
       subject: resolved.configFile ?? ".dhtconfig",
-      hint: "add an `environments:` mapping to .dhtconfig (directory → settings), or run dhtl setup without --all-environments",
+      hint: "add an `environments:` mapping to .dhtconfig (directory → settings) or make the project a uv workspace ([tool.uv.workspace] members), or run dhtl setup without --all-environments",
     });
   }
   const outcomes: SetupOutcome[] = [];
@@ -457,7 +562,7 @@ async function runAllEnvironments(ctx: RunContext, options: SetupOptions): Promi
     log.info(`── environment ${dir}`);
     const sub = { ...ctx, cwd: resolved.projectRoot };
     try {
-      outcomes.push(await setupOne(sub, { ...options, env: undefined }, dir));
+      outcomes.push(await setupOne(sub, { ...options, env: undefined }, dir === "." ? undefined : dir));
     } catch (error) {
       const e = isDhtError(error) ? error : new DhtError(ExitCode.failed, (error as Error).message);
       log.error(`${dir}: ${e.message}${e.hint ? `\n  hint: ${e.hint.split("\n")[0]}` : ""}`);

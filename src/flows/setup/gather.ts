@@ -18,6 +18,11 @@ import { dhtHome } from "../../paths.ts";
 import { assertVenvPathUsable, checkVenvSetting, type VenvGuard } from "../../env/removal-guard.ts";
 import type { RunContext } from "../../context.ts";
 import { DhtError, ExitCode } from "../../errors.ts";
+import { planTestRoute, type RoutePlan } from "../../testing/index.ts";
+import type { ProjectFiles, PythonSignal } from "../../testing/types.ts";
+import { formatEvidence } from "../../testing/types.ts";
+import type { VersionHint } from "../../python/preferences.ts";
+import { versionFileHints } from "../../project/python-version.ts";
 
 export interface SetupFlags {
   /** Every configuration-overriding flag given (--python, --venv, --strict, --index-url, …). */
@@ -32,6 +37,10 @@ export interface SetupFlags {
   /** Public key the offline bundle must be signed with (--verify-key). */
   verifyKey?: string;
   noDev?: boolean;
+  /** --system (true) / --no-system (false): how platform_deps are provided (src/system). */
+  system?: boolean;
+  /** --strict: exactly the requested versions (Python and Node.js). */
+  strict?: boolean;
 }
 
 export type ResolvedConfig = Awaited<ReturnType<typeof resolveConfig>>;
@@ -56,6 +65,10 @@ export interface Gathered {
   /** Absolute paths of the other environments (monorepo), which this setup does not cover. */
   otherEnvironments: string[];
   offline: boolean;
+  /** The test route as read before the Python is known (src/testing): its files, inputs and Python signals. */
+  test: RoutePlan & { files: ProjectFiles; inputs: string[] };
+  /** Versions the project's files name, for preferring one inside a range (src/python/preferences.ts). */
+  pythonHints: VersionHint[];
 }
 
 export function netSettingsOf(config: DhtConfig): NetSettings {
@@ -106,6 +119,8 @@ export async function gatherSetup(ctx: RunContext, flags: SetupFlags, envDirOver
       hint: "run dhtl setup where the project is (pyproject.toml, requirements.txt, setup.py, Pipfile, .python-version), or --cwd DIR; `dhtl init` starts a .dhtconfig here, and `dhtl setup --python 3.12` makes a bare environment on purpose",
     });
   }
+  const test = planTestRoute({ root: envRoot, declared, config: config.test, env: ctx.env });
+  const pythonHints = await projectPythonHints(envRoot, declared, test.signals);
   const registries = await discoverRegistries({
     root: envRoot,
     env: ctx.env,
@@ -143,7 +158,23 @@ export async function gatherSetup(ctx: RunContext, flags: SetupFlags, envDirOver
     net: netSettingsOf(config),
     otherEnvironments,
     offline,
+    test,
+    pythonHints,
   };
+}
+
+/**
+ * The versions a project's files name (classifiers, the test route's tox env list / CI matrix
+ * / nox / Dockerfile, .tool-versions, runtime.txt): what src/python/preferences.ts chooses
+ * from inside a range. Setup and prepare-offline use the same list, so a bundle carries the
+ * Python setup will look for.
+ */
+export async function projectPythonHints(envRoot: string, declared: { pythonClassifiers?: string[] }, signals: PythonSignal[]): Promise<VersionHint[]> {
+  return [
+    ...(declared.pythonClassifiers?.length ? [{ kind: "classifiers", minors: declared.pythonClassifiers, origin: "the trove classifiers" }] : []),
+    ...signals.map((sig) => ({ kind: sig.kind, minors: sig.minors, origin: formatEvidence(sig.evidence) })),
+    ...(await versionFileHints(envRoot)).map((h) => ({ kind: h.kind, minors: [h.request.split(".").slice(0, 2).join(".")], origin: h.origin })),
+  ];
 }
 
 /** Environment directories named in the config (for --all-environments), relative to the project root. */

@@ -32,8 +32,17 @@ async function* linesOf(stream: ReadableStream<Uint8Array>): AsyncGenerator<stri
   if (buffer) yield buffer;
 }
 
-export async function runImportChecks(python: string, names: string[], options: ImportCheckOptions): Promise<ImportCheckResult> {
+/**
+ * The installer's own tools in every venv (seeded by `uv venv --seed` / virtualenv, or put back
+ * as hand-installed): not the project's code, and setuptools cannot be imported once another
+ * package has imported the standard library's distutils (its distutils hack asserts), which
+ * would fail a healthy venv depending on import order.
+ */
+const INSTALLER_TOOLS = new Set(["pip", "setuptools", "wheel", "distribute"]);
+
+export async function runImportChecks(python: string, allNames: string[], options: ImportCheckOptions): Promise<ImportCheckResult> {
   const result: ImportCheckResult = { checked: [], failed: [], warned: [], missing: [] };
+  const names = allNames.filter((n) => !INSTALLER_TOOLS.has(n.toLowerCase()));
   const queue = [...names];
   // At least one worker even with nothing to import: it still proves the interpreter runs.
   const count = Math.max(1, Math.min(options.workers ?? Math.min(availableParallelism(), 4), names.length));

@@ -9,12 +9,19 @@ import { dirname, join, resolve, sep } from "node:path";
 import { readCheckpoint, type Checkpoint } from "../../env/checkpoints.ts";
 import { readMarker, venvPython } from "../../env/venv.ts";
 import { probesUnchanged } from "./inputs-hash.ts";
+import { asBaseline, baselineDamage } from "../../repair/baseline.ts";
+import { SWAP_JOURNAL } from "../../repair/swap.ts";
 
 export const CHECKPOINT_NAME = join(".dht", "setup-progress.json");
 
 export type NoopVerdict =
   | { upToDate: true; envRoot: string; checkpoint: Checkpoint; venvPath: string }
-  | { upToDate: false; reason: string; envRoot?: string };
+  /**
+   * `damaged`: nothing changed, but the venv broke since it was verified (setup repairs it).
+   * `interruptedSwap`: a `fix-env --deep` was killed between the two renames of its swap
+   * (src/repair/swap.ts): setup finishes or undoes that first, never builds over it.
+   */
+  | { upToDate: false; reason: string; envRoot?: string; damaged?: boolean; interruptedSwap?: boolean };
 
 /** The nearest directory at or above `cwd` holding a setup checkpoint. */
 export function findCheckpointRoot(cwd: string): string | undefined {
@@ -32,6 +39,7 @@ const inside = (child: string, parent: string) => child === parent || child.star
 export function checkUpToDate(cwd: string, settingsKey: string, startRoot?: string): NoopVerdict {
   const envRoot = startRoot ?? findCheckpointRoot(cwd);
   if (!envRoot) return { upToDate: false, reason: "no previous setup" };
+  if (existsSync(join(envRoot, ".dht", SWAP_JOURNAL))) return { upToDate: false, reason: "a repair was interrupted while swapping the venv", envRoot, interruptedSwap: true };
   const checkpoint = readCheckpoint(join(envRoot, CHECKPOINT_NAME));
   if (!checkpoint) return { upToDate: false, reason: "no readable checkpoint", envRoot };
   if (!checkpoint.complete) return { upToDate: false, reason: "the previous setup did not finish", envRoot };
@@ -46,7 +54,12 @@ export function checkUpToDate(cwd: string, settingsKey: string, startRoot?: stri
   try {
     statSync(venvPython(venvPath));
   } catch {
-    return { upToDate: false, reason: "the venv's interpreter is missing", envRoot };
+    return { upToDate: false, reason: "the venv's interpreter is missing", envRoot, damaged: true };
   }
+  // Common breakage since verification: a package's directory deleted, the base Python
+  // removed or replaced, the venv's python replaced (a few stats and one readdir).
+  const baseline = asBaseline(checkpoint.steps.find((s) => s.id === "finalize")?.output?.baseline);
+  const damage = baseline && baselineDamage(venvPath, baseline);
+  if (damage) return { upToDate: false, reason: damage, envRoot, damaged: true };
   return { upToDate: true, envRoot, checkpoint, venvPath };
 }

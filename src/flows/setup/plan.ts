@@ -12,6 +12,9 @@ import { redactUrl } from "../../net/redact.ts";
 import { sameIndex } from "../../registries/url.ts";
 import { venvBinDir, venvPython, type VenvOs } from "../../env/venv.ts";
 import type { VenvLocation } from "../../env/local-venv.ts";
+import { exportLock, markerEnvironment, pinsText, type LockExport, type LockFreshness, type LockGraph } from "../../project/lock-pins.ts";
+import { needsVirtualenv, seededPip, virtualenvCommand, VIRTUALENV_VERSION, type VirtualenvPaths } from "../../env/virtualenv.ts";
+import type { RouteInstall } from "../../testing/install-needs.ts";
 
 /** The requirement shape setup needs (src/project/pep508.ts Requirement fits it). */
 export interface PlanRequirement {
@@ -37,10 +40,16 @@ export interface PlanProject {
   /** The parsed requirement files: their requirements reach the installer through -r, not one by one. */
   requirementSets?: Array<{ requirements: PlanRequirement[] }>;
   lockFile?: { kind: string; path: string };
-  /** What the lock file pins (src/project/lockfiles.ts LockFile fits it): uv.lock's registry URLs matter here. */
-  locked?: { packages: Array<{ registry?: string }> };
+  /**
+   * What the lock file pins (src/project/lockfiles.ts LockFile fits it): uv.lock's registry
+   * URLs; for poetry.lock, pdm.lock and Pipfile.lock the dependency graph and whether the lock
+   * still matches its project file.
+   */
+  locked?: { packages: Array<{ registry?: string }>; graph?: LockGraph; freshness?: LockFreshness };
   /** Which tool declares each group (dependency-groups, uv, poetry, hatch, pdm, pipenv). */
   groupSources?: Record<string, string>;
+  /** A uv workspace member: the workspace's uv.lock installs it as `--package <package>`. */
+  workspace?: { root: string; member: string; package: string };
 }
 
 export interface PlanRegistries {
@@ -62,6 +71,8 @@ export interface PythonChoice {
   chain: Array<{ step: string; outcome: string; why: string }>;
   /** Set when no interpreter could be chosen (dry-run shows it; a real run fails with it). */
   problem?: string;
+  /** Python 2.7 / 3.6: the Python >= 3.8 that runs virtualenv to make the venv (src/env/virtualenv.ts). */
+  venvHost?: { executable: string; version: string };
 }
 
 export interface UvChoice {
@@ -81,6 +92,8 @@ export interface BinarySwap {
 
 export interface PlanInput {
   os: VenvOs;
+  /** The machine's CPU ("x86_64", "aarch64"): lock markers are evaluated for it. */
+  arch?: string;
   envRoot: string;
   /** Environment directory relative to the project root ("." when not a monorepo entry). */
   envDir: string;
@@ -104,6 +117,25 @@ export interface PlanInput {
   prompt?: string;
   /** Names of env vars passed to installers for the registries (values stay out of the plan). */
   registryEnvNames: string[];
+  /** Where virtualenv is unpacked (DHT_HOME/tools/virtualenv): used for Pythons older than 3.7. */
+  virtualenv?: VirtualenvPaths;
+  /**
+   * Which groups/extras must work and which may fail (src/flows/setup/selection below):
+   * `required` replaces the default selection (today's dev/test + configured, + the test
+   * route's); `optional` ones are installed when they can be, and left out with a warning
+   * naming them and the reason when they cannot install or import on the chosen Python.
+   * `required.packages` names what the test route needs: never optional, wherever declared.
+   * Default: the default selection, where groups/extras whose names mean docs/lint/typing
+   * are optional, and so are known docs/lint/typing tools inside the other selected groups.
+   */
+  selection?: SelectionInput;
+  /**
+   * Put pip into the venv (`uv venv --seed`), as `python -m venv` does: test suites and tools
+   * call `python -m pip`. Off when offline (uv would need pip's wheel from an index).
+   */
+  seedPip?: boolean;
+  /** The test route the environment is for (src/testing): what it needs is installed too (absent with --no-dev). */
+  testRoute?: { name: string; summary: string; install: RouteInstall };
 }
 
 export interface PlannedCommand {
@@ -113,6 +145,8 @@ export interface PlannedCommand {
   /** Extra environment (names → redacted values) the command runs with. */
   env: Record<string, string>;
   why: string;
+  /** Where it runs when not in the environment's directory (a uv workspace's root: its lock's paths are relative to it). */
+  cwd?: string;
 }
 
 export interface SetupPlan {
@@ -124,7 +158,11 @@ export interface SetupPlan {
   uv: UvChoice;
   installer: "uv" | "pip";
   mode: "uv-sync" | "uv-pip" | "pip";
-  lockFile?: { kind: string; path: string; honoured: boolean; note: string };
+  /** What makes the venv: uv, the standard library's venv (no uv), or virtualenv (Python < 3.7). */
+  venvCreator: "uv" | "venv" | "virtualenv";
+  lockFile?: LockChoice;
+  /** Files the install step writes before its commands (the exact pins of a lock file). */
+  files: Array<{ path: string; text: string; why: string }>;
   registries: { indexUrl: string; extraIndexUrls: string[]; findLinks: string[]; trustedHosts: string[]; noIndex: boolean; indexStrategy?: string; origins: Record<string, string> };
   extras: string[];
   groups: string[];
@@ -136,13 +174,90 @@ export interface SetupPlan {
   postInstall: string[];
   isolate: boolean;
   notes: string[];
+  /** What the environment parts (system packages, Node.js) will do; filled in by the dry run. */
+  parts?: Array<{ id: string; text: string; data: unknown }>;
+  /** What the user must hear even without --dry-run (a lock that no longer matches its project). */
+  warnings: string[];
+  /**
+   * The parts of the selection that may fail (docs/lint/typing): when the full install fails,
+   * `required` installs without them, then each part is tried on its own and left out with a
+   * warning if it fails; their distributions failing the import check is a warning too.
+   */
+  optional?: {
+    parts: OptionalPart[];
+    required: PlannedCommand[];
+    each: Array<{ part: OptionalPart; commands: PlannedCommand[] }>;
+    /** Distribution names that only optional parts bring (their import failures are warnings). */
+    dists: string[];
+  };
+  /** The test route and what setup adds for it, each with its evidence. */
+  testRoute?: {
+    name: string;
+    summary: string;
+    additions: Array<{ item: string; origin: string }>;
+    system: Array<{ manager: string; name: string; origin: string }>;
+    unknown: string[];
+  };
 }
 
 const DEV_NAMES = /^(dev|devel|develop|development|test|tests|testing)$/i;
+
+export interface SelectionInput {
+  required?: { extras: string[]; groups: string[]; packages?: string[] };
+  optional?: { extras: string[]; groups: string[] };
+}
+
+/** Group/extra names that mean docs, lint, formatting or typing: never what a test run needs. */
+const OPTIONAL_NAMES = /^(docs?|documentation|sphinx|mkdocs|lint|linting|linters?|style|codestyle|format|formatting|fmt|typing|types|typecheck|type-?check(ing)?|mypy|pre-?commit|qa|static|static-?analysis)$/i;
+/** Packages that only build docs or check code (their failure never stops a test run). */
+const DOCS_LINT_TOOLS = /^(sphinx(-.*)?|sphinxcontrib-.*|.*-sphinx-theme|furo|myst-parser|numpydoc|nbsphinx|mkdocs(-.*)?|mkdocstrings(-.*)?|mypy|types-.+|.+-stubs|pyright|pytype|flake8(-.*)?|pylint(-.*)?|pycodestyle|pydocstyle|pyflakes|black|isort|ruff|autopep8|yapf|pre-commit|bandit|codespell|doc8|rstcheck|blacken-docs|docformatter|darglint|interrogate)$/;
+const norm = (n: string) => n.toLowerCase().replace(/[-_.]+/g, "-");
+
+/** One part of the selection that may fail: a group, an extra, or one package inside a required one. */
+export interface OptionalPart {
+  kind: "group" | "extra" | "package";
+  name: string;
+  /** For a package: the group/extra holding it ("group dev"). */
+  in?: string;
+  /** The requirement texts it adds. */
+  requirements: string[];
+  why: string;
+}
+
+/** Required vs optional parts of the selection (pure; see PlanInput.selection). */
+export function splitSelection(input: PlanInput): { required: { extras: string[]; groups: string[]; omit: string[] }; optional: OptionalPart[] } {
+  const { project } = input;
+  const full = input.selection?.required ?? selectionWithRoute(input);
+  const routeNames = new Set([...(input.selection?.required?.packages ?? []), ...(input.testRoute?.install.requirements ?? []).map((r) => /^[A-Za-z0-9][A-Za-z0-9._-]*/.exec(r.text)?.[0] ?? "")].map(norm));
+  const routeGroups = new Set([...(input.testRoute?.install.groups ?? []).map((g) => g.name), ...(input.testRoute?.install.extras ?? []).map((e) => e.name)]);
+  const explicit = Boolean(input.selection?.required);
+  const byName = (kind: "group" | "extra", name: string) => !explicit && !routeGroups.has(name) && OPTIONAL_NAMES.test(name.replace(/^hatch:/, ""));
+  const optGroups = new Set([...(input.selection?.optional?.groups ?? []), ...full.groups.filter((g) => byName("group", g))]);
+  const optExtras = new Set([...(input.selection?.optional?.extras ?? []), ...full.extras.filter((e) => byName("extra", e))]);
+  const required = { extras: full.extras.filter((e) => !optExtras.has(e)), groups: full.groups.filter((g) => !optGroups.has(g)), omit: [] as string[] };
+  const parts: OptionalPart[] = [];
+  const raws = (list: PlanRequirement[] | undefined) => (list ?? []).map((r) => r.raw);
+  for (const g of optGroups) if (project.groups[g]) parts.push({ kind: "group", name: g, requirements: raws(project.groups[g]), why: `the ${g} group is for docs/lint/typing by its name` });
+  for (const e of optExtras) if (project.optional[e]) parts.push({ kind: "extra", name: e, requirements: raws(project.optional[e]), why: `the ${e} extra is for docs/lint/typing by its name` });
+  // Docs/lint tools inside the required dev/test groups and extras (not the main dependencies).
+  const mainNames = new Set(project.requirements.map((r) => norm(r.name)));
+  const inside: Array<[string, PlanRequirement[] | undefined]> = [...required.groups.map((g) => [`group ${g}`, project.groups[g]] as [string, PlanRequirement[] | undefined]), ...required.extras.map((e) => [`extra ${e}`, project.optional[e]] as [string, PlanRequirement[] | undefined])];
+  for (const [where, reqs] of inside) {
+    for (const r of reqs ?? []) {
+      const n = norm(r.name);
+      if (explicit || r.path || r.url || !DOCS_LINT_TOOLS.test(n) || routeNames.has(n) || mainNames.has(n) || required.omit.includes(r.raw)) continue;
+      required.omit.push(r.raw);
+      parts.push({ kind: "package", name: r.name, in: where, requirements: [r.raw], why: `${r.name} in the ${where} is a docs/lint/typing tool` });
+    }
+  }
+  return { required, optional: parts };
+}
 /** Hatch's own development environments: `default` (hatch shell) and `hatch-test` (hatch test). */
 const HATCH_DEV_NAMES = /^(hatch:)?(default|hatch-test)$/i;
 
 function isDevGroup(name: string, source: string | undefined): boolean {
+  // setup.py's tests_require exists only for the tests.
+  if (source === "setup.py" && name === "tests_require") return true;
   return DEV_NAMES.test(name.replace(/^hatch:/, "")) || (source === "hatch" && HATCH_DEV_NAMES.test(name));
 }
 
@@ -193,17 +308,70 @@ export function requirementArgs(req: PlanRequirement & { url?: string }, project
   return [req.raw];
 }
 
-/** uv sync honours uv.lock only; other lock kinds are read for their declarations but not installed from. */
-export function lockDecision(project: PlanProject, strategy: PlanInput["strategy"], uvAvailable: boolean) {
+/**
+ * How the lock file is used:
+ *  - "uv-sync": uv.lock with uv installing (`uv sync --frozen`, or its export, see plannedCommands);
+ *  - "uv-export": uv.lock where pip installs (Python 2.7 / 3.6): `uv export` writes the pins, pip installs them --no-deps;
+ *  - "pins": poetry.lock, pdm.lock, Pipfile.lock: dhtl writes the pins with their hashes (src/project/lock-pins.ts);
+ *  - not honoured: the declared requirements are resolved fresh, and `note` says why.
+ */
+export interface LockChoice {
+  kind: string;
+  path: string;
+  honoured: boolean;
+  how?: "uv-sync" | "uv-export" | "pins";
+  note: string;
+  /** A lock that no longer matches its project: shown as a warning, not only a note. */
+  stale?: boolean;
+}
+
+const RELOCK: Record<string, string> = { "poetry.lock": "poetry lock", "pdm.lock": "pdm lock", "Pipfile.lock": "pipenv lock", "uv.lock": "uv lock" };
+
+export function lockDecision(project: PlanProject, strategy: PlanInput["strategy"], installer: "uv" | "pip", uvAvailable: boolean): LockChoice | undefined {
   const lock = project.lockFile;
   if (!lock) return undefined;
-  if (lock.kind === "uv.lock" && strategy === "uv" && uvAvailable) {
-    return { ...lock, honoured: true, note: "uv sync --frozen installs exactly what uv.lock pins" };
-  }
   if (lock.kind === "uv.lock") {
+    if (strategy === "uv" && installer === "uv") return { ...lock, honoured: true, how: "uv-sync", note: "uv sync --frozen installs exactly what uv.lock pins" };
+    if (strategy === "uv" && uvAvailable) return { ...lock, honoured: true, how: "uv-export", note: "uv export writes uv.lock's exact pins (with hashes); pip installs them without resolving again" };
     return { ...lock, honoured: false, note: uvAvailable ? `dependencies.strategy is "${strategy}": installing the declared requirements instead` : "uv is not available: pip installs the declared requirements instead" };
   }
-  return { ...lock, honoured: false, note: `${lock.kind} is not installed from directly: dhtl installs the declared requirements (pyproject / requirement files)` };
+  const locked = project.locked;
+  if (strategy === "requirements") return { ...lock, honoured: false, note: `dependencies.strategy is "requirements": installing the declared requirements instead of ${lock.kind}` };
+  if (!locked?.graph) return { ...lock, honoured: false, note: `${lock.kind} could not be read as a dependency graph: dhtl installs the declared requirements` };
+  if (locked.freshness?.fresh === false) {
+    return { ...lock, honoured: false, stale: true, note: `${locked.freshness.why}; dhtl installs the declared requirements, resolved fresh, instead of the lock's pins (run \`${RELOCK[lock.kind]}\` to update ${lock.kind})` };
+  }
+  return { ...lock, honoured: true, how: "pins", note: `exactly what ${lock.kind} pins (versions and sha256 hashes), installed without resolving again${locked.freshness ? `; ${locked.freshness.why}` : ""}` };
+}
+
+/** Where the requirements are lock-covered: declared in the file the lock was made from. */
+function lockCovers(kind: string, r: PlanRequirement): boolean {
+  const origin = r.origin ?? "pyproject.toml";
+  return kind === "Pipfile.lock" ? origin.startsWith("Pipfile") : origin.startsWith("pyproject.toml");
+}
+
+export interface LockPins {
+  export: LockExport;
+  /** .dht/<kind>-pins.txt: the pins with their hashes. */
+  file: string;
+  text: string;
+  /** Selected requirements the lock does not cover (requirement files, .dhtconfig packages): installed on top. */
+  uncovered: PlanRequirement[];
+}
+
+/** The exact pins of a poetry/pdm/Pipfile lock for this selection, Python and platform (pure). */
+export function lockPins(input: PlanInput, sel: { extras: string[]; groups: string[]; omit?: string[] }, suffix = ""): LockPins | undefined {
+  const { project } = input;
+  const graph = project.locked?.graph;
+  if (!graph || !project.lockFile || !input.python.version) return undefined;
+  const selected = [...project.requirements, ...sel.extras.flatMap((e) => project.optional[e] ?? []), ...sel.groups.flatMap((g) => project.groups[g] ?? [])].filter((r) => !sel.omit?.includes(r.raw));
+  const roots = selected.filter((r) => lockCovers(graph.kind, r));
+  const uncovered = selected.filter((r) => !lockCovers(graph.kind, r) && !(project.requirementSets ?? []).some((set) => set.requirements.includes(r)));
+  const categories = ["default", ...sel.groups.map((g) => (g === "dev" ? "develop" : g))];
+  const env = markerEnvironment(input.python.version, input.os, input.arch ?? "x86_64");
+  const exp = exportLock(graph, roots as Parameters<typeof exportLock>[1], env, input.envRoot, categories);
+  const file = join(input.envRoot, ".dht", `${graph.kind.replace(/\.lock$/i, "").toLowerCase()}-lock-pins${suffix}.txt`);
+  return { export: exp, file, text: pinsText(exp, project.lockFile.kind), uncovered };
 }
 
 /**
@@ -225,30 +393,78 @@ export function lockIndexesNotConfigured(project: PlanProject, registries: PlanR
   return out;
 }
 
+/** The dev selection plus what the test route asks for (its extras and groups, when declared). */
+export function selectionWithRoute(input: PlanInput): { extras: string[]; groups: string[] } {
+  const sel = selectExtrasAndGroups(input.project, input.extras, input.groups, input.noDev);
+  const route = input.testRoute?.install;
+  if (!route) return sel;
+  return {
+    extras: [...new Set([...sel.extras, ...route.extras.map((e) => e.name)])],
+    groups: [...new Set([...sel.groups, ...route.groups.map((g) => g.name)])],
+  };
+}
+
+/** What the plan shows of the test route: each addition with its evidence. */
+function routeSummary(input: PlanInput, base: { extras: string[]; groups: string[] }): SetupPlan["testRoute"] {
+  const route = input.testRoute;
+  if (!route) return undefined;
+  const { install } = route;
+  const additions = [
+    ...install.requirements.map((r) => ({ item: r.text, origin: r.origin })),
+    ...install.requirementFiles.map((f) => ({ item: `-r ${f.path}`, origin: f.origin })),
+    ...install.constraintFiles.map((f) => ({ item: `-c ${f.path}`, origin: f.origin })),
+    ...install.extras.filter((e) => !base.extras.includes(e.name)).map((e) => ({ item: `extra ${e.name}`, origin: e.origin })),
+    ...install.groups.filter((g) => !base.groups.includes(g.name)).map((g) => ({ item: `group ${g.name}`, origin: g.origin })),
+  ];
+  return { name: route.name, summary: route.summary, additions, system: install.system, unknown: install.unknown };
+}
+
 export function buildPlan(input: PlanInput): SetupPlan {
   const { project } = input;
-  const { extras, groups } = selectExtrasAndGroups(project, input.extras, input.groups, input.noDev);
-  const installer: "uv" | "pip" = input.uv.available && input.strategy !== "pip" ? "uv" : "pip";
-  const lock = lockDecision(project, input.strategy, installer === "uv");
-  const mode: SetupPlan["mode"] = lock?.honoured ? "uv-sync" : installer === "uv" ? "uv-pip" : "pip";
+  const base = selectExtrasAndGroups(project, input.extras, input.groups, input.noDev);
+  const { extras, groups } = selectionWithRoute(input);
+  // Python 2.7 and 3.6: virtualenv makes the venv and its pip installs (src/env/virtualenv.ts says why).
+  const legacy = needsVirtualenv(input.python.version);
+  const installer: "uv" | "pip" = input.uv.available && input.strategy !== "pip" && !legacy ? "uv" : "pip";
+  let lock = lockDecision(project, input.strategy, installer, input.uv.available);
+  let pins = lock?.how === "pins" ? lockPins(input, { extras, groups }) : undefined;
+  if (lock?.how === "pins" && pins?.export.missing.length) {
+    // A selected requirement the lock has no entry for: the lock predates it.
+    lock = { ...lock, honoured: false, how: undefined, stale: true, note: `${lock.kind} has no entry for ${pins.export.missing.join(", ")} (declared in the project): it is out of date; dhtl installs the declared requirements, resolved fresh (run \`${RELOCK[lock.kind]}\` to update it)` };
+    pins = undefined;
+  }
+  const mode: SetupPlan["mode"] = lock?.how === "uv-sync" ? "uv-sync" : installer === "uv" ? "uv-pip" : "pip";
   const ctx: CommandContext = {
     uv: input.uv.path ?? "uv",
     basepython: input.python.executable ?? "python3",
     venvPath: input.venv.venvPath,
     os: input.os,
   };
-  const commands = plannedCommands(input, { extras, groups, mode }, ctx);
+  const commands = plannedCommands(input, { extras, groups, mode, lock }, ctx);
+  const optional = optionalPlan(input, { mode, lock }, ctx);
+  const pinFiles = (variant: string, sel: { extras: string[]; groups: string[]; omit?: string[] }) => {
+    const p = lock?.how === "pins" ? lockPins(input, sel, variant) : undefined;
+    return p ? [{ path: p.file, text: p.text, why: `${p.export.pins.length} exact pins from ${lock!.kind}${variant ? ` (${variant.slice(1)})` : ""}` }] : [];
+  };
   const importChecks = importCheckNames(input, { extras, groups, mode });
   const notes: string[] = [];
   if (input.venv.placement !== "in-project") notes.push(input.venv.why);
   if (input.venv.enableLongPaths) notes.push(`to keep venvs in projects, enable long paths (elevated): ${input.venv.enableLongPaths}`);
-  if (lock && !lock.honoured) notes.push(lock.note);
+  if (project.workspace && lock?.honoured) notes.push(`${project.workspace.member} is a member (${project.workspace.package}) of the uv workspace at ${project.workspace.root}: installed from the workspace's uv.lock, not resolved on its own`);
+  if (lock && !lock.stale && (!lock.honoured || lock.how === "pins" || lock.how === "uv-export")) notes.push(lock.note);
+  if (lock?.how === "pins" && !input.python.version) notes.push(`${lock.kind}: the pins are chosen once the Python is known (their markers depend on it)`);
   const lockIndexes = mode === "uv-sync" && !input.registries.noIndex ? lockIndexesNotConfigured(project, input.registries) : [];
   if (lockIndexes.length) {
     notes.push(`uv.lock was resolved against ${lockIndexes.map(redactUrl).join(", ")}, not the configured index ${redactUrl(input.registries.indexUrl)}: its exact pins are exported and installed through the configured index (uv sync --frozen would download from the lock's URLs)`);
   }
-  if (!input.uv.available) notes.push(`uv cannot be had (${input.uv.how}): using python -m venv and pip`);
+  if (legacy) {
+    const host = input.python.venvHost;
+    notes.push(`Python ${input.python.version}: uv cannot install into its venvs (2.7: uv refuses it; 3.6: the newest setuptools for it has no PEP 660 editable builds), so virtualenv ${VIRTUALENV_VERSION}${host ? `, run by Python ${host.version} (${host.executable}),` : ""} makes the venv and seeds ${seededPip(input.python.version!)}; pip installs`);
+  } else if (!input.uv.available) notes.push(`uv cannot be had (${input.uv.how}): using python -m venv and pip`);
   for (const swap of input.swaps) notes.push(`prefer-binary: ${swap.from} → ${swap.to}${swap.why ? ` (${swap.why})` : ""}`);
+  const testRoute = routeSummary(input, base);
+  if (testRoute?.unknown.length) notes.push(`the test route ${testRoute.name} names what the project does not declare: ${testRoute.unknown.join(", ")}`);
+  if (testRoute?.system.length) notes.push(`the test route's CI installs system packages: ${testRoute.system.map((p) => `${p.name} (${p.manager}, ${p.origin})`).join(", ")}`);
   const activate = input.os === "windows" ? `${venvBinDir(input.venv.linkPath, input.os)}\\Activate.ps1` : `. ${venvBinDir(input.venv.linkPath, input.os)}/activate`;
   const postInstall = [`mark the venv complete (${input.venv.venvPath}/.dht-complete) after verification`];
   if (input.isolate) postInstall.push("write activate.isolated (sh, fish, PowerShell) and copy uv into the venv's bin");
@@ -262,7 +478,12 @@ export function buildPlan(input: PlanInput): SetupPlan {
     uv: input.uv,
     installer,
     mode,
+    venvCreator: legacy ? "virtualenv" : mode === "pip" ? "venv" : "uv",
     lockFile: lock,
+    files: [
+      ...(pins ? [{ path: pins.file, text: pins.text, why: `${pins.export.pins.length} exact pins from ${lock!.kind}${pins.export.local.length ? ` (+${pins.export.local.length} local)` : ""}` }] : []),
+      ...(optional && pins ? [...pinFiles(".required", optional.selection), ...optional.plan.each.flatMap((e) => pinFiles(`.${optional.variantOf(e.part)}`, optional.selectionWith(e.part)))] : []),
+    ],
     registries: {
       indexUrl: redactUrl(input.registries.indexUrl),
       extraIndexUrls: input.registries.extraIndexUrls.map(redactUrl),
@@ -281,8 +502,58 @@ export function buildPlan(input: PlanInput): SetupPlan {
     postInstall,
     isolate: input.isolate,
     notes,
+    warnings: lock?.stale ? [lock.note] : [],
+    ...(optional ? { optional: { ...optional.plan, required: optional.plan.required.map(redactCommand), each: optional.plan.each.map((e) => ({ ...e, commands: e.commands.map(redactCommand) })) } } : {}),
+    ...(testRoute ? { testRoute } : {}),
   };
 }
+
+/**
+ * The optional parts' fallback (pure): the install without them, then each on top. uv sync
+ * cannot leave one package of a group out, so there only whole groups/extras are parts.
+ */
+export function optionalPlan(input: PlanInput, base: { mode: SetupPlan["mode"]; lock?: LockChoice }, ctx: CommandContext) {
+  const split = splitSelection(input);
+  const parts = base.mode === "uv-sync" ? split.optional.filter((p) => p.kind !== "package") : split.optional;
+  if (!parts.length) return undefined;
+  const selection = { extras: split.required.extras, groups: split.required.groups, omit: base.mode === "uv-sync" ? [] : split.required.omit };
+  const variantOf = (part: OptionalPart) => `${part.kind}-${part.name}`.replace(/[^A-Za-z0-9_.-]+/g, "_");
+  const selectionWith = (part: OptionalPart) => ({
+    extras: part.kind === "extra" ? [...selection.extras, part.name] : selection.extras,
+    groups: part.kind === "group" ? [...selection.groups, part.name] : selection.groups,
+    omit: selection.omit.filter((r) => !part.requirements.includes(r)),
+  });
+  const installs = (sel: ReturnType<typeof selectionWith>, variant: string) => plannedCommands(input, { ...sel, ...base, variant }, ctx).filter((c) => c.step === "install-dependencies");
+  const required = installs(selection, ".required");
+  const py = venvPython(ctx.venvPath, ctx.os);
+  const each = parts.map((part) => {
+    let commands: PlannedCommand[];
+    if (base.mode === "uv-sync" || base.lock?.how === "pins") {
+      // The required set plus this part, added to what is there (uv sync --inexact; the
+      // lock's pins installed, not synced, so earlier parts stay).
+      commands = installs(selectionWith(part), `.${variantOf(part)}`)
+        .filter((c) => c.argv[1] === "sync" || (c.argv[1] === "pip" && c.argv[2] === "sync"))
+        .map((c) => ({ ...c, argv: c.argv[1] === "sync" ? [...c.argv.slice(0, 3), "--inexact", ...c.argv.slice(3)] : [c.argv[0]!, "pip", "install", "--no-deps", ...c.argv.slice(3)], why: `the optional ${part.kind} ${part.name}` }));
+    } else {
+      const reqs = part.requirements.map((raw) => [...Object.values(input.project.groups).flat(), ...Object.values(input.project.optional).flat()].find((r) => r.raw === raw)!).filter(Boolean);
+      const args = reqs.flatMap((r) => requirementArgs(r, input.project.root, input.swappedRequirements));
+      const noIndex = input.registries.noIndex ? ["--no-index"] : [];
+      commands = [
+        base.mode === "pip"
+          ? { step: "install-dependencies", argv: [py, "-m", "pip", "install", "--disable-pip-version-check", ...args], env: { PIP_NO_INPUT: "1", ...registryEnvDisplay(input) }, why: `the optional ${part.kind} ${part.name}` }
+          : { step: "install-dependencies", argv: [ctx.uv, "pip", "install", ...noIndex, "--python", py, ...args], env: { UV_PYTHON_DOWNLOADS: "never", ...registryEnvDisplay(input) }, why: `the optional ${part.kind} ${part.name}` },
+      ];
+    }
+    return { part, commands };
+  });
+  const { project } = input;
+  const requiredReqs = [...project.requirements, ...selection.extras.flatMap((e) => project.optional[e] ?? []), ...selection.groups.flatMap((g) => project.groups[g] ?? [])];
+  const requiredNames = new Set(requiredReqs.filter((r) => !selection.omit.includes(r.raw)).map((r) => norm(r.name)));
+  const dists = [...new Set(parts.flatMap((p) => p.requirements.map((raw) => /^[A-Za-z0-9][A-Za-z0-9._-]*/.exec(raw)?.[0] ?? raw)))].filter((n) => !requiredNames.has(norm(n)));
+  return { plan: { parts, required, each, dists }, selection, selectionWith, variantOf };
+}
+
+const redactCommand = (c: PlannedCommand): PlannedCommand => ({ ...c, argv: c.argv.map(redactArg) });
 
 /** Redact URLs inside an argument (`--index-url=https://u:p@h`, a bare URL). */
 export function redactArg(arg: string): string {
@@ -296,12 +567,14 @@ function registryEnvDisplay(input: PlanInput): Record<string, string> {
 /** Every requirement `uv pip install` / `pip install` gets, in order (files are passed with -r). */
 export function collectRequirements(
   input: PlanInput,
-  sel: { extras: string[]; groups: string[] },
+  sel: { extras: string[]; groups: string[]; omit?: string[] },
 ): { files: string[]; requirements: string[]; editable?: string; editableNoDeps: boolean } {
   const { project } = input;
   const reqs: string[] = [];
   const seen = new Set<string>();
+  const omit = new Set(sel.omit ?? []);
   const add = (r: PlanRequirement) => {
+    if (omit.has(r.raw)) return;
     const args = requirementArgs(r, project.root, input.swappedRequirements);
     const key = args.join(" ");
     if (!seen.has(key)) {
@@ -323,33 +596,102 @@ export function collectRequirements(
     editableNoDeps = metadata.some((r) => input.swappedRequirements?.[r.raw]);
     for (const r of project.requirements) if (!viaFiles.has(r) && !fromMetadata(r)) add(r);
     if (editableNoDeps) for (const r of metadata) add(r);
+    else if (sel.extras.some((e) => (project.optional[e] ?? []).some((r) => omit.has(r.raw)))) {
+      // An extra with a package left out: its other requirements are named one by one and
+      // the project installed without the extra (its metadata would bring the package back).
+      editable = project.root;
+      for (const e of sel.extras) for (const r of project.optional[e] ?? []) add(r);
+    }
   } else {
     for (const r of project.requirements) if (!viaFiles.has(r)) add(r);
     for (const e of sel.extras) for (const r of project.optional[e] ?? []) add(r);
   }
   for (const g of sel.groups) for (const r of project.groups[g] ?? []) add(r);
-  return { files: project.requirementFiles, requirements: reqs, editable, editableNoDeps };
+  const route = routeRequirementArgs(input);
+  for (const arg of route.requirements) if (!seen.has(arg)) (seen.add(arg), reqs.push(arg));
+  return { files: [...project.requirementFiles, ...route.files.filter((f) => !project.requirementFiles.includes(f))], requirements: [...reqs, ...route.constraints], editable, editableNoDeps };
 }
 
-export function plannedCommands(input: PlanInput, sel: { extras: string[]; groups: string[]; mode: SetupPlan["mode"] }, ctx: CommandContext): PlannedCommand[] {
+/** The test route's own requirements and files as installer arguments (paths made absolute). */
+export function routeRequirementArgs(input: PlanInput): { requirements: string[]; files: string[]; constraints: string[] } {
+  const install = input.testRoute?.install;
+  if (!install) return { requirements: [], files: [], constraints: [] };
+  const abs = (p: string) => (isAbsolute(p) || win32.isAbsolute(p) ? p : join(input.envRoot, p));
+  const local = (text: string) => /^(\.{1,2}[\\/]|[\\/])/.test(text) || /^[\w.-]+[\\/]/.test(text) && !/[<>=!~;@]/.test(text);
+  // A runner the project already declares (pytest==4.6.11 in requirements-test.txt) keeps the
+  // project's own pin; passing both is also refused by the legacy pip of Python 2.7
+  // ("Double requirement given").
+  const declared = new Set(directDependencyNames(input.project, selectionWithRoute(input)).map((n) => n.toLowerCase().replace(/[-_.]+/g, "-")));
+  const nameOf = (text: string) => /^[A-Za-z0-9][A-Za-z0-9._-]*/.exec(text)?.[0].toLowerCase().replace(/[-_.]+/g, "-");
+  return {
+    requirements: install.requirements.filter((r) => local(r.text) || !declared.has(nameOf(r.text) ?? "")).map((r) => (local(r.text) ? abs(r.text) : r.text)),
+    files: install.requirementFiles.map((f) => abs(f.path)),
+    constraints: install.constraintFiles.flatMap((f) => ["-c", abs(f.path)]),
+  };
+}
+
+export function plannedCommands(input: PlanInput, sel: { extras: string[]; groups: string[]; mode: SetupPlan["mode"]; lock?: LockChoice; omit?: string[]; variant?: string }, ctx: CommandContext): PlannedCommand[] {
   const py = venvPython(ctx.venvPath, ctx.os);
   const env = registryEnvDisplay(input);
   const prompt = input.prompt ?? (input.project.name || input.envRoot.split(/[\\/]/).pop() || "venv");
   const out: PlannedCommand[] = [];
   // uv has no environment variable for --no-index (pip reads PIP_NO_INDEX), so it goes in argv.
   const noIndex = input.registries.noIndex ? ["--no-index"] : [];
-  if (sel.mode === "pip") {
+  if (needsVirtualenv(input.python.version) && input.virtualenv) {
+    const host = input.python.venvHost?.executable ?? "python3";
+    const cmd = virtualenvCommand({ host, paths: input.virtualenv, basepython: ctx.basepython, prompt, venvPath: ctx.venvPath });
+    out.push({ step: "create-venv", argv: cmd.argv, env: cmd.env, why: `virtualenv ${VIRTUALENV_VERSION} (the last that makes Python ${input.python.version} venvs), seeding ${seededPip(input.python.version!)} from its own wheels` });
+  } else if (sel.mode === "pip") {
     out.push({ step: "create-venv", argv: [ctx.basepython, "-m", "venv", "--prompt", prompt, ctx.venvPath], env: {}, why: "uv cannot be had: the standard library's venv, with pip" });
   } else {
     out.push({
       step: "create-venv",
-      argv: [ctx.uv, "venv", "--no-config", "--python", ctx.basepython, "--prompt", prompt, ctx.venvPath],
+      argv: [ctx.uv, "venv", "--no-config", ...(input.seedPip ? ["--seed"] : []), "--python", ctx.basepython, "--prompt", prompt, ctx.venvPath],
       env: { UV_PYTHON_DOWNLOADS: "never" },
       why: `a venv for ${input.python.version ? `Python ${input.python.version}` : "the chosen Python"}`,
     });
   }
-  if (sel.mode === "uv-sync") {
+  const viaUv = sel.mode !== "pip";
+  const installEnv = viaUv ? { UV_PYTHON_DOWNLOADS: "never", ...env } : { PIP_NO_INPUT: "1", ...env };
+  /** One installer run: uv pip install, or the venv's pip. */
+  const install = (args: string[], why: string): PlannedCommand =>
+    viaUv
+      ? { step: "install-dependencies", argv: [ctx.uv, "pip", "install", ...noIndex, "--python", py, ...args], env: installEnv, why }
+      : { step: "install-dependencies", argv: [py, "-m", "pip", "install", "--disable-pip-version-check", ...(input.preferBinary ? ["--prefer-binary"] : []), ...args], env: installEnv, why };
+  if (sel.lock?.how === "pins" && lockPins(input, sel, sel.variant)) {
+    // poetry.lock / pdm.lock / Pipfile.lock: dhtl wrote the exact pins (hashes included, the
+    // install step writes plan.files first); the installer takes them without resolving.
     const { project } = input;
+    const pins = lockPins(input, sel, sel.variant)!;
+    const hashed = pins.export.pins.length > 0 && pins.export.pins.every((p) => p.hashes.length > 0) ? ["--require-hashes"] : [];
+    if (pins.export.pins.length) {
+      out.push(
+        viaUv
+          ? { step: "install-dependencies", argv: [ctx.uv, "pip", "sync", ...noIndex, ...hashed, "--python", py, pins.file], env: installEnv, why: `exactly what ${sel.lock.kind} pins for Python ${input.python.version}, every file checked against the lock's sha256` }
+          : { step: "install-dependencies", argv: [py, "-m", "pip", "install", "--disable-pip-version-check", "--no-deps", ...hashed, "-r", pins.file], env: installEnv, why: `exactly what ${sel.lock.kind} pins for Python ${input.python.version}, every file checked against the lock's sha256` },
+      );
+    }
+    const local = [...pins.export.local.flatMap((l) => l.args), ...(project.isPackage ? ["-e", input.envRoot] : [])];
+    if (local.length) out.push(install(["--no-deps", ...local], `${project.isPackage ? "the project itself (editable)" : ""}${project.isPackage && pins.export.local.length ? " and " : ""}${pins.export.local.length ? `the lock's local sources (${pins.export.local.map((l) => l.name).join(", ")})` : ""}, without their dependencies (pinned above)`));
+    const route = routeRequirementArgs(input);
+    const extra = [...project.requirementFiles.flatMap((f) => ["-r", f]), ...pins.uncovered.flatMap((r) => requirementArgs(r, project.root, input.swappedRequirements)), ...route.files.flatMap((f) => ["-r", f]), ...route.requirements, ...route.constraints];
+    if (extra.length) out.push(install(extra, `what is declared outside ${sel.lock.kind === "Pipfile.lock" ? "the Pipfile" : "pyproject.toml"} (requirement files, .dhtconfig packages${input.testRoute ? `, the test route ${input.testRoute.name}` : ""}), so not in ${sel.lock.kind}`));
+  } else if (sel.lock?.how === "uv-export") {
+    // uv.lock where pip installs (Python 2.7 / 3.6): uv only writes the pins, pip installs them.
+    const { project } = input;
+    const syncGroups = sel.groups.filter((g) => isUvSyncGroup(project, g));
+    const pins = join(input.envRoot, ".dht", "uv-lock-requirements.txt");
+    const ws = project.workspace;
+    const at = ws ? { cwd: ws.root } : {};
+    out.push({ step: "install-dependencies", argv: [ctx.uv, ...uvExportArgs({ root: ws?.root ?? input.envRoot, ...(ws ? { package: ws.package } : {}), extras: sel.extras, groups: syncGroups, outFile: pins, hashes: true })], env: { UV_PYTHON_DOWNLOADS: "never" }, why: "uv.lock's exact pins with their hashes as a requirements file (no network: it reads only uv.lock)", ...at });
+    out.push({ ...install(["--no-deps", "-r", pins], "exactly what uv.lock pins, every file checked against the lock's sha256"), ...at });
+    if (project.isPackage) out.push(install(["--no-deps", "-e", input.envRoot], "the project itself (editable)"));
+    const route = routeRequirementArgs(input);
+    const other = [...sel.groups.filter((g) => !isUvSyncGroup(project, g)).flatMap((g) => (project.groups[g] ?? []).flatMap((r) => requirementArgs(r, project.root, input.swappedRequirements))), ...route.files.flatMap((f) => ["-r", f]), ...route.requirements, ...route.constraints];
+    if (other.length) out.push(install(other, `what uv.lock does not hold (groups of other tools${input.testRoute ? `, the test route ${input.testRoute.name}` : ""})`));
+  } else if (sel.mode === "uv-sync") {
+    const { project } = input;
+    const ws = project.workspace;
     const syncGroups = sel.groups.filter((g) => isUvSyncGroup(project, g));
     const otherGroups = sel.groups.filter((g) => !isUvSyncGroup(project, g));
     const installEnv = { UV_PYTHON_DOWNLOADS: "never", ...env };
@@ -362,29 +704,44 @@ export function plannedCommands(input: PlanInput, sel: { extras: string[]; group
       // exact pins instead, install them from the local wheels or the configured index, then
       // the project itself (editable) without its deps.
       const pins = join(input.envRoot, ".dht", "uv-lock-requirements.txt");
+      // A workspace member's export names the other members it needs as `-e ./packages/x`,
+      // relative to the workspace root: both commands run there.
+      const at = ws ? { cwd: ws.root } : {};
       out.push({
         step: "install-dependencies",
-        argv: [ctx.uv, ...uvExportArgs({ root: input.envRoot, extras: sel.extras, groups: syncGroups, outFile: pins })],
+        argv: [ctx.uv, ...uvExportArgs({ root: ws?.root ?? input.envRoot, ...(ws ? { package: ws.package } : {}), extras: sel.extras, groups: syncGroups, outFile: pins })],
         env: { UV_PYTHON_DOWNLOADS: "never" },
-        why: "uv.lock's exact pins as a requirements file (no network: it reads only uv.lock)",
+        why: `${ws ? `the workspace's uv.lock, for ${ws.package}: its` : "uv.lock's"} exact pins as a requirements file (no network: it reads only uv.lock)`,
+        ...at,
       });
       // `pip sync`, not `pip install`: the venv ends up with exactly the pinned set, as uv sync would leave it.
-      out.push({ step: "install-dependencies", argv: [ctx.uv, "pip", "sync", ...noIndex, "--python", py, pins], env: installEnv, why: `exactly what uv.lock pins, from ${input.registries.noIndex ? "the local wheels" : "the configured index"}` });
+      out.push({ step: "install-dependencies", argv: [ctx.uv, "pip", "sync", ...noIndex, "--python", py, pins], env: installEnv, why: `exactly what uv.lock pins, from ${input.registries.noIndex ? "the local wheels" : "the configured index"}`, ...at });
       if (project.isPackage) {
         out.push({ step: "install-dependencies", argv: [ctx.uv, "pip", "install", ...noIndex, "--no-deps", "--python", py, "-e", input.envRoot], env: installEnv, why: "the project itself (editable)" });
       }
     } else {
       out.push({
         step: "install-dependencies",
-        argv: [ctx.uv, "sync", "--frozen", "--project", input.envRoot, "--python", py, ...sel.extras.flatMap((e) => ["--extra", e]), ...syncGroups.flatMap((g) => ["--group", g])],
+        argv: [ctx.uv, "sync", "--frozen", "--project", ws?.root ?? input.envRoot, ...(ws ? ["--package", ws.package] : []), "--python", py, ...sel.extras.flatMap((e) => ["--extra", e]), ...syncGroups.flatMap((g) => ["--group", g])],
         env: { UV_PROJECT_ENVIRONMENT: ctx.venvPath, ...installEnv },
-        why: "uv.lock pins every package: install exactly that",
+        why: ws ? `the workspace's uv.lock (${ws.root}) pins ${ws.package} and everything it needs: install exactly that` : "uv.lock pins every package: install exactly that",
       });
     }
-    // Groups another tool declares (poetry, hatch, pdm, pipenv) are unknown to uv sync.
-    const extra = otherGroups.flatMap((g) => (project.groups[g] ?? []).map((r) => requirementArgs(r, project.root, input.swappedRequirements))).flat();
+    // Groups another tool declares (poetry, hatch, pdm, pipenv) are unknown to uv sync, and
+    // so is what the test route adds (tox deps, a CI step's pip install).
+    const route = routeRequirementArgs(input);
+    const extra = [
+      ...otherGroups.flatMap((g) => (project.groups[g] ?? []).map((r) => requirementArgs(r, project.root, input.swappedRequirements))).flat(),
+      ...route.files.flatMap((f) => ["-r", f]),
+      ...route.requirements,
+      ...route.constraints,
+    ];
     if (extra.length) {
-      out.push({ step: "install-dependencies", argv: [ctx.uv, "pip", "install", ...noIndex, "--python", py, ...extra], env: installEnv, why: `the ${otherGroups.join(", ")} group${otherGroups.length > 1 ? "s" : ""} (declared outside [dependency-groups], so not in uv.lock)` });
+      const what = [
+        ...(otherGroups.length ? [`the ${otherGroups.join(", ")} group${otherGroups.length > 1 ? "s" : ""} (declared outside [dependency-groups], so not in uv.lock)`] : []),
+        ...(route.requirements.length || route.files.length ? [`what the test route ${input.testRoute!.name} adds`] : []),
+      ];
+      out.push({ step: "install-dependencies", argv: [ctx.uv, "pip", "install", ...noIndex, "--python", py, ...extra], env: installEnv, why: what.join("; ") });
     }
   } else {
     const { files, requirements, editable, editableNoDeps } = collectRequirements(input, sel);
@@ -397,18 +754,7 @@ export function plannedCommands(input: PlanInput, sel: { extras: string[]; group
       const args = [...deps, ...(editable ? ["-e", editable] : [])];
       if (args.length) runs.push({ args, why: "the declared requirements" + (editable ? ", and the project itself (editable)" : "") });
     }
-    for (const { args, why } of runs) {
-      if (sel.mode === "uv-pip") {
-        out.push({ step: "install-dependencies", argv: [ctx.uv, "pip", "install", ...noIndex, "--python", py, ...args], env: { UV_PYTHON_DOWNLOADS: "never", ...env }, why });
-      } else {
-        out.push({
-          step: "install-dependencies",
-          argv: [py, "-m", "pip", "install", "--disable-pip-version-check", ...(input.preferBinary ? ["--prefer-binary"] : []), ...args],
-          env: { PIP_NO_INPUT: "1", ...env },
-          why,
-        });
-      }
-    }
+    for (const { args, why } of runs) out.push(install(args, why));
   }
   out.push(
     sel.mode === "pip"
@@ -421,6 +767,11 @@ export function plannedCommands(input: PlanInput, sel: { extras: string[]; group
 /** Distributions whose top-level modules must import after install: the direct dependencies. */
 export function importCheckNames(input: PlanInput, sel: { extras: string[]; groups: string[]; mode: SetupPlan["mode"] }): string[] {
   const names = new Set(directDependencyNames(input.project, sel));
+  // What the test route installs must import too: a runner that does not import is a route that cannot run.
+  for (const r of input.testRoute?.install.requirements ?? []) {
+    const name = /^([A-Za-z0-9][A-Za-z0-9._-]*)(?=\s*(\[|[<>=!~;]|$))/.exec(r.text.trim())?.[1];
+    if (name) names.add(name);
+  }
   if (input.project.isPackage && input.project.name) names.add(input.project.name);
   return [...names];
 }
@@ -435,4 +786,16 @@ export function directDependencyNames(project: Pick<PlanProject, "requirements" 
   for (const e of sel.extras) for (const r of project.optional[e] ?? []) add(r);
   for (const g of sel.groups) for (const r of project.groups[g] ?? []) add(r);
   return [...names];
+}
+
+/**
+ * An old build backend (poetry-core before 1.0.8's PEP 660 hooks, setuptools before 64)
+ * cannot build an editable install: the same command with the project installed as a
+ * regular package instead, or undefined when the failure is another one. Pure.
+ */
+export function withoutEditable(argv: string[], output: string): string[] | undefined {
+  if (!/has no attribute 'build_editable'|does not support editable|editable mode is not supported|missing the `build_editable` hook|Project file has a 'pyproject\.toml' and its build backend is missing/i.test(output)) return undefined;
+  const at = argv.indexOf("-e");
+  if (at < 0 || !argv[at + 1]) return undefined;
+  return [...argv.slice(0, at), argv[at + 1]!, ...argv.slice(at + 2)];
 }

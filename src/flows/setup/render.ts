@@ -22,15 +22,27 @@ export function renderPlan(plan: SetupPlan): string {
   for (const h of r.trustedHosts) lines.push(`  trusted:     ${h}`);
   if (r.indexStrategy && !r.noIndex) lines.push(`  uv strategy: ${r.indexStrategy} (${r.origins.indexStrategy ?? "configured"})`);
   lines.push(`Extras: ${plan.extras.join(", ") || "none"}   Groups: ${plan.groups.join(", ") || "none"}`);
+  if (plan.optional) lines.push(`  may be left out if they cannot install or import (docs/lint/typing): ${plan.optional.parts.map((p) => (p.kind === "package" ? `${p.name} (${p.in})` : `${p.kind} ${p.name}`)).join(", ")}`);
+  if (plan.testRoute) {
+    lines.push(`Test route: ${plan.testRoute.name} (${plan.testRoute.summary})`);
+    const width = Math.min(40, Math.max(0, ...plan.testRoute.additions.map((a) => a.item.length)));
+    for (const a of plan.testRoute.additions) lines.push(`  + ${a.item.padEnd(width)}  ${a.origin}`);
+  }
   if (plan.preferBinary) lines.push(`Prefer binary: ${plan.swaps.length ? plan.swaps.map((s) => `${s.from} → ${s.to}`).join(", ") : "on (nothing to swap)"}`);
   lines.push("");
   lines.push("Commands:");
+  let wrote = false;
   for (const c of plan.commands) {
+    if (c.step === "install-dependencies" && !wrote) {
+      wrote = true;
+      for (const f of plan.files) lines.push(`  [install-dependencies] write ${f.path}`, `      # ${f.why}`);
+    }
     const env = Object.entries(c.env).map(([k, v]) => `${k}=${q(v)} `).join("");
     lines.push(`  [${c.step}] ${env}${c.argv.map(q).join(" ")}`);
     lines.push(`      # ${c.why}`);
   }
   lines.push(`  [verify] import check of: ${plan.importChecks.join(", ") || "(no direct dependencies)"}`);
+  for (const part of plan.parts ?? []) lines.push(part.text);
   lines.push("After install:");
   for (const s of plan.postInstall) lines.push(`  - ${s}`);
   if (plan.notes.length) {

@@ -1,0 +1,723 @@
+/**
+ * The test route, planned as pure data: every way the project's own files say its tests
+ * run, each with its evidence, in this order of authority:
+ *
+ *   1. `.dhtconfig` `test:`           (the user's word)
+ *   2. tox                            (tox.ini, setup.cfg [tox:tox], [tool.tox], tox.toml)
+ *   3. nox                            (noxfile.py, read statically)
+ *   4. task runners                   (Makefile, Justfile, taskipy, pdm, poe, Pipfile, Hatch, scripts/test)
+ *   5. CI workflows                   (GitHub Actions, GitLab CI, Azure Pipelines, CircleCI)
+ *   6. framework conventions          (Django, a runtests.py, pytest, nose2, behave, unittest)
+ *
+ * A route's commands are classified (commands.ts): test commands become its suites, install
+ * commands its needs, hand-overs (`tox -e py311`, `make test`, `nox -s tests`) are followed.
+ * The first route with a suite is chosen unless `--route` / `test.route` names another.
+ */
+import { classify, pytestPluginsFor, type Classified, type NeedDraft } from "./commands.ts";
+import { splitSegments } from "./shell-words.ts";
+import { readAzurePipelines, readCircleCi, readGithubWorkflow, readGitlabCi, readTravis, type CiJob } from "./readers/ci.ts";
+import { readBehave, readDjango, readNose2Config, readPytestConfig, readRunTestsScript, testImports, testStyle, unittestStart, type PytestConfig } from "./readers/conventions.ts";
+import { readNoxfile, type NoxSession } from "./readers/nox.ts";
+import { TEST_TASK_NAMES, readHatchTomlTasks, readJustfile, readMakefile, readPipfileScripts, readPyprojectTasks, readShellScript, type Task, type TaskLine } from "./readers/tasks.ts";
+import { minorOfFactor, readSetupCfgTox, readToxIni, readToxToml, substituteToxWords, toxEnv, toxEnvNames, type ToxConfig, type ToxEnv } from "./readers/tox.ts";
+import type { Evidence, ProjectFiles, PythonSignal, RouteCommand, RouteNeed, TestRoute } from "./types.ts";
+import { formatEvidence } from "./types.ts";
+
+type Table = Record<string, unknown>;
+
+export interface RoutePlanInput {
+  files: ProjectFiles;
+  /** pyproject.toml parsed (undefined when absent). */
+  pyproject?: Table;
+  /** `.dhtconfig` test: */
+  config?: { command?: string; runner?: string; route?: string };
+  /** The chosen Python's minor ("3.11"), so a tox env or CI job of that version is preferred. */
+  pythonMinor?: string;
+  /** What the project declares: its extras (name → requirement texts), groups, and requirement names. */
+  declared: { name?: string; extras: Record<string, string[]>; groups: string[]; requirementNames: string[] };
+  env: Record<string, string | undefined>;
+  /** Absolute environment root (tox's {toxinidir}). */
+  root: string;
+}
+
+export interface RoutePlan {
+  routes: TestRoute[];
+  chosen?: TestRoute;
+  /** Why the chosen route is the one (or why there is none). */
+  why: string;
+  signals: PythonSignal[];
+  warnings: string[];
+}
+
+// ------------------------------------------------------------------ sources
+
+interface Sources {
+  tox?: ToxConfig;
+  nox?: { file: string; sessions: NoxSession[]; defaults?: string[] };
+  tasks: Task[];
+  makeDefault?: string;
+  ci: CiJob[];
+  pytest?: PytestConfig;
+  warnings: string[];
+}
+
+function parseToml(text: string | undefined): Table | undefined {
+  if (text === undefined) return undefined;
+  try {
+    return Bun.TOML.parse(text) as Table;
+  } catch {
+    return undefined;
+  }
+}
+
+function readSources(input: RoutePlanInput): Sources {
+  const f = input.files.files;
+  const warnings: string[] = [];
+  const guard = <T>(file: string, read: () => T): T | undefined => {
+    try {
+      return read();
+    } catch (error) {
+      warnings.push(`${file}: could not be read for the test route (${(error as Error).message})`);
+      return undefined;
+    }
+  };
+  let tox: ToxConfig | undefined;
+  if (f.has("tox.ini")) tox = guard("tox.ini", () => readToxIni(f.get("tox.ini")!));
+  if (!hasToxEnvs(tox) && f.has("setup.cfg")) tox = guard("setup.cfg", () => readSetupCfgTox(f.get("setup.cfg")!)) ?? tox;
+  if (!hasToxEnvs(tox) && input.pyproject) tox = guard("pyproject.toml", () => readToxToml(input.pyproject!, f.get("pyproject.toml") ?? "", "pyproject.toml", "tool.tox")) ?? tox;
+  if (!hasToxEnvs(tox) && f.has("tox.toml")) {
+    const data = parseToml(f.get("tox.toml"));
+    if (data) tox = guard("tox.toml", () => readToxToml(data, f.get("tox.toml")!, "tox.toml", "")) ?? tox;
+  }
+  if (!hasToxEnvs(tox)) tox = undefined;
+
+  const noxText = f.get("noxfile.py");
+  const nox = noxText !== undefined ? guard("noxfile.py", () => ({ file: "noxfile.py", ...readNoxfile(noxText) })) : undefined;
+
+  const tasks: Task[] = [];
+  let makeDefault: string | undefined;
+  for (const name of ["Makefile", "makefile", "GNUmakefile"]) {
+    const text = f.get(name);
+    if (text === undefined) continue;
+    const m = guard(name, () => readMakefile(text, name));
+    if (m) {
+      tasks.push(...m.tasks.values());
+      makeDefault = m.defaultTarget;
+    }
+    break;
+  }
+  for (const name of ["justfile", "Justfile", ".justfile"]) {
+    const text = f.get(name);
+    if (text !== undefined) {
+      tasks.push(...(guard(name, () => [...readJustfile(text, name).values()]) ?? []));
+      break;
+    }
+  }
+  if (input.pyproject) tasks.push(...(guard("pyproject.toml", () => readPyprojectTasks(input.pyproject!, f.get("pyproject.toml") ?? "")) ?? []));
+  const hatchToml = parseToml(f.get("hatch.toml"));
+  if (hatchToml) tasks.push(...(guard("hatch.toml", () => readHatchTomlTasks(hatchToml, f.get("hatch.toml")!)) ?? []));
+  const pipfile = parseToml(f.get("Pipfile"));
+  if (pipfile) tasks.push(...(guard("Pipfile", () => readPipfileScripts(pipfile, f.get("Pipfile")!)) ?? []));
+  for (const [path, text] of f) if (/^(scripts?|bin|ci|tools)\/(run[-_]?)?tests?(\.sh)?$/.test(path)) tasks.push(readShellScript(text, path));
+
+  const ci: CiJob[] = [];
+  for (const [path, text] of f) {
+    if (/^\.github\/workflows\/[^/]+\.ya?ml$/.test(path)) ci.push(...readGithubWorkflow(text, path));
+    else if (path === ".gitlab-ci.yml") ci.push(...readGitlabCi(text, path));
+    else if (/^(azure-pipelines\.ya?ml|\.azure-pipelines\/[^/]+\.ya?ml|\.ci\/azure-pipelines\.ya?ml)$/.test(path)) ci.push(...readAzurePipelines(text, path));
+    else if (path === ".circleci/config.yml") ci.push(...readCircleCi(text, path));
+    else if (path === ".travis.yml") ci.push(...readTravis(text, path));
+  }
+  const pytest = readPytestConfig(input.files, input.pyproject);
+  return { ...(tox ? { tox } : {}), ...(nox ? { nox } : {}), tasks, ...(makeDefault ? { makeDefault } : {}), ci, ...(pytest ? { pytest } : {}), warnings };
+}
+
+function hasToxEnvs(cfg: ToxConfig | undefined): boolean {
+  return Boolean(cfg && (cfg.envlist.length || [...cfg.sections.keys()].length));
+}
+
+// ------------------------------------------------------------------ building routes
+
+const NOT_TESTS = /(^|[-_:])(lint|flake8|pylint|mypy|pyright|typing|types?|typecheck|docs?|sphinx|style|format|fmt|black|isort|ruff|pre-?commit|coverage|cov-?report|report|clean|build|release|publish|package|packaging|check-?manifest|readme|spell|bandit|safety|audit|bench(mark)?s?|docstrings?|mkdocs|changelog|towncrier|manifest|twine|dist|upgrade|update|deps|install|venv|dev|shell|serve)($|[-_:])/i;
+
+interface Builder {
+  needs: RouteNeed[];
+  pre: RouteCommand[];
+  suites: RouteCommand[];
+  env: Record<string, string>;
+  unread: string[];
+  skipped: string[];
+  evidence: Evidence[];
+}
+
+const newBuilder = (): Builder => ({ needs: [], pre: [], suites: [], env: {}, unread: [], skipped: [], evidence: [] });
+
+const toNeed = (d: NeedDraft, evidence: Evidence): RouteNeed => ({ ...d, evidence }) as RouteNeed;
+
+class RouteBuilder {
+  private depth = 0;
+  constructor(
+    private readonly src: Sources,
+    private readonly input: RoutePlanInput,
+  ) {}
+
+  /** Classify the segments of one command line into the builder. */
+  line(b: Builder, text: string, evidence: Evidence, opts: { cwd?: string; pre?: boolean } = {}): void {
+    let cwd = opts.cwd;
+    for (const seg of splitSegments(text)) {
+      const c = classify(seg.words);
+      this.take(b, c, seg.words, evidence, { ...opts, cwd, shell: seg.needsShell });
+      if (c.kind === "cd") cwd = joinRel(cwd, c.dir);
+    }
+  }
+
+  take(b: Builder, c: Classified, words: string[], evidence: Evidence, opts: { cwd?: string; pre?: boolean; shell?: boolean; posargs?: { index: number; default: string[] }; ignoreExit?: boolean }): void {
+    if (c.kind === "test") {
+      for (const n of c.needs) b.needs.push(toNeed(n, evidence));
+      const cmd: RouteCommand = {
+        argv: c.argv,
+        runner: c.runner,
+        evidence,
+        ...(opts.shell ? { shell: true } : {}),
+        ...(opts.cwd ? { cwd: opts.cwd } : {}),
+        ...(Object.keys(c.env).length ? { env: c.env } : {}),
+        ...(opts.posargs ? { posargs: { index: Math.max(0, opts.posargs.index - (words.length - c.argv.length)), default: opts.posargs.default } } : {}),
+        ...(opts.ignoreExit ? { ignoreExit: true } : {}),
+      };
+      (opts.pre ? b.pre : b.suites).push(cmd);
+      return;
+    }
+    if (c.kind === "install") {
+      for (const n of c.needs) b.needs.push(toNeed(n, evidence));
+      b.unread.push(...c.unread.map((u) => `${u} (${formatEvidence(evidence)})`));
+      return;
+    }
+    if (c.kind === "env") {
+      Object.assign(b.env, c.env);
+      return;
+    }
+    if (c.kind === "delegate") {
+      for (const n of c.needs) b.needs.push(toNeed(n, evidence));
+      if (this.depth > 4) return;
+      this.depth++;
+      try {
+        const inner = this.delegate(c, evidence);
+        if (inner) merge(b, inner, opts.cwd);
+        else b.skipped.push(`${words.join(" ")} (${formatEvidence(evidence)}: nothing found to follow)`);
+      } finally {
+        this.depth--;
+      }
+      return;
+    }
+    if (c.kind === "other" && c.argv.length) {
+      // Django's preparation commands are part of the route; other programs are reported.
+      if (c.argv[0] === "python" && /manage\.py$/.test(c.argv[1] ?? "") && /^(migrate|collectstatic|compilemessages|check)$/.test(c.argv[2] ?? "")) {
+        b.pre.push({ argv: c.argv, runner: "other", evidence, ...(opts.cwd ? { cwd: opts.cwd } : {}) });
+        return;
+      }
+      b.skipped.push(`${c.argv.join(" ")} (${formatEvidence(evidence)})`);
+    }
+  }
+
+  private delegate(c: Extract<Classified, { kind: "delegate" }>, evidence: Evidence): Builder | undefined {
+    switch (c.tool) {
+      case "tox": {
+        if (!this.src.tox) return undefined;
+        const wanted = c.target?.split(",").map((e) => e.trim()).filter(Boolean);
+        const env = chooseToxEnv(this.src.tox, this.input.pythonMinor, wanted);
+        return env ? this.fromToxEnv(this.src.tox, env) : undefined;
+      }
+      case "nox": {
+        const session = this.src.nox && chooseNoxSession(this.src.nox, c.target);
+        return session ? this.fromNoxSession(session) : undefined;
+      }
+      case "make":
+      case "just":
+      case "taskipy":
+      case "poe":
+      case "pdm":
+      case "pipenv":
+      case "hatch-run": {
+        const runner = c.tool === "hatch-run" ? "hatch" : c.tool;
+        const target = c.tool === "make" ? (c.target ?? this.src.makeDefault) : c.target;
+        if (!target) return undefined;
+        const [envName, script] = runner === "hatch" && target.includes(":") ? target.split(":", 2) : ["default", target];
+        const task = this.src.tasks.find((t) => t.runner === runner && t.name === script && (runner !== "hatch" || t.hatchEnv === envName));
+        if (!task) {
+          // `hatch run pytest`, `pdm run pytest`: not a script, a plain command.
+          if (runner === "hatch" || runner === "pdm" || runner === "pipenv") {
+            const b = newBuilder();
+            this.take(b, classify([target!, ...c.args]), [target!, ...c.args], evidence, {});
+            if (runner === "hatch" && envName !== "default") b.needs.push({ kind: "group", name: envName!, evidence });
+            return b.suites.length ? b : undefined;
+          }
+          return undefined;
+        }
+        return this.fromTask(task);
+      }
+      case "hatch-test":
+        return this.fromHatchTest(c.args, evidence);
+      case "script": {
+        const text = this.input.files.files.get(c.target ?? "");
+        return text !== undefined ? this.fromTask(readShellScript(text, c.target!)) : undefined;
+      }
+    }
+  }
+
+  fromToxEnv(cfg: ToxConfig, env: ToxEnv): Builder {
+    const b = newBuilder();
+    const ev = (line: number, key: string): Evidence => ({ file: cfg.file, line, what: `${env.sectionName} ${key}` });
+    b.evidence.push({ file: cfg.file, line: env.sectionLine, what: `${env.sectionName} (env ${env.name})` });
+    for (const dep of env.deps) {
+      const words = substituteToxWords(dep.text, { toxinidir: ".", env: this.input.env }).words.map((w) => w.replace(/^\.\/(?=.)/, ""));
+      this.take(b, classify(["pip", "install", ...words]), words, ev(dep.line, "deps"), {});
+    }
+    for (const e of env.extras) b.needs.push({ kind: "extra", name: e.text, evidence: ev(e.line, "extras") });
+    for (const g of env.dependencyGroups) b.needs.push({ kind: "group", name: g.text, evidence: ev(g.line, "dependency_groups") });
+    for (const [k, v] of Object.entries(env.setenv)) b.env[k] = substituteToxWords(v.text, { toxinidir: this.input.root, env: this.input.env }).words.join(" ");
+    const cwd = env.changedir ? relTox(env.changedir.text) : undefined;
+    for (const [list, pre] of [[env.commandsPre, true], [env.commands, false]] as const) {
+      for (const cmd of list) {
+        const ignoreExit = cmd.text.startsWith("- ") || cmd.text.startsWith("-");
+        const text = cmd.text.replace(/^-\s*/, "");
+        const { words, posargs } = substituteToxWords(text, { toxinidir: ".", env: this.input.env });
+        this.take(b, classify(words), words, ev(cmd.line, pre ? "commands_pre" : "commands"), { ...(cwd ? { cwd } : {}), pre, ...(posargs ? { posargs } : {}), ...(ignoreExit ? { ignoreExit } : {}) });
+      }
+    }
+    return b;
+  }
+
+  fromNoxSession(session: NoxSession): Builder {
+    const b = newBuilder();
+    const file = this.src.nox!.file;
+    b.evidence.push({ file, line: session.line, what: `session ${session.name}` });
+    for (const call of session.installs) {
+      const ev: Evidence = { file, line: call.line, what: `session ${session.name} install` };
+      const words = /^(uv|pip|python)$/.test(call.args[0] ?? "") ? call.args : ["pip", "install", ...call.args];
+      this.take(b, classify(words), words, ev, {});
+      b.unread.push(...call.unread.map((u) => `${u} (${file}:${call.line})`));
+    }
+    for (const call of session.runs) {
+      const ev: Evidence = { file, line: call.line, what: `session ${session.name} run` };
+      Object.assign(b.env, call.env);
+      const posargs = call.posargsIndex !== undefined ? { index: call.posargsIndex, default: [] } : undefined;
+      this.take(b, classify(call.args), call.args, ev, posargs ? { posargs } : {});
+    }
+    return b;
+  }
+
+  fromTask(task: Task): Builder {
+    const b = newBuilder();
+    const what = task.runner === "make" ? `target ${task.name}` : task.runner === "just" ? `recipe ${task.name}` : task.runner === "script" ? "script" : `${task.runner} task ${task.name}`;
+    b.evidence.push({ file: task.file, line: task.line, what });
+    Object.assign(b.env, task.env);
+    if (task.hatchEnv && task.hatchEnv !== "default") b.needs.push({ kind: "group", name: task.hatchEnv, evidence: { file: task.file, line: task.line, what: `hatch env ${task.hatchEnv}` } });
+    for (const l of task.lines) {
+      const posargsText = l.text.replace(/\{args(?::([^}]*))?\}|\u0000ARGS\u0000|"\$@"|\$@|\$\*/g, " \u0001 ");
+      const ev: Evidence = { file: task.file, line: l.line, what };
+      this.lineWithArgs(b, posargsText, ev);
+    }
+    return b;
+  }
+
+  /** A task line where `\u0001` marks where the user's arguments go (`{args}`, `$@`). */
+  private lineWithArgs(b: Builder, text: string, evidence: Evidence): void {
+    let cwd: string | undefined;
+    for (const seg of splitSegments(text)) {
+      const at = seg.words.indexOf("\u0001");
+      const words = seg.words.filter((w) => w !== "\u0001");
+      const c = classify(words);
+      this.take(b, c, words, evidence, { ...(cwd ? { cwd } : {}), shell: seg.needsShell, ...(at >= 0 ? { posargs: { index: at, default: [] } } : {}) });
+      if (c.kind === "cd") cwd = joinRel(cwd, c.dir);
+    }
+  }
+
+  /** `hatch test`: pytest in the hatch-test environment (its extra dependencies, or Hatch's defaults). */
+  fromHatchTest(args: string[], evidence: Evidence): Builder {
+    const b = newBuilder();
+    const hatchTest = this.input.declared.groups.find((g) => g === "hatch-test" || g === "hatch:hatch-test");
+    if (hatchTest) b.needs.push({ kind: "group", name: hatchTest, evidence });
+    // Hatch's own test environment always has these (hatch's src/hatch/env/internal/test.py).
+    for (const r of ["pytest", "pytest-mock", "pytest-randomly", "pytest-rerunfailures", "pytest-xdist[psutil]", "coverage[toml]"]) b.needs.push({ kind: "requirement", text: r, evidence: { ...evidence, what: `${evidence.what} (hatch test's default environment)` } });
+    b.suites.push({ argv: ["python", "-m", "pytest", ...args], runner: "pytest", evidence });
+    return b;
+  }
+}
+
+function merge(into: Builder, from: Builder, cwd?: string): void {
+  into.needs.push(...from.needs);
+  into.pre.push(...from.pre.map((c) => (cwd && !c.cwd ? { ...c, cwd } : c)));
+  into.suites.push(...from.suites.map((c) => (cwd && !c.cwd ? { ...c, cwd } : c)));
+  Object.assign(into.env, from.env);
+  into.unread.push(...from.unread);
+  into.skipped.push(...from.skipped);
+  into.evidence.push(...from.evidence);
+}
+
+function joinRel(base: string | undefined, dir: string): string | undefined {
+  if (dir.startsWith("/") || dir.startsWith("$")) return base;
+  const parts = [...(base ? base.split("/") : []), ...dir.split("/")].filter((p) => p && p !== ".");
+  const out: string[] = [];
+  for (const p of parts) {
+    if (p === "..") out.pop();
+    else out.push(p);
+  }
+  return out.length ? out.join("/") : undefined;
+}
+
+const relTox = (dir: string) => joinRel(undefined, dir.replace(/\{(toxinidir|tox_root)\}\/?/g, ""));
+
+// ------------------------------------------------------------------ choosing within a tool
+
+const hasTestCommand = (cfg: ToxConfig, env: string) =>
+  toxEnv(cfg, env).commands.some((c) => {
+    const k = classify(substituteToxWords(c.text.replace(/^-\s*/, ""), { toxinidir: ".", env: {} }).words);
+    return k.kind === "test" || (k.kind === "delegate" && k.tool !== "tox");
+  });
+
+/** The tox env that runs the tests: the one asked for, else one of the chosen Python, else the newest. */
+export function chooseToxEnv(cfg: ToxConfig, pythonMinor: string | undefined, wanted?: string[]): ToxEnv | undefined {
+  // What CI runs for this Python (tox-gh's [gh] python mapping) comes first.
+  if (!wanted?.length && cfg.ciEnvs) {
+    const keys = [...cfg.ciEnvs.byMinor.keys()].sort((a, b) => Number(b.split(".")[1]) - Number(a.split(".")[1]));
+    const mapped = (pythonMinor && cfg.ciEnvs.byMinor.get(pythonMinor)) || cfg.ciEnvs.byMinor.get(keys[0]!);
+    const env = mapped?.length ? chooseToxEnv(cfg, pythonMinor, mapped.filter((e) => !NOT_TESTS.test(e.replace(/^py\d*-?/, "")))) : undefined;
+    if (env && hasTestCommand(cfg, env.name)) return env;
+  }
+  const names = wanted?.length ? wanted.flatMap((w) => (w === "ALL" || w === "all" ? toxEnvNames(cfg) : [w])) : toxEnvNames(cfg);
+  const candidates = names.filter((n) => hasTestCommand(cfg, n) && (wanted?.length || !NOT_TESTS.test(n.replace(/^py\d*-?/, ""))));
+  if (!candidates.length) {
+    // `tox -e py` with no env list, or envs named only by Python: the [testenv] itself.
+    if (wanted?.length && cfg.sections.has("")) return toxEnv(cfg, wanted[0]!);
+    return undefined;
+  }
+  const minorOf = (n: string) => n.split("-").map(minorOfFactor).find(Boolean);
+  const score = (n: string) => {
+    const m = minorOf(n);
+    const factors = n.split("-").length;
+    return [m && pythonMinor && m === pythonMinor ? 2 : m ? 1 : 0, m ? Number(m.split(".")[1]) : 0, -factors];
+  };
+  const best = [...candidates].sort((a, b) => {
+    const [x, y] = [score(a), score(b)];
+    for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return y[i]! - x[i]!;
+    return 0;
+  })[0]!;
+  // Keep the list's own order when nothing distinguishes them (the first test env is the main one).
+  const plain = candidates.find((n) => score(n).join() === score(best).join());
+  return toxEnv(cfg, plain ?? best);
+}
+
+const TEST_SESSION = /^(tests?|unit|unittests?|pytest|test[-_]\w+|tests[-_]\w+)$/i;
+
+export function chooseNoxSession(nox: { sessions: NoxSession[]; defaults?: string[] }, target?: string): NoxSession | undefined {
+  if (target?.startsWith("tag:")) return nox.sessions.find((s) => s.tags.includes(target.slice(4)));
+  if (target) return nox.sessions.find((s) => s.name === target || s.name.split("-")[0] === target);
+  const runsTests = (s: NoxSession) => s.runs.some((r) => classify(r.args).kind === "test");
+  const named = nox.sessions.filter((s) => TEST_SESSION.test(s.name) && runsTests(s));
+  const defaults = nox.sessions.filter((s) => nox.defaults?.includes(s.name) && runsTests(s));
+  return named[0] ?? defaults[0] ?? nox.sessions.find((s) => runsTests(s) && !NOT_TESTS.test(s.name));
+}
+
+const testTaskRank = (name: string) => {
+  const i = TEST_TASK_NAMES.indexOf(name.toLowerCase());
+  return i >= 0 ? i : /^test/i.test(name) && !NOT_TESTS.test(name) ? TEST_TASK_NAMES.length : -1;
+};
+
+/** How much a CI job looks like the one that runs this project's tests (higher first). */
+function ciJobRank(job: CiJob): number {
+  let rank = 0;
+  if (/^(tests?|unit|unit-?tests?|pytest|ci|build|main|check)$/i.test(job.name)) rank += 4;
+  else if (/test|pytest|unit/i.test(job.name)) rank += 2;
+  if (/(^|\/)(tests?|ci|main|build|python|pytest|unit)[^/]*\.ya?ml$/i.test(job.file)) rank += 1;
+  // A job that clones another repository tests someone else's code (a downstream check).
+  if (job.steps.some((s) => s.lines.some((l) => /\bgit clone\b/.test(l.text)))) rank -= 6;
+  if (NOT_TESTS.test(job.name)) rank -= 3;
+  return rank;
+}
+
+// ------------------------------------------------------------------ the plan
+
+export function planTestRoutes(input: RoutePlanInput): RoutePlan {
+  const src = readSources(input);
+  const rb = new RouteBuilder(src, input);
+  const routes: TestRoute[] = [];
+  const finish = (name: string, source: TestRoute["source"], summary: string, b: Builder): void => {
+    if (!b.suites.length) return;
+    addPytestConfigNeeds(b, src.pytest);
+    routes.push({
+      name,
+      source,
+      summary,
+      evidence: b.evidence,
+      needs: dedupeNeeds(b.needs),
+      pre: dedupeCommands(b.pre),
+      suites: dedupeCommands(b.suites),
+      env: b.env,
+      unread: [...new Set(b.unread)],
+      skipped: [...new Set(b.skipped)],
+    });
+  };
+
+  // 1. .dhtconfig test:
+  const cfg = input.config;
+  if (cfg?.command) {
+    const b = newBuilder();
+    const runner = classify(splitSegments(cfg.command)[0]?.words ?? []);
+    b.suites.push({ argv: [], line: cfg.command, shell: true, runner: runner.kind === "test" ? runner.runner : "other", evidence: { file: ".dhtconfig", what: "test.command" } });
+    b.evidence.push({ file: ".dhtconfig", what: "test.command" });
+    // What the command runs still tells what it needs.
+    rb.line(newBuilderInto(b), cfg.command, { file: ".dhtconfig", what: "test.command" });
+    finish("config", "config", "test.command in .dhtconfig", b);
+  } else if (cfg?.runner && cfg.runner !== "auto" && cfg.runner !== "tox" && cfg.runner !== "nox") {
+    const b = newBuilder();
+    const ev: Evidence = { file: ".dhtconfig", what: `test.runner: ${cfg.runner}` };
+    b.evidence.push(ev);
+    rb.take(b, classify(runnerWords(cfg.runner)), runnerWords(cfg.runner), ev, {});
+    finish("config", "config", `test.runner: ${cfg.runner} in .dhtconfig`, b);
+  }
+
+  // 2. tox
+  if (src.tox && cfg?.runner !== "nox") {
+    const env = chooseToxEnv(src.tox, input.pythonMinor);
+    if (env) finish(`tox:${env.name}`, "tox", `${src.tox.file} env ${env.name} runs the tests`, rb.fromToxEnv(src.tox, env));
+  }
+  // 3. nox
+  if (src.nox) {
+    const session = chooseNoxSession(src.nox);
+    if (session) finish(`nox:${session.name}`, "nox", `noxfile.py session ${session.name} runs the tests`, rb.fromNoxSession(session));
+  }
+  // 4. task runners: the best-named test task of each runner.
+  const byRunner = new Map<string, Task>();
+  for (const t of src.tasks) {
+    const rank = testTaskRank(t.name);
+    if (rank < 0) continue;
+    const key = t.runner === "hatch" ? "hatch" : t.runner;
+    const prev = byRunner.get(key);
+    if (!prev || rank < testTaskRank(prev.name) || (rank === testTaskRank(prev.name) && t.runner === "hatch" && t.hatchEnv === "default")) byRunner.set(key, t);
+  }
+  for (const runner of ["make", "just", "taskipy", "poe", "pdm", "hatch", "pipenv", "script"]) {
+    const task = byRunner.get(runner);
+    if (task) finish(`${runner}:${task.name}`, "task", `${task.file} ${runner === "make" ? "target" : "task"} ${task.name} runs the tests`, rb.fromTask(task));
+  }
+  // `hatch test` is a route of its own when Hatch configures a test environment.
+  if (input.declared.groups.some((g) => g === "hatch-test" || g === "hatch:hatch-test")) {
+    finish("hatch-test", "task", "pyproject.toml [tool.hatch.envs.hatch-test]: hatch test", rb.fromHatchTest([], { file: "pyproject.toml", what: "[tool.hatch.envs.hatch-test]" }));
+  }
+  // 5. CI: the first job (test-named first) with a step that runs tests.
+  const jobs = [...src.ci].sort((a, b) => ciJobRank(b) - ciJobRank(a));
+  for (const job of jobs) {
+    const b = ciJobRoute(rb, job);
+    if (b?.suites.length) {
+      finish(`ci:${job.name}`, "ci", `${job.file} job ${job.name} runs the tests`, b);
+      break;
+    }
+  }
+  // 6. conventions
+  for (const r of conventionRoutes(input, src, rb)) finish(r.name, "convention", r.summary, r.builder);
+
+  // CI is what the project really runs on every change. When everything a CI job installs
+  // could be read, its route comes first: run by CI itself, it outranks a tox env, nox session
+  // or task CI never calls (those files are often stale: a tox.ini still listing py27); run
+  // through them (`tox -e py`, `make test`), it is that route plus what CI installs before
+  // (`uv sync --all-extras`, `pip install -e .[test]`).
+  const ci = routes.find((r) => r.source === "ci");
+  let ciFirst = false;
+  if (ci && !ci.unread.length) {
+    const first = routes.findIndex((r) => r.source !== "config");
+    const at = routes.indexOf(ci);
+    if (first >= 0 && at > first) {
+      routes.splice(at, 1);
+      routes.splice(first, 0, ci);
+      ciFirst = true;
+    }
+  }
+  const wanted = cfg?.route;
+  const chosen = wanted ? routes.find((r) => r.name === wanted || r.name.split(":")[0] === wanted) : routes[0];
+  const why = wanted
+    ? chosen
+      ? `test.route / --route names ${wanted}`
+      : `no route named ${wanted}; the routes found are ${routes.map((r) => r.name).join(", ") || "none"}`
+    : chosen
+      ? `${chosen.summary} (${
+          chosen.source === "convention"
+            ? "a convention: no tox, nox, task runner or CI route runs tests"
+            : ciFirst && chosen === ci
+              ? chosen.suites.every((x) => isCiFile(x.evidence.file))
+                ? "CI runs the tests itself, not through the tox, nox or task route also found, so CI's way is the one in use"
+                : "CI runs the tests through the route named in its evidence, after installing what it lists: what CI does comes first"
+              : "the first of: .dhtconfig, tox, nox, task runners, CI, conventions"
+        })`
+      : "the project's files name no way to run its tests, and no test files were found";
+  return { routes, ...(chosen ? { chosen } : {}), why, signals: pythonSignals(input, src), warnings: src.warnings };
+}
+
+const isCiFile = (file: string) => /^(\.github\/workflows\/|\.gitlab-ci\.yml$|azure-pipelines|\.azure-pipelines\/|\.circleci\/|\.travis\.yml$)/.test(file);
+
+/** A builder whose suites are discarded (only needs are kept): for reading what a shell command needs. */
+function newBuilderInto(b: Builder): Builder {
+  return { ...newBuilder(), needs: b.needs, env: b.env, unread: b.unread, evidence: [] };
+}
+
+const runnerWords = (runner: string): string[] => (runner === "unittest" ? ["python", "-m", "unittest", "discover"] : runner === "nose2" ? ["python", "-m", "nose2"] : runner === "django" ? ["python", "manage.py", "test"] : [runner]);
+
+function ciJobRoute(rb: RouteBuilder, job: CiJob): Builder | undefined {
+  const b = newBuilder();
+  Object.assign(b.env, stripExpressions(job.env));
+  b.evidence.push({ file: job.file, line: job.line, what: `job ${job.name}` });
+  let found = false;
+  job.steps.forEach((step, i) => {
+    if (found) return;
+    for (const l of step.lines) {
+      const before = b.suites.length;
+      const env = stripExpressions(step.env);
+      Object.assign(b.env, env);
+      // `${{ matrix.x }}` has no value outside the CI run: it makes the word unreadable, not a package.
+      const text = l.text.replace(/\$\{\{[^}]*\}\}/g, "$CI_EXPRESSION");
+      rb.line(b, text, { file: job.file, line: l.line, what: `job ${job.name}, step ${i + 1}` }, step.cwd ? { cwd: step.cwd } : {});
+      if (b.suites.length > before) found = true;
+    }
+  });
+  return found ? b : undefined;
+}
+
+const stripExpressions = (env: Record<string, string>) => Object.fromEntries(Object.entries(env).filter(([, v]) => !/\$\{\{/.test(v)));
+
+/** Framework conventions, as routes (Django, a runtests.py, pytest, nose2, behave, unittest). */
+function conventionRoutes(input: RoutePlanInput, src: Sources, rb: RouteBuilder): Array<{ name: string; summary: string; builder: Builder }> {
+  const out: Array<{ name: string; summary: string; builder: Builder }> = [];
+  const files = input.files;
+  const style = testStyle(files);
+  const django = readDjango(files);
+  const pytestDjango = src.pytest?.plugins.includes("pytest-django") || input.declared.requirementNames.includes("pytest-django");
+  const behave = readBehave(files);
+  const make = (name: string, summary: string, evidence: Evidence, argv: string[]) => {
+    const b = newBuilder();
+    b.evidence.push(evidence);
+    rb.take(b, classify(argv), argv, evidence, {});
+    return { name, summary, builder: b };
+  };
+  const withBehave = (r: { name: string; summary: string; builder: Builder }) => {
+    if (behave) {
+      const ev: Evidence = { file: `${behave.dir}/`, what: `${behave.features} .feature file${behave.features > 1 ? "s" : ""}` };
+      rb.take(r.builder, classify(["behave"]), ["behave"], ev, {});
+      r.builder.evidence.push(ev);
+      r.summary += ", and behave runs the features";
+    }
+    return r;
+  };
+  if (django && !pytestDjango) {
+    out.push(withBehave(make("django", `${django.managePy} names a Django settings module: manage.py test`, { file: django.managePy, line: django.line, what: "DJANGO_SETTINGS_MODULE" }, ["python", django.managePy, "test"])));
+  }
+  const runtests = readRunTestsScript(files);
+  if (runtests) out.push(make("runtests", `${runtests}: the project's own test script`, { file: runtests, what: "the project's test script" }, ["python", runtests]));
+  if (src.pytest || style.pytest || (style.files && !style.unittest) || (pytestDjango && django)) {
+    const ev: Evidence = src.pytest ? { file: src.pytest.file, line: src.pytest.line, what: "pytest configuration" } : { file: files.testFiles.find((f) => f.endsWith(".py")) ?? "tests/", what: "test files written for pytest" };
+    out.push(withBehave(make("pytest", src.pytest ? `pytest, configured in ${src.pytest.file}` : "test files written for pytest", ev, ["pytest"])));
+  }
+  const nose2 = readNose2Config(files);
+  if (nose2 || input.declared.requirementNames.includes("nose2")) {
+    out.push(make("nose2", nose2 ? `nose2, configured in ${nose2.file}` : "nose2 is a declared dependency", { file: nose2?.file ?? "pyproject.toml", what: "nose2" }, ["python", "-m", "nose2"]));
+  }
+  if (style.unittest && !style.pytest) {
+    const start = unittestStart(files);
+    out.push(withBehave(make("unittest", "test files written with unittest only", { file: files.testFiles.find((f) => f.endsWith(".py")) ?? "tests/", what: "unittest.TestCase tests" }, ["python", "-m", "unittest", "discover", ...start])));
+  }
+  if (behave && !out.length) out.push(make("behave", `${behave.dir}/ holds behave features`, { file: `${behave.dir}/`, what: "behave features" }, ["behave"]));
+  // Extras named after the backends the suite imports (tests/test_redis.py: import redis → [redis] extra).
+  const imports = testImports(files);
+  for (const r of out) for (const need of extrasForImports(input, imports)) r.builder.needs.push(need);
+  return out;
+}
+
+/** Requirement name → the module it provides, where they differ. */
+const IMPORT_NAMES: Record<string, string> = {
+  pyyaml: "yaml", beautifulsoup4: "bs4", pillow: "PIL", "python-dateutil": "dateutil", "scikit-learn": "sklearn", "opencv-python": "cv2",
+  "opencv-python-headless": "cv2", protobuf: "google", attrs: "attr", pyzmq: "zmq", pycryptodome: "Crypto", "python-multipart": "multipart",
+  "msgpack-python": "msgpack", "typing-extensions": "typing_extensions", "pyjwt": "jwt", "pymysql": "pymysql", "mysqlclient": "MySQLdb",
+  "psycopg2-binary": "psycopg2", "psycopg-binary": "psycopg", "redis-py": "redis", "python-magic": "magic", "pyopenssl": "OpenSSL",
+};
+
+const importNameOf = (req: string) => {
+  const name = /^([A-Za-z0-9][A-Za-z0-9._-]*)/.exec(req)?.[1]?.toLowerCase() ?? "";
+  return IMPORT_NAMES[name] ?? name.replace(/[-.]/g, "_");
+};
+
+/** Extras whose packages the test files import: the suite exercises those backends. */
+export function extrasForImports(input: RoutePlanInput, imports: Map<string, string>): RouteNeed[] {
+  const out: RouteNeed[] = [];
+  for (const [extra, reqs] of Object.entries(input.declared.extras)) {
+    if (/^(all|full|dev|docs?|doc|lint|typing)$/i.test(extra)) continue;
+    for (const req of reqs) {
+      const mod = importNameOf(req);
+      const at = imports.get(mod);
+      if (at && mod !== input.declared.name?.replace(/-/g, "_")) {
+        const [file, line] = at.split(":");
+        out.push({ kind: "extra", name: extra, evidence: { file: file!, line: Number(line), what: `the tests import ${mod}, which the [${extra}] extra provides` } });
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+/** pytest's configuration may need plugins (`addopts = --cov`, `asyncio_mode = auto`, `required_plugins`). */
+function addPytestConfigNeeds(b: Builder, cfg: PytestConfig | undefined): void {
+  if (!cfg || !b.suites.some((s) => s.runner === "pytest")) return;
+  const ev: Evidence = { file: cfg.file, line: cfg.line, what: "pytest configuration" };
+  for (const p of [...pytestPluginsFor(cfg.addopts), ...cfg.plugins]) b.needs.push({ kind: "requirement", text: p, evidence: ev });
+  // The runner itself, whatever route runs it.
+  b.needs.push({ kind: "requirement", text: "pytest", evidence: ev });
+}
+
+/** The same command reached twice (two CI lines calling the same tox env) runs once. */
+function dedupeCommands(cmds: RouteCommand[]): RouteCommand[] {
+  const seen = new Set<string>();
+  return cmds.filter((c) => {
+    const key = JSON.stringify([c.argv, c.cwd ?? "", c.env ?? {}, c.shell ?? false]);
+    return seen.has(key) ? false : (seen.add(key), true);
+  });
+}
+
+function dedupeNeeds(needs: RouteNeed[]): RouteNeed[] {
+  const seen = new Set<string>();
+  const out: RouteNeed[] = [];
+  for (const n of needs) {
+    const key = n.kind === "requirement" ? `r:${n.text.toLowerCase().replace(/\s+/g, "")}` : n.kind === "system" ? `s:${n.manager}:${n.name}` : n.kind === "all-extras" ? "all" : `${n.kind}:${n.name}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push(n);
+  }
+  return out;
+}
+
+// ------------------------------------------------------------------ Python signals
+
+/** Pythons the project's test and build files name (tox envlist, CI matrix, nox, Dockerfile). */
+function pythonSignals(input: RoutePlanInput, src: Sources): PythonSignal[] {
+  const out: PythonSignal[] = [];
+  const newestFirst = (minors: Iterable<string>) => [...new Set(minors)].sort((a, b) => Number(b.split(".")[1]) - Number(a.split(".")[1]) || Number(b.split(".")[0]) - Number(a.split(".")[0]));
+  if (src.tox) {
+    const minors = newestFirst(toxEnvNames(src.tox).flatMap((n) => n.split("-").map(minorOfFactor).filter((m): m is string => Boolean(m))));
+    if (minors.length) out.push({ kind: "tox-envlist", minors, evidence: { file: src.tox.file, ...(src.tox.envlistLine ? { line: src.tox.envlistLine } : {}), what: "envlist" } });
+  }
+  const ciMinors = newestFirst(src.ci.flatMap((j) => j.pythons.map((p) => /^(\d+\.\d+)/.exec(p)?.[1]).filter((m): m is string => Boolean(m))));
+  if (ciMinors.length) {
+    const job = src.ci.find((j) => j.pythons.length)!;
+    out.push({ kind: "ci-matrix", minors: ciMinors, evidence: { file: job.file, line: job.line, what: `job ${job.name} python versions` } });
+  }
+  if (src.nox) {
+    const minors = newestFirst(src.nox.sessions.flatMap((s) => s.pythons.map((p) => /^(\d+\.\d+)/.exec(p)?.[1]).filter((m): m is string => Boolean(m))));
+    if (minors.length) out.push({ kind: "nox-session", minors, evidence: { file: src.nox.file, what: "session pythons" } });
+  }
+  for (const [path, text] of input.files.files) {
+    if (!/(^|\/)(Dockerfile|Containerfile)[^/]*$|\.dockerfile$/i.test(path)) continue;
+    const lines = text.split(/\r?\n/);
+    const idx = lines.findIndex((l) => /^\s*FROM\s+(?:--platform=\S+\s+)?(?:[\w.-]+(?::\d+)?\/)*(?:python|pypy):(\d+\.\d+)/i.test(l));
+    if (idx >= 0) {
+      const minor = /:(\d+\.\d+)/.exec(lines[idx]!)![1]!;
+      out.push({ kind: "dockerfile", minors: [minor], evidence: { file: path, line: idx + 1, what: `FROM python:${minor}` } });
+      break;
+    }
+  }
+  return out;
+}

@@ -1,0 +1,42 @@
+/**
+ * A build that needs CMake, on a PATH without one: setup reads the real cause from the
+ * installer's output, provides CMake and Ninja in user space (the real cmake and ninja wheels
+ * from a loopback package index, sha256 from the index), says so, and builds again with them
+ * on PATH; the package then reports the CMake it was built with.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { existsSync, mkdtempSync, symlinkSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { dhtl, repoRoot } from "../helpers/cli.ts";
+import { assetsDir, copyTree, pyenvBin, seededHome, setupEnv, startWheelIndex } from "../helpers/setup-project.ts";
+
+const why = !existsSync(join(assetsDir, "build-tool-wheels")) ? "the cmake/ninja wheels are missing (bun scripts/fetch-test-assets.ts)" : !pyenvBin("3.11") ? "needs CPython 3.11 (pyenv)" : undefined;
+if (why) console.error(`skipping the build-toolchain test: ${why}`);
+const t = why ? test.skip : test;
+
+describe("build toolchains when a build needs them", () => {
+  let idx: Awaited<ReturnType<typeof startWheelIndex>> | undefined;
+  beforeAll(async () => {
+    if (!why) idx = await startWheelIndex([join(assetsDir, "build-tool-wheels"), join(assetsDir, "uv")]);
+  });
+  afterAll(() => idx?.stop());
+
+  t("CMake missing: provided from the package index into DHT_HOME, the build retried and it works", async () => {
+    const root = copyTree(join(repoRoot, "test", "fixtures", "system", "needs-cmake"));
+    // A PATH with the Python and a shell, but no cmake (the machine may have one in /usr/bin).
+    const bin = mkdtempSync(join(tmpdir(), "dht-nocmake-"));
+    for (const tool of ["sh", "env", "uname"]) symlinkSync(Bun.which(tool)!, join(bin, tool));
+    const home = seededHome();
+    const env: Record<string, string> = { ...setupEnv(home, ["3.11"], { PIP_INDEX_URL: idx!.indexUrl }), PATH: `${pyenvBin("3.11")}:${bin}` };
+    delete env.PIP_NO_INDEX;
+    delete env.PIP_FIND_LINKS;
+    const r = await dhtl(["setup", "--cwd", root, "--python", "3.11"], { env, timeoutMs: 240_000 });
+    expect(r.stderr).toMatch(/the build needs cmake and ninja: provided in user space \(cmake: cmake version 3\.31\.6/);
+    expect(r.code).toBe(0);
+    expect(idx!.requests.some((q) => q.includes("cmake-3.31.6"))).toBe(true);
+    const out = Bun.spawnSync([join(root, ".venv", "bin", "python"), "-c", "import needs_cmake; print(needs_cmake.CMAKE_VERSION)"]);
+    expect(out.stdout.toString().trim()).toBe("3.31.6");
+    expect(existsSync(join(home, "tools", "build", "linux-x86_64-gnu", "bin", "cmake"))).toBe(true);
+  }, 300_000);
+});

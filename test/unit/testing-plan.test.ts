@@ -1,0 +1,180 @@
+/**
+ * The test route planner (src/testing/plan.ts) and what it is built from: classification of
+ * command lines, the order of authority, hand-overs between routes, what setup installs for
+ * a route, and the runners' counts.
+ */
+import { describe, expect, test } from "bun:test";
+import { classify, condaToPypi, pipInstallNeeds, pytestPluginsFor } from "../../src/testing/commands.ts";
+import { planTestRoutes, type RoutePlanInput } from "../../src/testing/plan.ts";
+import { routeInstall } from "../../src/testing/install-needs.ts";
+import { parseCounts } from "../../src/testing/counts.ts";
+import { commandLine } from "../../src/testing/run.ts";
+import { splitSegments } from "../../src/testing/shell-words.ts";
+
+function input(files: Record<string, string>, extra: Partial<RoutePlanInput> = {}, testFiles: string[] = []): RoutePlanInput {
+  const pyproject = files["pyproject.toml"] ? (Bun.TOML.parse(files["pyproject.toml"]) as Record<string, unknown>) : undefined;
+  return {
+    files: { files: new Map(Object.entries(files)), dirs: new Set(), testFiles },
+    ...(pyproject ? { pyproject } : {}),
+    declared: { extras: {}, groups: [], requirementNames: [] },
+    env: {},
+    root: "/p",
+    ...extra,
+  };
+}
+
+describe("classifying a command line", () => {
+  test("wrappers that only pick an environment are taken off", () => {
+    expect(classify(["poetry", "run", "pytest", "-x"])).toMatchObject({ kind: "test", runner: "pytest", argv: ["python", "-m", "pytest", "-x"] });
+    expect(classify(["uv", "run", "--frozen", "--extra", "redis", "--with", "hypothesis", "pytest"])).toMatchObject({
+      kind: "test",
+      needs: expect.arrayContaining([{ kind: "extra", name: "redis" }, { kind: "requirement", text: "hypothesis" }]),
+    });
+    expect(classify(["python3.11", "-Im", "pytest", "tests"])).toMatchObject({ kind: "test", argv: ["python", "-m", "pytest", "tests"] });
+    expect(classify(["coverage", "run", "--source=pkg", "-m", "pytest"])).toMatchObject({ kind: "test", needs: expect.arrayContaining([{ kind: "requirement", text: "coverage" }]) });
+    expect(classify(["DJANGO_SETTINGS_MODULE=s", "xvfb-run", "-a", "python", "manage.py", "test"])).toMatchObject({ kind: "test", runner: "django", env: { DJANGO_SETTINGS_MODULE: "s" } });
+  });
+  test("runners: unittest, nose2, behave, trial, a project's runtests.py", () => {
+    expect(classify(["python", "-m", "unittest", "discover", "-s", "tests"]).kind).toBe("test");
+    expect(classify(["nose2", "-v"])).toMatchObject({ runner: "nose2", argv: ["python", "-m", "nose2", "-v"] });
+    expect(classify(["behave", "--stop"])).toMatchObject({ runner: "behave" });
+    expect(classify(["trial", "pkg"])).toMatchObject({ runner: "trial" });
+    expect(classify(["python", "runtests.py", "--parallel"])).toMatchObject({ runner: "script" });
+  });
+  test("installs: pip's arguments, uv sync, poetry, pdm, conda (names mapped), apt (system packages)", () => {
+    expect(pipInstallNeeds(["-U", "-e", ".[test,yaml]", "-r", "req.txt", "-c", "c.txt", "--index-url", "https://x", "pytest>=8", "pip", "dist/*.whl"]).needs).toEqual([
+      { kind: "extra", name: "test" },
+      { kind: "extra", name: "yaml" },
+      { kind: "requirement", text: "-r req.txt" },
+      { kind: "requirement", text: "-c c.txt" },
+      { kind: "requirement", text: "pytest>=8" },
+    ]);
+    expect(pipInstallNeeds(["django$DJANGO_VERSION"])).toEqual({ needs: [], unread: ["django$DJANGO_VERSION"] });
+    expect(classify(["uv", "sync", "--all-extras", "--group", "test"])).toEqual({ kind: "install", needs: [{ kind: "all-extras" }, { kind: "group", name: "test" }], unread: [] });
+    expect(classify(["poetry", "install", "--with", "test,docs", "-E", "redis"])).toMatchObject({ needs: [{ kind: "group", name: "test" }, { kind: "group", name: "docs" }, { kind: "extra", name: "redis" }] });
+    expect(classify(["conda", "install", "-c", "conda-forge", "-y", "pytorch", "python=3.11", "numpy=1.26"])).toMatchObject({ needs: [{ text: "torch" }, { text: "numpy==1.26.*" }] });
+    expect(condaToPypi("msgpack-python")).toBe("msgpack");
+    expect(classify(["sudo", "apt-get", "install", "-y", "libxml2-dev"])).toMatchObject({ needs: [{ kind: "system", manager: "apt", name: "libxml2-dev" }] });
+  });
+  test("hand-overs: tox -e, nox -s, make, just, task, hatch test, a script", () => {
+    expect(classify(["tox", "-e", "py311", "--", "-x"])).toMatchObject({ kind: "delegate", tool: "tox", target: "py311", args: ["-x"] });
+    expect(classify(["nox", "-rs", "tests"])).toMatchObject({ kind: "delegate", tool: "nox", target: "tests" });
+    expect(classify(["make", "-j2", "test"])).toMatchObject({ tool: "make", target: "test" });
+    expect(classify(["task", "test"])).toMatchObject({ tool: "taskipy", target: "test" });
+    expect(classify(["hatch", "test", "-k", "x"])).toMatchObject({ tool: "hatch-test", args: ["-k", "x"] });
+    expect(classify(["./scripts/test"])).toMatchObject({ tool: "script", target: "scripts/test" });
+    // A look at a tool is not a run of it.
+    expect(classify(["python", "-m", "tox", "--version"]).kind).toBe("other");
+    expect(classify(["pytest", "--collect-only"]).kind).toBe("other");
+  });
+  test("pytest plugins a command line needs, by their options", () => {
+    expect(pytestPluginsFor(["--cov=pkg", "-n", "auto", "--timeout=30", "-p", "xdist", "-p", "no:cacheprovider"]).sort()).toEqual(["pytest-cov", "pytest-timeout", "pytest-xdist"]);
+  });
+  test("shell lines split into simple commands, with what needs a real shell", () => {
+    expect(splitSegments('cd tests && pytest "a b" | tee log')).toEqual([
+      { words: ["cd", "tests"], then: "&&", needsShell: false },
+      { words: ["pytest", "a b"], then: "|", needsShell: false },
+      { words: ["tee", "log"], then: "", needsShell: false },
+    ]);
+    expect(splitSegments("pytest $ARGS")[0]!.needsShell).toBe(true);
+  });
+});
+
+describe("the route, in order of authority", () => {
+  const tox = "[tox]\nenvlist = py311, lint\n[testenv]\ndeps = pytest\ncommands = pytest {posargs}\n[testenv:lint]\ncommands = ruff check\n";
+  test("tox before nox, task runners and conventions; every route keeps its evidence", () => {
+    const plan = planTestRoutes(input({ "tox.ini": tox, Makefile: "test:\n\tpytest -q\n", "pytest.ini": "[pytest]\n" }));
+    expect(plan.routes.map((r) => r.name)).toEqual(["tox:py311", "make:test", "pytest"]);
+    expect(plan.chosen!.needs[0]).toEqual({ kind: "requirement", text: "pytest", evidence: { file: "tox.ini", line: 4, what: "[testenv] deps" } });
+    expect(plan.chosen!.suites[0]).toMatchObject({ argv: ["python", "-m", "pytest"], posargs: { index: 3, default: [] } });
+  });
+  test(".dhtconfig test.command outranks everything; test.route picks another route", () => {
+    expect(planTestRoutes(input({ "tox.ini": tox }, { config: { command: "pytest -q tests" } })).chosen!.name).toBe("config");
+    expect(planTestRoutes(input({ "tox.ini": tox, Makefile: "test:\n\tpytest\n" }, { config: { route: "make:test" } })).chosen!.name).toBe("make:test");
+    expect(planTestRoutes(input({ "tox.ini": tox }, { config: { route: "nope" } })).why).toContain("no route named nope");
+  });
+  test("the tox env of the chosen Python is preferred; lint envs never run the tests", () => {
+    const plan = planTestRoutes(input({ "tox.ini": "[tox]\nenvlist = lint, py{310,311,312}\n[testenv]\ndeps =\n  py310: tomli\n  pytest\ncommands = pytest\n[testenv:lint]\ncommands = pytest --flake8\n" }, { pythonMinor: "3.10" }));
+    expect(plan.chosen!.name).toBe("tox:py310");
+    expect(plan.chosen!.needs.map((n) => ("text" in n ? n.text : ""))).toContain("tomli");
+  });
+  test("a CI job that runs the tests itself outranks a tox.ini CI never calls; one that runs tox is the tox env plus CI's installs", () => {
+    const direct = ".github/workflows/ci.yml";
+    const ci = (run: string) => `jobs:\n  test:\n    steps:\n      - run: |\n          pip install -e .[test] hypothesis\n          ${run}\n`;
+    const a = planTestRoutes(input({ "tox.ini": tox, [direct]: ci("pytest --doctest-modules src") }));
+    expect(a.chosen).toMatchObject({ name: "ci:test", source: "ci" });
+    expect(a.why).toContain("CI runs the tests itself");
+    const b = planTestRoutes(input({ "tox.ini": tox, [direct]: ci("tox -e py311") }));
+    expect(b.chosen!.suites[0]!.evidence.file).toBe("tox.ini");
+    expect(b.chosen!.needs.map((n) => ("text" in n ? n.text : "name" in n ? n.name : ""))).toEqual(expect.arrayContaining(["test", "hypothesis", "pytest"]));
+    // A matrix expression in an install line cannot be read: tox keeps its place.
+    expect(planTestRoutes(input({ "tox.ini": tox, [direct]: ci('pip install "django${{ matrix.django }}"\n          pytest') })).chosen!.name).toBe("tox:py311");
+  });
+  test("a downstream job that clones another repository is not the project's test job", () => {
+    const wf = "jobs:\n  test-downstream:\n    steps:\n      - run: git clone https://example.org/other . && pytest\n  unit:\n    steps:\n      - run: pip install pytest-mock && pytest tests\n";
+    expect(planTestRoutes(input({ ".github/workflows/ci.yml": wf })).chosen!.name).toBe("ci:unit");
+  });
+  test("conventions: Django's manage.py test, a runtests.py, pytest config with its plugins, behave added as a second suite", () => {
+    const django = planTestRoutes(input({ "manage.py": 'os.environ.setdefault("DJANGO_SETTINGS_MODULE", "s.settings")\n' }));
+    expect(django.chosen!.suites[0]!.argv).toEqual(["python", "manage.py", "test"]);
+    const both = planTestRoutes(input({ "setup.cfg": "[tool:pytest]\naddopts = --cov\n" }, {}, ["tests/test_a.py", "features/a.feature"]));
+    expect(both.chosen!.suites.map((s) => s.runner)).toEqual(["pytest", "behave"]);
+    expect(both.chosen!.needs.map((n) => ("text" in n ? n.text : ""))).toEqual(expect.arrayContaining(["pytest", "pytest-cov", "behave"]));
+  });
+  test("extras named after a backend the tests import are needed by the suite", () => {
+    const plan = planTestRoutes(
+      input({ "pytest.ini": "[pytest]\n", "tests/test_redis.py": "import redis\n" }, { declared: { name: "pkg", extras: { redis: ["redis>=4"], docs: ["sphinx"] }, groups: [], requirementNames: [] } }, ["tests/test_redis.py"]),
+    );
+    expect(plan.chosen!.needs).toContainEqual({ kind: "extra", name: "redis", evidence: { file: "tests/test_redis.py", line: 1, what: "the tests import redis, which the [redis] extra provides" } });
+  });
+  test("Python signals: the tox env list, the CI matrix, a Dockerfile's FROM", () => {
+    const plan = planTestRoutes(input({ "tox.ini": "[tox]\nenvlist = py{38,312}\n[testenv]\ncommands = pytest\n", Dockerfile: "FROM python:3.6-slim\n", ".github/workflows/t.yml": "jobs:\n  t:\n    strategy:\n      matrix:\n        python-version: ['3.10']\n    steps:\n      - run: pytest\n" }));
+    expect(plan.signals.map((s) => [s.kind, s.minors])).toEqual([["tox-envlist", ["3.12", "3.8"]], ["ci-matrix", ["3.10"]], ["dockerfile", ["3.6"]]]);
+  });
+});
+
+describe("what setup installs for a route", () => {
+  test("declared extras and groups are matched (a hatch env spelled hatch:test), the rest named as unknown", () => {
+    const ev = { file: "tox.ini", line: 3, what: "[testenv] deps" };
+    const r = routeInstall(
+      [
+        { kind: "requirement", text: "-r requirements/test.txt", evidence: ev },
+        { kind: "requirement", text: "pytest-cov", evidence: ev },
+        { kind: "extra", name: "Test", evidence: ev },
+        { kind: "group", name: "lint", evidence: ev },
+        { kind: "group", name: "nope", evidence: ev },
+        { kind: "system", manager: "apt", name: "libxml2-dev", evidence: ev },
+      ],
+      { extras: ["test"], groups: ["hatch:lint"] },
+    );
+    expect(r).toEqual({
+      requirements: [{ text: "pytest-cov", origin: "tox.ini:3 [testenv] deps" }],
+      requirementFiles: [{ path: "requirements/test.txt", origin: "tox.ini:3 [testenv] deps" }],
+      constraintFiles: [],
+      extras: [{ name: "test", origin: "tox.ini:3 [testenv] deps" }],
+      groups: [{ name: "hatch:lint", origin: "tox.ini:3 [testenv] deps" }],
+      system: [{ manager: "apt", name: "libxml2-dev", origin: "tox.ini:3 [testenv] deps" }],
+      unknown: ["group nope (tox.ini:3 [testenv] deps)"],
+    });
+  });
+  test("the user's arguments go where {posargs} is, replacing its default; placeholders are filled", () => {
+    const cmd = { argv: ["python", "-m", "pytest", "--basetemp={envtmpdir}"], runner: "pytest" as const, posargs: { index: 3, default: ["tests"] }, evidence: { file: "tox.ini", what: "commands" } };
+    expect(commandLine(cmd, undefined, { envtmpdir: "/t" })).toEqual(["python", "-m", "pytest", "tests", "--basetemp=/t"]);
+    expect(commandLine(cmd, ["-k", "x"], { envtmpdir: "/t" })).toEqual(["python", "-m", "pytest", "-k", "x", "--basetemp=/t"]);
+  });
+});
+
+describe("counting what ran", () => {
+  test("pytest, pytest-pretty, unittest (expected failures are skips), trial and behave; several summaries add up", () => {
+    expect(parseCounts("== 2 failed, 10 passed, 1 skipped, 1 xfailed, 3 errors in 1.20s ==")).toMatchObject({ passed: 10, failed: 2, skipped: 2, errors: 3, suites: 1 });
+    expect(parseCounts("Results (3.1s):\n     1124 passed\n        2 failed\n       95 skipped\n")).toMatchObject({ passed: 1124, failed: 2, skipped: 95 });
+    expect(parseCounts("Ran 519 tests in 3s\n\nOK (skipped=14, expected failures=3)\n")).toMatchObject({ passed: 502, skipped: 17, failed: 0 });
+    expect(parseCounts("Ran 5 tests in 0.1s\nFAILED (failures=1, errors=1)\n")).toMatchObject({ passed: 3, failed: 1, errors: 1 });
+    expect(parseCounts("PASSED (successes=10, skips=2)\n")).toMatchObject({ passed: 10, skipped: 2 });
+    expect(parseCounts("3 scenarios passed, 1 failed, 0 skipped\n== 4 passed in 0.1s ==")).toMatchObject({ passed: 7, failed: 1, suites: 2 });
+    expect(parseCounts("nothing here").suites).toBe(0);
+    // CPython 3.12.0/3.12.1 leave skips out of "Ran N".
+    expect(parseCounts("Ran 1 test in 0s\nOK (skipped=2)\n", { pythonVersion: "3.12.1" })).toMatchObject({ passed: 1, skipped: 2 });
+    expect(parseCounts("Ran 3 tests in 0s\nOK (skipped=2)\n", { pythonVersion: "3.11.7" })).toMatchObject({ passed: 1, skipped: 2 });
+  });
+});
