@@ -95,3 +95,30 @@ export function resolveInsideTree(linkPath: string[], target: string, links: Map
   }
   return stack;
 }
+
+/**
+ * Every symlink under `root` (a tree already on disk), checked the way the extractor checks
+ * an archive's: resolved like the kernel would, through the tree's other links, it must stay
+ * inside `root`. For a tree whose root is chosen after extraction (python-build-standalone
+ * "full" archives keep the install under `install/`): a link that stayed inside the whole
+ * archive can still leave `install/` (into another managed Python, once renamed).
+ * Returns the first offending link (relative) and its target, or undefined.
+ */
+export function findEscapingLink(root: string): { link: string; target: string } | undefined {
+  const { lstatSync, readdirSync, readlinkSync } = require("node:fs") as typeof import("node:fs");
+  const { join } = require("node:path") as typeof import("node:path");
+  const links = new Map<string, string>();
+  const walk = (dir: string, prefix: string[]) => {
+    for (const name of readdirSync(dir)) {
+      const abs = join(dir, name);
+      const st = lstatSync(abs);
+      if (st.isSymbolicLink()) links.set([...prefix, name].join("/"), readlinkSync(abs));
+      else if (st.isDirectory()) walk(abs, [...prefix, name]);
+    }
+  };
+  walk(root, []);
+  for (const [link, target] of links) {
+    if (!resolveInsideTree(link.split("/"), target, links)) return { link, target };
+  }
+  return undefined;
+}

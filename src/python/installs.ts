@@ -260,7 +260,18 @@ export async function installBuild(build: PythonBuild, opts: InstallOptions): Pr
         await extractArchive(archive, temp, { format: build.format === "zip" ? "zip" : build.format, stripTopDir: true });
         // `full` archives keep the installation under install/ next to build metadata.
         let tree = temp;
-        if (existsSync(join(temp, "install")) && existsSync(join(temp, "PYTHON.json"))) tree = join(temp, "install");
+        if (existsSync(join(temp, "install")) && existsSync(join(temp, "PYTHON.json"))) {
+          tree = join(temp, "install");
+          // The links were checked against the whole archive; install/ alone becomes the tree.
+          const { findEscapingLink } = await import("../archive/entry-path.ts");
+          const escaping = findEscapingLink(tree);
+          if (escaping) {
+            throw new DhtError(ExitCode.failed, `Refused to install CPython ${build.version}: the link install/${escaping.link} -> ${escaping.target} points outside the installed tree`, {
+              subject: archive,
+              hint: "nothing was installed. The archive is damaged or unsafe; re-download it from a trusted source",
+            });
+          }
+        }
         if (opts.bytecode) {
           const { applyOverlay } = await import("./bytecode-overlay.ts");
           await applyOverlay(tree, opts.bytecode);
