@@ -2,12 +2,12 @@
  * What `dhtl config show` prints: the resolved configuration with secrets masked, and one
  * row per value with where it came from. Pure.
  */
-import { redactUrl } from "../net/redact.ts";
+import { redactUrl, redactValue } from "../net/redact.ts";
 import { defaultConfig } from "./defaults.ts";
 import { leafPaths, type ResolvedConfigResult } from "./resolve.ts";
 
 /** Names of `env:` variables whose values are treated as secrets. */
-const SECRET_NAME = /(TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|AUTH|API_?KEY|PRIVATE)/i;
+const SECRET_NAME = /(TOKEN|SECRET|PASS|PWD|CREDENTIAL|AUTH|API_?KEY|PRIVATE|(^|_)PAT($|_)|(^|_)KEY($|_)|CERT|COOKIE|SESSION|DSN|CONN)/i;
 
 const URL_PATHS = new Set(["registries.index_url", "registries.extra_index_urls", "registries.find_links", "proxy.http", "proxy.https"]);
 
@@ -17,6 +17,8 @@ function maskValue(path: string, value: unknown): unknown {
     if (Array.isArray(value)) return value.map((v) => (typeof v === "string" ? redactUrl(v) : v));
   }
   if (path.startsWith("env.") && SECRET_NAME.test(path.slice(4))) return "***";
+  // Any other env value may still carry a credential (a database URL with a password, a token).
+  if (path.startsWith("env.") && typeof value === "string") return redactValue(value);
   return value;
 }
 
