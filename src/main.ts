@@ -8,6 +8,7 @@ import { buildInfo, versionLine } from "./build-info.ts";
 import { commands, commandSummaries } from "./commands/index.ts";
 import { globalArgs, type DhtCommand } from "./commands/define.ts";
 import { createContext, type RunContext } from "./context.ts";
+import { describeFileSystemError } from "./platform/fs-errors.ts";
 import { DhtError, ExitCode, isDhtError, usageError } from "./errors.ts";
 import { closest } from "./ui/suggest.ts";
 import { bold, cyan, dim, red } from "./ui/style.ts";
@@ -62,6 +63,7 @@ export function checkFlags(tokens: string[], args: ArgsDef, passthrough: boolean
       const negated = name.startsWith("no-") ? name.slice(3) : undefined;
       if (long.has(name) || (negated !== undefined && booleans.has(negated))) {
         if (valued.has(name) && !token.includes("=")) i++;
+        checkFlagValue(name, token, tokens[i], args, booleans);
         continue;
       }
       const suggestion = closest(name, [...long]);
@@ -77,6 +79,33 @@ export function checkFlags(tokens: string[], args: ArgsDef, passthrough: boolean
       }
     }
     if (letters.length === 1 && valued.has(letters) && !token.includes("=")) i++;
+  }
+}
+
+const BOOLEAN_WORDS = ["true", "false", "1", "0", "yes", "no", "on", "off"];
+
+/**
+ * Enumerated values are checked at the edge, with the valid ones listed: `--isolate=banana`
+ * for a boolean, a value outside an enum flag's options. Nothing is accepted silently.
+ */
+function checkFlagValue(name: string, token: string, next: string | undefined, args: ArgsDef, booleans: Set<string>): void {
+  const eq = token.indexOf("=");
+  if (booleans.has(name) && eq >= 0) {
+    const value = token.slice(eq + 1);
+    if (!BOOLEAN_WORDS.includes(value.toLowerCase())) {
+      throw usageError(`--${name} is a switch; ${JSON.stringify(value)} is not one of its values`, {
+        subject: `--${name}`,
+        hint: `write --${name} (on) or --no-${name} (off); with a value: ${BOOLEAN_WORDS.join(", ")}`,
+      });
+    }
+    return;
+  }
+  const def = Object.entries(args).find(([key]) => key === name || kebab(key) === name)?.[1] as { type?: string; options?: readonly string[] } | undefined;
+  if (def?.type === "enum" && def.options) {
+    const value = eq >= 0 ? token.slice(eq + 1) : next;
+    if (value !== undefined && !def.options.includes(value)) {
+      throw usageError(`--${name} ${JSON.stringify(value)} is not one of its values`, { subject: `--${name}`, hint: `valid values: ${def.options.join(", ")}` });
+    }
   }
 }
 
@@ -206,6 +235,16 @@ function toDhtError(error: unknown, ctx: RunContext): DhtError {
   const e = error as { name?: string; code?: string; message?: string };
   if (e?.name === "CLIError" || e?.code === "EARG") {
     return usageError(Bun.stripANSI(String(e.message)), { hint: "see --help" });
+  }
+  // A file-system fault (read-only project, full disk, permissions) is named for what it is.
+  const fsProblem = describeFileSystemError(error);
+  if (fsProblem) {
+    const where = fsProblem.path ? ` (${fsProblem.path})` : "";
+    return new DhtError(ExitCode.failed, `could not write${where}: ${fsProblem.what}`, {
+      ...(fsProblem.path ? { subject: fsProblem.path } : {}),
+      hint: fsProblem.hint,
+      cause: error,
+    });
   }
   const message = error instanceof Error ? error.message : String(error);
   return new DhtError(ExitCode.failed, `unexpected error: ${message}`, {

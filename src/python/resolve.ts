@@ -27,6 +27,7 @@ import { DhtError, ExitCode, isDhtError } from "../errors.ts";
 import type { NetSettings } from "../net/types.ts";
 import type { PlatformFacts } from "../platform/types.ts";
 import { writeContainerFallback } from "./container.ts";
+import { describeFileSystemError } from "../platform/fs-errors.ts";
 import { listCandidates, type Candidate } from "./discovery.ts";
 import { installGuide } from "./guide.ts";
 import { downloadUrlOf, installBuild, listManagedInstalls, type ManagedInstall } from "./installs.ts";
@@ -277,12 +278,25 @@ export async function resolvePython(requestText: string | undefined, opts: Resol
     return known ?? { implementation: "cpython", version: bundlePython.version, platform, build: "bundle", flavor: "install_only", format, url: bundlePython.archive, sha256: bundlePython.sha256 };
   };
 
+  // A full disk or a read-only DHT_HOME is not "no Python matching": no other step can fix
+  // it, so it stops the chain with its own message (exit 1) instead of an install guide.
+  const stopOnFileSystemFault = (error: unknown, version: string): void => {
+    const fs = describeFileSystemError(error);
+    if (!fs || !["ENOSPC", "EDQUOT", "EROFS", "EIO"].includes(fs.code)) return;
+    throw new DhtError(ExitCode.failed, `installing CPython ${version} failed: ${fs.what}${fs.path ? ` (${fs.path})` : ""}`, {
+      subject: fs.path ?? opts.home,
+      hint: fs.hint,
+      cause: error,
+    });
+  };
+
   const installFromBundle = async (build: PythonBuild, step: ChainStep, warning?: string): Promise<ResolvedPython | undefined> => {
     try {
       const r = await installBuild(build, { ...installOpts, archive: bundlePython!.archive, ...(bundlePython!.bytecode ? { bytecode: bundlePython!.bytecode } : {}) });
       record(step, "taken", `${r.installed ? "installed" : "already installed"} CPython ${build.version} from the offline bundle (${opts.bundle!.root})`);
       return fromInstall(r.install, "bundle", warning);
     } catch (error) {
+      stopOnFileSystemFault(error, build.version);
       record(step, "failed", `installing CPython ${build.version} from the offline bundle failed: ${failureText(error)}`);
       return undefined;
     }
@@ -322,6 +336,7 @@ export async function resolvePython(requestText: string | undefined, opts: Resol
       record(step, "taken", `${r.installed ? "downloaded and installed" : "already installed"} CPython ${build.version} (${build.build}) from ${redactUrl(url)}`);
       return fromInstall(r.install, "download", warning);
     } catch (error) {
+      stopOnFileSystemFault(error, build.version);
       const why = failureText(error);
       // The host could not be reached at all (the net module words these "Could not reach" /
       // "TLS verification failed for"): other builds from it would fail the same way.

@@ -40,8 +40,9 @@ export default defineDhtCommand({
       offline: Boolean(args.offline) || settings.offline,
       reinstall: args.reinstall,
       containerFallback: args.container,
-      // Suggestion files go into projects only, never into whatever directory we run in.
-      suggestContainer: settings.isProject,
+      // `python install` writes nothing into the current directory unasked (it may be any
+      // repository): container files only with --container; setup may suggest them.
+      suggestContainer: false,
       net: settings.net,
       preference: "managed",
       projectRoot: settings.projectRoot,

@@ -1,0 +1,82 @@
+/**
+ * Hostile family "faults", end to end through the compiled dhtl: a read-only project, a
+ * full disk during a Python download, a flag value that is not one, a failed
+ * `python install` inside an unrelated repository. Each fault gets its own message and
+ * exit status, and nothing is written where it was not asked for.
+ */
+import { describe, expect, test } from "bun:test";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { dhtl, dhtlBinary, tempDir } from "../helpers/cli.ts";
+import { startFileServer } from "../helpers/servers.ts";
+
+const canUnshare = Bun.spawnSync(["unshare", "-rm", "true"]).exitCode === 0;
+
+function project(): string {
+  const dir = tempDir("dhtl-faults-");
+  mkdirSync(join(dir, ".git"));
+  writeFileSync(join(dir, "requirements.txt"), "six\n");
+  writeFileSync(join(dir, ".python-version"), "3.11.7\n");
+  return dir;
+}
+
+describe("faults get their own message", () => {
+  test.each(["--isolate=banana", "--prefer-binary=maybe", "--strict=2", "--offline=nope"])("%s is refused (exit 2) with the valid values listed", async (flag) => {
+    const r = await dhtl(["setup", flag, "--dry-run"], { cwd: project() });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("is a switch");
+    expect(r.stderr).toContain("true, false, 1, 0, yes, no, on, off");
+  });
+
+  test("a failed `dhtl python install` inside an unrelated repository writes no .dht/docker there", async () => {
+    const dir = tempDir("dhtl-unrelated-");
+    mkdirSync(join(dir, ".git"));
+    const home = tempDir("dhtl-home-");
+    // A container engine on PATH is what made dhtl write its suggestion files.
+    const bin = tempDir("dhtl-bin-");
+    writeFileSync(join(bin, "podman"), "#!/bin/sh\nexit 0\n", { mode: 0o755 });
+    const r = await dhtl(["python", "install", "3.9.1", "--offline", "--strict"], { cwd: dir, env: { DHT_HOME: home, PATH: `${bin}:${process.env.PATH}` } });
+    expect(r.code).not.toBe(0);
+    expect(existsSync(join(dir, ".dht"))).toBe(false);
+  });
+
+  test("a read-only project: the error says read-only, not 'unexpected error: EROFS'", async () => {
+    if (!canUnshare) return console.log("skipped: unshare -rm is not available here");
+    const dir = project();
+    const home = tempDir("dhtl-home-");
+    const script = `mount --bind -o ro "$1" "$1" && exec "$2" setup --cwd "$1"`;
+    const proc = Bun.spawn(["unshare", "-rm", "sh", "-c", script, "sh", dir, dhtlBinary], { env: { PATH: process.env.PATH!, HOME: home, DHT_HOME: home, NO_COLOR: "1" }, stdout: "pipe", stderr: "pipe" });
+    const [stderr, code] = await Promise.all([new Response(proc.stderr).text(), proc.exited]);
+    expect(code).toBe(1);
+    expect(stderr).toContain("read-only");
+    expect(stderr).not.toContain("unexpected error");
+  }, 60_000);
+
+  test("a full disk during a Python download: 'the disk is full', exit 1 — not 'no Python matching', exit 3", async () => {
+    if (!canUnshare) return console.log("skipped: unshare -rm is not available here");
+    const archive = crypto.getRandomValues(new Uint8Array(64 * 1024)).buffer;
+    const big = new Uint8Array(6 * 1024 * 1024);
+    for (let i = 0; i < big.length; i += 65536) big.set(new Uint8Array(archive), i);
+    const sha = new Bun.CryptoHasher("sha256").update(big).digest("hex");
+    const server = await startFileServer({ files: { "/20240107/cpython-3.11.7%2B20240107-x86_64-unknown-linux-gnu-install_only.tar.gz": big } });
+    try {
+      const work = tempDir("dhtl-enospc-");
+      writeFileSync(join(work, "downloads.json"), JSON.stringify({ schema: 1, url_base: `${server.origin}/`, builds: [["3.11.7", "linux-x86_64-gnu", "20240107", "install_only", "tar.gz", sha]] }));
+      const home = join(work, "home");
+      mkdirSync(home);
+      const script = `mount -t tmpfs -o size=1m tmpfs "$1" && exec "$2" python install 3.11.7`;
+      const proc = Bun.spawn(["unshare", "-rm", "sh", "-c", script, "sh", home, dhtlBinary], {
+        cwd: work,
+        env: { PATH: process.env.PATH!, HOME: work, DHT_HOME: home, NO_COLOR: "1", NO_PROXY: "127.0.0.1", DHT_PYTHON_DOWNLOADS: join(work, "downloads.json") },
+        stdout: "pipe",
+        stderr: "pipe",
+      });
+      const [stderr, code] = await Promise.all([new Response(proc.stderr).text(), proc.exited]);
+      expect(stderr).toContain("the disk is full");
+      expect(stderr).not.toContain("no Python matching");
+      expect(code).toBe(1);
+    } finally {
+      await server.stop();
+    }
+  }, 60_000);
+});
