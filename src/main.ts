@@ -11,6 +11,7 @@ import { createContext, type RunContext } from "./context.ts";
 import { describeFileSystemError } from "./platform/fs-errors.ts";
 import { DhtError, ExitCode, isDhtError, usageError } from "./errors.ts";
 import { closest } from "./ui/suggest.ts";
+import { terminalSafe } from "./ui/terminal-safe.ts";
 import { bold, cyan, dim, red } from "./ui/style.ts";
 
 interface Resolved {
@@ -224,9 +225,10 @@ function readGlobalFlags(argv: string[]) {
 }
 
 export function renderError(error: DhtError, color: boolean): string {
-  const lines = [`${red(color, "error:")} ${error.message}`];
-  if (error.subject) lines.push(`  ${dim(color, "in:")}   ${error.subject}`);
-  if (error.hint) lines.push(`  ${dim(color, "hint:")} ${error.hint}`);
+  // Messages quote entry names, file lines and server answers: escaped before styling.
+  const lines = [`${red(color, "error:")} ${terminalSafe(error.message)}`];
+  if (error.subject) lines.push(`  ${dim(color, "in:")}   ${terminalSafe(error.subject)}`);
+  if (error.hint) lines.push(`  ${dim(color, "hint:")} ${terminalSafe(error.hint)}`);
   return lines.join("\n");
 }
 

@@ -21,7 +21,7 @@ export default defineDhtCommand({
     if (ctx.json) printJson(report);
     else {
       const c = ctx.color;
-      printText(renderReport(report, { ok: (s) => style.green(c, s), warn: (s) => style.yellow(c, s), fail: (s) => style.red(c, s), dim: (s) => style.dim(c, s), bold: (s) => style.bold(c, s) }));
+      printText(renderReport(report, { ok: (s) => style.green(c, s), warn: (s) => style.yellow(c, s), fail: (s) => style.red(c, s), dim: (s) => style.dim(c, s), bold: (s) => style.bold(c, s) }), { styled: true });
     }
     return report.ok ? 0 : 1;
   },

@@ -28,6 +28,7 @@ import {
 import { classifyFetchError, httpFetch, httpStatusError, isRetryableKind, networkError } from "./http.ts";
 import { selectProxy } from "./proxy.ts";
 import { redactUrl } from "./redact.ts";
+import { terminalSafe } from "../ui/terminal-safe.ts";
 import type { Env, NetSettings } from "./types.ts";
 
 export interface DownloadSpec {
@@ -75,10 +76,11 @@ function retryPolicy(p?: RetryPolicy): Required<RetryPolicy> {
 
 export function artifactLabel(spec: DownloadSpec): string {
   if (spec.label) return spec.label;
+  // The decoded name may hold anything a URL can encode (%1b…): escaped for the terminal.
   try {
-    return decodeURIComponent(basename(new URL(spec.url).pathname)) || redactUrl(spec.url);
+    return terminalSafe(decodeURIComponent(basename(new URL(spec.url).pathname)) || redactUrl(spec.url));
   } catch {
-    return basename(spec.url);
+    return terminalSafe(basename(spec.url));
   }
 }
 

@@ -23,14 +23,24 @@ export function logLevelFor(ctx: Pick<RunContext, "quiet" | "verbose">): number 
 export function getLogger(ctx: RunContext): Promise<Logger> {
   let logger = cache.get(ctx);
   if (!logger) {
-    logger = import("consola").then(({ createConsola }) =>
-      createConsola({
+    logger = Promise.all([import("consola"), import("./terminal-safe.ts")]).then(([{ createConsola }, { terminalSafe }]) => {
+      const instance = createConsola({
         level: logLevelFor(ctx),
         stdout: process.stderr,
         stderr: process.stderr,
         formatOptions: { colors: ctx.color, date: false, compact: !ctx.stderrIsTTY },
-      }),
-    );
+      });
+      // Log lines quote untrusted strings (entry names, server answers): escaped before
+      // consola adds its own colours.
+      const reporters = instance.options.reporters;
+      instance.setReporters(
+        reporters.map((reporter) => ({
+          log: (entry, context) =>
+            reporter.log({ ...entry, args: entry.args.map((a) => (typeof a === "string" ? terminalSafe(a) : a)), ...(typeof entry.message === "string" ? { message: terminalSafe(entry.message) } : {}) }, context),
+        })),
+      );
+      return instance;
+    });
     cache.set(ctx, logger);
   }
   return logger;

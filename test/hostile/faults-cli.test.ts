@@ -79,4 +79,24 @@ describe("faults get their own message", () => {
       await server.stop();
     }
   }, 60_000);
+
+  test("hostile entry names reach the terminal escaped: bundle inspect, and an extraction error", async () => {
+    const { rawTarGz } = await import("../helpers/raw-tar.ts");
+    const { writeFixtureBundle } = await import("../helpers/bundle-fixture.ts");
+    const { readFileSync } = await import("node:fs");
+    const dir = tempDir("dhtl-escape-");
+    const good = join(dir, "bundle");
+    await writeFixtureBundle(good);
+    const manifest = readFileSync(join(good, "manifest.json"));
+    const evil = "platforms/\u001b[2J\u001b[31mFAKE OK\u0000\u0007";
+    writeFileSync(join(dir, "b.tar.gz"), rawTarGz([{ name: "manifest.json", data: manifest }, { name: evil, data: "x" }]));
+    const inspect = await dhtl(["bundle", "inspect", join(dir, "b.tar.gz")], { cwd: dir });
+    const out = inspect.stdout + inspect.stderr;
+    expect(out).toContain("FAKE OK");
+    expect(out).toContain("\\x1b[2J");
+    expect(out).not.toContain("\u001b");
+    expect(out).not.toContain("\u0007");
+    const setup = await dhtl(["setup", "--offline-bundle", join(dir, "b.tar.gz"), "--dry-run"], { cwd: project() });
+    expect(setup.stderr).not.toContain("\u001b");
+  });
 });
