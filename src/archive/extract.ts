@@ -14,6 +14,7 @@ import { basename, dirname, join, resolve } from "node:path";
 import { DhtError, ExitCode } from "../errors.ts";
 import { EntryRefused } from "./entry-path.ts";
 import { makeOwnedTempDir, sweepAbandonedTemps } from "../platform/owned-temp.ts";
+import { describeFileSystemError } from "../platform/fs-errors.ts";
 import { TreeWriter, UMASK, type EntryHeader } from "./tree-writer.ts";
 
 export type ArchiveFormat = "tar.gz" | "tar.zst" | "tar" | "zip";
@@ -144,6 +145,15 @@ function refusal(archive: string, error: unknown, current: string): DhtError {
       subject: archive,
       hint: "Nothing was extracted. The archive is damaged or unsafe; re-download it from a trusted source.",
       details: { archive, entry, reason: error.message },
+    });
+  }
+  const fs = describeFileSystemError(error);
+  if (fs) {
+    return new DhtError(ExitCode.failed, `Could not extract ${archive}: ${fs.what}${fs.path ? ` (${fs.path})` : ""}`, {
+      subject: fs.path ?? archive,
+      hint: `Nothing was extracted. ${fs.hint}`,
+      cause: error,
+      details: { archive, fault: fs.code },
     });
   }
   const message = (error as Error)?.message ?? String(error);

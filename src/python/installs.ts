@@ -190,6 +190,11 @@ export async function finishInstallTree(dir: string, finalDir: string, build: Pi
       hint: "the download is not a python-build-standalone install_only archive; check the mirror or DHT_PYTHON_DOWNLOADS",
     });
   }
+  if (!isWindowsPlatform(build.platform) && !existsSync(join(dir, "bin"))) {
+    throw new DhtError(ExitCode.failed, `the archive of CPython ${build.version} does not have the expected layout (no bin/)`, {
+      hint: "the download is not a python-build-standalone install_only archive; check the mirror or DHT_PYTHON_DOWNLOADS",
+    });
+  }
   await addInterpreterLinks(dir, build.version, build.platform);
   await writeFile(join(stdlib, "EXTERNALLY-MANAGED"), EXTERNALLY_MANAGED);
   await writeFile(join(dir, "BUILD"), `${build.build}\n`);
@@ -257,7 +262,9 @@ export async function installBuild(build: PythonBuild, opts: InstallOptions): Pr
       const temp = ownedTempPath(paths.python, `.${key}`);
       try {
         const { extractArchive } = await import("../archive/extract.ts");
-        await extractArchive(archive, temp, { format: build.format === "zip" ? "zip" : build.format, stripTopDir: true });
+        // CPython has about 5 000 entries (a "full" build about 10 000): 50 000 refuses an
+        // entry bomb in seconds instead of writing 200 000 files first.
+        await extractArchive(archive, temp, { format: build.format === "zip" ? "zip" : build.format, stripTopDir: true, maxEntries: 50_000 });
         // `full` archives keep the installation under install/ next to build metadata.
         let tree = temp;
         if (existsSync(join(temp, "install")) && existsSync(join(temp, "PYTHON.json"))) {

@@ -281,6 +281,11 @@ export async function resolvePython(requestText: string | undefined, opts: Resol
   // A full disk or a read-only DHT_HOME is not "no Python matching": no other step can fix
   // it, so it stops the chain with its own message (exit 1) instead of an install guide.
   const stopOnFileSystemFault = (error: unknown, version: string): void => {
+    // An archive that matched its pinned sha256 and was still refused as unsafe (or has no
+    // CPython layout) is not "no Python matching" either: the build list itself is wrong.
+    if (isDhtError(error) && (error.details?.reason || /does not have the expected layout/.test(error.message))) {
+      throw new DhtError(ExitCode.failed, `installing CPython ${version} failed: ${error.message}`, { subject: error.subject, hint: "the archive matched its sha256 but is not a safe CPython install: fix the build list (DHT_PYTHON_DOWNLOADS) or the mirror", cause: error });
+    }
     const fs = describeFileSystemError(error);
     if (!fs || !["ENOSPC", "EDQUOT", "EROFS", "EIO"].includes(fs.code)) return;
     throw new DhtError(ExitCode.failed, `installing CPython ${version} failed: ${fs.what}${fs.path ? ` (${fs.path})` : ""}`, {

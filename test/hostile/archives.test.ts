@@ -91,4 +91,16 @@ describe("the 'full' python-build-standalone layout", () => {
     expect(readdirSync(join(home, "python")).filter((n) => !n.startsWith("."))).toEqual([]);
     expect(readdirSync(join(home, "python"))).toEqual([]);
   });
+
+  test("an archive without bin/ is refused by name, not with a raw ENOENT", async () => {
+    const { installBuild } = await import("../../src/python/installs.ts");
+    const work = mkdtempSync(join(base, "nobin-"));
+    const archive = join(work, "cpython.tar.gz");
+    writeFileSync(archive, rawTarGz([{ name: "python/lib/python3.11/os.py", data: "" }]));
+    const build = { version: "3.11.7", platform: "linux-x86_64-gnu", build: "20240107", sha256: "0".repeat(64), url: "http://127.0.0.1/x", format: "tar.gz", flavor: "install_only" } as never;
+    const error = await installBuild(build, { home: join(work, "home"), env: {}, offline: true, archive }).catch((e) => e);
+    expect(error).toBeInstanceOf(DhtError);
+    expect(error.message).toContain("does not have the expected layout (no bin/)");
+    expect(error.message).not.toContain("ENOENT");
+  });
 });
