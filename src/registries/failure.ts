@@ -12,9 +12,12 @@ import type { Env, NetSettings } from "../net/types.ts";
 import type { RegistryCredentials, RegistrySettings } from "./types.ts";
 import { hostOf, hostPortOf, sameIndex } from "./url.ts";
 
-type Kind = "unauthorized" | "forbidden" | "tls" | "unreachable";
+type Kind = "proxy-auth" | "unauthorized" | "forbidden" | "tls" | "unreachable";
 
 const PATTERNS: Array<{ kind: Kind; re: RegExp }> = [
+  // The proxy, not the index, wants credentials (uv: "407 Proxy Authentication Required",
+  // a CONNECT tunnel refused; pip: "Tunnel connection failed: 407").
+  { kind: "proxy-auth", re: /407 Proxy Authentication Required|tunnel error: proxy authorization required|\b407\b.*proxy|proxy.*\b407\b|Tunnel connection failed: 407|ProxyError.*407/i },
   // Status numbers only next to their words: "401 kB" in a download line is not a refusal.
   { kind: "unauthorized", re: /401 Unauthori[sz]ed|\b401\b (?:Client )?Error|HTTP (?:status|error) 401\b|status(?: code)?:? 401\b|Missing credentials for|User for \S+:\s*$|credentials? (?:were|was) not (?:found|provided)/im },
   { kind: "forbidden", re: /403 Forbidden|\b403\b (?:Client )?Error|HTTP (?:status|error) 403\b|status(?: code)?:? 403\b/i },
@@ -102,12 +105,32 @@ export function indexAccessError(
       });
     case "tls":
       return untrustedIndexError(index, shown, host, details, network);
-    case "unreachable":
+    case "proxy-auth": {
+      const proxy = network && /^https?:\/\//i.test(index) ? safeProxyChoice(index, network) : undefined;
+      const via = proxy?.display ? ` ${proxy.display} (${proxy.source})` : "";
+      return new DhtError(ExitCode.failed, `the proxy${via} refused to carry the request to package index ${shown}: it wants proxy credentials (HTTP 407)`, {
+        subject: proxy?.display ?? shown,
+        details: { ...details, ...(proxy?.display ? { proxy: proxy.display, proxySource: proxy.source } : {}) },
+        hint: "put the proxy user and password in the proxy URL (HTTPS_PROXY=http://user:password@proxy:port, never printed), or ask your IT department which credentials the proxy takes",
+      });
+    }
+    case "unreachable": {
+      // Through a proxy, the installer only ever connects to the proxy: a connection that
+      // fails is the proxy's (an unknown index host would be the proxy's 502, not this).
+      const proxy = network && /^https?:\/\//i.test(index) ? safeProxyChoice(index, network) : undefined;
+      if (proxy?.display) {
+        return new DhtError(ExitCode.failed, `the proxy ${proxy.display} (${proxy.source}) cannot be reached, so package index ${shown} cannot be either`, {
+          subject: proxy.display,
+          details: { ...details, reason: "proxy-unreachable", proxy: proxy.display, proxySource: proxy.source },
+          hint: `check that the proxy runs and its address in ${proxy.source}; if ${host} is reachable directly, list it in NO_PROXY`,
+        });
+      }
       return new DhtError(ExitCode.failed, `package index ${shown} cannot be reached`, {
         subject: shown,
         details,
         hint: `check the URL (origin: ${settings.origins.indexUrl ?? "unknown"}), your proxy settings (HTTPS_PROXY, proxy.https in .dhtconfig), or use an offline bundle (dhtl setup --offline-bundle)`,
       });
+    }
   }
 }
 
