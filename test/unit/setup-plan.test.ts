@@ -223,6 +223,9 @@ content-hash = "x"
     const asked = buildPlan(input({ project, strategy: "requirements" }));
     expect(asked.lockFile?.honoured).toBe(false);
     expect(asked.warnings).toEqual([]);
+    // …and "requirements" (the design's "not yet on uv") means pip, even with uv at hand.
+    expect(asked.installer).toBe("pip");
+    expect(buildPlan(input({ project, strategy: "uv" })).installer).toBe("uv");
   });
 
   test("uv.lock where pip installs (Python 3.6): uv export writes the pins with hashes, pip installs them --no-deps", () => {

@@ -425,7 +425,8 @@ export function buildPlan(input: PlanInput): SetupPlan {
   const { extras, groups } = selectionWithRoute(input);
   // Python 2.7 and 3.6: virtualenv makes the venv and its pip installs (src/env/virtualenv.ts says why).
   const legacy = needsVirtualenv(input.python.version);
-  const installer: "uv" | "pip" = input.uv.available && input.strategy !== "pip" && !legacy ? "uv" : "pip";
+  // strategy "requirements" is the design's "not yet on uv": pip installs the declared requirements.
+  const installer: "uv" | "pip" = input.uv.available && input.strategy === "uv" && !legacy ? "uv" : "pip";
   let lock = lockDecision(project, input.strategy, installer, input.uv.available);
   let pins = lock?.how === "pins" ? lockPins(input, { extras, groups }) : undefined;
   if (lock?.how === "pins" && pins?.export.missing.length) {
