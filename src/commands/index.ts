@@ -21,6 +21,7 @@ export const commands: Record<string, Lazy<DhtCommand<any>>> = {
   "fix-env": () => load(import("./fix-env.ts")),
   regenerate: () => load(import("./regenerate.ts")),
   deps: () => load(import("./deps.ts")),
+  completion: () => load(import("./completion.ts")),
 };
 
 /** Short descriptions for the root --help, without importing every command. */
@@ -39,4 +40,5 @@ export const commandSummaries: Record<string, string> = {
   "fix-env": "Repair the environment in place (--deep: rebuild beside it, keep hand-installed packages, swap atomically)",
   regenerate: "Rebuild the environment from the configuration, ignoring checkpoints and doubtful cache entries",
   deps: "System packages (platform_deps): plan, install with the system manager or in user space",
+  completion: "Print a shell completion script (bash, zsh, fish, powershell)",
 };
