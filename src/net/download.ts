@@ -221,10 +221,18 @@ class RetryableError extends Error {
   constructor(
     readonly error: DhtError,
     readonly retryAfterMs?: number,
+    /** The attempt received bytes before it failed (a stall after progress is worth resuming). */
+    readonly progressed = false,
   ) {
     super(error.message);
   }
 }
+
+/**
+ * A server that stalls without sending anything new twice in a row will not start: give up
+ * then (about twice DHT_HTTP_TIMEOUT) instead of five full timeouts plus backoff (156 s).
+ */
+const MAX_IDLE_TIMEOUTS = 2;
 
 async function fetchWithRetries(spec: DownloadSpec, sha: string, paths: CacheEntryPaths, opts: DownloadOptions): Promise<string> {
   const policy = retryPolicy(opts.retry);
@@ -237,6 +245,7 @@ async function fetchWithRetries(spec: DownloadSpec, sha: string, paths: CacheEnt
     stream: opts.progressStream,
   });
   let restartedAfterMismatch = false;
+  let idleTimeouts = 0;
   try {
     for (let attempt = 1; ; attempt++) {
       try {
@@ -258,7 +267,8 @@ async function fetchWithRetries(spec: DownloadSpec, sha: string, paths: CacheEnt
         return paths.final;
       } catch (error) {
         if (!(error instanceof RetryableError)) throw error;
-        if (attempt >= attemptsFor(error.error, policy)) {
+        if (error.error.details?.kind === "timeout") idleTimeouts = error.progressed ? 0 : idleTimeouts + 1;
+        if (attempt >= attemptsFor(error.error, policy) || idleTimeouts >= MAX_IDLE_TIMEOUTS) {
           throw new DhtError(error.error.code, `${error.error.message} (gave up after ${attempt} attempts)`, {
             subject: error.error.subject,
             hint: error.error.hint,
@@ -404,7 +414,7 @@ async function fetchOnce(
       } catch (error) {
         const cause = stalled ? new DOMException(`no data for ${stallMs / 1000} s`, "TimeoutError") : error;
         const wrapped = networkError(url, cause, proxy);
-        if (isRetryableKind(classifyFetchError(cause))) throw new RetryableError(wrapped);
+        if (isRetryableKind(classifyFetchError(cause))) throw new RetryableError(wrapped, undefined, received > offset);
         throw wrapped;
       }
       if (chunk.done) break;

@@ -126,6 +126,19 @@ export function readUstarFiles(tar: Uint8Array): Array<{ name: string; data: Uin
  * A malformed overlay is refused before anything is written. Returns how many were laid.
  */
 export async function applyOverlay(dir: string, overlay: string): Promise<{ files: number; skipped: number }> {
+  return layOverlay(dir, await readOverlay(overlay));
+}
+
+const checked = new Map<string, Array<{ name: string; data: Uint8Array }>>();
+
+/**
+ * Read and check an overlay without writing anything: a malformed one is refused here, so
+ * setup can check a bundle's overlays before its first write (a venv half set up because the
+ * overlay was bad only after uv installed into it). The entries are kept for the later lay-in.
+ */
+export async function readOverlay(overlay: string): Promise<Array<{ name: string; data: Uint8Array }>> {
+  const hit = checked.get(overlay);
+  if (hit) return hit;
   const refuse = (why: string) =>
     new DhtError(ExitCode.failed, `the precompiled bytecode ${overlay} cannot be used: ${why}`, {
       subject: overlay,
@@ -146,6 +159,12 @@ export async function applyOverlay(dir: string, overlay: string): Promise<{ file
     const problem = overlayEntryProblem(name);
     if (problem) throw refuse(`'${name}' ${problem}`);
   }
+  checked.set(overlay, entries);
+  return entries;
+}
+
+/** Lay checked entries (readOverlay) into `dir`; see applyOverlay. */
+export function layOverlay(dir: string, entries: Array<{ name: string; data: Uint8Array }>): { files: number; skipped: number } {
   const realDir = realpathSync(dir);
   const ownDirs = new Map<string, boolean>();
   const isOwnDir = (rel: string): boolean => {

@@ -502,6 +502,24 @@ describe.skipIf(!UNSHARE_OK)("dhtl setup --offline-bundle with no network", () =
     expect(r.stderr).not.toMatch(/\b(rich|tabulate|six)\b.*(missing|not found)/i);
   }, 300_000);
 
+  test("a consistent bundle whose wheel bytecode is malformed is refused before the venv is made (not after uv installed into it)", async () => {
+    const { rawTarGz } = await import("../helpers/raw-tar.ts");
+    const bad = join(work, "bad-overlay");
+    cpSync(bundleDir, bad, { recursive: true });
+    const m = readManifest(bad);
+    const entry = m.files.find((f) => f.path.includes("/wheels-bytecode/"))!;
+    const bytes = rawTarGz([{ name: "../escape/__pycache__/x.cpython-311.pyc", data: "x" }]);
+    writeFileSync(join(bad, entry.path), bytes);
+    entry.size = bytes.length;
+    entry.sha256 = new Bun.CryptoHasher("sha256").update(bytes).digest("hex");
+    writeFileSync(join(bad, "manifest.json"), canonicalJson(m));
+    const project = writeProject(PROJECT);
+    const r = await offlineSetup(project, ["--offline-bundle", bad]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("cannot be used");
+    expect(existsSync(join(project, ".venv"))).toBe(false);
+  }, 120_000);
+
   test("a monorepo environment that installs itself (editable, hatchling) sets up offline from an --all-environments bundle", async () => {
     const files = {
       ".dhtconfig": `version: 1\npython:\n  version: "${PY}"\nenvironments:\n  services/api: {}\n  libs/core: {}\n`,

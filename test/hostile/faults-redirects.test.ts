@@ -85,3 +85,27 @@ describe("redirects lead only to http(s)", () => {
     expect(hits).toBe(1);
   });
 });
+
+describe("a server that stalls", () => {
+  test("never answering: the download gives up after two timeouts, not five", async () => {
+    let requests = 0;
+    const { createServer } = await import("node:http");
+    const silent = createServer(() => {
+      requests++; // never answers
+    });
+    await new Promise<void>((r) => silent.listen(0, "127.0.0.1", r));
+    const port = (silent.address() as { port: number }).port;
+    const home = mkdtempSync(join(dir, "stall-"));
+    const started = Date.now();
+    const error = await downloadVerified(
+      { url: `http://127.0.0.1:${port}/x.tar.gz`, sha256: "0".repeat(64) },
+      { env: { NO_PROXY: "127.0.0.1", DHT_HTTP_TIMEOUT: "0.3" }, home, offline: false, progress: "none", retry: { baseDelayMs: 1 } },
+    ).catch((e) => e);
+    silent.closeAllConnections();
+    silent.close();
+    expect(error).toBeInstanceOf(DhtError);
+    expect(error.message).toContain("gave up after 2 attempts");
+    expect(requests).toBe(2);
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+});

@@ -161,7 +161,12 @@ async function openBundleIfAny(g: Gathered, flags: SetupFlags, log: Log, cwd: st
   // Requirements the bundle was prepared without: one error listing all of them, before
   // anything is installed.
   assertBundleComplete(bundle, pythonPlatformKey(g.facts), envDir);
-  return scopeToEnvironment(bundle, envDir);
+  const scoped = scopeToEnvironment(bundle, envDir);
+  // Its precompiled bytecode too, before anything is written (setup's first write is the venv).
+  const { readOverlay } = await import("../../python/bytecode-overlay.ts");
+  const key = pythonPlatformKey(g.facts);
+  for (const overlay of [scoped.python(key)?.bytecode, scoped.wheelBytecode(key)?.path]) if (overlay) await readOverlay(overlay);
+  return scoped;
 }
 
 export interface Prepared {
