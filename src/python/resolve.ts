@@ -430,13 +430,14 @@ export async function resolvePython(requestText: string | undefined, opts: Resol
   // Step: system.
   const trySystem = async (): Promise<ResolvedPython | undefined> => {
     const accepts = (v: string) => {
-      if (exact) return strict ? v === exact : minorOf(v) === minor && requestMatches({ ...request, kind: "minor" }, v, request.implementation);
+      // --strict (python.allow_patch_fallback: false) asks for exactly this patch, from any source.
+      if (exact) return !patchFallback ? v === exact : minorOf(v) === minor && requestMatches({ ...request, kind: "minor" }, v, request.implementation);
       return requestMatches(request, v, request.implementation);
     };
     const found = await findSystemInterpreters({ env, home: opts.home, os: facts.os, arch: facts.arch, implementation: request.implementation, accepts, minor, cache });
     if (!found.usable.length) {
       const rejected = found.rejected.slice(0, 3).map((r) => `${r.path} (${r.why})`);
-      record("system", "skipped", `no usable interpreter matching ${exact && !strict ? `${minor}.x` : wanted} on this machine${rejected.length ? `; rejected: ${rejected.join("; ")}` : ""}`);
+      record("system", "skipped", `no usable interpreter matching ${exact && patchFallback ? `${minor}.x` : wanted} on this machine${rejected.length ? `; rejected: ${rejected.join("; ")}` : ""}`);
       return undefined;
     }
     // Best: the exact patch, then the nearest patch (exact requests), else the newest.

@@ -99,4 +99,19 @@ describe("faults get their own message", () => {
     const setup = await dhtl(["setup", "--offline-bundle", join(dir, "b.tar.gz"), "--dry-run"], { cwd: project() });
     expect(setup.stderr).not.toContain("\u001b");
   });
+
+  test(".python-version 3.11.5 with 3.11.7 on the machine: --strict refuses it (exit 3); a normal setup says another patch replaced it", async () => {
+    if (!Bun.which("python3.11") && !existsSync("/root/.pyenv/versions/3.11.7/bin/python3")) return console.log("skipped: no CPython 3.11.x other than 3.11.5 here");
+    const dir = tempDir("dhtl-patch-");
+    mkdirSync(join(dir, ".git"));
+    writeFileSync(join(dir, ".python-version"), "3.11.5\n");
+    writeFileSync(join(dir, "requirements.txt"), "");
+    const home = tempDir("dhtl-home-");
+    const strict = await dhtl(["setup", "--strict", "--offline"], { cwd: dir, env: { DHT_HOME: home } });
+    expect(strict.code).toBe(3);
+    expect(strict.stderr).toContain("3.11.5");
+    expect(existsSync(join(dir, ".venv"))).toBe(false);
+    const normal = await dhtl(["setup", "--offline"], { cwd: dir, env: { DHT_HOME: home } });
+    expect(normal.stderr).toMatch(/Python 3\.11\.5 was requested but is not available; using 3\.11\.\d+/);
+  }, 120_000);
 });

@@ -266,6 +266,8 @@ export async function prepare(ctx: RunContext, options: SetupOptions, log: Log, 
         log: (step) => log.debug(`python ${step.step}: ${step.outcome} (${step.why})`),
         note: (m) => log.info(m),
       }, credentials);
+      // Another patch than the one asked for: said every time, not only in the chain's debug lines.
+      if (resolved.warning) log.warn(resolved.warning);
       const venvHost = await venvHostFor(g, ctx, resolved.version, false);
       return { ...resolved, request: pyRequest.request, requestOrigin: pyRequest.origin, ...(venvHost ? { venvHost } : {}) };
     },

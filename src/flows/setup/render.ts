@@ -12,6 +12,9 @@ export function renderPlan(plan: SetupPlan): string {
   lines.push(`  requested: ${py.request ?? "(nothing: newest suitable)"}${py.requestOrigin ? ` from ${py.requestOrigin}` : ""}`);
   for (const c of py.chain) lines.push(`  ${c.outcome.padEnd(7)} ${c.step}: ${c.why}`);
   if (py.problem) lines.push(`  problem: ${py.problem}`);
+  if (py.version && py.request && /^\d+\.\d+\.\d+$/.test(py.request) && py.version !== py.request) {
+    lines.push(`  warning: ${py.request} was requested; ${py.version} (another patch of the same minor) replaces it (--strict refuses that)`);
+  }
   lines.push(`Venv: ${plan.venv.linkPath}${plan.venv.venvPath !== plan.venv.linkPath ? ` → ${plan.venv.venvPath}` : ""} (${plan.venv.why})`);
   lines.push(`uv: ${plan.uv.available ? `${plan.uv.version ?? ""} ${plan.uv.path ?? ""} (${plan.uv.how})` : `not available (${plan.uv.how})`}`);
   lines.push(`Installer: ${plan.mode}${plan.lockFile ? `; lock file ${plan.lockFile.path}: ${plan.lockFile.note}` : ""}`);
