@@ -178,7 +178,7 @@ async function runByHand(opts: Options, p: Project): Promise<RouteResult> {
     setupOk,
     setupExit: setup.code,
     testExit: test.code,
-    counts: parseCounts(setupOk ? testOutput(log, marker) : ""),
+    counts: parseCounts(setupOk ? testOutput(log, marker) : "", py.version ? { pythonVersion: py.version } : {}),
     seconds: (Date.now() - started) / 1000,
     timedOut: setup.timedOut || test.timedOut,
     log,
@@ -199,13 +199,14 @@ async function runDhtl(opts: Options, p: Project): Promise<RouteResult> {
   const marker = `$ ${dhtl} test`;
   // dhtl test runs even after a failed setup: it may still find an environment to test in.
   const test = await run([dhtl, "test"], dir, env, log, deadline);
+  const python = venvPython(dir);
   return {
     route: "dhtl",
-    python: venvPython(dir),
+    python,
     setupOk: setup.code === 0,
     setupExit: setup.code,
     testExit: test.code,
-    counts: parseCounts(testOutput(log, marker)),
+    counts: parseCounts(testOutput(log, marker), python ? { pythonVersion: python } : {}),
     seconds: (Date.now() - started) / 1000,
     timedOut: setup.timedOut || test.timedOut,
     log,

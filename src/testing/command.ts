@@ -66,7 +66,7 @@ function describeRoute(r: TestRoute, chosen: boolean): string[] {
   const lines = [`${chosen ? "*" : " "} ${r.name}  [${r.source}]  ${r.summary}`];
   for (const s of r.pre) lines.push(`      first: ${s.argv.join(" ")}   (${formatEvidence(s.evidence)})`);
   for (const s of r.suites) lines.push(`      runs:  ${s.line ?? s.argv.join(" ")}${s.cwd ? `   in ${s.cwd}` : ""}   (${formatEvidence(s.evidence)})`);
-  for (const n of r.needs) lines.push(`      needs: ${n.kind === "requirement" ? n.text : n.kind === "all-extras" ? "all extras" : n.kind === "system" ? `${n.name} (${n.manager})` : `${n.kind} ${n.name}`}   (${formatEvidence(n.evidence)})`);
+  for (const n of r.needs) lines.push(`      needs: ${n.kind === "requirement" ? n.text : n.kind === "all-extras" ? "all extras" : n.kind === "no-lock" ? "no lock file (installs resolve fresh)" : n.kind === "system" ? `${n.name} (${n.manager})` : `${n.kind} ${n.name}`}   (${formatEvidence(n.evidence)})`);
   for (const k of r.skipped) lines.push(`      not run: ${k}`);
   return lines;
 }

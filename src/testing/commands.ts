@@ -14,7 +14,9 @@ export type NeedDraft =
   | { kind: "extra"; name: string }
   | { kind: "all-extras" }
   | { kind: "group"; name: string }
-  | { kind: "system"; manager: string; name: string };
+  | { kind: "system"; manager: string; name: string }
+  /** The route installs without the project's lock file (`pipenv install --skip-lock`). */
+  | { kind: "no-lock" };
 
 export type DelegateTool = "tox" | "nox" | "make" | "just" | "taskipy" | "poe" | "pdm" | "pipenv" | "hatch-run" | "hatch-test" | "script";
 
@@ -399,7 +401,9 @@ function asInstall(words: string[]): { needs: NeedDraft[]; unread: string[] } | 
     return { needs, unread: [] };
   }
   if (base === "pipenv" && (sub === "install" || sub === "sync")) {
-    return { needs: rest.includes("--dev") || rest.includes("-d") ? [{ kind: "group", name: "dev" }] : [], unread: [] };
+    const needs: NeedDraft[] = rest.includes("--dev") || rest.includes("-d") ? [{ kind: "group", name: "dev" }] : [];
+    if (sub === "install" && rest.includes("--skip-lock")) needs.push({ kind: "no-lock" });
+    return { needs, unread: [] };
   }
   if ((base === "conda" || base === "mamba" || base === "micromamba") && sub === "install") {
     const needs: NeedDraft[] = [];

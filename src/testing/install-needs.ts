@@ -20,6 +20,8 @@ export interface RouteInstall {
   system: Array<{ manager: string; name: string; origin: string }>;
   /** Extras or groups the route names that the project does not declare. */
   unknown: string[];
+  /** The route installs without the lock file: where it says so. */
+  skipLock?: string;
 }
 
 export function routeInstall(needs: RouteNeed[], declared: { extras: string[]; groups: string[] }): RouteInstall {
@@ -64,6 +66,9 @@ export function routeInstall(needs: RouteNeed[], declared: { extras: string[]; g
       }
       case "system":
         if (once(`sys:${need.manager}:${need.name}`)) out.system.push({ manager: need.manager, name: need.name, origin });
+        break;
+      case "no-lock":
+        out.skipLock ??= origin;
         break;
     }
   }

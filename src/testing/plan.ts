@@ -431,6 +431,8 @@ function ciJobRank(job: CiJob): number {
   if (/(^|\/)(tests?|ci|main|build|python|pytest|unit)[^/]*\.ya?ml$/i.test(job.file)) rank += 1;
   // A job that clones another repository tests someone else's code (a downstream check).
   if (job.steps.some((s) => s.lines.some((l) => /\bgit clone\b/.test(l.text)))) rank -= 6;
+  // Travis CI stopped running open-source builds in 2021: a .travis.yml today is usually stale.
+  if (job.file === ".travis.yml") rank -= 8;
   if (NOT_TESTS.test(job.name)) rank -= 3;
   return rank;
 }
@@ -522,7 +524,8 @@ export function planTestRoutes(input: RoutePlanInput): RoutePlan {
   // (`uv sync --all-extras`, `pip install -e .[test]`).
   const ci = routes.find((r) => r.source === "ci");
   let ciFirst = false;
-  if (ci && !ci.unread.length) {
+  // (Not Travis CI's: a .travis.yml today is usually left over from before GitHub Actions.)
+  if (ci && !ci.unread.length && !ci.evidence.some((e) => e.file === ".travis.yml")) {
     const first = routes.findIndex((r) => r.source !== "config");
     const at = routes.indexOf(ci);
     if (first >= 0 && at > first) {
@@ -637,7 +640,8 @@ const IMPORT_NAMES: Record<string, string> = {
   "psycopg2-binary": "psycopg2", "psycopg-binary": "psycopg", "redis-py": "redis", "python-magic": "magic", "pyopenssl": "OpenSSL",
 };
 
-const importNameOf = (req: string) => {
+/** The module a requirement most likely provides (`PyYAML` → `yaml`, `python-dateutil` → `dateutil`). */
+export const importNameOf = (req: string) => {
   const name = /^([A-Za-z0-9][A-Za-z0-9._-]*)/.exec(req)?.[1]?.toLowerCase() ?? "";
   return IMPORT_NAMES[name] ?? name.replace(/[-.]/g, "_");
 };
@@ -669,11 +673,19 @@ function addPytestConfigNeeds(b: Builder, cfg: PytestConfig | undefined): void {
   b.needs.push({ kind: "requirement", text: "pytest", evidence: ev });
 }
 
-/** The same command reached twice (two CI lines calling the same tox env) runs once. */
+/**
+ * The same tests reached twice run once: two CI lines calling the same tox env, or a second
+ * run of the same runner over the same targets with other options (Travis's `coverage run -m
+ * unittest test` after `python -m unittest --verbose test`). Different targets (`pytest
+ * src/` then `pytest bench/`) are different suites.
+ */
 function dedupeCommands(cmds: RouteCommand[]): RouteCommand[] {
   const seen = new Set<string>();
   return cmds.filter((c) => {
-    const key = JSON.stringify([c.argv, c.cwd ?? "", c.env ?? {}, c.shell ?? false]);
+    // Targets and the options that select tests (`-m slow` and `-m "not slow"` are two halves).
+    const words = c.argv.slice(c.argv[1] === "-m" ? 3 : 1);
+    const targets = c.runner === "other" || c.runner === "script" ? c.argv : words.filter((w, i) => !w.startsWith("-") || /^(-m|-k|--ignore|--deselect|--tags|-t)$/.test(w) || /^(-m|-k|--ignore|--deselect|--tags|-t)$/.test(words[i - 1] ?? "") || /^--(ignore|deselect|tags)=/.test(w));
+    const key = JSON.stringify([c.runner, targets, c.cwd ?? "", c.line ?? ""]);
     return seen.has(key) ? false : (seen.add(key), true);
   });
 }
@@ -682,7 +694,7 @@ function dedupeNeeds(needs: RouteNeed[]): RouteNeed[] {
   const seen = new Set<string>();
   const out: RouteNeed[] = [];
   for (const n of needs) {
-    const key = n.kind === "requirement" ? `r:${n.text.toLowerCase().replace(/\s+/g, "")}` : n.kind === "system" ? `s:${n.manager}:${n.name}` : n.kind === "all-extras" ? "all" : `${n.kind}:${n.name}`;
+    const key = n.kind === "requirement" ? `r:${n.text.toLowerCase().replace(/\s+/g, "")}` : n.kind === "system" ? `s:${n.manager}:${n.name}` : n.kind === "all-extras" || n.kind === "no-lock" ? n.kind : `${n.kind}:${n.name}`;
     if (seen.has(key)) continue;
     seen.add(key);
     out.push(n);

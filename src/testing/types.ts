@@ -26,7 +26,9 @@ export type RouteNeed =
   /** A PEP 735 / tool dependency group (`--group test`, tox `dependency_groups`). */
   | { kind: "group"; name: string; evidence: Evidence }
   /** A system package a CI step installs (`apt-get install libxml2-dev`). */
-  | { kind: "system"; manager: string; name: string; evidence: Evidence };
+  | { kind: "system"; manager: string; name: string; evidence: Evidence }
+  /** The route installs without the project's lock file (`pipenv install --skip-lock`). */
+  | { kind: "no-lock"; evidence: Evidence };
 
 /** The runners dhtl recognises in a command (the package that provides each is in runners.ts). */
 export type RunnerKind = "pytest" | "unittest" | "django" | "nose2" | "nose" | "behave" | "trial" | "stestr" | "ward" | "doctest" | "script" | "other";

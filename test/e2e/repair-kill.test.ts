@@ -6,22 +6,14 @@
  * package installed by hand is in the result. A rebuild that cannot verify leaves the old
  * venv as it was.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { baseEnv, dhtl, dhtlBinary } from "../helpers/cli.ts";
 import { rng } from "../helpers/rng.ts";
-import { makeRepairEnv, type RepairEnv } from "../helpers/repair-env.ts";
+import { useRepairEnv } from "../helpers/repair-env.ts";
 
-let r: RepairEnv;
-
-beforeAll(async () => {
-  r = await makeRepairEnv();
-}, 120_000);
-
-afterAll(() => {
-  if (r) rmSync(join(r.project, ".."), { recursive: true, force: true });
-});
+const r = useRepairEnv();
 
 const start = (env: Record<string, string>) =>
   Bun.spawn([dhtlBinary, "fix-env", "--deep", "--cwd", r.project], { env: { ...baseEnv(), ...env }, stdin: "ignore", stdout: "ignore", stderr: "ignore" });

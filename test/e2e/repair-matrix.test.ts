@@ -10,24 +10,16 @@
  *      dependencies import, `dhtl setup` has nothing to do, and click — installed by hand,
  *      in no configuration — is still there at 8.1.8.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import * as v from "valibot";
 import { dhtl } from "../helpers/cli.ts";
-import { makeRepairEnv, shapeWheelsDir, type RepairEnv } from "../helpers/repair-env.ts";
+import { useRepairEnv, shapeWheelsDir, type RepairEnv } from "../helpers/repair-env.ts";
 import { DiagnoseReportSchema } from "../../src/repair/report.ts";
 
-let r: RepairEnv;
-
-beforeAll(async () => {
-  r = await makeRepairEnv();
-}, 120_000);
-
-afterAll(() => {
-  if (r) rmSync(join(r.project, ".."), { recursive: true, force: true });
-});
+const r = useRepairEnv();
 
 /** Replace a file's content without writing through a hard link (the uv cache shares inodes). */
 function replaceFile(path: string, content: string) {

@@ -6,6 +6,7 @@
  * setup serves the whole matrix. The copy is made with `cp -a`, which also breaks uv's hard
  * links into its cache: corrupting a file in place never reaches the shared cache.
  */
+import { afterAll, beforeAll } from "bun:test";
 import { cpSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -79,4 +80,19 @@ export async function makeRepairEnv(extraEnv: Record<string, string> = {}): Prom
       }
     },
   };
+}
+
+/**
+ * One real repair environment for a describe block: made before its tests, removed after.
+ * The returned object forwards to it once made.
+ */
+export function useRepairEnv(): RepairEnv {
+  let env: RepairEnv | undefined;
+  beforeAll(async () => {
+    env = await makeRepairEnv();
+  }, 120_000);
+  afterAll(() => {
+    if (env) rmSync(join(env.project, ".."), { recursive: true, force: true });
+  });
+  return new Proxy({} as RepairEnv, { get: (_t, key) => (env as unknown as Record<PropertyKey, unknown>)[key] });
 }

@@ -55,6 +55,7 @@ describe("classifying a command line", () => {
     expect(classify(["conda", "install", "-c", "conda-forge", "-y", "pytorch", "python=3.11", "numpy=1.26"])).toMatchObject({ needs: [{ text: "torch" }, { text: "numpy==1.26.*" }] });
     expect(condaToPypi("msgpack-python")).toBe("msgpack");
     expect(classify(["sudo", "apt-get", "install", "-y", "libxml2-dev"])).toMatchObject({ needs: [{ kind: "system", manager: "apt", name: "libxml2-dev" }] });
+    expect(classify(["pipenv", "install", "--dev", "--skip-lock"])).toEqual({ kind: "install", needs: [{ kind: "group", name: "dev" }, { kind: "no-lock" }], unread: [] });
   });
   test("hand-overs: tox -e, nox -s, make, just, task, hatch test, a script", () => {
     expect(classify(["tox", "-e", "py311", "--", "-x"])).toMatchObject({ kind: "delegate", tool: "tox", target: "py311", args: ["-x"] });
@@ -176,5 +177,34 @@ describe("counting what ran", () => {
     // CPython 3.12.0/3.12.1 leave skips out of "Ran N".
     expect(parseCounts("Ran 1 test in 0s\nOK (skipped=2)\n", { pythonVersion: "3.12.1" })).toMatchObject({ passed: 1, skipped: 2 });
     expect(parseCounts("Ran 3 tests in 0s\nOK (skipped=2)\n", { pythonVersion: "3.11.7" })).toMatchObject({ passed: 1, skipped: 2 });
+  });
+});
+
+describe("what the route says about the lock and the import check", () => {
+  test("a route that installs without the lock (pipenv install --skip-lock) makes setup resolve fresh", async () => {
+    const { lockDecision } = await import("../../src/flows/setup/plan.ts");
+    const project = { root: "/p", isPackage: false, requirements: [], optional: {}, groups: {}, requirementFiles: [], lockFile: { kind: "Pipfile.lock", path: "/p/Pipfile.lock" } };
+    expect(lockDecision(project, "uv", "uv", true, ".github/workflows/ci.yml:31 job ci, step 2")).toMatchObject({ honoured: false, note: expect.stringContaining("the test route installs without Pipfile.lock (.github/workflows/ci.yml:31 job ci, step 2)") });
+  });
+  test("dev-group packages neither the project, the route nor the tests import are soft in the import check", async () => {
+    const { softImportNames } = await import("../../src/flows/setup/plan.ts");
+    const req = (name: string) => ({ name, raw: name });
+    const input = {
+      project: { root: "/p", name: "docx", isPackage: true, requirements: [req("lxml")], optional: {}, groups: { dev: [req("Jinja2"), req("pytest"), req("behave"), req("PyYAML")] }, requirementFiles: [] },
+      testRoute: { name: "make:test", summary: "", install: routeInstall([], { extras: [], groups: [] }), imports: ["pytest", "yaml", "docx"] },
+    } as unknown as Parameters<typeof softImportNames>[0];
+    expect(softImportNames(input, { extras: [], groups: ["dev"] })).toEqual(["Jinja2", "behave"]);
+  });
+});
+
+describe("suites reached twice", () => {
+  test("a second run of the same runner over the same tests runs once; other targets or selections are other suites", () => {
+    const wf = (lines: string[]) => ({ ".github/workflows/ci.yml": `jobs:\n  test:\n    steps:\n      - run: |\n${lines.map((l) => `          ${l}`).join("\n")}\n` });
+    const once = planTestRoutes(input(wf(["python -m unittest --verbose test", "coverage run -m unittest test"])));
+    expect(once.chosen!.suites.map((s) => s.argv.join(" "))).toEqual(["python -m unittest --verbose test"]);
+    const two = planTestRoutes(input(wf(["pytest --doctest-modules src", "pytest bench"])));
+    expect(two.chosen!.suites).toHaveLength(2);
+    const halves = planTestRoutes(input(wf(['pytest -m "not slow"', "pytest -m slow"])));
+    expect(halves.chosen!.suites).toHaveLength(2);
   });
 });

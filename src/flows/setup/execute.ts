@@ -28,6 +28,9 @@ import { subprocessNetEnv } from "../../net/subprocess-env.ts";
 import { gatherSetup, environmentDirs, type Gathered, type SetupFlags } from "./gather.ts";
 import { planTestRoute } from "../../testing/index.ts";
 import { routeInstall } from "../../testing/install-needs.ts";
+import { testImports } from "../../testing/readers/conventions.ts";
+import { RUNNER_PACKAGE } from "../../testing/commands.ts";
+import { importNameOf } from "../../testing/plan.ts";
 import { buildPlan, type PlanInput, type PythonChoice, type SetupPlan, type UvChoice } from "./plan.ts";
 import { setupSteps, unmarkVenv, type SetupServices, type SetupState } from "./steps.ts";
 import { computeInputsHash, probeFiles, probePaths, sha256Hex } from "./inputs-hash.ts";
@@ -408,7 +411,9 @@ function testRouteFor(g: Gathered, pythonVersion: string | undefined, env: Recor
   const route = plan.chosen;
   if (!route) return {};
   const install = routeInstall(route.needs, { extras: Object.keys(g.declared.optional), groups: Object.keys(g.declared.groups) });
-  return { testRoute: { name: route.name, summary: route.summary, install } };
+  // What the tests import, and the route's runners themselves: their import must work.
+  const runners = [...route.pre, ...route.suites].map((c) => RUNNER_PACKAGE[c.runner]).filter((p): p is string => Boolean(p)).map(importNameOf);
+  return { testRoute: { name: route.name, summary: route.summary, install, imports: [...testImports(g.test.files).keys(), ...runners] } };
 }
 
 /** Dry run: preview Python and uv without downloading, then build the plan. */

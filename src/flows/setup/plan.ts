@@ -15,6 +15,7 @@ import type { VenvLocation } from "../../env/local-venv.ts";
 import { exportLock, markerEnvironment, pinsText, type LockExport, type LockFreshness, type LockGraph } from "../../project/lock-pins.ts";
 import { needsVirtualenv, seededPip, virtualenvCommand, VIRTUALENV_VERSION, type VirtualenvPaths } from "../../env/virtualenv.ts";
 import type { RouteInstall } from "../../testing/install-needs.ts";
+import { importNameOf } from "../../testing/plan.ts";
 
 /** The requirement shape setup needs (src/project/pep508.ts Requirement fits it). */
 export interface PlanRequirement {
@@ -135,7 +136,7 @@ export interface PlanInput {
    */
   seedPip?: boolean;
   /** The test route the environment is for (src/testing): what it needs is installed too (absent with --no-dev). */
-  testRoute?: { name: string; summary: string; install: RouteInstall };
+  testRoute?: { name: string; summary: string; install: RouteInstall; /** Top-level modules the test files import. */ imports?: string[] };
 }
 
 export interface PlannedCommand {
@@ -190,6 +191,12 @@ export interface SetupPlan {
     /** Distribution names that only optional parts bring (their import failures are warnings). */
     dists: string[];
   };
+  /**
+   * Dev/test-group packages that neither the project, the test route nor the test files
+   * import (a docs builder's pinned Jinja2): one that fails to import is a warning, since
+   * the tests do not need it. Only set when the test route's imports are known.
+   */
+  softImports?: string[];
   /** The test route and what setup adds for it, each with its evidence. */
   testRoute?: {
     name: string;
@@ -327,9 +334,12 @@ export interface LockChoice {
 
 const RELOCK: Record<string, string> = { "poetry.lock": "poetry lock", "pdm.lock": "pdm lock", "Pipfile.lock": "pipenv lock", "uv.lock": "uv lock" };
 
-export function lockDecision(project: PlanProject, strategy: PlanInput["strategy"], installer: "uv" | "pip", uvAvailable: boolean): LockChoice | undefined {
+export function lockDecision(project: PlanProject, strategy: PlanInput["strategy"], installer: "uv" | "pip", uvAvailable: boolean, routeSkipsLock?: string): LockChoice | undefined {
   const lock = project.lockFile;
   if (!lock) return undefined;
+  // The project's own test route installs without the lock (CI's `pipenv install --skip-lock`):
+  // its lock is not what its tests run against.
+  if (routeSkipsLock) return { ...lock, honoured: false, note: `the test route installs without ${lock.kind} (${routeSkipsLock}): dhtl resolves the declarations fresh, as it does` };
   if (lock.kind === "uv.lock") {
     if (strategy === "uv" && installer === "uv") return { ...lock, honoured: true, how: "uv-sync", note: "uv sync --frozen installs exactly what uv.lock pins" };
     if (strategy === "uv" && uvAvailable) return { ...lock, honoured: true, how: "uv-export", note: "uv export writes uv.lock's exact pins (with hashes); pip installs them without resolving again" };
@@ -427,7 +437,7 @@ export function buildPlan(input: PlanInput): SetupPlan {
   const legacy = needsVirtualenv(input.python.version);
   // strategy "requirements" is the design's "not yet on uv": pip installs the declared requirements.
   const installer: "uv" | "pip" = input.uv.available && input.strategy === "uv" && !legacy ? "uv" : "pip";
-  let lock = lockDecision(project, input.strategy, installer, input.uv.available);
+  let lock = lockDecision(project, input.strategy, installer, input.uv.available, input.testRoute?.install.skipLock);
   let pins = lock?.how === "pins" ? lockPins(input, { extras, groups }) : undefined;
   if (lock?.how === "pins" && pins?.export.missing.length) {
     // A selected requirement the lock has no entry for: the lock predates it.
@@ -464,6 +474,7 @@ export function buildPlan(input: PlanInput): SetupPlan {
   } else if (!input.uv.available) notes.push(`uv cannot be had (${input.uv.how}): using python -m venv and pip`);
   for (const swap of input.swaps) notes.push(`prefer-binary: ${swap.from} → ${swap.to}${swap.why ? ` (${swap.why})` : ""}`);
   const testRoute = routeSummary(input, base);
+  const softImports = softImportNames(input, { extras, groups });
   if (testRoute?.unknown.length) notes.push(`the test route ${testRoute.name} names what the project does not declare: ${testRoute.unknown.join(", ")}`);
   if (testRoute?.system.length) notes.push(`the test route's CI installs system packages: ${testRoute.system.map((p) => `${p.name} (${p.manager}, ${p.origin})`).join(", ")}`);
   const activate = input.os === "windows" ? `${venvBinDir(input.venv.linkPath, input.os)}\\Activate.ps1` : `. ${venvBinDir(input.venv.linkPath, input.os)}/activate`;
@@ -506,7 +517,19 @@ export function buildPlan(input: PlanInput): SetupPlan {
     warnings: lock?.stale ? [lock.note] : [],
     ...(optional ? { optional: { ...optional.plan, required: optional.plan.required.map(redactCommand), each: optional.plan.each.map((e) => ({ ...e, commands: e.commands.map(redactCommand) })) } } : {}),
     ...(testRoute ? { testRoute } : {}),
+    ...(softImports.length ? { softImports } : {}),
   };
+}
+
+/** See SetupPlan.softImports. Pure. */
+export function softImportNames(input: PlanInput, sel: { extras: string[]; groups: string[] }): string[] {
+  const imports = input.testRoute?.imports;
+  if (!imports) return [];
+  const norm = (n: string) => n.toLowerCase().replace(/[-_.]+/g, "-");
+  const imported = new Set(imports.map((m) => m.toLowerCase()));
+  const hard = new Set([...input.project.requirements.map((r) => norm(r.name)), ...(input.testRoute?.install.requirements ?? []).map((r) => norm(/^[A-Za-z0-9][A-Za-z0-9._-]*/.exec(r.text)?.[0] ?? r.text)), ...(input.project.name ? [norm(input.project.name)] : [])]);
+  const devOnly = [...sel.groups.flatMap((g) => input.project.groups[g] ?? []), ...sel.extras.flatMap((e) => input.project.optional[e] ?? [])];
+  return [...new Set(devOnly.filter((r) => r.name && !hard.has(norm(r.name)) && !imported.has(importNameOf(r.name).toLowerCase())).map((r) => r.name))];
 }
 
 /**

@@ -401,9 +401,15 @@ export function setupSteps(services: SetupServices): ExecStep<SetupState>[] {
           });
         }
         // A docs/lint/typing package that installed but does not import on this Python: a warning.
-        const optionalDists = new Set((plan.optional?.dists ?? []).map((d) => d.toLowerCase().replace(/[-_.]+/g, "-")));
-        const tolerated = report.failed.filter(([d]) => optionalDists.has(d.toLowerCase().replace(/[-_.]+/g, "-")));
-        for (const [dist, mod, error] of tolerated) services.warn(`${mod} (from ${dist}, only for docs/lint/typing) does not import on Python ${state.python?.version}: ${error.split("\n")[0]}; the test environment does not need it`);
+        const normDist = (d: string) => d.toLowerCase().replace(/[-_.]+/g, "-");
+        const optionalDists = new Set((plan.optional?.dists ?? []).map(normDist));
+        // A dev-group package nothing imports (a docs builder's pinned Jinja2): a warning too.
+        const softDists = new Set((plan.softImports ?? []).map(normDist));
+        const tolerated = report.failed.filter(([d]) => optionalDists.has(normDist(d)) || softDists.has(normDist(d)));
+        for (const [dist, mod, error] of tolerated) {
+          const why = optionalDists.has(normDist(dist)) ? "only for docs/lint/typing" : "a dev-group package that neither the project nor its tests import";
+          services.warn(`${mod} (from ${dist}, ${why}) does not import on Python ${state.python?.version}: ${error.split("\n")[0]}; the test environment does not need it`);
+        }
         report.failed = report.failed.filter((f) => !tolerated.includes(f));
         if (report.failed.length) {
           throw new DhtError(ExitCode.failed, `installed packages fail to import: ${report.failed.map(([d, m]) => `${m} (from ${d})`).join(", ")}`, {
