@@ -62,4 +62,29 @@ describe("[pypi] install failures and binary alternatives", () => {
     const check = Bun.spawnSync([join(p, ".venv", "bin", "python"), "-c", "import importlib.metadata as m, psycopg2; print(m.version('psycopg2-binary'))"]);
     expect(check.exitCode).toBe(0);
   }, 180_000);
+
+  test("[pypi] --prefer-binary is applied for a requirements file: psycopg2-binary installed, psycopg2 never built", async () => {
+    const p = writeProject({ ".python-version": "3.11\n", "requirements.txt": "psycopg2>=2.9\nsix\n" });
+    const env = pypiEnv(seededHome());
+    const r = await dhtl(["setup", "--prefer-binary", "--cwd", p], { env });
+    expect(r.stderr).not.toContain("could not be built");
+    expect(r.code).toBe(0);
+    const check = Bun.spawnSync([join(p, ".venv", "bin", "python"), "-c", "import importlib.metadata as m, psycopg2\ntry:\n  m.version('psycopg2'); print('source')\nexcept m.PackageNotFoundError: print(m.version('psycopg2-binary'))"]);
+    expect(check.exitCode).toBe(0);
+    expect(check.stdout.toString()).not.toContain("source");
+  }, 240_000);
+
+  test("[pypi] --prefer-binary for a package's own dependency: the verify step does not rebuild psycopg2 from source", async () => {
+    const p = writeProject({
+      ".python-version": "3.11\n",
+      "pyproject.toml": `[build-system]\nrequires = ["setuptools>=61"]\nbuild-backend = "setuptools.build_meta"\n[project]\nname = "p"\nversion = "0.1.0"\ndependencies = ["psycopg2>=2.9"]\n[tool.setuptools]\npy-modules = []\n`,
+    });
+    const env = pypiEnv(seededHome());
+    const r = await dhtl(["setup", "--prefer-binary", "--cwd", p], { env });
+    expect(r.stderr).not.toContain("recommend");
+    expect(r.stderr).not.toContain("could not be built");
+    expect(r.code).toBe(0);
+    const check = Bun.spawnSync([join(p, ".venv", "bin", "python"), "-c", "import importlib.metadata as m, psycopg2; print(m.version('psycopg2-binary'))"]);
+    expect(check.exitCode).toBe(0);
+  }, 240_000);
 });

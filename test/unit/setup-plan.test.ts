@@ -319,6 +319,28 @@ describe("setup plan: binary swaps in a package's own dependencies", () => {
   });
 });
 
+describe("setup plan: binary swaps in requirement files", () => {
+  test("a requirements file holding a swapped requirement is not passed with -r: its requirements go swapped, one by one", () => {
+    const base = input();
+    const psycopg = req("psycopg2==2.9.9", "requirements.txt:1");
+    const six = req("six", "requirements.txt:2");
+    const plan = buildPlan(
+      input({
+        project: { ...base.project, isPackage: false, requirements: [psycopg, six], optional: {}, groups: {}, requirementFiles: ["/p/requirements.txt", "/p/dev.txt"], requirementSets: [{ path: "/p/requirements.txt", requirements: [psycopg, six] } as never, { path: "/p/dev.txt", requirements: [req("pytest", "dev.txt:1")] } as never] },
+        preferBinary: true,
+        swaps: [{ from: "psycopg2==2.9.9", to: "psycopg2-binary==2.9.9" }],
+        swappedRequirements: { "psycopg2==2.9.9": "psycopg2-binary==2.9.9" },
+      }),
+    );
+    const argv = plan.commands.filter((c) => c.step === "install-dependencies").flatMap((c) => c.argv);
+    expect(argv).toContain("psycopg2-binary==2.9.9");
+    expect(argv).not.toContain("psycopg2==2.9.9");
+    expect(argv.join(" ")).not.toContain("-r /p/requirements.txt");
+    // A file without a swapped requirement keeps -r.
+    expect(argv.join(" ")).toContain("-r /p/dev.txt");
+  });
+});
+
 describe("setup plan: local and editable requirements", () => {
   test("a Pipfile editable path and a PDM `-e file:///${PROJECT_ROOT}/…` become `-e <absolute path>`", () => {
     const base = input();

@@ -631,9 +631,19 @@ export function collectRequirements(
     for (const e of sel.extras) for (const r of project.optional[e] ?? []) add(r);
   }
   for (const g of sel.groups) for (const r of project.groups[g] ?? []) add(r);
+  // A requirement file holding a requirement swapped for its binary stand-in (--prefer-binary)
+  // is not passed with -r, or the installer would read psycopg2 from it after all: its
+  // requirements go one by one, swapped (its index options are in the registries already).
+  const swappedFiles = new Set<string>();
+  for (const set of (project.requirementSets ?? []) as Array<{ path?: string; requirements: PlanRequirement[]; constraints?: unknown[] }>) {
+    if (!set.path || set.constraints?.length || !set.requirements.some((r) => input.swappedRequirements?.[r.raw])) continue;
+    swappedFiles.add(set.path);
+    for (const r of set.requirements) add(r);
+  }
+  const files = project.requirementFiles.filter((f) => !swappedFiles.has(f));
   const route = routeRequirementArgs(input);
   for (const arg of route.requirements) if (!seen.has(arg)) (seen.add(arg), reqs.push(arg));
-  return { files: [...project.requirementFiles, ...route.files.filter((f) => !project.requirementFiles.includes(f))], requirements: [...reqs, ...route.constraints], editable, editableNoDeps };
+  return { files: [...files, ...route.files.filter((f) => !files.includes(f))], requirements: [...reqs, ...route.constraints], editable, editableNoDeps };
 }
 
 /** The test route's own requirements and files as installer arguments (paths made absolute). */

@@ -14,6 +14,9 @@ import { buildPlan, optionalPlan, plannedCommands, withoutEditable, type Optiona
 import { runTool, outputTail } from "../../process.ts";
 import { runImportChecks } from "./import-check.ts";
 import { missingRequirements } from "./missing-requirements.ts";
+
+/** The normalised project name of a requirement string ("psycopg2>=2.9" → "psycopg2"). */
+const swapName = (requirement: string) => (/^[A-Za-z0-9][A-Za-z0-9._-]*/.exec(requirement.trim())?.[0] ?? requirement).toLowerCase().replace(/[-_.]+/g, "-");
 import { inspectVenv, removeMarker, removeVenvDir, settleRemovals, sameVersion, sweepRemovals, venvPython, venvSitePackages, writeMarker, resolveLink, type VenvOs } from "../../env/venv.ts";
 import { baseInterpreterFiles, takeBaseline } from "../../repair/baseline.ts";
 import { linkVenv, readVenvPointer, writeVenvPointer } from "../../env/local-venv.ts";
@@ -372,7 +375,11 @@ export function setupSteps(services: SetupServices): ExecStep<SetupState>[] {
           runImportChecks(py, plan.importChecks, { env, cwd: plan.envRoot }),
         ]);
         let dependencyCheck = checked;
-        const missing = checked.code !== 0 ? missingRequirements(`${checked.stdout}\n${checked.stderr}`) : [];
+        // A requirement swapped for its binary stand-in (--prefer-binary: psycopg2 → psycopg2-binary)
+        // is satisfied by the stand-in: never reinstalled from source here.
+        const standIns = new Set((plan.swaps ?? []).map((s) => swapName(s.from)));
+        const isStoodIn = (m: { requirement: string }) => standIns.has(swapName(m.requirement));
+        const missing = checked.code !== 0 ? missingRequirements(`${checked.stdout}\n${checked.stderr}`).filter((m) => !isStoodIn(m)) : [];
         if (missing.length) {
           services.log(`installing what installed packages require but the installer left out: ${missing.map((m) => `${m.requirement} (for ${m.by})`).join(", ")}`);
           const requirements = [...new Set(missing.map((m) => m.requirement))];
@@ -388,7 +395,10 @@ export function setupSteps(services: SetupServices): ExecStep<SetupState>[] {
             runImportChecks(py, plan.importChecks, { env, cwd: plan.envRoot }),
           ]);
         }
-        if (dependencyCheck.code !== 0) {
+        const checkOutput = `${dependencyCheck.stdout}\n${dependencyCheck.stderr}`;
+        const onlyStoodIn = dependencyCheck.code !== 0 && standIns.size > 0 && missingRequirements(checkOutput).length > 0 && missingRequirements(checkOutput).every(isStoodIn) && !/incompatible|has requirement|but .* is installed/i.test(checkOutput);
+        if (onlyStoodIn) services.log(`the dependency check misses ${[...standIns].join(", ")}, which --prefer-binary replaced by binary stand-ins: accepted`);
+        if (dependencyCheck.code !== 0 && !onlyStoodIn) {
           throw new DhtError(ExitCode.failed, "the installed packages have broken or missing dependencies", {
             subject: plan.venv.linkPath,
             hint: `${outputTail(dependencyCheck, 15)}\nfix the versions in your requirements, then run dhtl setup again`,
