@@ -25,8 +25,69 @@ export interface RunToolOptions {
 const running = new Set<Bun.Subprocess>();
 let exitHookInstalled = false;
 
-function trackChild(proc: Bun.Subprocess): void {
+/**
+ * Where the pids of running children are recorded while a setup holds its project lock
+ * (`.dht/children.json`). A dhtl killed with SIGKILL cannot kill its children; the next run
+ * that takes the lock over reads this file and ends the ones still running
+ * (killOrphanedChildren), so an orphaned uv never keeps writing into the resumed run's venv.
+ */
+let childRecord: string | undefined;
+const recorded = new Map<number, string>();
+
+export function recordChildrenIn(file: string | undefined): void {
+  childRecord = file;
+  writeChildRecord();
+}
+
+function writeChildRecord(): void {
+  if (!childRecord) return;
+  const { writeFileSync, rmSync } = require("node:fs") as typeof import("node:fs");
+  try {
+    if (recorded.size === 0) rmSync(childRecord, { force: true });
+    else writeFileSync(childRecord, JSON.stringify([...recorded].map(([pid, exe]) => ({ pid, exe }))));
+  } catch {
+    /* best effort: the record only helps a later run clean up */
+  }
+}
+
+/**
+ * End the children a killed run left (recorded in `file`). A pid is killed only while it
+ * still runs the recorded executable (/proc/<pid>/cmdline), never a pid reused by something
+ * else. Returns the pids ended.
+ */
+export function killOrphanedChildren(file: string): number[] {
+  const { readFileSync, rmSync } = require("node:fs") as typeof import("node:fs");
+  let entries: Array<{ pid: number; exe: string }> = [];
+  try {
+    entries = JSON.parse(readFileSync(file, "utf8"));
+  } catch {
+    return [];
+  }
+  const ended: number[] = [];
+  for (const { pid, exe } of Array.isArray(entries) ? entries : []) {
+    if (!Number.isInteger(pid) || pid <= 1 || typeof exe !== "string") continue;
+    let argv0: string | undefined;
+    try {
+      argv0 = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0")[0];
+    } catch {
+      continue; // gone (or no /proc: nothing to check against, so nothing is killed)
+    }
+    if (argv0 !== exe) continue;
+    try {
+      process.kill(pid, "SIGKILL");
+      ended.push(pid);
+    } catch {
+      /* already gone */
+    }
+  }
+  rmSync(file, { force: true });
+  return ended;
+}
+
+function trackChild(proc: Bun.Subprocess, exe: string): void {
   running.add(proc);
+  recorded.set(proc.pid, exe);
+  writeChildRecord();
   if (!exitHookInstalled) {
     exitHookInstalled = true;
     process.on("exit", () => {
@@ -39,7 +100,11 @@ function trackChild(proc: Bun.Subprocess): void {
       }
     });
   }
-  void proc.exited.then(() => running.delete(proc));
+  void proc.exited.then(() => {
+    running.delete(proc);
+    recorded.delete(proc.pid);
+    writeChildRecord();
+  });
 }
 
 export async function runTool(argv: string[], options: RunToolOptions): Promise<ToolResult> {
@@ -49,7 +114,7 @@ export async function runTool(argv: string[], options: RunToolOptions): Promise<
   } catch (error) {
     return { code: 127, stdout: "", stderr: `cannot start ${argv[0]}: ${(error as Error).message}` };
   }
-  trackChild(proc);
+  trackChild(proc, argv[0]!);
   const collect = async (stream: ReadableStream<Uint8Array>) => {
     const decoder = new TextDecoder();
     let text = "";

@@ -107,3 +107,38 @@ describe("modes of extracted trees", () => {
     expect(statSync(join(target, "suid")).mode & 0o7000).toBe(0);
   });
 });
+
+describe("children of a run killed with SIGKILL", () => {
+  test("a child (an orphaned uv) left running is ended by the next run; a reused pid running something else is not", async () => {
+    const work = mkdtempSync(join(base, "orphan-"));
+    const record = join(work, "children.json");
+    const sleep = Bun.which("sleep")!;
+    const script = `const { recordChildrenIn, runTool } = await import(${JSON.stringify(join(import.meta.dir, "../../src/process.ts"))});
+      recordChildrenIn(process.argv[2]);
+      await runTool([${JSON.stringify(sleep)}, "120"], { env: {} });`;
+    writeFileSync(join(work, "parent.ts"), script);
+    const parent = Bun.spawn(["bun", join(work, "parent.ts"), record], { stdout: "ignore", stderr: "ignore" });
+    const { existsSync, readFileSync } = await import("node:fs");
+    const deadline = Date.now() + 15_000;
+    while (!existsSync(record) && Date.now() < deadline) await Bun.sleep(10);
+    const [{ pid }] = JSON.parse(readFileSync(record, "utf8")) as Array<{ pid: number }>;
+    parent.kill("SIGKILL");
+    await parent.exited;
+    const alive = (p: number) => {
+      try {
+        process.kill(p, 0);
+        return !readFileSync(`/proc/${p}/stat`, "utf8").includes(") Z ");
+      } catch {
+        return false;
+      }
+    };
+    expect(alive(pid)).toBe(true); // orphaned, still running
+    const { killOrphanedChildren } = await import("../../src/process.ts");
+    // A record naming another executable for a live pid (a reused pid) is left alone.
+    writeFileSync(join(work, "other.json"), JSON.stringify([{ pid: process.pid, exe: "/usr/bin/uv" }]));
+    expect(killOrphanedChildren(join(work, "other.json"))).toEqual([]);
+    expect(killOrphanedChildren(record)).toEqual([pid]);
+    await Bun.sleep(100);
+    expect(alive(pid)).toBe(false);
+  }, 30_000);
+});

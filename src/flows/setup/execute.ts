@@ -494,6 +494,13 @@ export async function setupOne(ctx: RunContext, options: SetupOptions, envDir?: 
     noWait: options.noWait,
     onWait: (o) => log.info(`waiting for the setup running as pid ${o.pid}${o.host ? ` on ${o.host}` : ""} (lock ${join(g.envRoot, ".dht", "lock")})`),
   });
+  // Children a setup killed with SIGKILL left running (an orphaned uv) are ended first; this
+  // run's own children are recorded for the next one.
+  const { killOrphanedChildren, recordChildrenIn } = await import("../../process.ts");
+  const childRecord = join(g.envRoot, ".dht", "children.json");
+  const orphans = killOrphanedChildren(childRecord);
+  if (orphans.length) log.info(`ended ${orphans.length} process${orphans.length === 1 ? "" : "es"} a killed setup left running (pid ${orphans.join(", ")})`);
+  recordChildrenIn(childRecord);
   try {
     // A fix-env --deep killed between the two renames of its swap: finish or undo it, never build over it.
     const recovered = recoverSwap(g.venvGuard.stateDir);
@@ -540,6 +547,7 @@ export async function setupOne(ctx: RunContext, options: SetupOptions, envDir?: 
   } finally {
     // The cache warm-up never outlives setup, whichever step stopped it.
     await p.services.settleBackground();
+    recordChildrenIn(undefined);
     lock.release();
   }
 }
