@@ -36,6 +36,8 @@ describe("project on a network file system", () => {
       expect(readFileSync(join(project, ".dht", "venv-path"), "utf8").trim()).toBe(plan.venv.venvPath);
       expect(existsSync(join(plan.venv.venvPath, ".dht-complete"))).toBe(true);
       expect(r.stderr).toContain("does not let");
+      // The activate hint names the venv that exists, not the .venv that could not be made.
+      expect(r.stdout).toContain(`activate:  . ${plan.venv.venvPath}/bin/activate`);
       const run = await dhtl(["run", "--cwd", project, "python", "-c", "import six, sys; print(sys.prefix)"], { env });
       expect(run.code).toBe(0);
       expect(run.stdout.trim()).toBe(plan.venv.venvPath);

@@ -121,7 +121,7 @@ describe("children of a run killed with SIGKILL", () => {
     const { existsSync, readFileSync } = await import("node:fs");
     const deadline = Date.now() + 15_000;
     while (!existsSync(record) && Date.now() < deadline) await Bun.sleep(10);
-    const [{ pid }] = JSON.parse(readFileSync(record, "utf8")) as Array<{ pid: number }>;
+    const pid = (JSON.parse(readFileSync(record, "utf8")) as Array<{ pid: number }>)[0]!.pid;
     parent.kill("SIGKILL");
     await parent.exited;
     const alive = (p: number) => {

@@ -560,7 +560,11 @@ export async function runSetup(ctx: RunContext, options: SetupOptions): Promise<
   } else if (options.dryRun) {
     printText(renderPlan(outcome.plan!));
   } else {
-    printText(activationText(outcome.venv!, { upToDate: outcome.upToDate, python: outcome.python, windows: process.platform === "win32", isolated: outcome.plan?.isolate }));
+    // Where the project's .venv link could not be made (sshfs refuses symlinks), only the
+    // pointer file names the venv: the hint shows the path that exists.
+    const { readVenvPointer } = await import("../../env/local-venv.ts");
+    const shown = existsSync(outcome.venv!) ? outcome.venv! : (readVenvPointer(outcome.envRoot) ?? outcome.venv!);
+    printText(activationText(shown, { upToDate: outcome.upToDate, python: outcome.python, windows: process.platform === "win32", isolated: outcome.plan?.isolate }));
   }
   return ExitCode.ok;
 }
