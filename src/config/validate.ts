@@ -108,8 +108,10 @@ function normalizePlatformDeps(raw: unknown, path: PathSegment[], state: Normali
 function normalizeLayer(raw: Record<string, unknown>, path: PathSegment[], state: NormalizeState): Record<string, unknown> {
   const layer = copySection(raw, path, state) as Record<string, unknown>;
   const at = (...rest: PathSegment[]) => [...path, ...rest];
-  // A section left empty (`python:` with every line below commented out) is simply unset.
-  for (const [key, value] of Object.entries(layer)) if (value === null) delete layer[key];
+  // A known section left empty (`python:` with every line below commented out) is simply
+  // unset; an unknown key with no value stays, so it is warned about like any unknown key.
+  const known = new Set(Object.keys((fileSchema as unknown as { entries: Record<string, unknown> }).entries));
+  for (const [key, value] of Object.entries(layer)) if (value === null && known.has(key)) delete layer[key];
 
   if (typeof layer.python === "string" || typeof layer.python === "number") {
     state.written.set(formatPath(at("python", "version")), at("python"));

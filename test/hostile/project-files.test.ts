@@ -167,6 +167,12 @@ describe("corrupt values are errors, never silently ignored", () => {
     expect(error.message).toContain(where);
   });
 
+  test("an unknown .dhtconfig key with no value is warned about, not dropped silently", async () => {
+    const { loadConfigSource } = await import("../../src/config/load.ts");
+    const loaded = loadConfigSource('version: 1\nbanana:\npython:\n  version: "3.11"\n');
+    expect(loaded.warnings.map((w) => `${w.line} ${w.message}`)).toContain("2 unknown key, ignored");
+  });
+
   test("deeply nested TOML is named as such, not 'Maximum call stack size exceeded'", async () => {
     const dir = mkdtempSync(join(base, "deep-"));
     writeFileSync(join(dir, "pyproject.toml"), `a = ${"[".repeat(100_000)}${"]".repeat(100_000)}\n`);
