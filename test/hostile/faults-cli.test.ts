@@ -114,4 +114,26 @@ describe("faults get their own message", () => {
     const normal = await dhtl(["setup", "--offline"], { cwd: dir, env: { DHT_HOME: home } });
     expect(normal.stderr).toMatch(/Python 3\.11\.5 was requested but is not available; using 3\.11\.\d+/);
   }, 120_000);
+
+  test("a full disk while unpacking a bundle: 'the disk is full', not 'truncated or corrupt, copy the bundle again'", async () => {
+    if (!canUnshare) return console.log("skipped: unshare -rm is not available here");
+    const { stageFixture } = await import("../helpers/bundle-fixture.ts");
+    const { writeBundle } = await import("../../src/bundle/write.ts");
+    const random = Buffer.from(crypto.getRandomValues(new Uint8Array(65536)));
+    const big = Buffer.concat(Array.from({ length: 48 }, () => random)).toString("base64"); // ~4 MB, incompressible
+    const { staging, manifest } = stageFixture({ "platforms/linux-x86_64-gnu/wheels/root/big-1.0-py3-none-any.whl": big });
+    const work = tempDir("dhtl-bundle-enospc-");
+    const bundle = join(work, "b.tar.gz");
+    manifest.platforms[0]!.wheels["."]!.files.push("big-1.0-py3-none-any.whl");
+    await writeBundle({ stagingDir: staging, manifest, output: bundle, mtime: 0 });
+    const home = join(work, "home");
+    mkdirSync(home);
+    const dir = project();
+    const script = `mount -t tmpfs -o size=1m tmpfs "$1" && exec "$2" setup --offline-bundle "$3" --cwd "$4"`;
+    const proc = Bun.spawn(["unshare", "-rm", "sh", "-c", script, "sh", home, dhtlBinary, bundle, dir], { env: { PATH: process.env.PATH!, HOME: work, DHT_HOME: home, NO_COLOR: "1" }, stdout: "pipe", stderr: "pipe" });
+    const [stderr, code] = await Promise.all([new Response(proc.stderr).text(), proc.exited]);
+    expect(code).toBe(1);
+    expect(stderr).toContain("the disk is full");
+    expect(stderr).not.toContain("truncated or corrupt");
+  }, 60_000);
 });
