@@ -397,7 +397,8 @@ export function substituteToxWords(
   vars: { toxinidir: string; env: Record<string, string | undefined> },
 ): { words: string[]; posargs?: { index: number; default: string[] } } {
   const fill = (t: string) => substituteToxText(t, vars);
-  const marked = markPosargs(text);
+  // tox 3's old spelling of {posargs}: a bare `[]` word.
+  const marked = markPosargs(/(^|\s)\[\](\s|$)/.test(text) && !text.includes("{posargs") ? text.replace(/(^|\s)\[\](?=\s|$)/, "$1{posargs}") : text);
   const words: string[] = [];
   let posargs: { index: number; default: string[] } | undefined;
   for (const word of shellWords(fill(marked.text))) {
