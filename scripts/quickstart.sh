@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # From a fresh clone to a working environment for the example project, in one command:
 # install the pinned Bun (from the npm registry) if needed, build dhtl, run its main job
-# (`dhtl setup`) on examples/hello-project, then run that project's tests through dhtl.
+# (`dhtl setup`) on examples/hello-project, then run its tests the way the project does (`dhtl test`: its tox.ini route).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,4 +15,4 @@ bun install --frozen-lockfile
 bun run build
 
 ./dist/dhtl setup --cwd examples/hello-project
-./dist/dhtl run --cwd examples/hello-project pytest -q
+./dist/dhtl test --cwd examples/hello-project

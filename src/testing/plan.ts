@@ -19,7 +19,7 @@ import { readAzurePipelines, readCircleCi, readGithubWorkflow, readGitlabCi, rea
 import { readBehave, readDjango, readNose2Config, readPytestConfig, readRunTestsScript, testImports, testStyle, unittestStart, type PytestConfig } from "./readers/conventions.ts";
 import { readNoxfile, type NoxSession } from "./readers/nox.ts";
 import { TEST_TASK_NAMES, readHatchTomlTasks, readJustfile, readMakefile, readPipfileScripts, readPyprojectTasks, readShellScript, type Task, type TaskLine } from "./readers/tasks.ts";
-import { minorOfFactor, readSetupCfgTox, readToxIni, readToxToml, substituteToxWords, toxEnv, toxEnvNames, type ToxConfig, type ToxEnv } from "./readers/tox.ts";
+import { minorOfFactor, substituteToxText, readSetupCfgTox, readToxIni, readToxToml, substituteToxWords, toxEnv, toxEnvNames, type ToxConfig, type ToxEnv } from "./readers/tox.ts";
 import type { Evidence, ProjectFiles, PythonSignal, RouteCommand, RouteNeed, TestRoute } from "./types.ts";
 import { formatEvidence } from "./types.ts";
 
@@ -269,7 +269,11 @@ class RouteBuilder {
     const ev = (line: number, key: string): Evidence => ({ file: cfg.file, line, what: `${env.sectionName} ${key}` });
     b.evidence.push({ file: cfg.file, line: env.sectionLine, what: `${env.sectionName} (env ${env.name})` });
     for (const dep of env.deps) {
-      const words = substituteToxWords(dep.text, { toxinidir: ".", env: this.input.env }).words.map((w) => w.replace(/^\.\/(?=.)/, ""));
+      // Each line is one requirement (`coverage >= 3.3`, spaces and all) or pip options (`-r file`).
+      const text = dep.text.replace(/\s+#.*$/, "").trim();
+      const words = text.startsWith("-")
+        ? substituteToxWords(text, { toxinidir: ".", env: this.input.env }).words.map((w) => w.replace(/^\.\/(?=.)/, ""))
+        : [substituteToxText(text, { toxinidir: ".", env: this.input.env })];
       this.take(b, classify(["pip", "install", ...words]), words, ev(dep.line, "deps"), {});
     }
     for (const e of env.extras) b.needs.push({ kind: "extra", name: e.text, evidence: ev(e.line, "extras") });

@@ -158,10 +158,10 @@ describe("dhtl setup", () => {
       const tests = await dhtl(["run", "--cwd", project, "pytest", "-q"], { env });
       expect(tests.stdout).toContain("2 passed");
       expect(tests.code).toBe(0);
-      const viaTest = await dhtl(["test", "--cwd", project, "--", "-q"], { env });
+      const viaTest = await dhtl(["test", "--cwd", project], { env });
       expect(viaTest.code).toBe(0);
       expect(viaTest.stdout).toContain("2 passed");
-      expect(viaTest.stderr).toContain("test route pytest: test files written for pytest");
+      expect(viaTest.stderr).toContain("test route tox:py3: tox.ini env py3 runs the tests");
       const hello = await dhtl(["run", "--cwd", project, "hello", "2030-01-01"], { env });
       expect(hello.stdout).toContain("days from today");
       expect(lstatSync(join(project, ".venv")).isDirectory()).toBe(true);

@@ -89,6 +89,10 @@ describe("the route, in order of authority", () => {
     expect(plan.chosen!.needs[0]).toEqual({ kind: "requirement", text: "pytest", evidence: { file: "tox.ini", line: 4, what: "[testenv] deps" } });
     expect(plan.chosen!.suites[0]).toMatchObject({ argv: ["python", "-m", "pytest"], posargs: { index: 3, default: [] } });
   });
+  test("a tox deps line is one requirement, spaces and all; option lines are pip options", () => {
+    const plan = planTestRoutes(input({ "tox.ini": "[testenv]\ndeps =\n    coverage >= 3.3\n    -r requirements.txt\n    django>=4; python_version >= '3.10'\ncommands = pytest\n" }));
+    expect(plan.chosen!.needs.filter((n) => n.kind === "requirement").map((n) => ("text" in n ? n.text : ""))).toEqual(["coverage >= 3.3", "-r requirements.txt", "django>=4; python_version >= '3.10'", "pytest"]);
+  });
   test(".dhtconfig test.command outranks everything; test.route picks another route", () => {
     expect(planTestRoutes(input({ "tox.ini": tox }, { config: { command: "pytest -q tests" } })).chosen!.name).toBe("config");
     expect(planTestRoutes(input({ "tox.ini": tox, Makefile: "test:\n\tpytest\n" }, { config: { route: "make:test" } })).chosen!.name).toBe("make:test");

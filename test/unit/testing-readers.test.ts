@@ -65,6 +65,9 @@ describe("tox", () => {
   test("{posargs:default} marks where the user's arguments go; {envpython} and {env:X:d} are filled", () => {
     expect(substituteToxWords("{envpython} -m pytest {posargs:tests -q} --cov={env:PKG:mypkg}", { toxinidir: ".", env: {} })).toEqual({ words: ["python", "-m", "pytest", "--cov=mypkg"], posargs: { index: 3, default: ["tests", "-q"] } });
   });
+  test("tox 3's bare [] is {posargs}", () => {
+    expect(substituteToxWords("python selftest.py []", { toxinidir: ".", env: {} })).toEqual({ words: ["python", "selftest.py"], posargs: { index: 2, default: [] } });
+  });
   test("Python minors from factors: py38, py310, 3.12; not a bare 38", () => {
     expect([minorOfFactor("py38"), minorOfFactor("py310"), minorOfFactor("3.12"), minorOfFactor("38"), minorOfFactor("lint")]).toEqual(["3.8", "3.10", "3.12", undefined, undefined]);
   });

@@ -365,6 +365,17 @@ export function minorOfFactor(factor: string): string | undefined {
   return m ? `${m[1]}.${m[2]}` : undefined;
 }
 
+/** tox's placeholders in a value, without splitting it into words (a deps line is one requirement). */
+export function substituteToxText(text: string, vars: { toxinidir: string; env: Record<string, string | undefined> }): string {
+  return text
+    .replace(/\{env:([^:}]+)(?::([^}]*))?\}/g, (_, name: string, dflt?: string) => vars.env[name] ?? dflt ?? "")
+    .replace(/\{(toxinidir|tox_root|toxworkdir|work_dir)\}/g, vars.toxinidir)
+    .replace(/\{(envpython|env_python)\}/g, "python")
+    .replace(/\{(envbindir|env_bin_dir)\}[\\/]/g, "")
+    .replace(/\{\/\}/g, "/")
+    .replace(/\{:\}/g, ":");
+}
+
 /** Replace `{posargs}` / `{posargs:default}` (the default may hold `{…}` itself) with a marker word. */
 function markPosargs(text: string): { text: string; defaultText?: string; found: boolean } {
   const at = text.indexOf("{posargs");
@@ -385,15 +396,9 @@ export function substituteToxWords(
   text: string,
   vars: { toxinidir: string; env: Record<string, string | undefined> },
 ): { words: string[]; posargs?: { index: number; default: string[] } } {
-  const fill = (t: string) =>
-    t
-      .replace(/\{env:([^:}]+)(?::([^}]*))?\}/g, (_, name: string, dflt?: string) => vars.env[name] ?? dflt ?? "")
-      .replace(/\{(toxinidir|tox_root|toxworkdir|work_dir)\}/g, vars.toxinidir)
-      .replace(/\{(envpython|env_python)\}/g, "python")
-      .replace(/\{(envbindir|env_bin_dir)\}[\\/]/g, "")
-      .replace(/\{\/\}/g, "/")
-      .replace(/\{:\}/g, ":");
-  const marked = markPosargs(text);
+  const fill = (t: string) => substituteToxText(t, vars);
+  // tox 3's old spelling of {posargs}: a bare `[]` word.
+  const marked = markPosargs(/(^|\s)\[\](\s|$)/.test(text) && !text.includes("{posargs") ? text.replace(/(^|\s)\[\](?=\s|$)/, "$1{posargs}") : text);
   const words: string[] = [];
   let posargs: { index: number; default: string[] } | undefined;
   for (const word of shellWords(fill(marked.text))) {
