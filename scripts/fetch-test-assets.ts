@@ -86,6 +86,12 @@ export const assets: Asset[] = [
     why: "Ninja from the package index, with CMake",
   },
   {
+    dir: "build-tool-wheels",
+    expect: /^maturin-1\.7\.4-py3-none-manylinux_2_12_x86_64.*\.whl$/,
+    pipArgs: ["--no-deps", "--only-binary=:all:", "--platform", "manylinux_2_12_x86_64", "--python-version", "3.11", "maturin==1.7.4"],
+    why: "maturin (no dependencies on 3.11, no rustup download of its own) for a build that needs Rust (test/e2e/build-toolchain.test.ts)",
+  },
+  {
     dir: "wheels",
     expect: /^iniconfig-2\.0\.0-py3-none-any\.whl$/,
     pipArgs: ["--no-deps", "--only-binary=:all:", "iniconfig==2.0.0"],

@@ -180,7 +180,7 @@ function withPipVersion(log: string, name: string): { name: string; version?: st
 const CONFIG_CLUES = /TOML parse error|Failed to parse (?:Cargo|pyproject)\.toml|failed to parse manifest at|tomllib\.TOMLDecodeError|tomli\.TOMLDecodeError|Invalid (?:`?pyproject\.toml`?|table header)|configuration error: `project\.|invalid pyproject\.toml config/i;
 const OLD_RUST_CLUES = /requires rustc (\d+\.\d+(?:\.\d+)?) or newer|rustc \d+\.\d+(?:\.\d+)? is not supported by the following packages?|package `[^`]+` cannot be built because it requires rustc/i;
 const CMAKE_CLUES = /CMake must be installed to build|cmake: (?:command )?not found|Could not find CMake|No such file or directory: 'cmake'|Did not find CMake 'cmake'/i;
-const RUST_CLUES = /can't find Rust compiler|could not find `?cargo`?|cargo: (?:command )?not found|rustc: (?:command )?not found|Cargo, the Rust package manager, is not installed|error: rustup could not choose a version|maturin failed|setuptools-rust/i;
+const RUST_CLUES = /can't find Rust compiler|could not find `?cargo`?|cargo: (?:command )?not found|rustc: (?:command )?not found|Cargo, the Rust package manager, is not installed|error: rustup could not choose a version|maturin failed|setuptools-rust|Downloading rustup-init from|Installing rust to \S*puccinialin/i;
 const COMPILER_CLUES =
   /No such file or directory: '(?:gcc|cc|g\+\+|c\+\+|clang)'|command '(?:[^']*\/)?(?:gcc|cc|g\+\+|x86_64-linux-gnu-gcc|clang)' failed|unable to execute '(?:gcc|cc|x86_64-linux-gnu-gcc)'|(?:gcc|cc|clang): (?:command )?not found|Microsoft Visual C\+\+ 14\.0 or greater is required|is gcc not installed|because gcc is not installed|Unknown compiler\(s\)/i;
 const HEADER_CLUE = /fatal error: ([\w/.+-]+\.h): No such file or directory/;

@@ -14,6 +14,9 @@ import { hostOf, hostPortOf, sameIndex } from "./url.ts";
 
 type Kind = "proxy-auth" | "unauthorized" | "forbidden" | "tls" | "unreachable";
 
+/** A connection that could not be made (refused, no route, no name, timed out). */
+export const NETWORK_FAILURE = /Connection refused|Failed to connect|tcp connect error|Name or service not known|dns error|Could not resolve host|Temporary failure in name resolution|NewConnectionError|Network is unreachable|No route to host|Connection timed out|operation timed out/i;
+
 const PATTERNS: Array<{ kind: Kind; re: RegExp }> = [
   // The proxy, not the index, wants credentials (uv: "407 Proxy Authentication Required",
   // a CONNECT tunnel refused; pip: "Tunnel connection failed: 407").
@@ -22,10 +25,7 @@ const PATTERNS: Array<{ kind: Kind; re: RegExp }> = [
   { kind: "unauthorized", re: /401 Unauthori[sz]ed|\b401\b (?:Client )?Error|HTTP (?:status|error) 401\b|status(?: code)?:? 401\b|Missing credentials for|User for \S+:\s*$|credentials? (?:were|was) not (?:found|provided)/im },
   { kind: "forbidden", re: /403 Forbidden|\b403\b (?:Client )?Error|HTTP (?:status|error) 403\b|status(?: code)?:? 403\b/i },
   { kind: "tls", re: /certificate verify failed|invalid peer certificate|UnknownIssuer|SSLCertVerificationError|self[- ]signed certificate|unable to get local issuer certificate/i },
-  {
-    kind: "unreachable",
-    re: /Connection refused|Failed to connect|tcp connect error|Name or service not known|dns error|Could not resolve host|Temporary failure in name resolution|NewConnectionError|Network is unreachable|No route to host|Connection timed out|operation timed out/i,
-  },
+  { kind: "unreachable", re: NETWORK_FAILURE },
 ];
 
 /** Remove every URL's user info and every known secret value from installer output. */

@@ -3,7 +3,8 @@
  * should see, trying the explanations in order of certainty:
  *
  *   0. a dependency from version control (git+https://…) could not be fetched: its host,
- *      not the package index, is what failed;
+ *      not the package index, is what failed; likewise a build backend that downloads
+ *      something itself (maturin fetching rustup-init) from a host that cannot be reached;
  *   1. the output says an index refused or could not be reached (explainIndexFailure);
  *   2. a package failed to build from source (buildFailureAdvice: package, cause, system
  *      packages, Rust, binary stand-in);
@@ -18,7 +19,8 @@ import { DhtError, ExitCode } from "../errors.ts";
 import { redactUrl } from "../net/redact.ts";
 import type { NetSettings } from "../net/types.ts";
 import { buildFailureAdvice, type BuildFacts } from "../packages/binary-alternatives.ts";
-import { explainIndexFailure, redactOutput } from "./failure.ts";
+import { explainIndexFailure, NETWORK_FAILURE, redactOutput } from "./failure.ts";
+import { hostOf, sameIndex } from "./url.ts";
 import { checkIndexAccess } from "./probe.ts";
 import type { RegistryCredentials, RegistrySettings } from "./types.ts";
 
@@ -57,6 +59,8 @@ export async function explainInstallFailure(output: string, argv: string[], ctx:
     const missing = offlineMisses(output);
     if (missing.length) return offlineMissError(missing, ctx.offline, tail);
   }
+  const buildDownload = buildDownloadFailure(output, ctx.settings);
+  if (buildDownload) return buildDownloadError(buildDownload, output, subject, tail, ctx);
   const index = explainIndexFailure(output, ctx.settings, ctx.creds, { env: ctx.env, ...(ctx.net ? { net: ctx.net } : {}) });
   if (index) return index;
   const advice = buildFailureAdvice(output, ctx.facts);
@@ -162,4 +166,47 @@ export function vcsFetchFailure(output: string): { url: string; reason: string }
     if (url) return { url, reason: /fatal: (.+)/.exec(output)?.[1]?.trim() ?? "git could not fetch it" };
   }
   return undefined;
+}
+
+/** A build backend's own failure (uv and pip wording), as opposed to the installer's. */
+const BUILD_FAILED = /Failed to build `|The build backend returned an error|Call to `[^`]+` failed|Getting requirements to build (?:wheel|editable) did not run successfully|Building (?:wheel|editable) for \S+ \(pyproject\.toml\) did not run successfully|subprocess-exited-with-error/;
+
+/**
+ * A build that failed because the build backend itself downloaded something from a host that
+ * cannot be reached (maturin's rustup-init, a CMake project's FetchContent): the URL it tried
+ * is the last non-index URL before the first network error inside the build's output. The
+ * package index is not at fault, and saying so would send the user after the wrong thing.
+ */
+export function buildDownloadFailure(output: string, settings: RegistrySettings): { url: string; evidence: string } | undefined {
+  if (!BUILD_FAILED.test(output)) return undefined;
+  const lines = output.split(/\r?\n/);
+  const at = lines.findIndex((l) => NETWORK_FAILURE.test(l));
+  if (at < 0) return undefined;
+  const indexes = [settings.indexUrl, ...settings.extraIndexUrls, ...settings.explicitIndexes.map((e) => e.url)];
+  const isIndex = (u: string) => indexes.some((i) => sameIndex(i, u) || u.startsWith(i.replace(/\/+$/, "")) || hostOf(i) === hostOf(u));
+  if ((lines[at]!.match(/https?:\/\/[^\s"'<>`)]+/g) ?? []).some(isIndex)) return undefined;
+  for (let i = at; i >= 0; i--) {
+    const urls = (lines[i]!.match(/https?:\/\/[^\s"'<>`)]+/g) ?? []).filter((u) => !isIndex(u));
+    if (urls.length) return { url: urls[urls.length - 1]!, evidence: lines[at]!.trim() };
+  }
+  return undefined;
+}
+
+function buildDownloadError(found: { url: string; evidence: string }, output: string, subject: string, tail: string, ctx: InstallFailureContext): DhtError {
+  const advice = buildFailureAdvice(output, ctx.facts);
+  const what = advice?.package ? `${advice.package}${advice.version ? ` ${advice.version}` : ""}` : "a package";
+  const url = redactUrl(found.url);
+  const rust = advice?.cause === "missing-rust";
+  return new DhtError(ExitCode.failed, `building ${what} failed: its build backend tried to download ${url}, which cannot be reached${rust ? " (it needs Rust, none is on PATH, and it went to fetch one)" : ""}`, {
+    subject: url,
+    hint: [
+      `the package index is not at fault; the download happened inside the build (${redactOutput(found.evidence, ctx.creds)})`,
+      rust
+        ? "give the build a Rust toolchain: dhtl setup provides one in user space from the distribution's packages where a package manager is present; otherwise install Rust (the system package manager, or rustup with RUSTUP_DIST_SERVER pointing at an internal mirror) and run dhtl setup again"
+        : "let that host through the proxy, or provide what the build downloads beforehand (see the package's build documentation)",
+      ...(advice?.lines.slice(1) ?? []),
+      `installer output (last lines):\n${tail}`,
+    ].join("\n"),
+    details: { url, cause: "build-download", ...(advice?.package ? { package: advice.package } : {}), ...(advice ? { buildCause: advice.cause } : {}) },
+  });
 }

@@ -8,6 +8,7 @@
  * which reads the real cause first: a broken manifest never triggers a toolchain.
  */
 import { join } from "node:path";
+import { isDhtError } from "../errors.ts";
 import { buildFailureAdvice } from "../packages/binary-alternatives.ts";
 import { installSystem, type SystemContext } from "./install.ts";
 import { requestsFromConfig } from "./index.ts";
@@ -37,7 +38,10 @@ export async function provideBuildToolchain(log: string, sc: Omit<SystemContext,
     if (!got.length) return undefined;
     return { binDir, why: `the build needs ${names.join(" and ")}: provided in user space (${got.map((p) => `${p.name}: ${p.version ?? p.detail}`).join("; ")}) in ${binDir}, building again with it on PATH` };
   } catch (error) {
-    sc.warn(`the build needs ${names.join(" and ")}, which cannot be provided here: ${(error as Error).message}`);
+    // What was tried and the administrator's command matter here: this warning is all the
+    // user sees of it before the build's own error.
+    const hint = isDhtError(error) && error.hint ? `\n${error.hint}` : "";
+    sc.warn(`the build needs ${names.join(" and ")}, which cannot be provided here: ${(error as Error).message}${hint}`);
     return undefined;
   }
 }

@@ -1,11 +1,14 @@
 /**
- * A build that needs CMake, on a PATH without one: setup reads the real cause from the
- * installer's output, provides CMake and Ninja in user space (the real cmake and ninja wheels
- * from a loopback package index, sha256 from the index), says so, and builds again with them
- * on PATH; the package then reports the CMake it was built with.
+ * Builds that need a toolchain the PATH lacks: setup reads the real cause from the
+ * installer's output, provides the toolchain in user space, says so, and builds again with it
+ * on PATH.
+ *  - CMake: the real cmake and ninja wheels from a loopback package index (sha256 from the
+ *    index); the package then reports the CMake it was built with.
+ *  - Rust: cargo and rustc from Debian's own packages (`apt-get download` + `dpkg-deb -x`,
+ *    no root, no system change) for a maturin build; the binary built then runs.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdtempSync, symlinkSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { dhtl, repoRoot } from "../helpers/cli.ts";
@@ -39,4 +42,38 @@ describe("build toolchains when a build needs them", () => {
     expect(out.stdout.toString().trim()).toBe("3.31.6");
     expect(existsSync(join(home, "tools", "build", "linux-x86_64-gnu", "bin", "cmake"))).toBe(true);
   }, 300_000);
+
+  const rustWhy = !existsSync(join(assetsDir, "build-tool-wheels")) || !readdirSync(join(assetsDir, "build-tool-wheels")).some((f) => f.startsWith("maturin-1.7.4-"))
+    ? "the maturin wheel is missing (bun scripts/fetch-test-assets.ts)"
+    : !pyenvBin("3.11")
+      ? "needs CPython 3.11 (pyenv)"
+      : !Bun.which("apt-get")
+        ? "needs Debian's apt (the distribution route is what is proven)"
+        : undefined;
+  if (rustWhy) console.error(`skipping the Rust build-toolchain test: ${rustWhy}`);
+  (rustWhy ? test.skip : test)("Rust missing: cargo and rustc from the distribution's packages without root, the maturin build retried and its binary runs", async () => {
+    const root = copyTree(join(repoRoot, "test", "fixtures", "system", "needs-rust"));
+    // The machine's own commands (apt-get, dpkg-deb, cc as the linker) but no Rust: cargo may
+    // be in /usr/bin on another machine, and ~/.cargo/bin is not on this PATH.
+    const bin = mkdtempSync(join(tmpdir(), "dht-norust-"));
+    for (const dir of ["/usr/bin", "/bin"]) {
+      if (!existsSync(dir)) continue;
+      for (const name of readdirSync(dir)) {
+        if (/^(cargo|rustc|rustup|rustdoc|rust-.*|cargo-.*)$/.test(name) || existsSync(join(bin, name))) continue;
+        symlinkSync(join(dir, name), join(bin, name));
+      }
+    }
+    const home = seededHome();
+    const env: Record<string, string> = { ...setupEnv(home, ["3.11"], { PIP_INDEX_URL: idx!.indexUrl }), PATH: `${pyenvBin("3.11")}:${bin}` };
+    delete env.PIP_NO_INDEX;
+    delete env.PIP_FIND_LINKS;
+    const r = await dhtl(["setup", "--cwd", root, "--python", "3.11"], { env, timeoutMs: 420_000 });
+    expect(r.stderr).toMatch(/the build needs rust: provided in user space \(rust: cargo \d+\.\d+/);
+    expect(r.stderr).toMatch(/apt packages without root: apt-get download/);
+    expect(r.code).toBe(0);
+    expect(idx!.requests.some((q) => q.includes("maturin-1.7.4"))).toBe(true);
+    const out = Bun.spawnSync([join(root, ".venv", "bin", "needs-rust")]);
+    expect(out.stdout.toString().trim()).toBe("needs-rust built with 0.1.0");
+    expect(existsSync(join(home, "tools", "build", "linux-x86_64-gnu", "bin", "cargo"))).toBe(true);
+  }, 480_000);
 });

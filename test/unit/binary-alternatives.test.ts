@@ -126,6 +126,11 @@ describe("the real cause is read first", () => {
     expect(a.evidence).toContain("Failed to parse Cargo.toml");
     expect(a.lines[0]).toContain("its build configuration is invalid");
   });
+  test("maturin going to download rustup-init (no cargo on PATH) means Rust is missing (real uv output)", () => {
+    const a = buildFailureAdvice(log("uv-maturin-rustup-unreachable.log"), { os: "linux", packageManagers: ["apt"] })!;
+    expect(a.cause).toBe("missing-rust");
+    expect(a.package).toBe("rusty-add");
+  });
   test("a Rust package (bcrypt) failing on a TOML error is not sent to rustup either", () => {
     const a = buildFailureAdvice("  × Failed to build `bcrypt==4.2.1`\n  💥 maturin failed\n    Caused by: TOML parse error at line 3, column 1", {})!;
     expect(a.cause).toBe("invalid-build-config");

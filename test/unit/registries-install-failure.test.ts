@@ -29,6 +29,25 @@ describe("explainInstallFailure picks the most certain explanation", () => {
     expect(e.hint).toContain("psycopg2-binary");
     expect(e.details).toMatchObject({ package: "psycopg2", cause: "missing-system-library" });
   });
+  test("a build backend that cannot download Rust (maturin → rustup-init, real uv output) is not blamed on the package index", async () => {
+    const e = await explainInstallFailure(fixture("build-failures", "uv-maturin-rustup-unreachable.log"), ["uv", "pip", "install", "/tmp/rustproj"], {
+      settings: settings("https://pypi.org/simple"),
+      env: {},
+      facts: { os: "linux", packageManagers: ["apt"], root: false },
+    });
+    expect(e.message).toBe(
+      "building rusty-add failed: its build backend tried to download https://static.rust-lang.org/rustup/dist/x86_64-unknown-linux-gnu/rustup-init, which cannot be reached (it needs Rust, none is on PATH, and it went to fetch one)",
+    );
+    expect(e.message).not.toContain("pypi.org");
+    expect(e.hint).toContain("the package index is not at fault");
+    expect(e.hint).toContain("Name or service not known");
+    expect(e.details).toMatchObject({ cause: "build-download", buildCause: "missing-rust" });
+  });
+  test("a build whose requirements cannot be fetched from the index is still the index's failure", async () => {
+    const out = "error: Failed to build `app @ file:///p`\n  cause: Failed to resolve requirements from `build-system.requires`\n  cause: Failed to fetch: `https://pypi.org/simple/maturin/`\n  cause: dns error: Name or service not known";
+    const e = await explainInstallFailure(out, ["uv", "pip", "install", "/p"], { settings: settings("https://pypi.org/simple"), env: {}, probe: false });
+    expect(e.message).toBe("package index https://pypi.org/simple cannot be reached");
+  });
   test("a TLS failure in the output wins over everything else", async () => {
     const e = await explainInstallFailure(fixture("index-failures", "pip-tls-self-signed.log"), ["pip", "install", "psycopg2"], { settings: settings("https://pypi.org/simple"), env: {} });
     expect(e.message).toBe("the certificate of package index https://pypi.org/simple is not trusted");
