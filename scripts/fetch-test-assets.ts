@@ -92,6 +92,18 @@ export const assets: Asset[] = [
     why: "maturin (no dependencies on 3.11, no rustup download of its own) for a build that needs Rust (test/e2e/build-toolchain.test.ts)",
   },
   {
+    dir: "build-tool-wheels",
+    expect: /^ziglang-0\.17\.1-py3-none-manylinux_2_12_x86_64.*\.whl$/,
+    pipArgs: ["--no-deps", "--only-binary=:all:", "--platform", "manylinux_2_12_x86_64", "ziglang==0.17.1"],
+    why: "Zig's C compiler (zig cc) for a C extension build on a PATH without one (test/e2e/build-toolchain.test.ts; 97 MiB)",
+  },
+  {
+    dir: "build-tool-wheels",
+    expect: /^setuptools-75\.8\.0-py3-none-any\.whl$/,
+    pipArgs: ["--no-deps", "--only-binary=:all:", "setuptools==75.8.0"],
+    why: "setuptools, the build backend of the C extension fixture",
+  },
+  {
     dir: "wheels",
     expect: /^iniconfig-2\.0\.0-py3-none-any\.whl$/,
     pipArgs: ["--no-deps", "--only-binary=:all:", "iniconfig==2.0.0"],

@@ -158,7 +158,17 @@ export const mappingEntrySchema = v.object(
     userspace: v.optional(
       v.object(
         {
-          wheel: v.optional(v.object({ project: text("a PyPI project name"), bin: text("a directory inside the wheel"), archive: v.optional(text("an archive inside the wheel")) }, expected("a mapping (project, bin, archive)"))),
+          wheel: v.optional(
+            v.object(
+              {
+                project: text("a PyPI project name"),
+                bin: text("a directory inside the wheel"),
+                archive: v.optional(text("an archive inside the wheel")),
+                commands: v.optional(v.record(v.string(), v.pipe(v.array(text("a binary of the wheel, then its arguments")), v.minLength(1, "at least the binary's name")), expected("a mapping of tool name to [binary, arguments…]"))),
+              },
+              expected("a mapping (project, bin, archive, commands)"),
+            ),
+          ),
           archives: v.optional(v.record(v.pipe(v.string(), v.regex(/^(linux|darwin|windows)-(x86_64|aarch64)-(gnu|musl|none)$/, expected("a platform like linux-x86_64-gnu"))), archiveSourceSchema, expected("a mapping of platform (linux-x86_64-gnu) to an archive"))),
           source: v.optional(v.object({ url: url("an http(s):// or file:// URL of the source archive"), sha256: sha256Text, build: list(commandArgv, "a list of commands") }, expected("a mapping (url, sha256, build)"))),
           distro: v.optional(bool()),

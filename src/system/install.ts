@@ -229,13 +229,16 @@ async function provideInUserSpace(item: PlanItem, req: SystemRequest, sc: System
     }
     const laid: Record<string, string> = {};
     const missing: string[] = [];
-    for (const tool of item.tools) {
-      const path = findTool(payload.root, tool, payload.bin);
+    // A wheel's commands (zig run as cc) are tools too, with their fixed first arguments.
+    const commands = candidate.source === "index" ? (entry.userspace?.wheel?.commands ?? {}) : {};
+    for (const tool of [...new Set([...item.tools, ...Object.keys(commands)])]) {
+      const [binary, ...args] = commands[tool] ?? [tool];
+      const path = findTool(payload.root, binary!, payload.bin);
       if (!path) {
-        missing.push(tool);
+        missing.push(binary === tool ? tool : `${binary} (for ${tool})`);
         continue;
       }
-      laid[tool] = layWrapper(sc.binDir, tool, wrapperScript(path, payload.libDirs, `${tool} of ${item.name}, ${payload.detail}`));
+      laid[tool] = layWrapper(sc.binDir, tool, wrapperScript(path, payload.libDirs, `${tool} of ${item.name}, ${payload.detail}`, args));
     }
     const fail = (why: string) => {
       for (const p of Object.values(laid)) removeFile(p);

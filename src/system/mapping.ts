@@ -43,6 +43,12 @@ export interface WheelSource {
   bin: string;
   /** An archive inside the wheel (glob) that holds the tree with `bin`. */
   archive?: string;
+  /**
+   * Tools that are a binary of the wheel run with fixed first arguments, by tool name:
+   * `{ "cc": ["zig", "cc"] }` lays a `cc` that runs `<bin>/zig cc "$@"`. Every key is laid
+   * (a compiler is looked for as cc, gcc, c++ and g++), not only the entry's `tools`.
+   */
+  commands?: Record<string, string[]>;
 }
 
 export interface ArchiveSource {

@@ -1,8 +1,9 @@
 /**
  * Build toolchains when a build needs them: after a dependency failed to build from source
- * because CMake (or Ninja) or Rust was missing, provide them in user space — CMake and Ninja
- * as wheels from the package index, Rust (cargo, rustc) from the distribution's packages
- * unpacked without root — into DHT_HOME/tools/build/<platform>/bin, so that setup can put
+ * because CMake (or Ninja), Rust or a C compiler was missing, provide them in user space —
+ * CMake and Ninja as wheels from the package index, Rust (cargo, rustc) from the
+ * distribution's packages unpacked without root, a C/C++ compiler as Zig's clang from the
+ * ziglang wheel (`zig cc` laid as cc, gcc, c++, g++) — into DHT_HOME/tools/build/<platform>/bin, so that setup can put
  * that directory on the build's PATH and try once more. The cause is read from the
  * installer's output by the build-failure advice (src/packages/binary-alternatives.ts),
  * which reads the real cause first: a broken manifest never triggers a toolchain.
@@ -21,6 +22,7 @@ export function toolchainFor(log: string): string[] | undefined {
   if (!advice) return undefined;
   if (advice.cause === "missing-cmake") return ["cmake", "ninja"];
   if (advice.cause === "missing-rust") return ["rust"];
+  if (advice.cause === "missing-compiler") return ["c-compiler"];
   return undefined;
 }
 

@@ -6,6 +6,8 @@
  *    index); the package then reports the CMake it was built with.
  *  - Rust: cargo and rustc from Debian's own packages (`apt-get download` + `dpkg-deb -x`,
  *    no root, no system change) for a maturin build; the binary built then runs.
+ *  - A C compiler: Zig's clang from the real ziglang wheel on a loopback index, laid as cc and
+ *    gcc, for a setuptools C extension; the extension then imports and computes.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdtempSync, readdirSync, symlinkSync } from "node:fs";
@@ -75,5 +77,29 @@ describe("build toolchains when a build needs them", () => {
     const out = Bun.spawnSync([join(root, ".venv", "bin", "needs-rust")]);
     expect(out.stdout.toString().trim()).toBe("needs-rust built with 0.1.0");
     expect(existsSync(join(home, "tools", "build", "linux-x86_64-gnu", "bin", "cargo"))).toBe(true);
+  }, 480_000);
+
+  const ccWhy = !existsSync(join(assetsDir, "build-tool-wheels")) || !readdirSync(join(assetsDir, "build-tool-wheels")).some((f) => f.startsWith("ziglang-0.17.1-"))
+    ? "the ziglang wheel is missing (bun scripts/fetch-test-assets.ts)"
+    : !pyenvBin("3.11")
+      ? "needs CPython 3.11 (pyenv)"
+      : undefined;
+  if (ccWhy) console.error(`skipping the C compiler build-toolchain test: ${ccWhy}`);
+  (ccWhy ? test.skip : test)("no C compiler: zig cc from the package index laid as cc and gcc, the setuptools extension built again and it imports", async () => {
+    const root = copyTree(join(repoRoot, "test", "fixtures", "system", "needs-cc"));
+    // A shell and the basics, no compiler of any name (the machine has gcc in /usr/bin).
+    const bin = mkdtempSync(join(tmpdir(), "dht-nocc-"));
+    for (const tool of ["sh", "env", "uname", "ls", "cat", "rm", "mkdir", "cp", "ln"]) if (Bun.which(tool)) symlinkSync(Bun.which(tool)!, join(bin, tool));
+    const home = seededHome();
+    const env: Record<string, string> = { ...setupEnv(home, ["3.11"], { PIP_INDEX_URL: idx!.indexUrl }), PATH: `${pyenvBin("3.11")}:${bin}` };
+    delete env.PIP_NO_INDEX;
+    delete env.PIP_FIND_LINKS;
+    const r = await dhtl(["setup", "--cwd", root, "--python", "3.11"], { env, timeoutMs: 420_000 });
+    expect(r.stderr).toMatch(/the build needs c-compiler: provided in user space \(c-compiler: .*clang version/);
+    expect(r.code).toBe(0);
+    expect(idx!.requests.some((q) => q.includes("ziglang-0.17.1"))).toBe(true);
+    const out = Bun.spawnSync([join(root, ".venv", "bin", "python"), "-c", "import needs_cc; print(needs_cc.add(2, 40), needs_cc.__file__.endswith('.so'))"]);
+    expect(out.stdout.toString().trim()).toBe("42 True");
+    for (const tool of ["cc", "gcc", "c++", "g++"]) expect(existsSync(join(home, "tools", "build", "linux-x86_64-gnu", "bin", tool))).toBe(true);
   }, 480_000);
 });

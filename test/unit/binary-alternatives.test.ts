@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { buildFailureAdvice, findFailingPackage, rustupCommands, swapForBinary, binaryAlternativeFor } from "../../src/packages/binary-alternatives.ts";
 import { formatRequirement, parseRequirement } from "../../src/project/pep508.ts";
 import table from "../../src/data/binary-alternatives.json" with { type: "json" };
+import { toolchainFor } from "../../src/system/toolchains.ts";
 
 const log = (name: string) => readFileSync(join(import.meta.dir, "..", "fixtures", "build-failures", name), "utf8");
 const reqs = (...lines: string[]) => lines.map((l, i) => parseRequirement(l, `requirements.txt:${i + 1}`));
@@ -139,5 +140,18 @@ describe("the real cause is read first", () => {
   test("a Rust that is too old, and a missing CMake", () => {
     expect(buildFailureAdvice("  × Failed to build `pydantic-core==2.27.1`\nerror: package `pyo3 v0.23.3` cannot be built because it requires rustc 1.63 or newer, while the currently active rustc version is 1.60.0", {})!.cause).toBe("rust-too-old");
     expect(buildFailureAdvice("  × Failed to build `dlib==19.24.6`\nRuntimeError: CMake must be installed to build dlib", {})!.cause).toBe("missing-cmake");
+  });
+});
+
+describe("which toolchain a failed build gets (toolchainFor, real installer output)", () => {
+  test("no CMake → cmake and ninja; no Rust (cargo missing, maturin's rustup download) → rust; no gcc → a C compiler", () => {
+    expect(toolchainFor(log("uv-bcrypt-no-rust.log"))).toEqual(["rust"]);
+    expect(toolchainFor(log("uv-maturin-rustup-unreachable.log"))).toEqual(["rust"]);
+    expect(toolchainFor(log("pip-psutil-no-gcc.log"))).toEqual(["c-compiler"]);
+    expect(toolchainFor("  × Failed to build `x==1`\n  CMake must be installed to build x")).toEqual(["cmake", "ninja"]);
+  });
+  test("a broken manifest or a missing library gets no toolchain (the cause is not a missing tool)", () => {
+    expect(toolchainFor(log("uv-maturin-cargo-toml-error.log"))).toBeUndefined();
+    expect(toolchainFor(log("uv-psycopg2-no-pg-config.log"))).toBeUndefined();
   });
 });
