@@ -256,7 +256,22 @@ function asTest(words: string[]): { runner: RunnerKind; argv: string[] } | undef
   // A project's own test script: python runtests.py, python tests/run_tests.py, python -m tests
   if (head === "python" && rest[0] && /(^|[\\/])(run_?tests?|tests?|runtest|selftest)\.py$/i.test(rest[0])) return { runner: "script", argv: ["python", ...rest] };
   if (/^-m:(tests?|runtests)(\.|$)/.test(head)) return { runner: "script", argv: ["python", "-m", head.slice(3), ...rest] };
+  // A runner inside the package's own test package: python -m pkg.tests._cibw_runner, -m pkg.tests
+  if (head.startsWith("-m:") && isOwnTestModule(head.slice(3))) return { runner: "script", argv: ["python", "-m", head.slice(3), ...rest] };
   return undefined;
+}
+
+/**
+ * `pkg.tests`, `pkg.tests.run`, `pkg.test.runner`, `pkg.testing.runtests`: a module of the
+ * project's own test package run as a program. Tools (`pip`, `build`, `coverage.cmdline`)
+ * have no test component, and a test-named leaf under a tool's namespace is still the
+ * project's: a package does not ship another's tests.
+ */
+function isOwnTestModule(module: string): boolean {
+  const parts = module.split(".");
+  if (parts.length < 2 || !parts.every((p) => /^[A-Za-z_]\w*$/.test(p))) return false;
+  const inner = parts.slice(1);
+  return inner.some((p) => /^_?(tests?|testing|testsuite)$/i.test(p)) || /^_?(run_?tests?|runtests|test_?runner|selftest)$/i.test(parts[parts.length - 1]!);
 }
 
 /** Arguments of `pip install …` as needs. */
@@ -282,7 +297,15 @@ export function pipInstallNeeds(args: string[]): { needs: NeedDraft[]; unread: s
       continue;
     }
     if (opt === "-e" || opt === "--editable") {
-      needs.push(...selfOrRequirement(value()));
+      const v = value();
+      // `-e .$EXTRAS` / `-e .${{ matrix.extras }}` left unresolved: the project itself, its extras unread.
+      const at = v.search(/\$/);
+      if (at >= 0) {
+        if (/^(?:\.\/?|\.\/\.)(?:\[[^\]]*\])?$/.test(v.slice(0, at))) needs.push(...selfOrRequirement(v.slice(0, at)));
+        unread.push(v);
+        continue;
+      }
+      needs.push(...selfOrRequirement(v));
       continue;
     }
     if (PIP_VALUE_OPTIONS.has(opt)) {

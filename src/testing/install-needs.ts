@@ -24,7 +24,7 @@ export interface RouteInstall {
   skipLock?: string;
 }
 
-export function routeInstall(needs: RouteNeed[], declared: { extras: string[]; groups: string[] }): RouteInstall {
+export function routeInstall(needs: RouteNeed[], declared: { extras: string[]; groups: string[]; project?: string }): RouteInstall {
   const out: RouteInstall = { requirements: [], requirementFiles: [], constraintFiles: [], extras: [], groups: [], system: [], unknown: [] };
   const norm = (n: string) => n.toLowerCase().replace(/[-_.]+/g, "-");
   const extraNamed = (name: string) => declared.extras.find((e) => norm(e) === norm(name));
@@ -39,6 +39,13 @@ export function routeInstall(needs: RouteNeed[], declared: { extras: string[]; g
         if (file) {
           const path = file[2]!.trim();
           if (once(`${file[1]}:${path}`)) (file[1] === "r" ? out.requirementFiles : out.constraintFiles).push({ path, origin });
+        } else if (declared.project && nameOf(need.text) === norm(declared.project)) {
+          // The project itself (`-p anyio` in anyio's own suite, `pip install anyio[trio]`):
+          // it is installed editable already; only its extras are new.
+          for (const e of extrasOf(need.text)) {
+            const name = extraNamed(e);
+            if (name && once(`extra:${name}`)) out.extras.push({ name, origin });
+          }
         } else if (once(`req:${norm(need.text)}`)) out.requirements.push({ text: need.text, origin });
         break;
       }
@@ -74,3 +81,11 @@ export function routeInstall(needs: RouteNeed[], declared: { extras: string[]; g
   }
   return out;
 }
+
+/** The normalised distribution name a requirement text starts with (none for paths and URLs). */
+function nameOf(text: string): string | undefined {
+  const m = /^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[|[<>=!~;@ ]|$)/.exec(text);
+  return m && !/[\\/]/.test(text.split(/[\s;]/)[0]!) ? m[1]!.toLowerCase().replace(/[-_.]+/g, "-") : undefined;
+}
+
+const extrasOf = (text: string): string[] => (/^[^\[]*\[([^\]]*)\]/.exec(text)?.[1] ?? "").split(",").map((e) => e.trim()).filter(Boolean);

@@ -224,6 +224,9 @@ class RouteBuilder {
       case "tox": {
         if (!this.src.tox) return undefined;
         const wanted = c.target?.split(",").map((e) => e.trim()).filter(Boolean);
+        const mapped = wanted?.length ? undefined : ciMappedEnvs(this.src.tox, this.input.pythonMinor);
+        const all = mapped && mapped.length > 1 ? this.fromToxEnvs(this.src.tox, mapped) : undefined;
+        if (all) return all;
         const env = chooseToxEnv(this.src.tox, this.input.pythonMinor, wanted);
         return env ? this.fromToxEnv(this.src.tox, env) : undefined;
       }
@@ -280,13 +283,36 @@ class RouteBuilder {
     for (const g of env.dependencyGroups) b.needs.push({ kind: "group", name: g.text, evidence: ev(g.line, "dependency_groups") });
     for (const [k, v] of Object.entries(env.setenv)) b.env[k] = substituteToxWords(v.text, { toxinidir: this.input.root, env: this.input.env }).words.join(" ");
     const cwd = env.changedir ? relTox(env.changedir.text) : undefined;
+    // With a changedir, `{toxinidir}` must still name the project root, not ".", which would
+    // be the changedir (`changedir = .tox` + `{tox_root}/tests`).
+    const toxinidir = cwd && cwd !== "." ? this.input.root : ".";
     for (const [list, pre] of [[env.commandsPre, true], [env.commands, false]] as const) {
       for (const cmd of list) {
         const ignoreExit = cmd.text.startsWith("- ") || cmd.text.startsWith("-");
         const text = cmd.text.replace(/^-\s*/, "");
-        const { words, posargs } = substituteToxWords(text, { toxinidir: ".", env: this.input.env });
+        const { words, posargs } = substituteToxWords(text, { toxinidir, env: this.input.env });
         this.take(b, classify(words), words, ev(cmd.line, pre ? "commands_pre" : "commands"), { ...(cwd ? { cwd } : {}), pre, ...(posargs ? { posargs } : {}), ...(ignoreExit ? { ignoreExit } : {}) });
       }
+    }
+    return b;
+  }
+
+  /**
+   * Several tox envs run one after another (a bare `tox` under tox-gh-actions runs every env
+   * mapped to the job's Python): each env's suites carry that env's setenv, so variants that
+   * differ only in their variables (`disable-extensions: WRAPT_DISABLE_EXTENSIONS = true`) are
+   * separate suites, not one.
+   */
+  fromToxEnvs(cfg: ToxConfig, envs: ToxEnv[]): Builder | undefined {
+    const built = envs.map((env) => this.fromToxEnv(cfg, env));
+    // One environment holds one set of packages: envs that install different things
+    // (py311-django42, py311-django50) cannot share it: then one env is chosen as usual.
+    const needsKey = (x: Builder) => JSON.stringify(dedupeNeeds(x.needs).map((n) => ({ ...n, evidence: undefined })));
+    if (built.some((x) => needsKey(x) !== needsKey(built[0]!))) return undefined;
+    const b = newBuilder();
+    for (const one of built) {
+      const withEnv = (c: RouteCommand): RouteCommand => (Object.keys(one.env).length ? { ...c, env: { ...one.env, ...(c.env ?? {}) } } : c);
+      merge(b, { ...one, env: {}, pre: one.pre.map(withEnv), suites: one.suites.map(withEnv) });
     }
     return b;
   }
@@ -378,6 +404,15 @@ const hasTestCommand = (cfg: ToxConfig, env: string) =>
     const k = classify(substituteToxWords(c.text.replace(/^-\s*/, ""), { toxinidir: ".", env: {} }).words);
     return k.kind === "test" || (k.kind === "delegate" && k.tool !== "tox");
   });
+
+/** Every test env tox-gh(-actions) maps to the chosen Python (else to the newest mapped), in the mapping's order. */
+export function ciMappedEnvs(cfg: ToxConfig, pythonMinor: string | undefined): ToxEnv[] | undefined {
+  if (!cfg.ciEnvs) return undefined;
+  const keys = [...cfg.ciEnvs.byMinor.keys()].sort((a, b) => Number(b.split(".")[1]) - Number(a.split(".")[1]));
+  const mapped = (pythonMinor && cfg.ciEnvs.byMinor.get(pythonMinor)) || cfg.ciEnvs.byMinor.get(keys[0]!);
+  const names = (mapped ?? []).filter((e) => hasTestCommand(cfg, e) && !NOT_TESTS.test(e.replace(/^py\d*-?/, "")));
+  return names.length ? names.map((n) => toxEnv(cfg, n)) : undefined;
+}
 
 /** The tox env that runs the tests: the one asked for, else one of the chosen Python, else the newest. */
 export function chooseToxEnv(cfg: ToxConfig, pythonMinor: string | undefined, wanted?: string[]): ToxEnv | undefined {
@@ -572,19 +607,53 @@ function ciJobRoute(rb: RouteBuilder, job: CiJob): Builder | undefined {
   Object.assign(b.env, stripExpressions(job.env));
   b.evidence.push({ file: job.file, line: job.line, what: `job ${job.name}` });
   let found = false;
+  // A job often type-checks or lints through the same tool before it tests (`tox -e
+  // py-mypy`, then `tox -e py-tests`): a step that reaches tests only through such an env is
+  // kept aside while a later step runs a real test env, and used only if none does.
+  let aside: { suites: RouteCommand[]; pre: RouteCommand[]; needs: RouteNeed[]; what: string } | undefined;
   job.steps.forEach((step, i) => {
     if (found) return;
     for (const l of step.lines) {
-      const before = b.suites.length;
+      const before = { suites: b.suites.length, pre: b.pre.length, needs: b.needs.length };
       const env = stripExpressions(step.env);
       Object.assign(b.env, env);
-      // `${{ matrix.x }}` has no value outside the CI run: it makes the word unreadable, not a package.
-      const text = l.text.replace(/\$\{\{[^}]*\}\}/g, "$CI_EXPRESSION");
+      // `${{ matrix.x }}` takes the matrix's first value (`-e .${{ matrix.extras }}` with
+      // extras ["[trio]"] is `-e .[trio]`); any other expression has no value outside the CI
+      // run: it makes the word unreadable, not a package.
+      const text = l.text
+        .replace(/\$\{\{\s*matrix\.([\w-]+)\s*\}\}/g, (m, k: string) => job.matrixValues?.[k] ?? m)
+        .replace(/\$\{\{[^}]*\}\}/g, "$CI_EXPRESSION");
       rb.line(b, text, { file: job.file, line: l.line, what: `job ${job.name}, step ${i + 1}` }, step.cwd ? { cwd: step.cwd } : {});
-      if (b.suites.length > before) found = true;
+      if (b.suites.length === before.suites) continue;
+      const target = nonTestTarget(text);
+      if (!target) {
+        found = true;
+        continue;
+      }
+      const taken = { suites: b.suites.splice(before.suites), pre: b.pre.splice(before.pre), needs: b.needs.splice(before.needs), what: `${target} (${job.file}:${l.line})` };
+      if (!aside) aside = taken;
+      b.skipped.push(`${l.text.trim()} (${job.file}:${l.line}: ${target} is not the job's test env)`);
     }
   });
+  if (!found && aside) {
+    b.suites.push(...aside.suites);
+    b.pre.push(...aside.pre);
+    b.needs.push(...aside.needs);
+    b.skipped = b.skipped.filter((s) => !s.includes(aside!.what.replace(/ \(.*$/, "")));
+    found = true;
+  }
   return found ? b : undefined;
+}
+
+/** The tox env, nox session or task a CI line delegates to, when its name says lint/types/docs. */
+function nonTestTarget(text: string): string | undefined {
+  for (const seg of splitSegments(text)) {
+    const c = classify(seg.words);
+    if (c.kind !== "delegate" || !c.target) continue;
+    const names = c.target.split(",").map((t) => t.trim().replace(/^(?:\$\{?\w+\}?|py\d*|\d+\.\d+)-/, ""));
+    if (names.length && names.every((n) => NOT_TESTS.test(n))) return c.target;
+  }
+  return undefined;
 }
 
 const stripExpressions = (env: Record<string, string>) => Object.fromEntries(Object.entries(env).filter(([, v]) => !/\$\{\{/.test(v)));
@@ -689,7 +758,7 @@ function dedupeCommands(cmds: RouteCommand[]): RouteCommand[] {
     // Targets and the options that select tests (`-m slow` and `-m "not slow"` are two halves).
     const words = c.argv.slice(c.argv[1] === "-m" ? 3 : 1);
     const targets = c.runner === "other" || c.runner === "script" ? c.argv : words.filter((w, i) => !w.startsWith("-") || /^(-m|-k|--ignore|--deselect|--tags|-t)$/.test(w) || /^(-m|-k|--ignore|--deselect|--tags|-t)$/.test(words[i - 1] ?? "") || /^--(ignore|deselect|tags)=/.test(w));
-    const key = JSON.stringify([c.runner, targets, c.cwd ?? "", c.line ?? ""]);
+    const key = JSON.stringify([c.runner, targets, c.cwd ?? "", c.line ?? "", c.env ?? {}]);
     return seen.has(key) ? false : (seen.add(key), true);
   });
 }

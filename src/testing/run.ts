@@ -6,7 +6,7 @@
  * (`-k parser` is pytest's, not behave's). The exit status is the first failing suite's.
  */
 import { join } from "node:path";
-import { mkdirSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import { addCounts, parseCounts, type TestCounts } from "./counts.ts";
 import { shellQuote } from "./shell-words.ts";
 import type { RouteCommand, TestRoute } from "./types.ts";
@@ -50,6 +50,21 @@ export function commandLine(cmd: RouteCommand, userArgs: string[] | undefined, p
   return argv;
 }
 
+/**
+ * tox installs the project as a wheel, so `{envsitepackagesdir}/pkg` is the installed
+ * package; dhtl installs it editable, where site-packages holds no `pkg/`. Such a word that
+ * does not exist names the same path in the project (`pkg/` or `src/pkg/`) instead. Pure
+ * apart from `exists`.
+ */
+export function sitePackagesFallback(words: string[], site: string | undefined, root: string, exists: (path: string) => boolean): string[] {
+  if (!site) return words;
+  return words.map((w) => {
+    if (!w.startsWith(`${site}/`) || exists(w)) return w;
+    const rel = w.slice(site.length + 1);
+    return [join(root, rel), join(root, "src", rel)].find(exists) ?? w;
+  });
+}
+
 /** A word back into a shell line: globs and expansions stay live, spaces and quotes are quoted. */
 const shellWord = (w: string) => (/[\s'"\\;&|<>()`]/.test(w) ? shellQuote(w) : w);
 
@@ -69,9 +84,11 @@ export async function runRoute(input: RunRouteInput): Promise<RouteResult> {
   const env = { ...input.env, ...route.env };
   const primary = route.suites[0]?.runner;
   const run = async (cmd: RouteCommand, args: string[] | undefined): Promise<SuiteResult> => {
-    const words = cmd.line !== undefined ? [cmd.line, ...(args ?? []).map(shellQuote)] : commandLine(cmd, args, places);
+    const words = cmd.line !== undefined ? [cmd.line, ...(args ?? []).map(shellQuote)] : sitePackagesFallback(commandLine(cmd, args, places), places.envsitepackagesdir, input.envRoot, existsSync);
     const argv = cmd.line !== undefined ? (input.os === "windows" ? ["cmd", "/d", "/s", "/c", words.join(" ")] : ["sh", "-c", words.join(" ")]) : cmd.shell ? (input.os === "windows" ? ["cmd", "/d", "/s", "/c", words.join(" ")] : ["sh", "-c", words.map(shellWord).join(" ")]) : words;
     const cwd = cmd.cwd ? join(input.envRoot, cmd.cwd) : input.envRoot;
+    // tox creates a changedir that does not exist yet (`changedir = .tox` in a fresh clone).
+    if (cmd.cwd) mkdirSync(cwd, { recursive: true });
     input.announce(`$ ${words.join(" ")}${cmd.cwd ? `   (in ${cmd.cwd})` : ""}`);
     // Only the summaries matter: keep complete lines that could be one, not the whole output.
     let output = "";

@@ -40,6 +40,11 @@ describe("classifying a command line", () => {
     expect(classify(["behave", "--stop"])).toMatchObject({ runner: "behave" });
     expect(classify(["trial", "pkg"])).toMatchObject({ runner: "trial" });
     expect(classify(["python", "runtests.py", "--parallel"])).toMatchObject({ runner: "script" });
+    // A runner inside the package's own test package (simplejson's CI: python -m simplejson.tests._cibw_runner .)
+    expect(classify(["python", "-m", "simplejson.tests._cibw_runner", "."])).toMatchObject({ kind: "test", runner: "script", argv: ["python", "-m", "simplejson.tests._cibw_runner", "."] });
+    expect(classify(["python", "-m", "pkg.testing.runtests"])).toMatchObject({ kind: "test", runner: "script" });
+    expect(classify(["python", "-m", "build"]).kind).not.toBe("test");
+    expect(classify(["python", "-m", "coverage.cmdline"]).kind).not.toBe("test");
   });
   test("installs: pip's arguments, uv sync, poetry, pdm, conda (names mapped), apt (system packages)", () => {
     expect(pipInstallNeeds(["-U", "-e", ".[test,yaml]", "-r", "req.txt", "-c", "c.txt", "--index-url", "https://x", "pytest>=8", "pip", "dist/*.whl"]).needs).toEqual([
@@ -114,6 +119,54 @@ describe("the route, in order of authority", () => {
     expect(b.chosen!.needs.map((n) => ("text" in n ? n.text : "name" in n ? n.name : ""))).toEqual(expect.arrayContaining(["test", "hypothesis", "pytest"]));
     // A matrix expression in an install line cannot be read: tox keeps its place.
     expect(planTestRoutes(input({ "tox.ini": tox, [direct]: ci('pip install "django${{ matrix.django }}"\n          pytest') })).chosen!.name).toBe("tox:py311");
+  });
+  test("a CI job that type-checks through tox before it tests (-e $PYTHON-mypy, then -e $PYTHON-tests) runs the tests env, not the mypy env's pytest -k", () => {
+    const toxIni = "[tox]\nenv_list = 3.1{0,1}-tests, 3.1{0,1}-mypy\n[testenv]\ndependency_groups =\n    tests: tests\n    mypy: mypy\ncommands =\n    tests: pytest {posargs:-n auto}\n    mypy: pytest -k test_mypy\n    mypy: mypy src\n";
+    const wf = "jobs:\n  tests:\n    env:\n      PYTHON: '3.11'\n    steps:\n      - run: tox run -e $PYTHON-mypy\n      - run: tox run -e $PYTHON-tests\n";
+    const plan = planTestRoutes(input({ "tox.ini": toxIni, ".github/workflows/ci.yml": wf }, { pythonMinor: "3.11" }));
+    expect(plan.chosen!.suites.map((s) => s.argv.join(" "))).toEqual(["python -m pytest"]);
+    expect(plan.chosen!.suites[0]!.posargs?.default).toEqual(["-n", "auto"]);
+    expect(plan.chosen!.needs.map((n) => ("name" in n ? n.name : ""))).not.toContain("mypy");
+    expect(plan.chosen!.skipped.join("\n")).toContain("is not the job's test env");
+    // A job whose only tox run is a lint env still has that route (nothing better in the job).
+    const only = planTestRoutes(input({ "tox.ini": toxIni, ".github/workflows/ci.yml": "jobs:\n  t:\n    steps:\n      - run: tox -e py311-mypy\n" }, { pythonMinor: "3.11" }));
+    expect(only.routes.find((r) => r.name.startsWith("ci:"))?.suites.map((s) => s.argv.join(" "))).toEqual(["python -m pytest -k test_mypy"]);
+  });
+  test("tox changedir: {tox_root} still names the project root, {env_site_packages_dir}/pkg falls back to the editable source", async () => {
+    const toxIni = "[tox]\nenvlist = py311\n[testenv]\nchangedir = .tox\ndependency_groups = dev\ncommands = pytest --doctest-modules {env_site_packages_dir}/pkg {tox_root}/tests {posargs}\n";
+    const plan = planTestRoutes(input({ "tox.ini": toxIni }, { pythonMinor: "3.11" }));
+    const suite = plan.chosen!.suites[0]!;
+    expect(suite.cwd).toBe(".tox");
+    expect(suite.argv).toEqual(["python", "-m", "pytest", "--doctest-modules", "{env_site_packages_dir}/pkg", "/p/tests"]);
+    const { sitePackagesFallback } = await import("../../src/testing/run.ts");
+    const site = "/p/.venv/lib/python3.11/site-packages";
+    const have = new Set(["/p/pkg", "/p/src/other"]);
+    expect(sitePackagesFallback([`${site}/pkg`, `${site}/other`, `${site}/gone`, "/p/tests"], site, "/p", (x) => have.has(x))).toEqual(["/p/pkg", "/p/src/other", `${site}/gone`, "/p/tests"]);
+  });
+  test("a bare tox under tox-gh-actions runs every env mapped to the Python, each with its setenv; envs installing different things do not share one venv", () => {
+    const toxIni = "[tox]\nenvlist = py{311,312}, py{311,312}-{without,disable}-extensions\n[gh-actions]\npython =\n    3.11: py311, py311-without-extensions, py311-disable-extensions\n    3.12: py312\n[testenv]\ndeps = pytest\ncommands = python -m pytest -v {toxinidir}/tests\nsetenv =\n  without-extensions: PKG_EXT = false\n  disable-extensions: PKG_DISABLE = true\n";
+    const wf = "jobs:\n  test:\n    steps:\n      - run: pip install tox tox-gh-actions\n      - run: tox\n";
+    const plan = planTestRoutes(input({ "tox.ini": toxIni, ".github/workflows/ci.yml": wf }, { pythonMinor: "3.11" }));
+    expect(plan.chosen!.suites.map((s) => s.env ?? {})).toEqual([{}, { PKG_EXT: "false" }, { PKG_DISABLE: "true" }]);
+    const django = "[tox]\nenvlist = py311-dj{42,50}\n[gh-actions]\npython =\n    3.11: py311-dj42, py311-dj50\n[testenv]\ndeps =\n  pytest\n  dj42: django~=4.2.0\n  dj50: django~=5.0.0\ncommands = pytest\n";
+    const one = planTestRoutes(input({ "tox.ini": django, ".github/workflows/ci.yml": wf }, { pythonMinor: "3.11" }));
+    expect(one.chosen!.suites).toHaveLength(1);
+    expect(one.chosen!.needs.filter((n) => "text" in n && n.text.startsWith("django"))).toHaveLength(1);
+  });
+  test("${{ matrix.extras }} glued to an install argument takes the matrix's first value; unresolved, the project is still itself; -p <the project> needs nothing more", () => {
+    const wf = (extras: string) => `jobs:\n  test:\n    strategy:\n      matrix:\n        python-version: ["3.11", "3.12"]\n${extras}    steps:\n      - run: pip install --group test -e .\${{ matrix.extras }}\n      - run: pytest -p anyio tests\n`;
+    const declared = { extras: { trio: [] }, groups: ["test"], requirementNames: [] } as unknown as RoutePlanInput["declared"];
+    const resolved = planTestRoutes(input({ ".github/workflows/ci.yml": wf('        extras: ["[trio]"]\n        include:\n          - extras: ""\n') }, { declared }));
+    const install = routeInstall(resolved.chosen!.needs, { extras: ["trio"], groups: ["test"], project: "anyio" });
+    expect(install.extras.map((e) => e.name)).toEqual(["trio"]);
+    expect(install.groups.map((g) => g.name)).toEqual(["test"]);
+    expect(install.requirements.map((r) => r.text)).toEqual(["pytest"]);
+    const unresolved = planTestRoutes(input({ ".github/workflows/ci.yml": wf("") }, { declared }));
+    expect(unresolved.chosen!.needs.some((n) => "text" in n && n.text.includes("CI_EXPRESSION"))).toBe(false);
+    expect(unresolved.chosen!.unread.join(" ")).toContain(".$CI_EXPRESSION");
+    // The project's own name with extras asks for those extras; another package is a requirement.
+    expect(routeInstall([{ kind: "requirement", text: "anyio[trio]", evidence: { file: "x" } }], { extras: ["trio"], groups: [], project: "AnyIO" }).extras.map((e) => e.name)).toEqual(["trio"]);
+    expect(routeInstall([{ kind: "requirement", text: "anyio-extras", evidence: { file: "x" } }], { extras: [], groups: [], project: "anyio" }).requirements).toHaveLength(1);
   });
   test("a downstream job that clones another repository is not the project's test job", () => {
     const wf = "jobs:\n  test-downstream:\n    steps:\n      - run: git clone https://example.org/other . && pytest\n  unit:\n    steps:\n      - run: pip install pytest-mock && pytest tests\n";

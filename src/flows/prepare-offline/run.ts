@@ -124,7 +124,7 @@ async function gatherEnvironment(ctx: RunContext, projectRoot: string, dir: stri
   // The test route's needs go into the bundle too: setup installs them offline (src/testing).
   const [{ planTestRoute }, { routeInstall }, { projectPythonHints }] = await Promise.all([import("../../testing/index.ts"), import("../../testing/install-needs.ts"), import("../setup/gather.ts")]);
   const routePlan = planTestRoute({ root, declared, config: config.test, env: ctx.env });
-  const route = routePlan.chosen ? routeInstall(routePlan.chosen.needs, { extras: Object.keys(declared.optional), groups: Object.keys(declared.groups) }) : undefined;
+  const route = routePlan.chosen ? routeInstall(routePlan.chosen.needs, { extras: Object.keys(declared.optional), groups: Object.keys(declared.groups), ...(declared.isPackage && declared.name ? { project: declared.name } : {}) }) : undefined;
   const base = selectExtrasAndGroups(declared, config.dependencies.extras, config.dependencies.groups);
   return {
     dir,

@@ -410,7 +410,7 @@ function testRouteFor(g: Gathered, pythonVersion: string | undefined, env: Recor
   const plan = planTestRoute({ root: g.envRoot, declared: g.declared, config: g.config.test, env, files: g.test.files, ...(pythonVersion ? { pythonMinor: minorOf(pythonVersion) } : {}) });
   const route = plan.chosen;
   if (!route) return {};
-  const install = routeInstall(route.needs, { extras: Object.keys(g.declared.optional), groups: Object.keys(g.declared.groups) });
+  const install = routeInstall(route.needs, { extras: Object.keys(g.declared.optional), groups: Object.keys(g.declared.groups), ...(g.declared.isPackage && g.declared.name ? { project: g.declared.name } : {}) });
   // What the tests import, and the route's runners themselves: their import must work.
   const runners = [...route.pre, ...route.suites].map((c) => RUNNER_PACKAGE[c.runner]).filter((p): p is string => Boolean(p)).map(importNameOf);
   return { testRoute: { name: route.name, summary: route.summary, install, imports: [...testImports(g.test.files).keys(), ...runners] } };

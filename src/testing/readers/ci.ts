@@ -24,6 +24,12 @@ export interface CiJob {
   /** Python versions the job names ("3.11", or expressions left out). */
   pythons: string[];
   env: Record<string, string>;
+  /**
+   * The value `${{ matrix.KEY }}` takes in the job's main run, by key (GitHub): the axis's
+   * first value, else the first `include` entry's. Python axes are left out (the chosen
+   * Python is not the matrix's first).
+   */
+  matrixValues?: Record<string, string>;
 }
 
 type Table = Record<string, unknown>;
@@ -130,9 +136,31 @@ export function readGithubWorkflow(text: string, file: string): CiJob[] {
         steps.push({ lines, env: envOf(step.env), ...(typeof step["working-directory"] === "string" ? { cwd: step["working-directory"] as string } : {}) });
       }
     }
-    jobs.push({ file, name, line: jobLine, steps, pythons: fixFloatVersions(text, [...pythons]), env: { ...topEnv, ...envOf(job.env) } });
+    const matrixValues = firstMatrixValues(matrix);
+    jobs.push({ file, name, line: jobLine, steps, pythons: fixFloatVersions(text, [...pythons]), env: { ...topEnv, ...envOf(job.env) }, ...(Object.keys(matrixValues).length ? { matrixValues } : {}) });
   }
   return jobs;
+}
+
+const scalar = (v: unknown): string | undefined => (typeof v === "string" || typeof v === "number" || typeof v === "boolean" ? String(v) : undefined);
+
+/** Each non-Python matrix key's first value (the axis's, else the first include entry's). */
+function firstMatrixValues(matrix: Table | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (!matrix) return out;
+  const isPython = (k: string) => /python|^py$/i.test(k);
+  for (const [k, v] of Object.entries(matrix)) {
+    if (k === "include" || k === "exclude" || isPython(k)) continue;
+    const first = scalar(asList(v)[0]);
+    if (first !== undefined && !first.includes("${{")) out[k] = first;
+  }
+  for (const inc of asList(matrix.include)) {
+    for (const [k, v] of Object.entries(asTable(inc) ?? {})) {
+      const value = scalar(v);
+      if (!(k in out) && !isPython(k) && value !== undefined && !value.includes("${{")) out[k] = value;
+    }
+  }
+  return out;
 }
 
 const GITLAB_RESERVED = new Set(["stages", "variables", "default", "include", "workflow", "image", "services", "before_script", "after_script", "cache", "pages"]);
