@@ -622,7 +622,7 @@ function ciJobRoute(rb: RouteBuilder, job: CiJob): Builder | undefined {
       // run: it makes the word unreadable, not a package.
       const text = l.text
         .replace(/\$\{\{\s*matrix\.([\w-]+)\s*\}\}/g, (m, k: string) => job.matrixValues?.[k] ?? m)
-        .replace(/\$\{\{[^}]*\}\}/g, "$CI_EXPRESSION");
+        .replace(/\$\{\{[\s\S]*?\}\}/g, "$CI_EXPRESSION"); // `${{ format('py{0}', matrix.python) }}` holds braces
       rb.line(b, text, { file: job.file, line: l.line, what: `job ${job.name}, step ${i + 1}` }, step.cwd ? { cwd: step.cwd } : {});
       if (b.suites.length === before.suites) continue;
       const target = nonTestTarget(text);

@@ -168,6 +168,11 @@ describe("the route, in order of authority", () => {
     expect(routeInstall([{ kind: "requirement", text: "anyio[trio]", evidence: { file: "x" } }], { extras: ["trio"], groups: [], project: "AnyIO" }).extras.map((e) => e.name)).toEqual(["trio"]);
     expect(routeInstall([{ kind: "requirement", text: "anyio-extras", evidence: { file: "x" } }], { extras: [], groups: [], project: "anyio" }).requirements).toHaveLength(1);
   });
+  test("an expression holding braces (${{ format('py{0}', matrix.python) }}) is one unreadable word, not a mangled tail", () => {
+    const wf = "jobs:\n  test:\n    steps:\n      - run: tox run -e ${{ format('py{0}', matrix.python) }}\n      - run: pytest\n";
+    const plan = planTestRoutes(input({ ".github/workflows/ci.yml": wf }));
+    expect([...plan.chosen!.skipped, ...plan.chosen!.unread].join("\n")).not.toContain("matrix.python) }}");
+  });
   test("a downstream job that clones another repository is not the project's test job", () => {
     const wf = "jobs:\n  test-downstream:\n    steps:\n      - run: git clone https://example.org/other . && pytest\n  unit:\n    steps:\n      - run: pip install pytest-mock && pytest tests\n";
     expect(planTestRoutes(input({ ".github/workflows/ci.yml": wf })).chosen!.name).toBe("ci:unit");
