@@ -11,6 +11,7 @@ import { createContext, type RunContext } from "./context.ts";
 import { describeFileSystemError } from "./platform/fs-errors.ts";
 import { DhtError, ExitCode, isDhtError, usageError } from "./errors.ts";
 import { closest } from "./ui/suggest.ts";
+import { splitRunnerArgs } from "./testing/user-args.ts";
 import { terminalSafe } from "./ui/terminal-safe.ts";
 import { bold, cyan, dim, red } from "./ui/style.ts";
 
@@ -301,7 +302,12 @@ export async function main(argv: string[]): Promise<number> {
     const argsDef = { ...globalArgs, ...(command.args ?? {}) } as ArgsDef;
     let own = resolved.rest;
     let passthrough: string[] = [];
-    if (command.passthrough) {
+    if (command.passthrough === "unknown") {
+      // dhtl test: dhtl's own flags wherever they stand; every other word is the runner's.
+      ({ own, runner: passthrough } = splitRunnerArgs(resolved.rest, knownFlags(argsDef)));
+      flags = readGlobalFlags(own);
+      ctx = contextFrom(flags);
+    } else if (command.passthrough) {
       ({ own, passthrough } = splitPassthrough(resolved.rest, argsDef));
       flags = readGlobalFlags(own);
       ctx = contextFrom(flags);

@@ -16,15 +16,20 @@ export interface DhtCommand<A extends ArgsDef = ArgsDef> {
   /** Shown under "Examples" in --help: full command lines. */
   examples?: string[];
   args?: A;
-  /** Arguments after the first positional are the user's (dhtl run pytest -x): don't check them. */
-  passthrough?: boolean;
+  /**
+   * `true`: arguments from the first positional on are the user's (dhtl run pytest -x).
+   * `"unknown"`: every word that is not one of this command's (or the global) flags is the
+   * user's, wherever it stands (dhtl test -x tests/test_a.py --json): nothing is rejected.
+   * Either way, everything after `--` is the user's.
+   */
+  passthrough?: boolean | "unknown";
   /** Nested commands (`dhtl python install`), each loaded on demand. */
   subCommands?: Record<string, Lazy<DhtCommand<any>>>;
   /** Returns nothing, or an exit status to use instead of 0. */
   run?: (input: {
     args: ParsedArgs<A & typeof globalArgs>;
     ctx: RunContext;
-    /** For passthrough commands: the user's command line, from its first word (or after `--`). */
+    /** For passthrough commands: the user's words (from the first one, or every unknown one; and after `--`). */
     passthrough: string[];
   }) => Promise<number | void> | number | void;
 }

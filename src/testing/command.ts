@@ -4,7 +4,7 @@
  * command file stays a declaration.
  */
 import { existsSync, readdirSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import type { RunContext } from "../context.ts";
 import { DhtError, ExitCode } from "../errors.ts";
 import { resolveConfig } from "../config/resolve.ts";
@@ -17,7 +17,7 @@ import { minorOf } from "../python/version.ts";
 import { getLogger } from "../ui/logger.ts";
 import { printJson, printText } from "../ui/output.ts";
 import { planTestRoute } from "./index.ts";
-import { runRoute } from "./run.ts";
+import { PLACEHOLDERS, planRun, routePlaces, runRoute, type PlannedRun } from "./run.ts";
 import { RUNNER_PACKAGE } from "./commands.ts";
 import { formatEvidence, type TestRoute } from "./types.ts";
 
@@ -62,12 +62,20 @@ function missingRunners(route: TestRoute, venv: string, pythonVersion: string | 
   return [...missing];
 }
 
-function describeRoute(r: TestRoute, chosen: boolean): string[] {
+/** A route's commands as `dhtl test` would run them (placeholders filled, {posargs} defaults or the user's arguments placed). */
+function plannedFor(r: TestRoute, userArgs: string[], envRoot: string, venv: string | undefined, os: ReturnType<typeof hostOs>, pythonVersion: string | undefined) {
+  // Without a venv yet, the environment's placeholders stay as they are written.
+  const places = venv ? routePlaces(r, envRoot, venv, os, pythonVersion) : Object.fromEntries(PLACEHOLDERS.map((k) => [k, `{${k}}`]));
+  return planRun(r, userArgs, places, (cwd, w) => w !== "" && existsSync(resolve(cwd ? join(envRoot, cwd) : envRoot, w)));
+}
+
+function describeRoute(r: TestRoute, chosen: boolean, planned: PlannedRun): string[] {
   const lines = [`${chosen ? "*" : " "} ${r.name}  [${r.source}]  ${r.summary}`];
-  for (const s of r.pre) lines.push(`      first: ${s.argv.join(" ")}   (${formatEvidence(s.evidence)})`);
-  for (const s of r.suites) lines.push(`      runs:  ${s.line ?? s.argv.join(" ")}${s.cwd ? `   in ${s.cwd}` : ""}   (${formatEvidence(s.evidence)})`);
+  for (const p of planned.pre) lines.push(`      first: ${p.words.join(" ")}   (${formatEvidence(p.cmd.evidence)})`);
+  for (const p of planned.suites) lines.push(`      runs:  ${p.words.join(" ")}${p.cmd.cwd ? `   in ${p.cmd.cwd}` : ""}   (${formatEvidence(p.cmd.evidence)})`);
   for (const n of r.needs) lines.push(`      needs: ${n.kind === "requirement" ? n.text : n.kind === "all-extras" ? "all extras" : n.kind === "no-lock" ? "no lock file (installs resolve fresh)" : n.kind === "system" ? `${n.name} (${n.manager})` : `${n.kind} ${n.name}`}   (${formatEvidence(n.evidence)})`);
   for (const k of r.skipped) lines.push(`      not run: ${k}`);
+  for (const k of planned.notRun) lines.push(`      not run: ${k}`);
   return lines;
 }
 
@@ -104,9 +112,16 @@ export async function runTestCommand(ctx: RunContext, opts: TestCommandOptions):
   for (const w of plan.warnings) log.warn(w);
 
   if (opts.list) {
-    if (ctx.json) printJson({ chosen: plan.chosen?.name ?? null, why: plan.why, routes: plan.routes, signals: plan.signals });
-    else {
-      printText(plan.routes.length ? plan.routes.flatMap((r) => describeRoute(r, r === plan.chosen)).join("\n") : "no test route found");
+    const planned = new Map(plan.routes.map((r) => [r, plannedFor(r, opts.userArgs, envRoot, venvInfo?.venv, os, pythonVersion)]));
+    if (ctx.json) {
+      // `runs`: the exact command lines, in order (preparation first), with the user's arguments placed.
+      const routes = plan.routes.map((r) => {
+        const p = planned.get(r)!;
+        return { ...r, runs: [...p.pre.map((c) => ({ argv: c.words, runner: c.cmd.runner, pre: true })), ...p.suites.map((c) => ({ argv: c.words, runner: c.cmd.runner, ...(c.cmd.cwd ? { cwd: c.cmd.cwd } : {}) }))], ...(p.notRun.length ? { notRun: p.notRun } : {}) };
+      });
+      printJson({ chosen: plan.chosen?.name ?? null, why: plan.why, routes, signals: plan.signals });
+    } else {
+      printText(plan.routes.length ? plan.routes.flatMap((r) => describeRoute(r, r === plan.chosen, planned.get(r)!)).join("\n") : "no test route found");
       printText(`\n${plan.chosen ? `runs: ${plan.chosen.name} — ${plan.why}` : plan.why}`);
     }
     return 0;

@@ -5,11 +5,12 @@
  * `$@` in a script), else at the end, and only to the suites of the first suite's runner
  * (`-k parser` is pytest's, not behave's). The exit status is the first failing suite's.
  */
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { existsSync, mkdirSync } from "node:fs";
 import { addCounts, parseCounts, type TestCounts } from "./counts.ts";
 import { shellQuote } from "./shell-words.ts";
 import type { RouteCommand, TestRoute } from "./types.ts";
+import { narrowCommand, userSelection } from "./user-args.ts";
 import { runInVenv } from "../env/run-in-venv.ts";
 import { venvBinDir, venvSitePackages, type VenvOs } from "../env/venv.ts";
 
@@ -40,9 +41,13 @@ export interface RouteResult {
   counts?: TestCounts;
 }
 
+/** tox's placeholders for the environment, filled when the command runs. */
+export const PLACEHOLDERS = ["envtmpdir", "env_tmp_dir", "envdir", "env_dir", "envsitepackagesdir", "env_site_packages_dir", "envbindir", "env_bin_dir", "envname", "env_name", "envlogdir"];
+const PLACEHOLDER = new RegExp(`\\{(${PLACEHOLDERS.join("|")})\\}`, "g");
+
 /** The words of one command as it will run: placeholders filled, the user's arguments placed. Pure. */
 export function commandLine(cmd: RouteCommand, userArgs: string[] | undefined, places: Record<string, string>): string[] {
-  const fill = (w: string) => w.replace(/\{(envtmpdir|env_tmp_dir|envdir|env_dir|envsitepackagesdir|env_site_packages_dir|envbindir|env_bin_dir|envname|env_name|envlogdir)\}/g, (_, k: string) => places[k] ?? "");
+  const fill = (w: string) => w.replace(PLACEHOLDER, (_, k: string) => places[k] ?? "");
   const argv = cmd.argv.map(fill);
   const args = userArgs ?? cmd.posargs?.default ?? [];
   if (cmd.posargs) argv.splice(Math.min(cmd.posargs.index, argv.length), 0, ...args);
@@ -68,23 +73,79 @@ export function sitePackagesFallback(words: string[], site: string | undefined, 
 /** A word back into a shell line: globs and expansions stay live, spaces and quotes are quoted. */
 const shellWord = (w: string) => (/[\s'"\\;&|<>()`]/.test(w) ? shellQuote(w) : w);
 
-export async function runRoute(input: RunRouteInput): Promise<RouteResult> {
-  const { route } = input;
-  const tmp = join(input.envRoot, ".dht", "test-tmp", route.name.replace(/[^\w.-]+/g, "_"));
-  const bin = venvBinDir(input.venv, input.os);
-  const places: Record<string, string> = {
+/** One command as it will run: the words (placeholders filled, the user's arguments placed) and where. */
+export interface PlannedCommand {
+  cmd: RouteCommand;
+  words: string[];
+}
+
+export interface PlannedRun {
+  pre: PlannedCommand[];
+  suites: PlannedCommand[];
+  /** Suites left out, and why (the user named paths of another runner's tests; the same command twice). */
+  notRun: string[];
+}
+
+/**
+ * What a route will run with the user's arguments, pure: the preparation commands, then the
+ * suites of the first suite's runner with the user's arguments (the route's own test paths
+ * or labels dropped when the user's select tests: `narrowCommand`), then the other runners'
+ * suites, unless the user's arguments select tests. `isPath(cwd, word)` says whether a word
+ * names an existing file or directory where the command runs.
+ */
+export function planRun(route: TestRoute, userArgs: string[], places: Record<string, string>, isPath: (cwd: string | undefined, word: string) => boolean): PlannedRun {
+  const words = (cmd: RouteCommand, args: string[] | undefined) => (cmd.line !== undefined ? [cmd.line, ...(args ?? []).map(shellQuote)] : commandLine(cmd, args, places));
+  const pre = route.pre.map((cmd) => ({ cmd, words: words(cmd, []) }));
+  const primary = route.suites[0]?.runner;
+  const selects = primary !== undefined && userArgs.length > 0 && route.suites.some((c) => c.runner === primary && c.line === undefined && userSelection(primary, userArgs, (w) => isPath(c.cwd, w)).length > 0);
+  const suites: PlannedCommand[] = [];
+  const notRun: string[] = [];
+  const seen = new Set<string>();
+  for (const cmd of route.suites) {
+    if (cmd.runner !== primary || !userArgs.length) {
+      if (selects) notRun.push(`${cmd.argv.join(" ")} (the arguments name ${primary} tests)`);
+      else suites.push({ cmd, words: words(cmd, undefined) });
+      continue;
+    }
+    const narrowed = narrowCommand(cmd, userArgs, (w) => isPath(cmd.cwd, w));
+    const planned = { cmd: narrowed, words: words(narrowed, userArgs) };
+    // Two suites narrowed to the same command (`pytest tests/unit`, `pytest tests/e2e`, both → the user's file) run once.
+    const key = JSON.stringify([planned.words, cmd.cwd ?? "", cmd.env ?? {}]);
+    if (narrowed !== cmd && seen.has(key)) {
+      notRun.push(`${cmd.argv.join(" ")} (the same as the one before with these arguments)`);
+      continue;
+    }
+    seen.add(key);
+    suites.push(planned);
+  }
+  return { pre, suites, notRun };
+}
+
+/** The placeholders a route's commands may use (tox's {envtmpdir}, {envbindir}, …) for this environment. */
+export function routePlaces(route: TestRoute, envRoot: string, venv: string, os: VenvOs, pythonVersion?: string): Record<string, string> {
+  const tmp = join(envRoot, ".dht", "test-tmp", route.name.replace(/[^\w.-]+/g, "_"));
+  const bin = venvBinDir(venv, os);
+  const name = route.name.split(":").pop() ?? route.name;
+  return {
     envtmpdir: tmp, env_tmp_dir: tmp,
-    envdir: input.venv, env_dir: input.venv,
+    envdir: venv, env_dir: venv,
     envbindir: bin, env_bin_dir: bin,
     envlogdir: join(tmp, "log"),
-    envname: route.name.split(":").pop() ?? route.name, env_name: route.name.split(":").pop() ?? route.name,
-    ...(input.pythonVersion ? { envsitepackagesdir: venvSitePackages(input.venv, input.pythonVersion, input.os), env_site_packages_dir: venvSitePackages(input.venv, input.pythonVersion, input.os) } : {}),
+    envname: name, env_name: name,
+    ...(pythonVersion ? { envsitepackagesdir: venvSitePackages(venv, pythonVersion, os), env_site_packages_dir: venvSitePackages(venv, pythonVersion, os) } : {}),
   };
-  if (route.suites.some((s) => s.argv.some((w) => w.includes("{envtmpdir}") || w.includes("{env_tmp_dir}")))) mkdirSync(tmp, { recursive: true });
+}
+
+export async function runRoute(input: RunRouteInput): Promise<RouteResult> {
+  const { route } = input;
+  const places = routePlaces(route, input.envRoot, input.venv, input.os, input.pythonVersion);
+  if (route.suites.some((s) => s.argv.some((w) => w.includes("{envtmpdir}") || w.includes("{env_tmp_dir}")))) mkdirSync(places.envtmpdir!, { recursive: true });
   const env = { ...input.env, ...route.env };
-  const primary = route.suites[0]?.runner;
-  const run = async (cmd: RouteCommand, args: string[] | undefined): Promise<SuiteResult> => {
-    const words = cmd.line !== undefined ? [cmd.line, ...(args ?? []).map(shellQuote)] : sitePackagesFallback(commandLine(cmd, args, places), places.envsitepackagesdir, input.envRoot, existsSync);
+  const isPath = (cwd: string | undefined, word: string) => word !== "" && existsSync(resolve(cwd ? join(input.envRoot, cwd) : input.envRoot, word));
+  const planned = planRun(route, input.userArgs, places, isPath);
+  for (const n of planned.notRun) input.announce(`not run: ${n}`);
+  const run = async ({ cmd, words: plannedWords }: PlannedCommand): Promise<SuiteResult> => {
+    const words = cmd.line !== undefined ? plannedWords : sitePackagesFallback(plannedWords, places.envsitepackagesdir, input.envRoot, existsSync);
     const argv = cmd.line !== undefined ? (input.os === "windows" ? ["cmd", "/d", "/s", "/c", words.join(" ")] : ["sh", "-c", words.join(" ")]) : cmd.shell ? (input.os === "windows" ? ["cmd", "/d", "/s", "/c", words.join(" ")] : ["sh", "-c", words.map(shellWord).join(" ")]) : words;
     const cwd = cmd.cwd ? join(input.envRoot, cmd.cwd) : input.envRoot;
     // tox creates a changedir that does not exist yet (`changedir = .tox` in a fresh clone).
@@ -105,19 +166,18 @@ export async function runRoute(input: RunRouteInput): Promise<RouteResult> {
     const counts = found?.suites ? found : undefined;
     return { argv: words, runner: cmd.runner, exitCode: code, ...(counts ? { counts } : {}) };
   };
-  for (const cmd of route.pre) {
-    const r = await run(cmd, []);
-    if (r.exitCode !== 0 && !cmd.ignoreExit) return { exitCode: r.exitCode, suites: [] };
+  for (const p of planned.pre) {
+    const r = await run(p);
+    if (r.exitCode !== 0 && !p.cmd.ignoreExit) return { exitCode: r.exitCode, suites: [] };
   }
   const suites: SuiteResult[] = [];
   let exitCode = 0;
   let counts: TestCounts | undefined;
-  for (const cmd of route.suites) {
-    const userArgs = cmd.runner === primary && input.userArgs.length ? input.userArgs : undefined;
-    const r = await run(cmd, userArgs);
+  for (const p of planned.suites) {
+    const r = await run(p);
     suites.push(r);
     counts = addCounts(counts, r.counts);
-    if (r.exitCode !== 0 && !cmd.ignoreExit && exitCode === 0) exitCode = r.exitCode;
+    if (r.exitCode !== 0 && !p.cmd.ignoreExit && exitCode === 0) exitCode = r.exitCode;
     // Ctrl-C stops the route, not just one suite.
     if (r.exitCode === 130 || r.exitCode === 143) break;
   }

@@ -63,6 +63,36 @@ describe.skipIf(!ready)("dhtl setup + dhtl test follow the project's own test ro
     // Extra arguments replace {posargs:…}: only the one test file, by node id.
     const one = await runTests(root, ["tests/test_add.py::test_add"]);
     expect(one.result.counts.passed).toBe(1);
+    // --list shows the exact line that runs: the {posargs:…} default in place.
+    const list = await dhtl(["test", "--list", "--cwd", root], { env: indexEnv() });
+    expect(list.stdout).toContain("runs:  python -m pytest --cov=demo tests demo --doctest-modules");
+  });
+
+  test("arguments dhtl test does not know reach the runner without --; a path replaces the route's own test path", async () => {
+    const { root, code } = await setUp({
+      ...PKG,
+      "tox.ini": "[testenv]\ndeps = pytest\ncommands = pytest -q tests\n",
+      "tests/test_one.py": "def test_a():\n    assert False\n\ndef test_b():\n    assert False\n",
+      "tests/test_two.py": "def test_c():\n    assert True\n",
+    });
+    expect(code).toBe(0);
+    const all = await runTests(root);
+    expect(all.result.counts).toMatchObject({ passed: 1, failed: 2 });
+    // -x reaches pytest (it stops at the first failure), and only test_one.py runs (test_two's pass is not counted).
+    const one = await runTests(root, ["-x", "tests/test_one.py"]);
+    expect(one.code).toBe(1);
+    expect(one.result.suites[0].argv).toEqual(["python", "-m", "pytest", "-q", "-x", "tests/test_one.py"]);
+    expect(one.result.counts.failed).toBe(1);
+    expect(one.result.counts.passed ?? 0).toBe(0);
+    // --list shows the same line.
+    const list = await dhtl(["test", "--list", "--cwd", root, "-x", "tests/test_one.py"], { env: indexEnv() });
+    expect(list.code).toBe(0);
+    expect(list.stdout).toContain("runs:  python -m pytest -q -x tests/test_one.py");
+    // A flag nobody knows is pytest's to reject: the exit status is pytest's usage error, 4, not dhtl's 2.
+    const bogus = await runTests(root, ["--bogus-flag-for-runner"]);
+    expect(bogus.stderr).not.toContain("unknown flag");
+    expect(bogus.code).toBe(4);
+    expect(bogus.result.suites[0].argv).toEqual(["python", "-m", "pytest", "-q", "tests", "--bogus-flag-for-runner"]);
   });
 
   test("nox (read statically): the session's install of a requirements file and its pytest run", async () => {

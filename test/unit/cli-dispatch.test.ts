@@ -55,7 +55,7 @@ describe("suggestions", () => {
   });
 });
 
-describe("passthrough commands (dhtl run, dhtl test)", () => {
+describe("passthrough commands (dhtl run; dhtl test: test/unit/testing-user-args.test.ts)", () => {
   test("the user's words from the first positional on are passed through verbatim, flags included", () => {
     expect(splitPassthrough(["pytest", "-x", "--json"], args)).toEqual({ own: [], passthrough: ["pytest", "-x", "--json"] });
     expect(splitPassthrough(["--cwd", "p", "-v", "python", "-c", "print(1)"], args)).toEqual({
@@ -66,5 +66,25 @@ describe("passthrough commands (dhtl run, dhtl test)", () => {
   test("after -- everything is the user's, even words that look like dhtl flags", () => {
     expect(splitPassthrough(["--", "--weird", "--help"], args)).toEqual({ own: [], passthrough: ["--weird", "--help"] });
     expect(splitPassthrough(["--json", "--", "-x"], args)).toEqual({ own: ["--json"], passthrough: ["-x"] });
+  });
+});
+
+describe("only dhtl test passes unknown flags on", () => {
+  test("test takes every unknown word for the runner, run from its first word; other commands have no passthrough", async () => {
+    const { commands } = await import("../../src/commands/index.ts");
+    expect((await commands.test!()).passthrough).toBe("unknown");
+    expect((await commands.run!()).passthrough).toBe(true);
+    expect((await commands.setup!()).passthrough).toBeUndefined();
+  });
+  test("an unknown flag of another command is still a usage error (exit 2)", async () => {
+    const { main } = await import("../../src/main.ts");
+    const write = process.stderr.write;
+    process.stderr.write = (() => true) as typeof process.stderr.write;
+    try {
+      expect(await main(["setup", "-x"])).toBe(ExitCode.usage);
+      expect(await main(["info", "--bogus-flag-for-runner"])).toBe(ExitCode.usage);
+    } finally {
+      process.stderr.write = write;
+    }
   });
 });

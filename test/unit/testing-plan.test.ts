@@ -165,8 +165,8 @@ describe("the route, in order of authority", () => {
     expect(unresolved.chosen!.needs.some((n) => "text" in n && n.text.includes("CI_EXPRESSION"))).toBe(false);
     expect(unresolved.chosen!.unread.join(" ")).toContain(".$CI_EXPRESSION");
     // The project's own name with extras asks for those extras; another package is a requirement.
-    expect(routeInstall([{ kind: "requirement", text: "anyio[trio]", evidence: { file: "x" } }], { extras: ["trio"], groups: [], project: "AnyIO" }).extras.map((e) => e.name)).toEqual(["trio"]);
-    expect(routeInstall([{ kind: "requirement", text: "anyio-extras", evidence: { file: "x" } }], { extras: [], groups: [], project: "anyio" }).requirements).toHaveLength(1);
+    expect(routeInstall([{ kind: "requirement", text: "anyio[trio]", evidence: { file: "x", what: "t" } }], { extras: ["trio"], groups: [], project: "AnyIO" }).extras.map((e) => e.name)).toEqual(["trio"]);
+    expect(routeInstall([{ kind: "requirement", text: "anyio-extras", evidence: { file: "x", what: "t" } }], { extras: [], groups: [], project: "anyio" }).requirements).toHaveLength(1);
   });
   test("an expression holding braces (${{ format('py{0}', matrix.python) }}) is one unreadable word, not a mangled tail", () => {
     const wf = "jobs:\n  test:\n    steps:\n      - run: tox run -e ${{ format('py{0}', matrix.python) }}\n      - run: pytest\n";
