@@ -55,6 +55,12 @@ export interface LockGraph {
   nodes: GraphNode[];
 }
 
+/** A graph exportLock walks: uv.lock's too (only walked, by src/flows/setup/fit-pins.ts: uv itself installs from uv.lock). */
+export interface WalkableGraph {
+  kind: GraphLockKind | "uv.lock";
+  nodes: GraphNode[];
+}
+
 type Table = Record<string, unknown>;
 const isTable = (v: unknown): v is Table => typeof v === "object" && v !== null && !Array.isArray(v);
 const str = (v: unknown) => (typeof v === "string" ? v : undefined);
@@ -177,6 +183,66 @@ function pipfileGraph(data: Table): LockGraph {
     }
   }
   return { kind: "Pipfile.lock", nodes };
+}
+
+/** One uv.lock dependency edge (`{ name, version?, marker?, extra? }`). */
+function uvEdge(e: unknown): GraphDep | undefined {
+  if (!isTable(e) || typeof e.name !== "string") return undefined;
+  const extras = Array.isArray(e.extra) ? e.extra.filter((x): x is string => typeof x === "string").map(normalizeName) : [];
+  // Two versions of one package (a fork by Python version or platform): the edge names its version.
+  return { name: normalizeName(e.name), extras, ...(str(e.marker) ? { marker: str(e.marker) } : {}), ...(str(e.version) ? { specifier: `==${str(e.version)}` } : {}) };
+}
+const uvEdges = (list: unknown): GraphDep[] => (Array.isArray(list) ? list.map(uvEdge).filter((d): d is GraphDep => Boolean(d)) : []);
+
+/**
+ * uv.lock as a graph: each `[[package]]` with its `dependencies` and its
+ * `[package.optional-dependencies]` (walked like Poetry's extras: optional edges turned on by
+ * the extra). The project's own groups (`[package.dev-dependencies]`) are roots, see uvLockRoots.
+ */
+export function uvLockGraph(data: Table): WalkableGraph {
+  const nodes: GraphNode[] = [];
+  for (const p of Array.isArray(data.package) ? (data.package as unknown[]) : []) {
+    if (!isTable(p) || typeof p.name !== "string") continue;
+    const deps = uvEdges(p.dependencies);
+    const extras: Record<string, string[]> = {};
+    for (const [extra, list] of Object.entries(isTable(p["optional-dependencies"]) ? p["optional-dependencies"] : {})) {
+      const edges = uvEdges(list);
+      extras[normalizeName(extra)] = edges.map((d) => d.name);
+      deps.push(...edges.map((d) => ({ ...d, optional: true })));
+    }
+    const source = isTable(p.source) ? p.source : {};
+    const kind = Object.keys(source)[0];
+    const ref = str(source[kind ?? ""]) ?? "";
+    let local: GraphNode["local"];
+    if (kind === "editable" || kind === "virtual" || kind === "directory") local = { kind: "directory", ref, ...(kind === "editable" ? { editable: true } : {}) };
+    else if (kind === "path") local = { kind: "file", ref };
+    else if (kind === "git") local = { kind: "git", ref };
+    else if (kind === "url") local = { kind: "url", ref };
+    const hashes = [...(isTable(p.sdist) && str(p.sdist.hash) ? [str(p.sdist.hash)!] : []), ...hashesOf(p.wheels)];
+    nodes.push({ name: p.name, normalizedName: normalizeName(p.name), ...(typeof p.version === "string" ? { version: p.version } : {}), hashes, deps, ...(Object.keys(extras).length ? { extras } : {}), ...(local ? { local } : {}) });
+  }
+  return { kind: "uv.lock", nodes };
+}
+
+/**
+ * Where a walk of uv.lock starts for a selection: the edges of the project's own package
+ * (`name`, else the one at ".") — its dependencies, those of the chosen extras and of the
+ * chosen groups (`[package.dev-dependencies]`), each with the selection item it belongs to as
+ * its origin ("dependencies", "extra docs", "group dev"). Undefined when uv.lock has no such package.
+ */
+export function uvLockRoots(data: Table, name: string | undefined, sel: { extras: string[]; groups: string[] }): LockRoot[] | undefined {
+  const packages = (Array.isArray(data.package) ? (data.package as unknown[]) : []).filter(isTable);
+  const own = (name ? packages.find((p) => typeof p.name === "string" && normalizeName(p.name) === normalizeName(name)) : undefined)
+    ?? packages.find((p) => isTable(p.source) && (p.source.editable === "." || p.source.virtual === "."));
+  if (!own) return undefined;
+  const root = (d: GraphDep, origin: string): LockRoot => ({ name: d.name, extras: d.extras, ...(d.marker ? { marker: d.marker } : {}), ...(d.specifier ? { specifier: d.specifier } : {}), origin });
+  const table = (key: string) => (isTable(own[key]) ? (own[key] as Table) : {});
+  const pick = (t: Table, wanted: string) => Object.entries(t).find(([k]) => normalizeName(k) === normalizeName(wanted))?.[1];
+  return [
+    ...uvEdges(own.dependencies).map((d) => root(d, "dependencies")),
+    ...sel.extras.flatMap((e) => uvEdges(pick(table("optional-dependencies"), e)).map((d) => root(d, `extra ${e}`))),
+    ...sel.groups.flatMap((g) => uvEdges(pick(table("dev-dependencies"), g)).map((d) => root(d, `group ${g}`))),
+  ];
 }
 
 /** The dependency graph of a lock file's parsed data (TOML for poetry/pdm, JSON for Pipfile.lock). */
@@ -343,6 +409,8 @@ export interface LockPin {
   hashes: string[];
   /** The first requirement that pulled it in ("pyproject.toml [tool.poetry.group.dev]", "requires by rich"). */
   via: string;
+  /** The origin of the selected requirement it was reached from (itself or through its dependencies). */
+  root?: string;
 }
 
 export interface LockExport {
@@ -386,7 +454,7 @@ function localArgs(node: GraphNode, root: string): string[] {
  * for `env`. Pipfile.lock has no edges: the entries of the selected categories whose markers
  * hold. `root` resolves relative local paths.
  */
-export function exportLock(graph: LockGraph, roots: LockRoot[], env: MarkerEnvironment, root: string, categories: string[] = ["default"]): LockExport {
+export function exportLock(graph: WalkableGraph, roots: LockRoot[], env: MarkerEnvironment, root: string, categories: string[] = ["default"]): LockExport {
   const out: LockExport = { pins: [], local: [], missing: [] };
   const holds = (marker: string | undefined) => {
     if (!marker) return true;
@@ -396,9 +464,9 @@ export function exportLock(graph: LockGraph, roots: LockRoot[], env: MarkerEnvir
       return true; // a marker dhtl cannot read: let the installer decide with the pin in
     }
   };
-  const emit = (node: GraphNode, via: string) => {
+  const emit = (node: GraphNode, via: string, from?: string) => {
     if (node.local) out.local.push({ name: node.name, args: localArgs(node, root) });
-    else if (node.version) out.pins.push({ name: node.name, version: node.version, hashes: node.hashes, via });
+    else if (node.version) out.pins.push({ name: node.name, version: node.version, hashes: node.hashes, via, ...(from ? { root: from } : {}) });
   };
   if (graph.kind === "Pipfile.lock") {
     for (const node of graph.nodes) if (node.categories?.some((c) => categories.includes(c)) && holds(node.marker)) emit(node, `Pipfile.lock [${node.categories!.find((c) => categories.includes(c))}]`);
@@ -407,13 +475,14 @@ export function exportLock(graph: LockGraph, roots: LockRoot[], env: MarkerEnvir
   const byName = new Map<string, GraphNode[]>();
   for (const n of graph.nodes) byName.set(n.normalizedName, [...(byName.get(n.normalizedName) ?? []), n]);
   const seen = new Map<GraphNode, Set<string>>();
-  const queue: Array<{ dep: GraphDep; via: string; isRoot: boolean }> = roots.map((r) => ({
+  const queue: Array<{ dep: GraphDep; via: string; isRoot: boolean; from: string }> = roots.map((r) => ({
     dep: { name: normalizeName(r.name), extras: (r.extras ?? []).map(normalizeName), ...(r.marker ? { marker: r.marker } : {}), ...(r.path || r.url ? {} : { specifier: r.specifier }) },
     via: r.origin ?? "the project",
     isRoot: true,
+    from: r.origin ?? "the project",
   }));
   while (queue.length) {
-    const { dep, via, isRoot } = queue.shift()!;
+    const { dep, via, isRoot, from } = queue.shift()!;
     if (!holds(dep.marker)) continue;
     const candidates = (byName.get(dep.name) ?? []).filter((n) => !n.forExtras?.length);
     const node = candidates.find((n) => matches(n.version, dep.specifier)) ?? candidates[0];
@@ -426,12 +495,12 @@ export function exportLock(graph: LockGraph, roots: LockRoot[], env: MarkerEnvir
     if (!asked) {
       asked = new Set();
       seen.set(node, asked);
-      emit(node, via);
+      emit(node, via, from);
       follow.push(...node.deps.filter((d) => !d.optional));
     }
     for (const extra of dep.extras.filter((e) => !asked!.has(e))) {
       asked.add(extra);
-      if (graph.kind === "poetry.lock") {
+      if (graph.kind === "poetry.lock" || graph.kind === "uv.lock") {
         const names = node.extras?.[extra] ?? [];
         follow.push(...node.deps.filter((d) => d.optional && names.includes(d.name)));
       } else {
@@ -439,7 +508,7 @@ export function exportLock(graph: LockGraph, roots: LockRoot[], env: MarkerEnvir
         for (const entry of (byName.get(dep.name) ?? []).filter((n) => n.forExtras?.includes(extra) && n.version === node.version)) follow.push(...entry.deps);
       }
     }
-    for (const d of follow) if (d.name !== node.normalizedName) queue.push({ dep: d, via: `needed by ${node.name}`, isRoot: false });
+    for (const d of follow) if (d.name !== node.normalizedName) queue.push({ dep: d, via: `needed by ${node.name}`, isRoot: false, from });
   }
   return out;
 }

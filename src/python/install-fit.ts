@@ -23,8 +23,13 @@ import type { IndexFile } from "../net/pypi-index.ts";
 export interface PinnedPackage {
   name: string;
   version: string;
-  /** "uv.lock", "requirements.txt:3". */
+  /** Where it comes from: "uv.lock, group dev (needed by tox)", "extra docs, pyproject.toml:36", "requirements.txt:3". */
   origin?: string;
+  /**
+   * The candidate minors this setup installs it on (its environment markers hold there, or a
+   * lock resolved it for them); absent: every candidate. Elsewhere it does not count.
+   */
+  minors?: string[];
 }
 
 export type PinFit = { kind: "wheel"; file: string } | { kind: "sdist"; file: string } | { kind: "none"; why: string } | { kind: "unknown"; why: string };
@@ -33,8 +38,8 @@ export interface MinorVerdict {
   minor: string;
   /** false: some pin cannot be installed on this minor; true: every pin that could be checked can. */
   fits: boolean;
-  /** Pins with no installable file for this minor, with why. */
-  blockers: Array<{ pin: string; why: string }>;
+  /** Pins with no installable file for this minor, with why and where each pin comes from. */
+  blockers: Array<{ pin: string; why: string; origin?: string }>;
   /** Pins that would build from source here (fits, but slower and needs a compiler). */
   builds: string[];
 }
@@ -112,8 +117,12 @@ export function fitOfFiles(pin: PinnedPackage, files: IndexFile[], minor: string
   if (sdist) return { kind: "sdist", file: sdist.filename };
   const wheels = mine.filter((f) => f.filename.endsWith(".whl"));
   const blockedBy = mine.find((f) => !allowsMinor(f.requiresPython, minor));
+  // A wheel whose tags run here but whose Requires-Python leaves this minor out (sphinx 8.2.3's py3 wheel on 3.10).
+  const tagsRun = wheels.find((f) => wheelRunsOn(f.filename, minor, target));
   const platform = `${target.os}-${target.arch}${target.os === "linux" ? `-${target.libc.family}` : ""}`;
-  const why = blockedBy && !wheels.some((f) => wheelRunsOn(f.filename, minor, target))
+  const why = tagsRun?.requiresPython
+    ? `${pin.name} ${pin.version} requires Python ${tagsRun.requiresPython}`
+    : blockedBy && !tagsRun
     ? `${pin.name} ${pin.version} requires Python ${blockedBy.requiresPython}`
     : `${pin.name} ${pin.version} has no wheel for CPython ${minor} on ${platform}${mine.some((f) => !f.filename.endsWith(".whl")) ? " and its sdist does not allow it" : " and no sdist"} (its wheels: ${[...new Set(wheels.map((f) => f.filename.split("-").slice(-3, -2)[0]!))].slice(0, 8).join(", ") || "none"})`;
   return { kind: "none", why };
@@ -125,9 +134,10 @@ export function judgeMinors(pins: Array<{ pin: PinnedPackage; files: IndexFile[]
     const blockers: MinorVerdict["blockers"] = [];
     const builds: string[] = [];
     for (const { pin, files } of pins) {
-      if (!files) continue;
+      // Not installed on this minor (a marker that is false there, a lock fork for other Pythons).
+      if (!files || (pin.minors && !pin.minors.includes(minor))) continue;
       const fit = fitOfFiles(pin, files, minor, target);
-      if (fit.kind === "none") blockers.push({ pin: `${pin.name}==${pin.version}`, why: fit.why });
+      if (fit.kind === "none") blockers.push({ pin: `${pin.name}==${pin.version}`, why: fit.why, ...(pin.origin ? { origin: pin.origin } : {}) });
       else if (fit.kind === "sdist") builds.push(`${pin.name}==${pin.version}`);
     }
     return { minor, fits: blockers.length === 0, blockers, builds };
@@ -146,20 +156,24 @@ export function narrowRequest(request: string | undefined, verdicts: MinorVerdic
   const base = request?.trim() ? request.trim() : ">=3";
   const request2 = [base, ...unfit.map((v) => `!=${v.minor}.*`)].join(",");
   // One sentence per blocking pin, naming every minor it rules out.
-  const byPin = new Map<string, { minors: string[]; why: string }>();
+  const byPin = new Map<string, { minors: string[]; why: string; origin?: string }>();
   for (const v of unfit) {
     for (const b of v.blockers) {
-      const entry = byPin.get(b.pin) ?? { minors: [], why: b.why };
+      const entry = byPin.get(b.pin) ?? { minors: [], why: b.why, ...(b.origin ? { origin: b.origin } : {}) };
       entry.minors.push(v.minor);
       byPin.set(b.pin, entry);
     }
   }
-  const sentences = [...byPin.values()].map(({ minors, why }) => `Python ${minors.join(", ")} would fail to install: ${why.replace(`CPython ${minors[0]}`, `CPython ${minors.join("/")}`)}`);
+  const sentences = [...byPin.values()].map(({ minors, why, origin }) => `Python ${minors.join(", ")} would fail to install: ${why.replace(`CPython ${minors[0]}`, `CPython ${minors.join("/")}`)}${origin ? ` (from ${origin})` : ""}`);
   const why = `${sentences.join("; ")}; ${fit.map((v) => v.minor).join(", ")} can install every pinned package`;
   return { request: request2, why };
 }
 
-/** The pins of a project: its lock's registry packages, else its `==` requirements (pure). */
+/**
+ * Every pin a project declares, whatever a setup installs and on whichever Python: its lock's
+ * registry packages, else its `==` requirements (pure). The install-fit check of a setup uses
+ * src/flows/setup/fit-pins.ts instead: only what that setup installs, markers evaluated.
+ */
 export function pinnedPackages(project: {
   requirements: Array<{ name: string; specifier?: string; url?: string; path?: string; origin?: string }>;
   optional?: Record<string, Array<{ name: string; specifier?: string; url?: string; path?: string; origin?: string }>>;
@@ -253,15 +267,8 @@ export async function checkInstallFit(opts: CheckInstallFitOptions): Promise<Ins
   return { verdicts: judgeMinors(results, opts.minors, opts.target), notes };
 }
 
-/** Minors the chooser may pick, newest first (what dhtl can make venvs for). */
-export const CANDIDATE_MINORS = ["3.14", "3.13", "3.12", "3.11", "3.10", "3.9", "3.8", "3.7", "3.6", "2.7"];
-
-/**
- * For an open request (a range, "3", nothing): the request narrowed to the minors where every
- * pin installs, with the reason, or undefined when there is nothing to avoid (an exact or
- * one-minor request, no pins, every candidate fits, none does, offline).
- */
-export async function installableRequest(request: string | undefined, opts: Omit<CheckInstallFitOptions, "minors">): Promise<{ request: string; why: string; fit: InstallFit } | undefined> {
+/** The candidate minors of an open request (newest first); undefined for an exact or one-minor request, or one dhtl cannot read. */
+export async function candidateMinors(request: string | undefined): Promise<string[] | undefined> {
   const { parsePythonRequest, requestMatches } = await import("./request.ts");
   let parsed: ReturnType<typeof parsePythonRequest>;
   try {
@@ -270,8 +277,25 @@ export async function installableRequest(request: string | undefined, opts: Omit
     return undefined;
   }
   if (parsed.kind === "exact" || parsed.kind === "minor") return undefined;
-  const minors = CANDIDATE_MINORS.filter((m) => requestMatches(parsed, `${m}.0`) || requestMatches(parsed, `${m}.99`));
-  const fit = await checkInstallFit({ ...opts, minors });
+  return CANDIDATE_MINORS.filter((m) => requestMatches(parsed, `${m}.0`) || requestMatches(parsed, `${m}.99`));
+}
+
+/** Minors the chooser may pick, newest first (what dhtl can make venvs for). */
+export const CANDIDATE_MINORS = ["3.14", "3.13", "3.12", "3.11", "3.10", "3.9", "3.8", "3.7", "3.6", "2.7"];
+
+/**
+ * For an open request (a range, "3", nothing): the request narrowed to the minors where every
+ * pin installs, with the reason, or undefined when there is nothing to avoid (an exact or
+ * one-minor request, no pins, every candidate fits, none does, offline).
+ */
+export async function installableRequest(
+  request: string | undefined,
+  opts: Omit<CheckInstallFitOptions, "minors" | "pins"> & { /** The pins, or what they are for the candidate minors (fit-pins.ts). */ pins: PinnedPackage[] | ((minors: string[]) => PinnedPackage[]) },
+): Promise<{ request: string; why: string; fit: InstallFit } | undefined> {
+  const minors = await candidateMinors(request);
+  if (!minors) return undefined;
+  const pins = typeof opts.pins === "function" ? opts.pins(minors) : opts.pins;
+  const fit = await checkInstallFit({ ...opts, pins, minors });
   const narrowed = narrowRequest(request, fit.verdicts);
   return narrowed ? { ...narrowed, fit } : undefined;
 }

@@ -83,9 +83,11 @@ function pythonRequestOf(g: Gathered): { request?: string; origin?: string } {
  * a locked C extension has no wheel is left out, and the chain says why. When nothing of the
  * narrowed range can be had here, the plain request decides.
  */
-async function resolveProjectPython(g: Gathered, request: string | undefined, opts: Parameters<typeof resolvePython>[1], credentials?: Record<string, { username: string; password: string }>) {
-  const narrowed = await fitToPins(g, request, opts.ctx, credentials).catch((e: Error) => (opts.log?.({ step: "install-fit", outcome: "skipped", why: e.message }), undefined));
+async function resolveProjectPython(g: Gathered, request: string | undefined, opts: Parameters<typeof resolvePython>[1], planInput: PlanInputFor, credentials?: Record<string, { username: string; password: string }>) {
+  const narrowed = await fitToPins(g, request, opts.ctx, planInput, credentials).catch((e: Error) => (opts.log?.({ step: "install-fit", outcome: "skipped", why: e.message }), undefined));
   if (narrowed) {
+    // Said before the preferences' step it narrows (`dhtl python find --explain`, setup's debug log).
+    opts.log?.({ step: "install-fit", outcome: "taken", why: narrowed.why });
     try {
       const r = await resolvePreferred(g.pythonHints, narrowed.request, opts);
       opts.note?.(`Python ${minorOf(r.version)}: ${narrowed.why}`);
@@ -105,14 +107,25 @@ export async function findProjectPython(ctx: RunContext, opts: { strict?: boolea
   const g = await gatherSetup(ctx, { ...(opts.strict ? { config: { strict: true } } : {}) });
   const { request } = pythonRequestOf(g);
   const credentials = await resolveCredentials(g.registries, { env: ctx.env }).catch(() => undefined);
-  const r = await resolveProjectPython(g, request, { ctx, home: g.home, offline: g.offline, allowDownload: false, suggestContainer: false, net: g.net, projectRoot: g.envRoot, allowPatchFallback: g.config.python?.allow_patch_fallback, ...(opts.log ? { log: opts.log } : {}) }, credentials);
+  // What setup would install: its default selection (no --no-dev, no binary swaps).
+  const planInput: PlanInputFor = (python, uv) => planInputOf(g, { settingsKey: "" }, python, uv, { preferBinary: false, swaps: [], swapped: {}, isolate: false, registryEnvNames: [], env: ctx.env });
+  const r = await resolveProjectPython(g, request, { ctx, home: g.home, offline: g.offline, allowDownload: false, suggestContainer: false, net: g.net, projectRoot: g.envRoot, allowPatchFallback: g.config.python?.allow_patch_fallback, ...(opts.log ? { log: opts.log } : {}) }, planInput, credentials);
   return { ...r, request, requestOrigin: g.resolved.origins["python.version"] };
 }
 
-async function fitToPins(g: Gathered, request: string | undefined, ctx: RunContext, credentials?: Record<string, { username: string; password: string }>) {
-  const { installableRequest, pinnedPackages } = await import("../../python/install-fit.ts");
-  const pins = pinnedPackages({ ...g.declared, ...(g.declared.locked ? { locked: { kind: g.declared.locked.kind, packages: g.declared.locked.packages } } : {}) });
-  if (!pins.length || g.registries.noIndex) return undefined;
+type PlanInputFor = (python: PythonChoice, uv: UvChoice) => PlanInput;
+
+/**
+ * The request narrowed to the minors where what this setup installs can install: the pins of
+ * the plan for each candidate (fit-pins.ts: its selection, its lock, markers evaluated there).
+ * uv is assumed to be had (setup obtains it almost always; without it the declared
+ * requirements are installed instead of uv.lock).
+ */
+async function fitToPins(g: Gathered, request: string | undefined, ctx: RunContext, planInput: PlanInputFor, credentials?: Record<string, { username: string; password: string }>) {
+  if (g.registries.noIndex) return undefined;
+  const [{ installableRequest }, { fitPins }] = await Promise.all([import("../../python/install-fit.ts"), import("./fit-pins.ts")]);
+  const uv: UvChoice = { available: true, how: "assumed for the install-fit check" };
+  const pins = (minors: string[]) => fitPins((version) => planInput({ version, chain: [] }, uv), minors);
   const { indexesWithCredentials } = await import("../../uv/ensure.ts");
   const indexes = await indexesWithCredentials([g.registries.indexUrl, ...g.registries.extraIndexUrls], credentials ?? {}, ctx.env);
   return installableRequest(request, { pins, target: { os: g.facts.os, arch: g.facts.arch, libc: g.facts.libc }, indexes, env: ctx.env, net: g.net, home: g.home, offline: g.offline });
@@ -268,7 +281,7 @@ export async function prepare(ctx: RunContext, options: SetupOptions, log: Log, 
         projectRoot: g.envRoot,
         log: (step) => log.debug(`python ${step.step}: ${step.outcome} (${step.why})`),
         note: (m) => log.info(m),
-      }, credentials);
+      }, (python, uv) => services.planInput(python, uv), credentials);
       // Another patch than the one asked for: said every time, not only in the chain's debug lines.
       if (resolved.warning) log.warn(resolved.warning);
       const venvHost = await venvHostFor(g, ctx, resolved.version, false);
@@ -422,7 +435,7 @@ async function previewPlan(p: Prepared, ctx: RunContext, log: Log): Promise<Setu
   const pyRequest = pythonRequestOf(g);
   let python: PythonChoice;
   try {
-    const r = await resolveProjectPython(g, pyRequest.request, { ctx, home: g.home, offline: true, allowDownload: false, bundle: p.bundle, net: g.net, suggestContainer: false, projectRoot: g.envRoot, allowPatchFallback: g.config.python?.allow_patch_fallback }, p.credentials);
+    const r = await resolveProjectPython(g, pyRequest.request, { ctx, home: g.home, offline: true, allowDownload: false, bundle: p.bundle, net: g.net, suggestContainer: false, projectRoot: g.envRoot, allowPatchFallback: g.config.python?.allow_patch_fallback }, (python, uv) => p.services.planInput(python, uv), p.credentials);
     const venvHost = await venvHostFor(g, ctx, r.version, true);
     python = { ...r, request: pyRequest.request, requestOrigin: pyRequest.origin, ...(venvHost ? { venvHost } : {}) };
   } catch (error) {

@@ -26,6 +26,9 @@ export interface PlanRequirement {
   editable?: boolean;
   /** "requirements.txt:3", "pyproject.toml [project.dependencies]", ".dhtconfig dependencies.packages[0]". */
   origin?: string;
+  /** PEP 440 specifier ("==1.2.3", ">=2") and PEP 508 marker, where parsed (the install-fit check reads them). */
+  specifier?: string;
+  marker?: string;
 }
 
 /** What setup needs of the declared project (src/project/declared.ts DeclaredProject fits it). */
@@ -46,7 +49,7 @@ export interface PlanProject {
    * URLs; for poetry.lock, pdm.lock and Pipfile.lock the dependency graph and whether the lock
    * still matches its project file.
    */
-  locked?: { packages: Array<{ registry?: string }>; graph?: LockGraph; freshness?: LockFreshness };
+  locked?: { packages: Array<{ registry?: string }>; graph?: LockGraph; freshness?: LockFreshness; /** The parsed file (uv.lock: walked by the install-fit check). */ data?: Record<string, unknown> };
   /** Which tool declares each group (dependency-groups, uv, poetry, hatch, pdm, pipenv). */
   groupSources?: Record<string, string>;
   /** A uv workspace member: the workspace's uv.lock installs it as `--package <package>`. */
@@ -429,9 +432,13 @@ function routeSummary(input: PlanInput, base: { extras: string[]; groups: string
   return { name: route.name, summary: route.summary, additions, system: install.system, unknown: install.unknown };
 }
 
-export function buildPlan(input: PlanInput): SetupPlan {
+/**
+ * How this setup installs (pure): the selection, the installer, how the lock is used (for
+ * poetry/pdm/Pipfile locks, its pins for this Python) and the mode. buildPlan and the
+ * install-fit check (fit-pins.ts) both decide through this.
+ */
+export function installDecision(input: PlanInput) {
   const { project } = input;
-  const base = selectExtrasAndGroups(project, input.extras, input.groups, input.noDev);
   const { extras, groups } = selectionWithRoute(input);
   // Python 2.7 and 3.6: virtualenv makes the venv and its pip installs (src/env/virtualenv.ts says why).
   const legacy = needsVirtualenv(input.python.version);
@@ -445,6 +452,13 @@ export function buildPlan(input: PlanInput): SetupPlan {
     pins = undefined;
   }
   const mode: SetupPlan["mode"] = lock?.how === "uv-sync" ? "uv-sync" : installer === "uv" ? "uv-pip" : "pip";
+  return { extras, groups, legacy, installer, lock, pins, mode };
+}
+
+export function buildPlan(input: PlanInput): SetupPlan {
+  const { project } = input;
+  const base = selectExtrasAndGroups(project, input.extras, input.groups, input.noDev);
+  const { extras, groups, legacy, installer, lock, pins, mode } = installDecision(input);
   const ctx: CommandContext = {
     uv: input.uv.path ?? "uv",
     basepython: input.python.executable ?? "python3",
