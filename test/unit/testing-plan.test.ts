@@ -144,10 +144,10 @@ describe("the route, in order of authority", () => {
     expect(sitePackagesFallback([`${site}/pkg`, `${site}/other`, `${site}/gone`, "/p/tests"], site, "/p", (x) => have.has(x))).toEqual(["/p/pkg", "/p/src/other", `${site}/gone`, "/p/tests"]);
   });
   test("a bare tox under tox-gh-actions runs every env mapped to the Python, each with its setenv; envs installing different things do not share one venv", () => {
-    const toxIni = "[tox]\nenvlist = py{311,312}, py{311,312}-{without,disable}-extensions\n[gh-actions]\npython =\n    3.11: py311, py311-without-extensions, py311-disable-extensions\n    3.12: py312\n[testenv]\ndeps = pytest\ncommands = python -m pytest -v {toxinidir}/tests\nsetenv =\n  without-extensions: PKG_EXT = false\n  disable-extensions: PKG_DISABLE = true\n";
+    const toxIni = "[tox]\nenvlist = py{311,312}, py{311,312}-{without,install,disable}-extensions\n[gh-actions]\npython =\n    3.11: py311, py311-without-extensions, py311-install-extensions, py311-disable-extensions\n    3.12: py312\n[testenv]\ndeps = pytest\ncommands = python -m pytest -v {toxinidir}/tests\nsetenv =\n  without-extensions: PKG_EXT = false\n  install-extensions,disable-extensions: PKG_EXT = true\n  disable-extensions: PKG_DISABLE = true\n";
     const wf = "jobs:\n  test:\n    steps:\n      - run: pip install tox tox-gh-actions\n      - run: tox\n";
     const plan = planTestRoutes(input({ "tox.ini": toxIni, ".github/workflows/ci.yml": wf }, { pythonMinor: "3.11" }));
-    expect(plan.chosen!.suites.map((s) => s.env ?? {})).toEqual([{}, { PKG_EXT: "false" }, { PKG_DISABLE: "true" }]);
+    expect(plan.chosen!.suites.map((s) => s.env ?? {})).toEqual([{}, { PKG_EXT: "false" }, { PKG_EXT: "true" }, { PKG_EXT: "true", PKG_DISABLE: "true" }]);
     const django = "[tox]\nenvlist = py311-dj{42,50}\n[gh-actions]\npython =\n    3.11: py311-dj42, py311-dj50\n[testenv]\ndeps =\n  pytest\n  dj42: django~=4.2.0\n  dj50: django~=5.0.0\ncommands = pytest\n";
     const one = planTestRoutes(input({ "tox.ini": django, ".github/workflows/ci.yml": wf }, { pythonMinor: "3.11" }));
     expect(one.chosen!.suites).toHaveLength(1);
