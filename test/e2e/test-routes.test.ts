@@ -208,6 +208,26 @@ describe.skipIf(!ready)("dhtl setup + dhtl test follow the project's own test ro
     expect(t.result.warning).toContain("incomplete");
   });
 
+  test("a root requirements.txt the route does not use (benchmark tooling, one of which does not build) is left out with a warning naming the file and the package; the project and tox's deps install, the tests run", async () => {
+    const { root, code, out, stderr } = await setUp({
+      ...PKG,
+      ...PYTEST_TESTS,
+      "tox.ini": "[tox]\nenvlist = py311\n[testenv]\ndeps =\n    pytest\ncommands = pytest tests\n",
+      // blist 1.3.6 stands in: a local sdist whose build fails on this Python.
+      "requirements.txt": "tabulate\n./vendor/blistlike\n",
+      "vendor/blistlike/pyproject.toml": '[build-system]\nrequires = ["setuptools"]\nbuild-backend = "setuptools.build_meta"\n[project]\nname = "blistlike"\nversion = "1.3.6"\n',
+      "vendor/blistlike/setup.py": "raise RuntimeError('blistlike 1.3.6 supports Python 2 only')\n",
+    });
+    expect(code).toBe(0);
+    expect(out.plan.optional.parts).toContainEqual(expect.objectContaining({ kind: "file", name: "requirements.txt" }));
+    expect(stderr).toMatch(/left out the requirement file requirements\.txt \(the test route tox:py311 does not use requirements\.txt, and the project declares itself in pyproject\.toml \[project\]\): it cannot be installed on Python 3\.11\.\d+: installing blistlike failed: it could not be built from source/);
+    const installed = dists(root);
+    expect(installed).toEqual(expect.arrayContaining(["demo", "pytest", "six"]));
+    expect(installed).not.toContain("tabulate");
+    const t = await runTests(root);
+    expect(t.result).toMatchObject({ route: "tox:py311", counts: { passed: 2, failed: 0 } });
+  });
+
   test("a route whose runner cannot be installed fails setup naming the route (exit 1), not Ready", async () => {
     const { code, stderr } = await setUp({ ...PKG, ...PYTEST_TESTS, "tox.ini": "[testenv]\ndeps = pytest-not-on-this-index\ncommands = pytest\n" });
     expect(code).toBe(1);

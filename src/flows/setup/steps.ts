@@ -138,7 +138,7 @@ function optionalCommands(state: SetupState, services: SetupServices) {
   return optionalPlan(input, { mode: plan.mode, lock: plan.lockFile }, { uv: state.uv?.path ?? "uv", basepython: state.python!.executable, venvPath: buildPath(state, services), os: services.os })?.plan;
 }
 
-const partLabel = (p: OptionalPart) => (p.kind === "package" ? `${p.name} (${p.in})` : `the ${p.kind} ${p.name}`);
+const partLabel = (p: OptionalPart) => (p.kind === "package" ? `${p.name} (${p.in})` : p.kind === "file" ? `the requirement file ${p.name}` : `the ${p.kind} ${p.name}`);
 
 /** Where the steps build: the plan's venv, or `services.buildAt`. */
 const buildPath = (state: SetupState, services: SetupServices) => services.buildAt ?? currentPlan(state, services).plan.venv.venvPath;
@@ -287,6 +287,7 @@ export function setupSteps(services: SetupServices): ExecStep<SetupState>[] {
       async run(state) {
         const { plan } = currentPlan(state, services);
         const cmds = realCommands(state, services, "install-dependencies", services.buildAt);
+        const shownInstalls = () => currentPlan(state, services).plan.commands.filter((c) => c.step === "install-dependencies");
         if (!cmds.length) {
           services.log("nothing to install: the project declares no dependencies");
           return { installed: false };
@@ -326,29 +327,34 @@ export function setupSteps(services: SetupServices): ExecStep<SetupState>[] {
             }
             if (result.code !== 0) {
               const error = await services.installFailure(`${result.stdout}\n${result.stderr}`, shown[i]?.argv ?? cmd.argv, state.python?.version);
-              return forRoute ? routeContext(error, plan) : error;
+              return forRoute ? routeContext(error, currentPlan(state, services).plan) : error;
             }
           }
           return undefined;
         };
-        const failure = await runAll(cmds, plan.commands.filter((c) => c.step === "install-dependencies"));
         const leftOut: Array<{ part: string; reason: string }> = [];
-        if (failure && !plan.optional) throw failure;
-        if (failure && plan.optional) {
-          // Something failed with the docs/lint/typing parts in: install what the tests need
-          // without them (that must work), then each part on its own, where it may fail.
-          const real = optionalCommands(state, services)!;
-          services.log(`the install failed with the optional parts in (${plan.optional.parts.map(partLabel).join(", ")}): installing without them, then each on its own`);
-          const core = await runAll(real.required, plan.optional.required);
+        const failure = await runAll(realCommands(state, services, "install-dependencies", services.buildAt), shownInstalls());
+        const optional = currentPlan(state, services).plan.optional;
+        if (failure && !optional) throw failure;
+        if (failure && optional) {
+          // Something failed with the optional parts in (docs/lint/typing, requirement files the
+          // test route does not use): install what the tests need without them (that must
+          // work), then each part on its own, where it may fail.
+          services.log(`the install failed with the optional parts in (${optional.parts.map(partLabel).join(", ")}): installing without them, then each on its own`);
+          const core = await runAll(optionalCommands(state, services)!.required, currentPlan(state, services).plan.optional!.required);
           if (core) throw core;
+          const real = optionalCommands(state, services)!;
+          const shown = currentPlan(state, services).plan.optional!;
           for (const [i, each] of real.each.entries()) {
             const label = partLabel(each.part);
-            const partFailure = await runAll(each.commands, plan.optional.each[i]!.commands, false);
+            const partFailure = await runAll(each.commands, shown.each[i]!.commands, false);
             if (!partFailure) continue;
             // The installer's own sentence about why (uv: "Because the current Python version
             // (3.7.16) does not satisfy Python>=3.8.1 …"; pip: "requires a different Python").
             const lines = (partFailure.hint ?? "").split("\n").map((l) => l.trim().replace(/^(cause|error|ERROR):\s*/, "")).filter((l) => l && !/^installer output/i.test(l));
-            const reason = lines.find((l) => /does not satisfy|requires-python|Requires-Python|requires a different Python|No matching distribution|not available for|unsatisfiable|Failed to build/i.test(l)) ?? lines.at(-1) ?? partFailure.message;
+            const found = lines.find((l) => /does not satisfy|requires-python|Requires-Python|requires a different Python|No matching distribution|not available for|unsatisfiable|Failed to build/i.test(l)) ?? lines.at(-1) ?? partFailure.message;
+            // A file: the failing package by name, as the error says it ("installing blist 1.3.6 failed: …").
+            const reason = each.part.kind === "file" && partFailure.details?.package ? partFailure.message : found;
             leftOut.push({ part: label, reason });
             services.warn(`left out ${label} (${each.part.why}): it cannot be installed on Python ${state.python!.version}: ${reason}`);
           }
