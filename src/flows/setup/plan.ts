@@ -568,6 +568,16 @@ export function buildPlan(input: PlanInput): SetupPlan {
   };
 }
 
+/**
+ * The plan input without some of the test route's requirements (pure): what setup installs
+ * once a need is left out (one that wants another release of the project itself).
+ */
+export function withoutRouteNeeds(input: PlanInput, texts: string[]): PlanInput {
+  const route = input.testRoute;
+  if (!route) return input;
+  return { ...input, testRoute: { ...route, install: { ...route.install, requirements: route.install.requirements.filter((r) => !texts.includes(r.text)) } } };
+}
+
 /** See SetupPlan.softImports. Pure. */
 export function softImportNames(input: PlanInput, sel: { extras: string[]; groups: string[] }): string[] {
   const imports = input.testRoute?.imports;

@@ -10,10 +10,11 @@ import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from "node:f
 import { dirname } from "node:path";
 import { DhtError, ExitCode } from "../../errors.ts";
 import type { ExecStep, StepOutput } from "../executor/execute.ts";
-import { buildPlan, optionalPlan, plannedCommands, withoutEditable, type OptionalPart, type PlannedCommand, type PlanInput, type PythonChoice, type SetupPlan, type UvChoice } from "./plan.ts";
+import { buildPlan, optionalPlan, plannedCommands, withoutEditable, withoutRouteNeeds, type OptionalPart, type PlannedCommand, type PlanInput, type PythonChoice, type SetupPlan, type UvChoice } from "./plan.ts";
 import { runTool, outputTail } from "../../process.ts";
 import { runImportChecks } from "./import-check.ts";
 import { missingRequirements } from "./missing-requirements.ts";
+import { routeNeedsConflictingWithProject } from "./route-conflicts.ts";
 
 /** The normalised project name of a requirement string ("psycopg2>=2.9" → "psycopg2"). */
 const swapName = (requirement: string) => (/^[A-Za-z0-9][A-Za-z0-9._-]*/.exec(requirement.trim())?.[0] ?? requirement).toLowerCase().replace(/[-_.]+/g, "-");
@@ -304,6 +305,8 @@ export function setupSteps(services: SetupServices): ExecStep<SetupState>[] {
         // Toolchains provided for a build (CMake, Rust) stay on PATH for the commands after it.
         const toolPath: string[] = [];
         const withTools = (env: Record<string, string>) => (toolPath.length ? { ...env, PATH: [...toolPath, env.PATH ?? ""].join(":") } : env);
+        // The failed command's output (the resolver's explanation, for a need that conflicts with the project).
+        let lastOutput = "";
         /** Run commands in order; the first failure is returned (as the error it means), not thrown. */
         const runAll = async (list: PlannedCommand[], shown: PlannedCommand[], forRoute = true): Promise<DhtError | undefined> => {
           for (const [i, cmd] of list.entries()) {
@@ -326,14 +329,37 @@ export function setupSteps(services: SetupServices): ExecStep<SetupState>[] {
               }
             }
             if (result.code !== 0) {
-              const error = await services.installFailure(`${result.stdout}\n${result.stderr}`, shown[i]?.argv ?? cmd.argv, state.python?.version);
+              lastOutput = `${result.stdout}\n${result.stderr}`;
+              const error = await services.installFailure(lastOutput, shown[i]?.argv ?? cmd.argv, state.python?.version);
               return forRoute ? routeContext(error, currentPlan(state, services).plan) : error;
             }
           }
           return undefined;
         };
         const leftOut: Array<{ part: string; reason: string }> = [];
-        const failure = await runAll(realCommands(state, services, "install-dependencies", services.buildAt), shownInstalls());
+        /**
+         * Run the commands `next` gives; when the resolver refuses a test-route need because it
+         * wants another release of the project itself (tox installs it anyway, then the project
+         * over it), leave that need out with a warning and run them again without it.
+         */
+        const withoutConflicts = async (next: () => { real: PlannedCommand[]; shown: PlannedCommand[] }): Promise<DhtError | undefined> => {
+          for (;;) {
+            const { real, shown } = next();
+            const failure = await runAll(real, shown);
+            if (!failure) return undefined;
+            const input = state.input!;
+            const conflicts = input.project.isPackage ? routeNeedsConflictingWithProject(lastOutput, input.project.name, input.testRoute?.install.requirements ?? []) : [];
+            if (!conflicts.length) return failure;
+            for (const c of conflicts) {
+              const reason = `it needs another version of this very project (${c.why}; the project here is ${input.project.name}, installed from ${input.project.root})`;
+              leftOut.push({ part: `${c.need} (${c.origin})`, reason });
+              services.warn(`left out ${c.need} (${c.origin}), a need of the test route ${input.testRoute!.name}: ${reason}; installing without it`);
+            }
+            state.input = withoutRouteNeeds(input, conflicts.map((c) => c.need));
+            state.plan = buildPlan(state.input);
+          }
+        };
+        const failure = await withoutConflicts(() => ({ real: realCommands(state, services, "install-dependencies", services.buildAt), shown: shownInstalls() }));
         const optional = currentPlan(state, services).plan.optional;
         if (failure && !optional) throw failure;
         if (failure && optional) {
@@ -341,7 +367,7 @@ export function setupSteps(services: SetupServices): ExecStep<SetupState>[] {
           // test route does not use): install what the tests need without them (that must
           // work), then each part on its own, where it may fail.
           services.log(`the install failed with the optional parts in (${optional.parts.map(partLabel).join(", ")}): installing without them, then each on its own`);
-          const core = await runAll(optionalCommands(state, services)!.required, currentPlan(state, services).plan.optional!.required);
+          const core = await withoutConflicts(() => ({ real: optionalCommands(state, services)!.required, shown: currentPlan(state, services).plan.optional!.required }));
           if (core) throw core;
           const real = optionalCommands(state, services)!;
           const shown = currentPlan(state, services).plan.optional!;
