@@ -69,6 +69,18 @@ export interface DeclaredProject {
   requirementFiles: string[];
   /** The parsed requirement files, one per entry of requirementFiles. */
   requirementSets: RequirementsFile[];
+  /**
+   * The requirement files chosen by their names alone (absolute): neither configured
+   * (dependencies.files) nor named by the package metadata (dynamic dependencies, a setup.py
+   * that reads them). With `metadata` set, they are not the project's dependency declaration.
+   */
+  detectedRequirementFiles: string[];
+  /**
+   * Where the project declares itself, when it does: "pyproject.toml [project]",
+   * "pyproject.toml [tool.poetry]", "setup.py", "setup.cfg [metadata]". Absent for a
+   * requirements-only application.
+   */
+  metadata?: string;
   /** Constraints from -c files. */
   constraints: Requirement[];
   lockFile?: { kind: LockKind; path: string };
@@ -247,6 +259,7 @@ export async function readDeclaredProject(root: string, config: DeclaredConfigIn
     const text = (readProjectText(join(absRoot, "setup.py"), { display: "setup.py" })?.text ?? "").slice(0, 1024 * 1024);
     const facts = readSetupPy(text);
     if (facts) {
+      name ??= facts.name;
       requiresPython ??= facts.pythonRequires?.value;
       if (!pythonClassifiers?.length && facts.classifiers) {
         const minors = pythonMinorsOfClassifiers(facts.classifiers);
@@ -358,6 +371,7 @@ export async function readDeclaredProject(root: string, config: DeclaredConfigIn
     }
   }
   const requirementSets: RequirementsFile[] = [];
+  const detectedFiles = new Set<string>();
   const useSet = (set: RequirementsFile) => {
     if (!requirementSets.some((s) => s.path === set.path)) requirementSets.push(set);
   };
@@ -387,6 +401,13 @@ export async function readDeclaredProject(root: string, config: DeclaredConfigIn
       if (!isSet(set)) throw set;
       return set;
     });
+    // A setup.py (or setup.cfg) that names the file reads it into its metadata
+    // (install_requires=open("requirements.txt").read().splitlines()): it is the declaration.
+    const metadataTexts = [hasSetupPy ? (readProjectText(join(absRoot, "setup.py"), { display: "setup.py" })?.text ?? "") : "", setupCfgText ?? ""];
+    for (const set of chosenSets) {
+      const base = set.path.split(/[\\/]/).pop()!;
+      if (!metadataTexts.some((t) => t.includes(base))) detectedFiles.add(set.path);
+    }
     // A file a chosen one includes (-r base.txt, -c constraints.txt) is read through it: reading
     // it again on its own would turn constraints into requirements.
     const included = new Set([...requirementSets, ...chosenSets].flatMap((set) => set.files.filter((f) => f !== set.path)));
@@ -437,6 +458,15 @@ export async function readDeclaredProject(root: string, config: DeclaredConfigIn
     locked.freshness = lockFreshness(kind, locked.data, kind === "Pipfile.lock" ? pipfileData?.data : pyprojectFile?.data, projectFile);
   }
   const pkg = decideIsPackage({ pyproject, hasSetupPy, setupCfgName });
+  const metadata = pyproject?.hasProjectTable
+    ? "pyproject.toml [project]"
+    : pyproject?.tools.includes("poetry") && sources.some((s) => s.kind === "poetry")
+      ? "pyproject.toml [tool.poetry]"
+      : hasSetupPy
+        ? "setup.py"
+        : setupCfgName
+          ? "setup.cfg [metadata]"
+          : undefined;
   return {
     root: absRoot,
     ...(name ? { name } : {}),
@@ -451,6 +481,8 @@ export async function readDeclaredProject(root: string, config: DeclaredConfigIn
     groupSources,
     requirementFiles,
     requirementSets,
+    detectedRequirementFiles: requirementFiles.filter((f) => detectedFiles.has(f)),
+    ...(metadata ? { metadata } : {}),
     constraints: dedupe(constraints),
     ...(lockFile ? { lockFile } : {}),
     ...(locked ? { locked } : {}),

@@ -8,6 +8,8 @@
 import { assignments, dictEntries, findCalls, flattenStrings, tokenizePython, type PyValue } from "./python-source.ts";
 
 export interface SetupPyFacts {
+  /** `name=` when it is a string (literal or module constant). */
+  name?: string;
   pythonRequires?: { value: string; line: number };
   installRequires?: string[];
   /** Extra name → its requirements (empty when not readable statically). */
@@ -43,6 +45,8 @@ export function readSetupPy(source: string): SetupPyFacts | undefined {
     return out;
   };
   const facts: SetupPyFacts = { extras: {}, line: call.line, unread };
+  const nameValue = kw.name?.kind === "name" ? scope.get(kw.name.path) : kw.name;
+  if (nameValue?.kind === "str" && /^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(nameValue.value)) facts.name = nameValue.value;
   const pr = kw.python_requires;
   const prValue = pr?.kind === "name" ? scope.get(pr.path) : pr;
   if (prValue?.kind === "str") facts.pythonRequires = { value: prValue.value, line: call.line };

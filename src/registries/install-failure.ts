@@ -83,6 +83,14 @@ export async function explainInstallFailure(output: string, argv: string[], ctx:
     if (probed) return probed;
   }
   const unresolved = resolutionFailurePackage(output);
+  const conflict = unresolved ? resolutionConflict(output, unresolved) : undefined;
+  if (unresolved && conflict) {
+    return new DhtError(ExitCode.failed, `the requirements conflict: ${conflict}, and no version of ${unresolved} that satisfies it can be installed with the rest`, {
+      subject,
+      hint: `relax or drop one of the conflicting requirements (the resolver's explanation is below)\ninstaller output (last lines):\n${tail}`,
+      details: { package: unresolved, cause: "conflict", conflict },
+    });
+  }
   if (unresolved) {
     return new DhtError(ExitCode.failed, `no installable version of ${unresolved} was found on the package indexes in use`, {
       subject,
@@ -139,18 +147,42 @@ function offlineMissError(missing: string[], offline: { bundle?: boolean }, tail
  * are read by src/packages/binary-alternatives.ts buildFailureAdvice instead).
  */
 export function resolutionFailurePackage(log: string): string | undefined {
+  const text = log.replace(/\s+/g, " ");
+  // Each pattern names where the package name stands in the sentence; a word of the
+  // sentence itself ("Because only the following versions of pyflakes are available") is
+  // never taken for one.
   const patterns = [
     /Because ([A-Za-z0-9][A-Za-z0-9._-]*)(?:\[[^\]]*\])? was not found/,
     /Because there (?:is|are) no versions? of ([A-Za-z0-9][A-Za-z0-9._-]*)/,
-    /Because only ([A-Za-z0-9][A-Za-z0-9._-]*)[<>=!~ ]/,
+    /[Bb]ecause only the following versions? of ([A-Za-z0-9][A-Za-z0-9._-]*) (?:is|are) available/,
+    /[Bb]ecause only ([A-Za-z0-9][A-Za-z0-9._-]*)(?:\[[^\]]*\])?(?:===?|!=|~=|<=?|>=?)\S* (?:is|are) available/,
     /No matching distribution found for ([A-Za-z0-9][A-Za-z0-9._-]*)/,
     /Could not find a version that satisfies the requirement ([A-Za-z0-9][A-Za-z0-9._-]*)/,
   ];
   for (const re of patterns) {
-    const m = re.exec(log);
-    if (m) return m[1];
+    const m = re.exec(text);
+    if (m && !SENTENCE_WORDS.has(m[1]!.toLowerCase())) return m[1];
   }
   return undefined;
+}
+
+/** Words of the resolvers' sentences: never a package name, whatever a pattern matched. */
+const SENTENCE_WORDS = new Set(["the", "a", "an", "and", "all", "any", "no", "one", "only", "you", "your", "we", "there", "this", "that", "these", "those", "following", "version", "versions", "because", "which", "it"]);
+
+/**
+ * A resolution that failed on a conflict, not on something missing: uv's "flake8==6.1.0
+ * depends on pyflakes>=3.1.0,<3.2.0" beside "only the following versions of pyflakes are
+ * available" (pip: "X 1.0 depends on Y<2" under "The conflict is caused by"). The first
+ * statement naming the package the resolver could not satisfy, or undefined.
+ */
+export function resolutionConflict(log: string, pkg: string): string | undefined {
+  if (!/unsatisfiable|No solution found|conflicting dependencies|ResolutionImpossible/i.test(log)) return undefined;
+  const text = log.replace(/\s+/g, " ");
+  const name = pkg.replace(/[-_.]+/g, "[-_.]+");
+  const op = "(?:===?|!=|~=|<=?|>=?)";
+  const m = new RegExp(`\\b([A-Za-z0-9][A-Za-z0-9._-]*(?:\\[[^\\]]*\\])?(?:${op}[^\\s,]+(?:,${op}[^\\s,]+)*|\\s+v?\\d[^\\s,]*)?) depends on (${name}(?![A-Za-z0-9_-])(?:${op}[^\\s,]+(?:,\\s?${op}[^\\s,]+)*(?: and ${op}[^\\s,]+)*)?)`, "i").exec(text);
+  if (!m || SENTENCE_WORDS.has(m[1]!.split(/[^A-Za-z0-9._-]/)[0]!.toLowerCase())) return undefined;
+  return `${m[1]} depends on ${m[2]!.replace(/[.,;:]+$/, "")}`;
 }
 
 /**

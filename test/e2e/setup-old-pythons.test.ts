@@ -43,7 +43,7 @@ async function setUpAndTest(shape: string, expectPython: string, expectPassed: n
   const cfg = readFileSync(join(root, ".venv", "pyvenv.cfg"), "utf8");
   expect(cfg).toContain(`version_info = ${expectPython}`);
   // The verify step's import check ran on the old interpreter itself and found every direct
-  // dependency (six, MarkupSafe, pytest; the project too where its name is declared, not in setup.py).
+  // dependency (six, MarkupSafe, pytest; the project too, its name read from setup.py or setup.cfg).
   const progress = JSON.parse(readFileSync(join(root, ".dht", "setup-progress.json"), "utf8")) as { steps: Array<{ id: string; output?: { imports?: number; missing?: string[]; leftOut?: Array<{ part: string; reason: string }> } }> };
   const verify = progress.steps.find((s) => s.id === "verify")!.output!;
   expect(verify.imports).toBeGreaterThanOrEqual(3);

@@ -6,7 +6,8 @@
  * runner shows as a wrong count.
  */
 import { describe, expect, test } from "bun:test";
-import { existsSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { dhtl } from "../helpers/cli.ts";
 import { useShapeIndex, assetsDir, pyenvBin, setupEnv, writeProject } from "../helpers/setup-project.ts";
@@ -15,7 +16,26 @@ const shapeWheels = join(assetsDir, "shape-wheels");
 const ready = existsSync(join(shapeWheels, "nose2-0.15.1-py3-none-any.whl")) && Boolean(pyenvBin("3.11"));
 if (!ready) console.warn(`test-routes: skipped (needs the runner wheels in ${shapeWheels}: bun scripts/fetch-test-assets.ts, and pyenv CPython 3.11)`);
 
-const shape = useShapeIndex(ready, [shapeWheels]);
+/**
+ * A linter built on the project, as flake8 is on pyflakes: demo-lint 1.0 needs `demo<0.2`,
+ * while the checkout is demo 0.2 (a pure wheel written here, served by the index beside the
+ * shape wheels).
+ */
+function lintWheelDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), "dht-lint-wheel-"));
+  const files: Record<string, string> = {
+    "demo_lint/__init__.py": "",
+    "demo_lint-1.0.dist-info/METADATA": "Metadata-Version: 2.1\nName: demo-lint\nVersion: 1.0\nRequires-Dist: demo<0.2\n",
+    "demo_lint-1.0.dist-info/WHEEL": "Wheel-Version: 1.0\nGenerator: dhtl-test\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
+    "demo_lint-1.0.dist-info/RECORD": "",
+  };
+  const script = "import json, sys, zipfile\nwith zipfile.ZipFile(sys.argv[1], 'w') as z:\n    for k, v in json.loads(sys.argv[2]).items(): z.writestr(k, v)\n";
+  const r = Bun.spawnSync([join(pyenvBin("3.11")!, "python"), "-c", script, join(dir, "demo_lint-1.0-py3-none-any.whl"), JSON.stringify(files)]);
+  if (r.exitCode !== 0) throw new Error(r.stderr.toString());
+  return dir;
+}
+
+const shape = useShapeIndex(ready, ready ? [shapeWheels, lintWheelDir()] : [shapeWheels]);
 const indexEnv = () => shape.env();
 
 const PY = { ".python-version": "3.11\n" };
@@ -236,6 +256,44 @@ describe.skipIf(!ready)("dhtl setup + dhtl test follow the project's own test ro
     const t = await runTests(root);
     expect(t.stderr).toContain("the environment is incomplete: the last dhtl setup did not finish (it stopped before verify); run");
     expect(t.result.warning).toContain("incomplete");
+  });
+
+  test("a root requirements.txt the route does not use (benchmark tooling, one of which does not build) is left out with a warning naming the file and the package; the project and tox's deps install, the tests run", async () => {
+    const { root, code, out, stderr } = await setUp({
+      ...PKG,
+      ...PYTEST_TESTS,
+      "tox.ini": "[tox]\nenvlist = py311\n[testenv]\ndeps =\n    pytest\ncommands = pytest tests\n",
+      // blist 1.3.6 stands in: a local sdist whose build fails on this Python.
+      "requirements.txt": "tabulate\n./vendor/blistlike\n",
+      "vendor/blistlike/pyproject.toml": '[build-system]\nrequires = ["setuptools"]\nbuild-backend = "setuptools.build_meta"\n[project]\nname = "blistlike"\nversion = "1.3.6"\n',
+      "vendor/blistlike/setup.py": "raise RuntimeError('blistlike 1.3.6 supports Python 2 only')\n",
+    });
+    expect(code).toBe(0);
+    expect(out.plan.optional.parts).toContainEqual(expect.objectContaining({ kind: "file", name: "requirements.txt" }));
+    expect(stderr).toMatch(/left out the requirement file requirements\.txt \(the test route tox:py311 does not use requirements\.txt, and the project declares itself in pyproject\.toml \[project\]\): it cannot be installed on Python 3\.11\.\d+: installing blistlike failed: it could not be built from source/);
+    const installed = dists(root);
+    expect(installed).toEqual(expect.arrayContaining(["demo", "pytest", "six"]));
+    expect(installed).not.toContain("tabulate");
+    const t = await runTests(root);
+    expect(t.result).toMatchObject({ route: "tox:py311", counts: { passed: 2, failed: 0 } });
+  });
+
+  test("a tox dep that needs another release of the project itself (flake8==6.1.0 on pyflakes 3.4.0) is left out with a warning naming it, its evidence and why; the rest installs", async () => {
+    const { root, code, stderr } = await setUp({
+      "pyproject.toml": '[build-system]\nrequires = ["setuptools"]\nbuild-backend = "setuptools.build_meta"\n[project]\nname = "demo"\nversion = "0.2"\ndependencies = ["six"]\n[tool.setuptools]\npackages = ["demo"]\n',
+      "demo/__init__.py": PKG["demo/__init__.py"],
+      ...PYTEST_TESTS,
+      "tox.ini": "[tox]\nenvlist = py311\n[testenv]\ndeps =\n    pytest\n    demo-lint==1.0\ncommands =\n    pytest tests\n    demo-lint demo\n",
+    });
+    expect(code).toBe(0);
+    // uv's own words: "all versions of demo-lint depend on demo<0.2" (there is only 1.0).
+    expect(stderr).toMatch(/left out demo-lint==1\.0 \(tox\.ini:6 \[testenv\] deps\), a need of the test route tox:py311: it needs another version of this very project \(all versions of demo-lint depend on demo<0\.2; the project here is demo, installed from [^)]+\); installing without it/);
+    expect(stderr).not.toContain("no installable version of the");
+    const installed = dists(root);
+    expect(installed).toEqual(expect.arrayContaining(["demo", "pytest", "six"]));
+    expect(installed).not.toContain("demo-lint");
+    const t = await runTests(root);
+    expect(t.result).toMatchObject({ route: "tox:py311", counts: { passed: 2, failed: 0 } });
   });
 
   test("a route whose runner cannot be installed fails setup naming the route (exit 1), not Ready", async () => {

@@ -211,6 +211,34 @@ describe("Pipfile, uv virtual projects, requirement files", () => {
   });
 });
 
+describe("which requirement files are the project's declaration (for the optional files of a setup)", () => {
+  const project = (files: Record<string, string>) => {
+    const dir = mkdtempSync(join(tmpdir(), "dhtl-reqroles-"));
+    for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+    return dir;
+  };
+  test("a [project] with a root requirements.txt of tooling (sortedcontainers): the file is detected, the metadata named", async () => {
+    const dir = project({ "pyproject.toml": '[build-system]\nrequires = ["setuptools"]\nbuild-backend = "setuptools.build_meta"\n[project]\nname = "sortedcontainers"\nversion = "2.4"\n', "requirements.txt": "blist\npytest\n" });
+    const p = await readDeclaredProject(dir, {}, {});
+    expect(p.metadata).toBe("pyproject.toml [project]");
+    expect(p.detectedRequirementFiles).toEqual([join(dir, "requirements.txt")]);
+  });
+  test("a file the metadata reads (dynamic dependencies, a setup.py that opens it) or the configuration names is not merely detected", async () => {
+    const dynamic = project({ "pyproject.toml": '[project]\nname = "x"\nversion = "1"\ndynamic = ["dependencies"]\n[tool.setuptools.dynamic]\ndependencies = {file = ["requirements.txt"]}\n', "requirements.txt": "six\n" });
+    expect((await readDeclaredProject(dynamic, {}, {})).detectedRequirementFiles).toEqual([]);
+    const setupPy = project({ "setup.py": 'from setuptools import setup\nsetup(name="pyflakes", install_requires=open("requirements.txt").read().splitlines())\n', "requirements.txt": "six\n" });
+    const sp = await readDeclaredProject(setupPy, {}, {});
+    expect(sp).toMatchObject({ metadata: "setup.py", name: "pyflakes", detectedRequirementFiles: [] });
+    const configured = project({ "setup.py": "from setuptools import setup\nsetup(name='x')\n", "requirements.txt": "six\n" });
+    expect((await readDeclaredProject(configured, { dependencies: { files: ["requirements.txt"] } }, {})).detectedRequirementFiles).toEqual([]);
+  });
+  test("a requirements-only application has no metadata: its requirements.txt is what it depends on", async () => {
+    const p = await readDeclaredProject(project({ "requirements.txt": "flask\n" }), {}, {});
+    expect(p.metadata).toBeUndefined();
+    expect(p.requirementFiles.length).toBe(1);
+  });
+});
+
 describe("indexes declared by the tools", () => {
   test("[[tool.poetry.source]]: the primary replaces PyPI, explicit ones are kept by name for credentials", async () => {
     const p = await read("poetry");

@@ -122,3 +122,24 @@ describe("an offline install that misses something in the cache", () => {
     expect(e.message).not.toContain("offline");
   });
 });
+
+describe("a resolution that fails on a conflict (real uv output, test/fixtures/install-conflicts)", () => {
+  test("the package is the one uv names, never a word of its sentence ('Because only the following versions of pyflakes are available')", async () => {
+    const { resolutionFailurePackage } = await import("../../src/registries/install-failure.ts");
+    expect(resolutionFailurePackage(fixture("install-conflicts", "uv-flake8-pins-older-pyflakes.log"))).toBe("pyflakes");
+    expect(resolutionFailurePackage(fixture("install-conflicts", "uv-flake8-isort-transitive.log"))).toBe("pyflakes");
+    expect(resolutionFailurePackage("Because only six==1.16.0 is available and you require six>=2, we can conclude that your requirements are unsatisfiable.")).toBe("six");
+    expect(resolutionFailurePackage("Because only the following versions of attrs are available:\n    attrs<21\n and you require attrs>=22")).toBe("attrs");
+    // No pattern ever yields a sentence word.
+    for (const line of ["Because only the most recent is available", "Because the was not found", "Because there is no version of the"]) {
+      expect(["the", "most"]).not.toContain(resolutionFailurePackage(line) ?? "");
+    }
+  });
+  test("the error says what conflicts with what instead of 'no installable version of the was found'", async () => {
+    const e = await explainInstallFailure(fixture("install-conflicts", "uv-flake8-pins-older-pyflakes.log"), ["uv", "pip", "install", "flake8==6.1.0", "-e", "/p"], { settings: settings("https://pypi.org/simple"), env: {}, probe: false });
+    expect(e.message).toBe("the requirements conflict: flake8==6.1.0 depends on pyflakes>=3.1.0,<3.2.0, and no version of pyflakes that satisfies it can be installed with the rest");
+    expect(e.message).not.toContain(" the was ");
+    expect(e.hint).not.toContain("version of the,");
+    expect(e.details).toMatchObject({ package: "pyflakes", cause: "conflict" });
+  });
+});

@@ -245,14 +245,14 @@ content-hash = "x"
     const project = { ...base.project, optional: { test: [req("pytest"), req("flake8>=7", "pyproject.toml [project.optional-dependencies]")], docs: [req("sphinx")] }, groups: { dev: [req("ruff"), req("coverage")], typing: [req("mypy")] } };
     // Default selection (test extra, dev group) plus configured docs extra and typing group.
     const split = splitSelection(input({ project, extras: ["docs"], groups: ["typing"] }));
-    expect(split.required).toEqual({ extras: ["test"], groups: ["dev"], omit: ["ruff", "flake8>=7"] });
+    expect(split.required).toEqual({ extras: ["test"], groups: ["dev"], omit: ["ruff", "flake8>=7"], omitFiles: [] });
     expect(split.optional.map((p) => [p.kind, p.name, p.in ?? ""])).toEqual([["group", "typing", ""], ["extra", "docs", ""], ["package", "ruff", "group dev"], ["package", "flake8", "extra test"]]);
     // The test route names flake8 (pytest --flake8): it must work.
     const route = { name: "tox", summary: "", install: { requirements: [{ text: "flake8", origin: "tox.ini:3" }], requirementFiles: [], constraintFiles: [], extras: [], groups: [], system: [], unknown: [] } };
     expect(splitSelection(input({ project, testRoute: route as unknown as PlanInput["testRoute"] })).required.omit).toEqual(["ruff"]);
     // The lead's explicit selection: exactly that is required, only the named optional parts may fail.
     const explicit = splitSelection(input({ project, selection: { required: { extras: ["test"], groups: ["dev"] }, optional: { extras: [], groups: ["typing"] } } }));
-    expect(explicit.required).toEqual({ extras: ["test"], groups: ["dev"], omit: [] });
+    expect(explicit.required).toEqual({ extras: ["test"], groups: ["dev"], omit: [], omitFiles: [] });
     expect(explicit.optional.map((p) => p.name)).toEqual(["typing"]);
     // The plan carries the fallback: the install without them, then each on its own.
     const plan = buildPlan(input({ project, extras: ["docs"] }));
@@ -361,5 +361,60 @@ describe("install failure: which package", () => {
     expect(resolutionFailurePackage("Because there is no version of six==9.9 and you require six==9.9")).toBe("six");
     expect(resolutionFailurePackage("ERROR: No matching distribution found for reqests")).toBe("reqests");
     expect(resolutionFailurePackage("something else")).toBeUndefined();
+  });
+});
+
+describe("requirement files the test route does not use are optional (sortedcontainers' root requirements.txt of benchmark tools)", () => {
+  const fileReq = (raw: string, line: number) => req(raw, `requirements.txt:${line}`);
+  const tooling = [fileReq("blist", 2), fileReq("pytest", 9), fileReq("pytest-cov", 10), fileReq("sphinx", 13)];
+  const project = {
+    root: "/p",
+    name: "sortedcontainers",
+    isPackage: true,
+    requirements: tooling,
+    optional: {},
+    groups: {},
+    requirementFiles: ["/p/requirements.txt"],
+    requirementSets: [{ path: "/p/requirements.txt", files: ["/p/requirements.txt"], requirements: tooling }],
+    detectedRequirementFiles: ["/p/requirements.txt"],
+    metadata: "pyproject.toml [project]",
+  };
+  const toxRoute = (over: Partial<NonNullable<PlanInput["testRoute"]>["install"]> = {}) => ({
+    name: "ci:tests",
+    summary: ".github/workflows/integration.yml job tests runs the tests",
+    install: { requirements: [{ text: "pytest", origin: "tox.ini:9 [testenv] deps" }, { text: "pytest-cov", origin: "tox.ini:10 [testenv] deps" }], requirementFiles: [], constraintFiles: [], extras: [], groups: [], system: [], unknown: [], ...over },
+  });
+
+  test("the file is an optional part: installed with the rest, and when that fails the project and the route's needs install without it, then the file on its own", () => {
+    const plan = buildPlan(input({ project, testRoute: toxRoute() }));
+    // The first try installs everything, as before.
+    expect(plan.commands[1]!.argv.slice(5)).toEqual(["-r", "/p/requirements.txt", "-e", "/p"]);
+    expect(plan.optional!.parts).toEqual([
+      { kind: "file", name: "requirements.txt", path: "/p/requirements.txt", requirements: ["blist", "pytest", "pytest-cov", "sphinx"], why: "the test route ci:tests does not use requirements.txt, and the project declares itself in pyproject.toml [project]" },
+    ]);
+    // Without it: the route's own pytest and pytest-cov (the file no longer declares them) and the project.
+    expect(plan.optional!.required[0]!.argv.slice(5)).toEqual(["pytest", "pytest-cov", "-e", "/p"]);
+    expect(plan.optional!.each[0]!.commands[0]!.argv.slice(5)).toEqual(["-r", "/p/requirements.txt"]);
+    // What only the file brings may fail to import; the route's runners may not.
+    expect(plan.optional!.dists.sort()).toEqual(["blist", "sphinx"]);
+    expect(renderPlan(plan)).toContain("may be left out if they cannot install or import (the test route does not use them): -r requirements.txt (the test route ci:tests does not use requirements.txt, and the project declares itself in pyproject.toml [project])");
+  });
+
+  test("required: a file the route uses (CI's pip install -r, tox deps -r, or a file one of those includes), a requirements-only app, no route, uv.lock installs", () => {
+    const used = splitSelection(input({ project, testRoute: toxRoute({ requirementFiles: [{ path: "requirements.txt", origin: ".github/workflows/ci.yml:20" }] }) }));
+    expect(used.optional).toEqual([]);
+    // tox deps = -r requirements/test.txt, which has -r ../requirements.txt.
+    const testSet = { path: "/p/requirements/test.txt", files: ["/p/requirements/test.txt", "/p/requirements.txt"], requirements: [req("pytest", "requirements/test.txt:2")] };
+    const included = splitSelection(input({ project: { ...project, requirementSets: [...project.requirementSets, testSet] }, testRoute: toxRoute({ requirementFiles: [{ path: "requirements/test.txt", origin: "tox.ini:7 [testenv] deps" }] }) }));
+    expect(included.optional).toEqual([]);
+    // An application with only requirements.txt: it is what the project depends on.
+    const app = { ...project, isPackage: false, metadata: undefined };
+    expect(splitSelection(input({ project: app, testRoute: toxRoute() })).optional).toEqual([]);
+    // No test route (--no-dev, or none found): nothing says what the tests need.
+    expect(splitSelection(input({ project })).optional).toEqual([]);
+    // A configured file (dependencies.files) or one the metadata names is not "detected".
+    expect(splitSelection(input({ project: { ...project, detectedRequirementFiles: [] }, testRoute: toxRoute() })).optional).toEqual([]);
+    // uv sync does not install requirement files: nothing to leave out there.
+    expect(buildPlan(input({ project: { ...project, lockFile: { kind: "uv.lock", path: "/p/uv.lock" } }, testRoute: toxRoute() })).optional).toBeUndefined();
   });
 });

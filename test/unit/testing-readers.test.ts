@@ -215,9 +215,9 @@ describe("conventions", () => {
 });
 
 describe("setup.py, read without running it", () => {
-  test("python_requires, extras (through constants and +), tests_require, classifiers", () => {
+  test("name, python_requires, extras (through constants and +), tests_require, classifiers", () => {
     const facts = readSetupPy('from setuptools import setup\nT = ["pytest"]\nsetup(name="x", python_requires=">=3.7", extras_require={"test": T + ["mock"], "yaml": ["pyyaml"]}, tests_require=T, classifiers=["Programming Language :: Python :: 3.11"])\n');
-    expect(facts).toMatchObject({ pythonRequires: { value: ">=3.7" }, extras: { test: ["pytest", "mock"], yaml: ["pyyaml"] }, testsRequire: ["pytest"], classifiers: ["Programming Language :: Python :: 3.11"] });
+    expect(facts).toMatchObject({ name: "x", pythonRequires: { value: ">=3.7" }, extras: { test: ["pytest", "mock"], yaml: ["pyyaml"] }, testsRequire: ["pytest"], classifiers: ["Programming Language :: Python :: 3.11"] });
     expect(readSetupPy('setup(extras_require=make_extras())\n')!.unread).toEqual([]);
     // Entries added to the dict afterwards (attrs: EXTRAS_REQUIRE["dev"] = EXTRAS_REQUIRE["tests"] + [...]).
     const later = readSetupPy('E = {"tests": ["pytest"]}\nE["dev"] = E["tests"] + ["tox"]\nsetup(extras_require=E)\n')!;

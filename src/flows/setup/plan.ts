@@ -42,7 +42,11 @@ export interface PlanProject {
   groups: Record<string, PlanRequirement[]>;
   requirementFiles: string[];
   /** The parsed requirement files: their requirements reach the installer through -r, not one by one. */
-  requirementSets?: Array<{ requirements: PlanRequirement[] }>;
+  requirementSets?: Array<{ path?: string; files?: string[]; requirements: PlanRequirement[] }>;
+  /** Requirement files chosen by their names alone (src/project/declared.ts DeclaredProject.detectedRequirementFiles). */
+  detectedRequirementFiles?: string[];
+  /** Where the project declares itself ("pyproject.toml [project]", "setup.py", …); absent for a requirements-only app. */
+  metadata?: string;
   lockFile?: { kind: string; path: string };
   /**
    * What the lock file pins (src/project/lockfiles.ts LockFile fits it): uv.lock's registry
@@ -223,10 +227,16 @@ const OPTIONAL_NAMES = /^(docs?|documentation|sphinx|mkdocs|lint|linting|linters
 const DOCS_LINT_TOOLS = /^(sphinx(-.*)?|sphinxcontrib-.*|.*-sphinx-theme|furo|myst-parser|numpydoc|nbsphinx|mkdocs(-.*)?|mkdocstrings(-.*)?|mypy|types-.+|.+-stubs|pyright|pytype|flake8(-.*)?|pylint(-.*)?|pycodestyle|pydocstyle|pyflakes|black|isort|ruff|autopep8|yapf|pre-commit|bandit|codespell|doc8|rstcheck|blacken-docs|docformatter|darglint|interrogate)$/;
 const norm = (n: string) => n.toLowerCase().replace(/[-_.]+/g, "-");
 
-/** One part of the selection that may fail: a group, an extra, or one package inside a required one. */
+/**
+ * One part of the selection that may fail: a group, an extra, one package inside a required
+ * one, or a requirement file the test route does not use.
+ */
 export interface OptionalPart {
-  kind: "group" | "extra" | "package";
+  kind: "group" | "extra" | "package" | "file";
+  /** For a file: its path relative to the environment root ("requirements.txt"). */
   name: string;
+  /** For a file: its absolute path. */
+  path?: string;
   /** For a package: the group/extra holding it ("group dev"). */
   in?: string;
   /** The requirement texts it adds. */
@@ -235,7 +245,7 @@ export interface OptionalPart {
 }
 
 /** Required vs optional parts of the selection (pure; see PlanInput.selection). */
-export function splitSelection(input: PlanInput): { required: { extras: string[]; groups: string[]; omit: string[] }; optional: OptionalPart[] } {
+export function splitSelection(input: PlanInput): { required: { extras: string[]; groups: string[]; omit: string[]; omitFiles: string[] }; optional: OptionalPart[] } {
   const { project } = input;
   const full = input.selection?.required ?? selectionWithRoute(input);
   const routeNames = new Set([...(input.selection?.required?.packages ?? []), ...(input.testRoute?.install.requirements ?? []).map((r) => /^[A-Za-z0-9][A-Za-z0-9._-]*/.exec(r.text)?.[0] ?? "")].map(norm));
@@ -244,7 +254,7 @@ export function splitSelection(input: PlanInput): { required: { extras: string[]
   const byName = (kind: "group" | "extra", name: string) => !explicit && !routeGroups.has(name) && OPTIONAL_NAMES.test(name.replace(/^hatch:/, ""));
   const optGroups = new Set([...(input.selection?.optional?.groups ?? []), ...full.groups.filter((g) => byName("group", g))]);
   const optExtras = new Set([...(input.selection?.optional?.extras ?? []), ...full.extras.filter((e) => byName("extra", e))]);
-  const required = { extras: full.extras.filter((e) => !optExtras.has(e)), groups: full.groups.filter((g) => !optGroups.has(g)), omit: [] as string[] };
+  const required = { extras: full.extras.filter((e) => !optExtras.has(e)), groups: full.groups.filter((g) => !optGroups.has(g)), omit: [] as string[], omitFiles: [] as string[] };
   const parts: OptionalPart[] = [];
   const raws = (list: PlanRequirement[] | undefined) => (list ?? []).map((r) => r.raw);
   for (const g of optGroups) if (project.groups[g]) parts.push({ kind: "group", name: g, requirements: raws(project.groups[g]), why: `the ${g} group is for docs/lint/typing by its name` });
@@ -260,7 +270,44 @@ export function splitSelection(input: PlanInput): { required: { extras: string[]
       parts.push({ kind: "package", name: r.name, in: where, requirements: [r.raw], why: `${r.name} in the ${where} is a docs/lint/typing tool` });
     }
   }
+  if (!explicit) {
+    for (const file of unusedRequirementFiles(input)) {
+      required.omitFiles.push(file.path);
+      parts.push({ kind: "file", name: file.name, path: file.path, requirements: file.requirements.map((r) => r.raw), why: file.why });
+    }
+  }
   return { required, optional: parts };
+}
+
+/**
+ * The requirement files a failure may leave out (pure): found by their names alone (not
+ * configured, not named by the package metadata), in a project that declares itself
+ * (pyproject [project], Poetry, setup.py, setup.cfg), with a test route that does not use
+ * them: neither its `-r`/`-c` files (tox deps, CI's pip install, nox's session.install) nor
+ * a file those include. A root requirements.txt of benchmark or release tooling is then not
+ * what the tests need. A requirements-only application keeps its files required.
+ */
+export function unusedRequirementFiles(input: PlanInput): Array<{ path: string; name: string; requirements: PlanRequirement[]; why: string }> {
+  const { project } = input;
+  const route = input.testRoute;
+  if (!route || !project.metadata || !project.detectedRequirementFiles?.length) return [];
+  const sets = project.requirementSets ?? [];
+  const abs = (p: string) => (isAbsolute(p) || win32.isAbsolute(p) ? join(p) : join(input.envRoot, p));
+  const used = new Set<string>();
+  for (const f of [...route.install.requirementFiles, ...route.install.constraintFiles]) {
+    const path = abs(f.path);
+    used.add(path);
+    // A route file dhtl also read as one of the project's sets: what it includes is used too.
+    for (const inc of sets.find((s) => s.path && join(s.path) === path)?.files ?? []) used.add(join(inc));
+  }
+  const rel = (p: string) => (p.startsWith(`${input.envRoot}/`) ? p.slice(input.envRoot.length + 1) : p);
+  const out: Array<{ path: string; name: string; requirements: PlanRequirement[]; why: string }> = [];
+  for (const path of project.detectedRequirementFiles) {
+    if (!project.requirementFiles.includes(path) || used.has(join(path))) continue;
+    const set = sets.find((s) => s.path === path);
+    out.push({ path, name: rel(path), requirements: set?.requirements ?? [], why: `the test route ${route.name} does not use ${rel(path)}, and the project declares itself in ${project.metadata}` });
+  }
+  return out;
 }
 /** Hatch's own development environments: `default` (hatch shell) and `hatch-test` (hatch test). */
 const HATCH_DEV_NAMES = /^(hatch:)?(default|hatch-test)$/i;
@@ -508,7 +555,7 @@ export function buildPlan(input: PlanInput): SetupPlan {
     lockFile: lock,
     files: [
       ...(pins ? [{ path: pins.file, text: pins.text, why: `${pins.export.pins.length} exact pins from ${lock!.kind}${pins.export.local.length ? ` (+${pins.export.local.length} local)` : ""}` }] : []),
-      ...(optional && pins ? [...pinFiles(".required", optional.selection), ...optional.plan.each.flatMap((e) => pinFiles(`.${optional.variantOf(e.part)}`, optional.selectionWith(e.part)))] : []),
+      ...(optional && pins ? [...pinFiles(".required", optional.selection), ...optional.plan.each.filter((e) => e.part.kind !== "file").flatMap((e) => pinFiles(`.${optional.variantOf(e.part)}`, optional.selectionWith(e.part)))] : []),
     ],
     registries: {
       indexUrl: redactUrl(input.registries.indexUrl),
@@ -535,6 +582,16 @@ export function buildPlan(input: PlanInput): SetupPlan {
   };
 }
 
+/**
+ * The plan input without some of the test route's requirements (pure): what setup installs
+ * once a need is left out (one that wants another release of the project itself).
+ */
+export function withoutRouteNeeds(input: PlanInput, texts: string[]): PlanInput {
+  const route = input.testRoute;
+  if (!route) return input;
+  return { ...input, testRoute: { ...route, install: { ...route.install, requirements: route.install.requirements.filter((r) => !texts.includes(r.text)) } } };
+}
+
 /** See SetupPlan.softImports. Pure. */
 export function softImportNames(input: PlanInput, sel: { extras: string[]; groups: string[] }): string[] {
   const imports = input.testRoute?.imports;
@@ -552,21 +609,40 @@ export function softImportNames(input: PlanInput, sel: { extras: string[]; group
  */
 export function optionalPlan(input: PlanInput, base: { mode: SetupPlan["mode"]; lock?: LockChoice }, ctx: CommandContext) {
   const split = splitSelection(input);
-  const parts = base.mode === "uv-sync" ? split.optional.filter((p) => p.kind !== "package") : split.optional;
+  // uv.lock installs (uv sync, or its export for pip) do not install requirement files at all.
+  const lockOnly = base.mode === "uv-sync" || base.lock?.how === "uv-export";
+  const parts = split.optional.filter((p) => !(base.mode === "uv-sync" && p.kind === "package") && !(lockOnly && p.kind === "file"));
   if (!parts.length) return undefined;
-  const selection = { extras: split.required.extras, groups: split.required.groups, omit: base.mode === "uv-sync" ? [] : split.required.omit };
+  const selection = {
+    extras: split.required.extras,
+    groups: split.required.groups,
+    omit: base.mode === "uv-sync" ? [] : split.required.omit,
+    omitFiles: parts.filter((p) => p.kind === "file").map((p) => p.path!),
+  };
   const variantOf = (part: OptionalPart) => `${part.kind}-${part.name}`.replace(/[^A-Za-z0-9_.-]+/g, "_");
   const selectionWith = (part: OptionalPart) => ({
     extras: part.kind === "extra" ? [...selection.extras, part.name] : selection.extras,
     groups: part.kind === "group" ? [...selection.groups, part.name] : selection.groups,
     omit: selection.omit.filter((r) => !part.requirements.includes(r)),
+    omitFiles: selection.omitFiles.filter((f) => f !== part.path),
   });
   const installs = (sel: ReturnType<typeof selectionWith>, variant: string) => plannedCommands(input, { ...sel, ...base, variant }, ctx).filter((c) => c.step === "install-dependencies");
   const required = installs(selection, ".required");
   const py = venvPython(ctx.venvPath, ctx.os);
   const each = parts.map((part) => {
     let commands: PlannedCommand[];
-    if (base.mode === "uv-sync" || base.lock?.how === "pins") {
+    const noIndex = input.registries.noIndex ? ["--no-index"] : [];
+    const installArgs = (args: string[]): PlannedCommand =>
+      base.mode === "pip"
+        ? { step: "install-dependencies", argv: [py, "-m", "pip", "install", "--disable-pip-version-check", ...args], env: { PIP_NO_INPUT: "1", ...registryEnvDisplay(input) }, why: `the optional ${part.kind} ${part.name}` }
+        : { step: "install-dependencies", argv: [ctx.uv, "pip", "install", ...noIndex, "--python", py, ...args], env: { UV_PYTHON_DOWNLOADS: "never", ...registryEnvDisplay(input) }, why: `the optional ${part.kind} ${part.name}` };
+    if (part.kind === "file") {
+      // The file on top of what is there, with -r (hashes and options intact), or its
+      // requirements one by one when one of them is swapped for a binary stand-in.
+      const set = (input.project.requirementSets ?? []).find((s) => s.path === part.path);
+      const swapped = set?.requirements.some((r) => input.swappedRequirements?.[r.raw]);
+      commands = [installArgs(swapped ? set!.requirements.flatMap((r) => requirementArgs(r, input.project.root, input.swappedRequirements)) : ["-r", part.path!])];
+    } else if (base.mode === "uv-sync" || base.lock?.how === "pins") {
       // The required set plus this part, added to what is there (uv sync --inexact; the
       // lock's pins installed, not synced, so earlier parts stay).
       commands = installs(selectionWith(part), `.${variantOf(part)}`)
@@ -574,20 +650,19 @@ export function optionalPlan(input: PlanInput, base: { mode: SetupPlan["mode"]; 
         .map((c) => ({ ...c, argv: c.argv[1] === "sync" ? [...c.argv.slice(0, 3), "--inexact", ...c.argv.slice(3)] : [c.argv[0]!, "pip", "install", "--no-deps", ...c.argv.slice(3)], why: `the optional ${part.kind} ${part.name}` }));
     } else {
       const reqs = part.requirements.map((raw) => [...Object.values(input.project.groups).flat(), ...Object.values(input.project.optional).flat()].find((r) => r.raw === raw)!).filter(Boolean);
-      const args = reqs.flatMap((r) => requirementArgs(r, input.project.root, input.swappedRequirements));
-      const noIndex = input.registries.noIndex ? ["--no-index"] : [];
-      commands = [
-        base.mode === "pip"
-          ? { step: "install-dependencies", argv: [py, "-m", "pip", "install", "--disable-pip-version-check", ...args], env: { PIP_NO_INPUT: "1", ...registryEnvDisplay(input) }, why: `the optional ${part.kind} ${part.name}` }
-          : { step: "install-dependencies", argv: [ctx.uv, "pip", "install", ...noIndex, "--python", py, ...args], env: { UV_PYTHON_DOWNLOADS: "never", ...registryEnvDisplay(input) }, why: `the optional ${part.kind} ${part.name}` },
-      ];
+      commands = [installArgs(reqs.flatMap((r) => requirementArgs(r, input.project.root, input.swappedRequirements)))];
     }
     return { part, commands };
   });
   const { project } = input;
-  const requiredReqs = [...project.requirements, ...selection.extras.flatMap((e) => project.optional[e] ?? []), ...selection.groups.flatMap((g) => project.groups[g] ?? [])];
-  const requiredNames = new Set(requiredReqs.filter((r) => !selection.omit.includes(r.raw)).map((r) => norm(r.name)));
-  const dists = [...new Set(parts.flatMap((p) => p.requirements.map((raw) => /^[A-Za-z0-9][A-Za-z0-9._-]*/.exec(raw)?.[0] ?? raw)))].filter((n) => !requiredNames.has(norm(n)));
+  // What a left-out file brings is not required (its requirements are among the project's).
+  const inOmittedFile = new Set((project.requirementSets ?? []).filter((s) => s.path && selection.omitFiles.includes(s.path)).flatMap((s) => s.requirements));
+  const requiredReqs = [...project.requirements.filter((r) => !inOmittedFile.has(r)), ...selection.extras.flatMap((e) => project.optional[e] ?? []), ...selection.groups.flatMap((g) => project.groups[g] ?? [])];
+  const routeNames = (input.testRoute?.install.requirements ?? []).map((r) => /^[A-Za-z0-9][A-Za-z0-9._-]*/.exec(r.text)?.[0] ?? r.text);
+  const requiredNames = new Set([...requiredReqs.filter((r) => !selection.omit.includes(r.raw)).map((r) => r.name), ...routeNames].map(norm));
+  const partNames = (p: OptionalPart) =>
+    p.kind === "file" ? [...inOmittedFile].filter((r) => p.requirements.includes(r.raw) && r.name && !r.path && !r.url).map((r) => r.name) : p.requirements.map((raw) => /^[A-Za-z0-9][A-Za-z0-9._-]*/.exec(raw)?.[0] ?? raw);
+  const dists = [...new Set(parts.flatMap(partNames))].filter((n) => !requiredNames.has(norm(n)));
   return { plan: { parts, required, each, dists }, selection, selectionWith, variantOf };
 }
 
@@ -605,12 +680,14 @@ function registryEnvDisplay(input: PlanInput): Record<string, string> {
 /** Every requirement `uv pip install` / `pip install` gets, in order (files are passed with -r). */
 export function collectRequirements(
   input: PlanInput,
-  sel: { extras: string[]; groups: string[]; omit?: string[] },
+  sel: { extras: string[]; groups: string[]; omit?: string[]; omitFiles?: string[] },
 ): { files: string[]; requirements: string[]; editable?: string; editableNoDeps: boolean } {
   const { project } = input;
   const reqs: string[] = [];
   const seen = new Set<string>();
   const omit = new Set(sel.omit ?? []);
+  // Requirement files left out (optional ones the test route does not use, after a failure).
+  const omitFiles = new Set(sel.omitFiles ?? []);
   const add = (r: PlanRequirement) => {
     if (omit.has(r.raw)) return;
     const args = requirementArgs(r, project.root, input.swappedRequirements);
@@ -650,18 +727,18 @@ export function collectRequirements(
   // requirements go one by one, swapped (its index options are in the registries already).
   const swappedFiles = new Set<string>();
   for (const set of (project.requirementSets ?? []) as Array<{ path?: string; requirements: PlanRequirement[]; constraints?: unknown[] }>) {
-    if (!set.path || set.constraints?.length || !set.requirements.some((r) => input.swappedRequirements?.[r.raw])) continue;
+    if (!set.path || omitFiles.has(set.path) || set.constraints?.length || !set.requirements.some((r) => input.swappedRequirements?.[r.raw])) continue;
     swappedFiles.add(set.path);
     for (const r of set.requirements) add(r);
   }
-  const files = project.requirementFiles.filter((f) => !swappedFiles.has(f));
-  const route = routeRequirementArgs(input);
+  const files = project.requirementFiles.filter((f) => !swappedFiles.has(f) && !omitFiles.has(f));
+  const route = routeRequirementArgs(input, sel.omitFiles);
   for (const arg of route.requirements) if (!seen.has(arg)) (seen.add(arg), reqs.push(arg));
   return { files: [...files, ...route.files.filter((f) => !files.includes(f))], requirements: [...reqs, ...route.constraints], editable, editableNoDeps };
 }
 
 /** The test route's own requirements and files as installer arguments (paths made absolute). */
-export function routeRequirementArgs(input: PlanInput): { requirements: string[]; files: string[]; constraints: string[] } {
+export function routeRequirementArgs(input: PlanInput, omitFiles: string[] = []): { requirements: string[]; files: string[]; constraints: string[] } {
   const install = input.testRoute?.install;
   if (!install) return { requirements: [], files: [], constraints: [] };
   const abs = (p: string) => (isAbsolute(p) || win32.isAbsolute(p) ? p : join(input.envRoot, p));
@@ -669,7 +746,10 @@ export function routeRequirementArgs(input: PlanInput): { requirements: string[]
   // A runner the project already declares (pytest==4.6.11 in requirements-test.txt) keeps the
   // project's own pin; passing both is also refused by the legacy pip of Python 2.7
   // ("Double requirement given").
-  const declared = new Set(directDependencyNames(input.project, selectionWithRoute(input)).map((n) => n.toLowerCase().replace(/[-_.]+/g, "-")));
+  // A file left out does not declare anything any more.
+  const leftOut = new Set((input.project.requirementSets ?? []).filter((s) => s.path && omitFiles.includes(s.path)).flatMap((s) => s.requirements));
+  const project = leftOut.size ? { ...input.project, requirements: input.project.requirements.filter((r) => !leftOut.has(r)) } : input.project;
+  const declared = new Set(directDependencyNames(project, selectionWithRoute(input)).map((n) => n.toLowerCase().replace(/[-_.]+/g, "-")));
   const nameOf = (text: string) => /^[A-Za-z0-9][A-Za-z0-9._-]*/.exec(text)?.[0].toLowerCase().replace(/[-_.]+/g, "-");
   return {
     requirements: install.requirements.filter((r) => local(r.text) || !declared.has(nameOf(r.text) ?? "")).map((r) => (local(r.text) ? abs(r.text) : r.text)),
@@ -678,7 +758,7 @@ export function routeRequirementArgs(input: PlanInput): { requirements: string[]
   };
 }
 
-export function plannedCommands(input: PlanInput, sel: { extras: string[]; groups: string[]; mode: SetupPlan["mode"]; lock?: LockChoice; omit?: string[]; variant?: string }, ctx: CommandContext): PlannedCommand[] {
+export function plannedCommands(input: PlanInput, sel: { extras: string[]; groups: string[]; mode: SetupPlan["mode"]; lock?: LockChoice; omit?: string[]; omitFiles?: string[]; variant?: string }, ctx: CommandContext): PlannedCommand[] {
   const py = venvPython(ctx.venvPath, ctx.os);
   const env = registryEnvDisplay(input);
   const prompt = input.prompt ?? (input.project.name || input.envRoot.split(/[\\/]/).pop() || "venv");
@@ -721,8 +801,8 @@ export function plannedCommands(input: PlanInput, sel: { extras: string[]; group
     }
     const local = [...pins.export.local.flatMap((l) => l.args), ...(project.isPackage ? ["-e", input.envRoot] : [])];
     if (local.length) out.push(install(["--no-deps", ...local], `${project.isPackage ? "the project itself (editable)" : ""}${project.isPackage && pins.export.local.length ? " and " : ""}${pins.export.local.length ? `the lock's local sources (${pins.export.local.map((l) => l.name).join(", ")})` : ""}, without their dependencies (pinned above)`));
-    const route = routeRequirementArgs(input);
-    const extra = [...project.requirementFiles.flatMap((f) => ["-r", f]), ...pins.uncovered.flatMap((r) => requirementArgs(r, project.root, input.swappedRequirements)), ...route.files.flatMap((f) => ["-r", f]), ...route.requirements, ...route.constraints];
+    const route = routeRequirementArgs(input, sel.omitFiles);
+    const extra = [...project.requirementFiles.filter((f) => !sel.omitFiles?.includes(f)).flatMap((f) => ["-r", f]), ...pins.uncovered.flatMap((r) => requirementArgs(r, project.root, input.swappedRequirements)), ...route.files.flatMap((f) => ["-r", f]), ...route.requirements, ...route.constraints];
     if (extra.length) out.push(install(extra, `what is declared outside ${sel.lock.kind === "Pipfile.lock" ? "the Pipfile" : "pyproject.toml"} (requirement files, .dhtconfig packages${input.testRoute ? `, the test route ${input.testRoute.name}` : ""}), so not in ${sel.lock.kind}`));
   } else if (sel.lock?.how === "uv-export") {
     // uv.lock where pip installs (Python 2.7 / 3.6): uv only writes the pins, pip installs them.

@@ -25,7 +25,13 @@ export function renderPlan(plan: SetupPlan): string {
   for (const h of r.trustedHosts) lines.push(`  trusted:     ${h}`);
   if (r.indexStrategy && !r.noIndex) lines.push(`  uv strategy: ${r.indexStrategy} (${r.origins.indexStrategy ?? "configured"})`);
   lines.push(`Extras: ${plan.extras.join(", ") || "none"}   Groups: ${plan.groups.join(", ") || "none"}`);
-  if (plan.optional) lines.push(`  may be left out if they cannot install or import (docs/lint/typing): ${plan.optional.parts.map((p) => (p.kind === "package" ? `${p.name} (${p.in})` : `${p.kind} ${p.name}`)).join(", ")}`);
+  if (plan.optional) {
+    const label = (p: NonNullable<SetupPlan["optional"]>["parts"][number]) => (p.kind === "package" ? `${p.name} (${p.in})` : p.kind === "file" ? `-r ${p.name}` : `${p.kind} ${p.name}`);
+    const docs = plan.optional.parts.filter((p) => p.kind !== "file");
+    const files = plan.optional.parts.filter((p) => p.kind === "file");
+    if (docs.length) lines.push(`  may be left out if they cannot install or import (docs/lint/typing): ${docs.map(label).join(", ")}`);
+    if (files.length) lines.push(`  may be left out if they cannot install or import (the test route does not use them): ${files.map((p) => `${label(p)} (${p.why})`).join(", ")}`);
+  }
   if (plan.testRoute) {
     lines.push(`Test route: ${plan.testRoute.name} (${plan.testRoute.summary})`);
     const width = Math.min(40, Math.max(0, ...plan.testRoute.additions.map((a) => a.item.length)));

@@ -10,10 +10,11 @@ import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from "node:f
 import { dirname } from "node:path";
 import { DhtError, ExitCode } from "../../errors.ts";
 import type { ExecStep, StepOutput } from "../executor/execute.ts";
-import { buildPlan, optionalPlan, plannedCommands, withoutEditable, type OptionalPart, type PlannedCommand, type PlanInput, type PythonChoice, type SetupPlan, type UvChoice } from "./plan.ts";
+import { buildPlan, optionalPlan, plannedCommands, withoutEditable, withoutRouteNeeds, type OptionalPart, type PlannedCommand, type PlanInput, type PythonChoice, type SetupPlan, type UvChoice } from "./plan.ts";
 import { runTool, outputTail } from "../../process.ts";
 import { runImportChecks } from "./import-check.ts";
 import { missingRequirements } from "./missing-requirements.ts";
+import { routeNeedsConflictingWithProject } from "./route-conflicts.ts";
 
 /** The normalised project name of a requirement string ("psycopg2>=2.9" → "psycopg2"). */
 const swapName = (requirement: string) => (/^[A-Za-z0-9][A-Za-z0-9._-]*/.exec(requirement.trim())?.[0] ?? requirement).toLowerCase().replace(/[-_.]+/g, "-");
@@ -138,7 +139,7 @@ function optionalCommands(state: SetupState, services: SetupServices) {
   return optionalPlan(input, { mode: plan.mode, lock: plan.lockFile }, { uv: state.uv?.path ?? "uv", basepython: state.python!.executable, venvPath: buildPath(state, services), os: services.os })?.plan;
 }
 
-const partLabel = (p: OptionalPart) => (p.kind === "package" ? `${p.name} (${p.in})` : `the ${p.kind} ${p.name}`);
+const partLabel = (p: OptionalPart) => (p.kind === "package" ? `${p.name} (${p.in})` : p.kind === "file" ? `the requirement file ${p.name}` : `the ${p.kind} ${p.name}`);
 
 /** Where the steps build: the plan's venv, or `services.buildAt`. */
 const buildPath = (state: SetupState, services: SetupServices) => services.buildAt ?? currentPlan(state, services).plan.venv.venvPath;
@@ -287,6 +288,7 @@ export function setupSteps(services: SetupServices): ExecStep<SetupState>[] {
       async run(state) {
         const { plan } = currentPlan(state, services);
         const cmds = realCommands(state, services, "install-dependencies", services.buildAt);
+        const shownInstalls = () => currentPlan(state, services).plan.commands.filter((c) => c.step === "install-dependencies");
         if (!cmds.length) {
           services.log("nothing to install: the project declares no dependencies");
           return { installed: false };
@@ -303,6 +305,8 @@ export function setupSteps(services: SetupServices): ExecStep<SetupState>[] {
         // Toolchains provided for a build (CMake, Rust) stay on PATH for the commands after it.
         const toolPath: string[] = [];
         const withTools = (env: Record<string, string>) => (toolPath.length ? { ...env, PATH: [...toolPath, env.PATH ?? ""].join(":") } : env);
+        // The failed command's output (the resolver's explanation, for a need that conflicts with the project).
+        let lastOutput = "";
         /** Run commands in order; the first failure is returned (as the error it means), not thrown. */
         const runAll = async (list: PlannedCommand[], shown: PlannedCommand[], forRoute = true): Promise<DhtError | undefined> => {
           for (const [i, cmd] of list.entries()) {
@@ -325,30 +329,58 @@ export function setupSteps(services: SetupServices): ExecStep<SetupState>[] {
               }
             }
             if (result.code !== 0) {
-              const error = await services.installFailure(`${result.stdout}\n${result.stderr}`, shown[i]?.argv ?? cmd.argv, state.python?.version);
-              return forRoute ? routeContext(error, plan) : error;
+              lastOutput = `${result.stdout}\n${result.stderr}`;
+              const error = await services.installFailure(lastOutput, shown[i]?.argv ?? cmd.argv, state.python?.version);
+              return forRoute ? routeContext(error, currentPlan(state, services).plan) : error;
             }
           }
           return undefined;
         };
-        const failure = await runAll(cmds, plan.commands.filter((c) => c.step === "install-dependencies"));
         const leftOut: Array<{ part: string; reason: string }> = [];
-        if (failure && !plan.optional) throw failure;
-        if (failure && plan.optional) {
-          // Something failed with the docs/lint/typing parts in: install what the tests need
-          // without them (that must work), then each part on its own, where it may fail.
-          const real = optionalCommands(state, services)!;
-          services.log(`the install failed with the optional parts in (${plan.optional.parts.map(partLabel).join(", ")}): installing without them, then each on its own`);
-          const core = await runAll(real.required, plan.optional.required);
+        /**
+         * Run the commands `next` gives; when the resolver refuses a test-route need because it
+         * wants another release of the project itself (tox installs it anyway, then the project
+         * over it), leave that need out with a warning and run them again without it.
+         */
+        const withoutConflicts = async (next: () => { real: PlannedCommand[]; shown: PlannedCommand[] }): Promise<DhtError | undefined> => {
+          for (;;) {
+            const { real, shown } = next();
+            const failure = await runAll(real, shown);
+            if (!failure) return undefined;
+            const input = state.input!;
+            const conflicts = input.project.isPackage ? routeNeedsConflictingWithProject(lastOutput, input.project.name, input.testRoute?.install.requirements ?? []) : [];
+            if (!conflicts.length) return failure;
+            for (const c of conflicts) {
+              const reason = `it needs another version of this very project (${c.why}; the project here is ${input.project.name}, installed from ${input.project.root})`;
+              leftOut.push({ part: `${c.need} (${c.origin})`, reason });
+              services.warn(`left out ${c.need} (${c.origin}), a need of the test route ${input.testRoute!.name}: ${reason}; installing without it`);
+            }
+            state.input = withoutRouteNeeds(input, conflicts.map((c) => c.need));
+            state.plan = buildPlan(state.input);
+          }
+        };
+        const failure = await withoutConflicts(() => ({ real: realCommands(state, services, "install-dependencies", services.buildAt), shown: shownInstalls() }));
+        const optional = currentPlan(state, services).plan.optional;
+        if (failure && !optional) throw failure;
+        if (failure && optional) {
+          // Something failed with the optional parts in (docs/lint/typing, requirement files the
+          // test route does not use): install what the tests need without them (that must
+          // work), then each part on its own, where it may fail.
+          services.log(`the install failed with the optional parts in (${optional.parts.map(partLabel).join(", ")}): installing without them, then each on its own`);
+          const core = await withoutConflicts(() => ({ real: optionalCommands(state, services)!.required, shown: currentPlan(state, services).plan.optional!.required }));
           if (core) throw core;
+          const real = optionalCommands(state, services)!;
+          const shown = currentPlan(state, services).plan.optional!;
           for (const [i, each] of real.each.entries()) {
             const label = partLabel(each.part);
-            const partFailure = await runAll(each.commands, plan.optional.each[i]!.commands, false);
+            const partFailure = await runAll(each.commands, shown.each[i]!.commands, false);
             if (!partFailure) continue;
             // The installer's own sentence about why (uv: "Because the current Python version
             // (3.7.16) does not satisfy Python>=3.8.1 …"; pip: "requires a different Python").
             const lines = (partFailure.hint ?? "").split("\n").map((l) => l.trim().replace(/^(cause|error|ERROR):\s*/, "")).filter((l) => l && !/^installer output/i.test(l));
-            const reason = lines.find((l) => /does not satisfy|requires-python|Requires-Python|requires a different Python|No matching distribution|not available for|unsatisfiable|Failed to build/i.test(l)) ?? lines.at(-1) ?? partFailure.message;
+            const found = lines.find((l) => /does not satisfy|requires-python|Requires-Python|requires a different Python|No matching distribution|not available for|unsatisfiable|Failed to build/i.test(l)) ?? lines.at(-1) ?? partFailure.message;
+            // A file: the failing package by name, as the error says it ("installing blist 1.3.6 failed: …").
+            const reason = each.part.kind === "file" && partFailure.details?.package ? partFailure.message : found;
             leftOut.push({ part: label, reason });
             services.warn(`left out ${label} (${each.part.why}): it cannot be installed on Python ${state.python!.version}: ${reason}`);
           }
