@@ -10,6 +10,7 @@ import { describe, expect, test } from "bun:test";
 import { fitPins, pinsOfSetup } from "../../src/flows/setup/fit-pins.ts";
 import type { PlanInput, PlanRequirement } from "../../src/flows/setup/plan.ts";
 import { parseLockFile } from "../../src/project/lockfiles.ts";
+import { planInputFixture } from "../helpers/plan-input.ts";
 import { parseRequirement } from "../../src/project/pep508.ts";
 import { fitOfFiles, judgeMinors, narrowRequest, pinnedPackages } from "../../src/python/install-fit.ts";
 import type { IndexFile } from "../../src/net/pypi-index.ts";
@@ -22,26 +23,7 @@ const req = (text: string, origin: string): PlanRequirement => {
 };
 
 function input(project: Partial<PlanInput["project"]>, over: Partial<PlanInput> = {}): (version: string) => PlanInput {
-  return (version) => ({
-    os: "linux",
-    arch: "x86_64",
-    envRoot: "/p",
-    envDir: ".",
-    projectRoot: "/p",
-    project: { root: "/p", name: "demo", isPackage: true, requirements: [], optional: {}, groups: {}, requirementFiles: [], ...project },
-    registries: { indexUrl: "https://pypi.org/simple", extraIndexUrls: [], trustedHosts: [], findLinks: [], origins: {} },
-    python: { version, chain: [] },
-    uv: { available: true, how: "assumed" },
-    venv: { linkPath: "/p/.venv", venvPath: "/p/.venv", placement: "in-project", why: "in the project" },
-    strategy: "uv",
-    extras: [],
-    groups: [],
-    preferBinary: false,
-    swaps: [],
-    isolate: false,
-    registryEnvNames: [],
-    ...over,
-  });
+  return (version) => planInputFixture(project, { arch: "x86_64", python: { version, chain: [] }, uv: { available: true, how: "assumed" }, ...over });
 }
 
 // itsdangerous' uv.lock, cut down: the groups as uv wrote them.

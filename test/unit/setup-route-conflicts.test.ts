@@ -2,7 +2,8 @@ import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { dependencyEdges, routeNeedsConflictingWithProject } from "../../src/flows/setup/route-conflicts.ts";
-import { buildPlan, withoutRouteNeeds, type PlanInput } from "../../src/flows/setup/plan.ts";
+import { buildPlan, withoutRouteNeeds } from "../../src/flows/setup/plan.ts";
+import { planInputFixture } from "../helpers/plan-input.ts";
 
 /** Real uv 0.13.9 output against the pyflakes 3.4.0 checkout (see the fixtures' README). */
 const fixture = (name: string) => readFileSync(join(import.meta.dir, "..", "fixtures", "install-conflicts", name), "utf8");
@@ -48,25 +49,7 @@ describe("a test-route need that wants another release of the project itself", (
 
   test("the install without the need: the same plan, minus that requirement and its import check", () => {
     const route = { name: "ci:build", summary: "", install: { requirements: toxNeeds, requirementFiles: [], constraintFiles: [], extras: [], groups: [], system: [], unknown: [] } };
-    const input: PlanInput = {
-      os: "linux",
-      envRoot: "/p",
-      envDir: ".",
-      projectRoot: "/p",
-      project: { root: "/p", name: "pyflakes", isPackage: true, requirements: [], optional: {}, groups: {}, requirementFiles: [], metadata: "setup.py" },
-      registries: { indexUrl: "https://pypi.org/simple", extraIndexUrls: [], trustedHosts: [], findLinks: [], origins: {} },
-      python: { executable: "/usr/bin/python3.13", version: "3.13.0", source: "system", chain: [] },
-      uv: { available: true, path: "uv", version: "0.13.9", how: "stored" },
-      venv: { linkPath: "/p/.venv", venvPath: "/p/.venv", placement: "in-project", why: "in the project" },
-      strategy: "uv",
-      extras: [],
-      groups: [],
-      preferBinary: false,
-      swaps: [],
-      isolate: false,
-      registryEnvNames: [],
-      testRoute: route,
-    };
+    const input = planInputFixture({ name: "pyflakes", metadata: "setup.py" }, { testRoute: route });
     const before = buildPlan(input);
     expect(before.commands[1]!.argv.slice(5)).toEqual(["flake8==6.1.0", "pytest", "-e", "/p"]);
     const after = buildPlan(withoutRouteNeeds(input, ["flake8==6.1.0"]));
