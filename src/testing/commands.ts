@@ -299,7 +299,7 @@ export function pipInstallNeeds(args: string[]): { needs: NeedDraft[]; unread: s
     if (opt === "-e" || opt === "--editable") {
       const v = value();
       // `-e .$EXTRAS` / `-e .${{ matrix.extras }}` left unresolved: the project itself, its extras unread.
-      const at = v.search(/\$/);
+      const at = projectSelfExtras(v) ? -1 : v.search(/\$/);
       if (at >= 0) {
         if (/^(?:\.\/?|\.\/\.)(?:\[[^\]]*\])?$/.test(v.slice(0, at))) needs.push(...selfOrRequirement(v.slice(0, at)));
         unread.push(v);
@@ -313,7 +313,7 @@ export function pipInstallNeeds(args: string[]): { needs: NeedDraft[]; unread: s
       continue;
     }
     if (a.startsWith("-")) continue;
-    if (/\$\{\{|\$\(|\$[A-Za-z{]/.test(a)) {
+    if (!projectSelfExtras(a) && /\$\{\{|\$\(|\$[A-Za-z{]/.test(a)) {
       unread.push(a);
       continue;
     }
@@ -323,9 +323,21 @@ export function pipInstallNeeds(args: string[]): { needs: NeedDraft[]; unread: s
 }
 
 /** `.`, `.[test,docs]`, `./`, `"."` → the project's extras; anything else a requirement. */
+/**
+ * The project's own directory as an install argument: `.`, `./`, `{toxinidir}`, `$PWD`,
+ * `` `pwd` ``, `$(pwd)`, also as a file:// URL with an `#egg=name` fragment
+ * (`file://`pwd`#egg=responses[tests]`); its extras, or undefined when it is not the project.
+ */
+export function projectSelfExtras(text: string): string[] | undefined {
+  const here = String.raw`(?:\.\/?|\.\/\.|\{toxinidir\}|\{tox_root\}|\$\{?PWD\}?|\x60pwd\x60|\$\(pwd\))`;
+  const re = new RegExp(String.raw`^(?:file:(?:\/\/)?)?${here}\/?(?:#egg=[A-Za-z0-9._-]+)?(?:\[([^\]]*)\])?$`);
+  const m = re.exec(text.trim().replace(/^(["'])(.*)\1$/, "$2"));
+  return m ? (m[1] ?? "").split(",").map((e) => e.trim()).filter(Boolean) : undefined;
+}
+
 function selfOrRequirement(text: string): NeedDraft[] {
-  const self = /^(?:\.\/?|\.\/\.|file:\.|\{toxinidir\}|\$\{?PWD\}?)(?:\[([^\]]*)\])?$/.exec(text.trim());
-  if (self) return (self[1] ?? "").split(",").map((e) => e.trim()).filter(Boolean).map((name) => ({ kind: "extra", name }) as NeedDraft);
+  const self = projectSelfExtras(text);
+  if (self) return self.map((name) => ({ kind: "extra", name }) as NeedDraft);
   // The project's own build output (`pip install dist/*.whl` after `python -m build`): it is installed editable anyway.
   if (/(^|[\\/])dist[\\/]|[*?]/.test(text)) return [];
   const name = /^([A-Za-z0-9][A-Za-z0-9._-]*)/.exec(text)?.[1];

@@ -55,6 +55,10 @@ describe("classifying a command line", () => {
       { kind: "requirement", text: "pytest>=8" },
     ]);
     expect(pipInstallNeeds(["django$DJANGO_VERSION"])).toEqual({ needs: [], unread: ["django$DJANGO_VERSION"] });
+    // The project's own directory spelled through the shell or as a file:// URL (responses' Makefile).
+    expect(pipInstallNeeds(["-e", "file://`pwd`#egg=responses[tests]"])).toEqual({ needs: [{ kind: "extra", name: "tests" }], unread: [] });
+    expect(pipInstallNeeds(["file://$(pwd)#egg=pkg[a,b]", "${PWD}"])).toEqual({ needs: [{ kind: "extra", name: "a" }, { kind: "extra", name: "b" }], unread: [] });
+    expect(pipInstallNeeds(["file:///opt/wheels/x.whl"]).needs).toEqual([{ kind: "requirement", text: "file:///opt/wheels/x.whl" }]);
     expect(classify(["uv", "sync", "--all-extras", "--group", "test"])).toEqual({ kind: "install", needs: [{ kind: "all-extras" }, { kind: "group", name: "test" }], unread: [] });
     expect(classify(["poetry", "install", "--with", "test,docs", "-E", "redis"])).toMatchObject({ needs: [{ kind: "group", name: "test" }, { kind: "group", name: "docs" }, { kind: "extra", name: "redis" }] });
     expect(classify(["conda", "install", "-c", "conda-forge", "-y", "pytorch", "python=3.11", "numpy=1.26"])).toMatchObject({ needs: [{ text: "torch" }, { text: "numpy==1.26.*" }] });
