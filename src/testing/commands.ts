@@ -496,7 +496,8 @@ function asDelegate(words: string[], via?: DelegateTool): Extract<Classified, { 
     return { kind: "delegate", tool: "make", ...(targets[0] ? { target: targets[0] } : {}), args: [], needs: [] };
   }
   if (base === "just") {
-    const targets = rest.filter((a) => !a.startsWith("-"));
+    // `just python=3.12 cov`: a NAME=VALUE word sets a Justfile variable, it is not a recipe.
+    const targets = rest.filter((a) => !a.startsWith("-") && !/^[A-Za-z_][\w-]*=/.test(a));
     return { kind: "delegate", tool: "just", ...(targets[0] ? { target: targets[0] } : {}), args: targets.slice(1), needs: [] };
   }
   if (base === "task" && rest[0]) return { kind: "delegate", tool: "taskipy", target: rest[0], args: rest.slice(1), needs: [] };

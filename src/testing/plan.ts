@@ -14,7 +14,7 @@
  * The first route with a suite is chosen unless `--route` / `test.route` names another.
  */
 import { classify, pytestPluginsFor, type Classified, type NeedDraft } from "./commands.ts";
-import { splitSegments } from "./shell-words.ts";
+import { shellWords, splitSegments } from "./shell-words.ts";
 import { readAzurePipelines, readCircleCi, readGithubWorkflow, readGitlabCi, readTravis, type CiJob } from "./readers/ci.ts";
 import { readBehave, readDjango, readNose2Config, readPytestConfig, readRunTestsScript, testImports, testStyle, unittestStart, type PytestConfig } from "./readers/conventions.ts";
 import { readNoxfile, type NoxSession } from "./readers/nox.ts";
@@ -294,6 +294,9 @@ class RouteBuilder {
         this.take(b, classify(words), words, ev(cmd.line, pre ? "commands_pre" : "commands"), { ...(cwd ? { cwd } : {}), pre, ...(posargs ? { posargs } : {}), ...(ignoreExit ? { ignoreExit } : {}) });
       }
     }
+    // tox filters the caller's environment for its commands (pass_env): so does dhtl test.
+    b.pre = b.pre.map((c) => ({ ...c, passEnv: env.passEnv }));
+    b.suites = b.suites.map((c) => ({ ...c, passEnv: env.passEnv }));
     return b;
   }
 
@@ -332,6 +335,8 @@ class RouteBuilder {
       Object.assign(b.env, call.env);
       const posargs = call.posargsIndex !== undefined ? { index: call.posargsIndex, default: [] } : undefined;
       this.take(b, classify(call.args), call.args, ev, posargs ? { posargs } : {});
+      // An argument the reader could not resolve is said, not silently dropped.
+      b.unread.push(...call.unread.map((u) => `${u} (${file}:${call.line}, an argument of session.run)`));
     }
     return b;
   }
@@ -343,21 +348,26 @@ class RouteBuilder {
     Object.assign(b.env, task.env);
     if (task.hatchEnv && task.hatchEnv !== "default") b.needs.push({ kind: "group", name: task.hatchEnv, evidence: { file: task.file, line: task.line, what: `hatch env ${task.hatchEnv}` } });
     for (const l of task.lines) {
-      const posargsText = l.text.replace(/\{args(?::([^}]*))?\}|\u0000ARGS\u0000|"\$@"|\$@|\$\*/g, " \u0001 ");
+      // What runs without arguments: Hatch's `{args:default}`, a just recipe's `*args="default"`.
+      let dflt: string | undefined;
+      const posargsText = l.text.replace(/\{args(?::([^}]*))?\}|\u0000ARGS\u0000|"\$@"|\$@|\$\*/g, (m: string, hatchDefault?: string) => {
+        dflt = hatchDefault ?? (m === "\u0000ARGS\u0000" ? task.argsDefault : undefined) ?? dflt;
+        return " \u0001 ";
+      });
       const ev: Evidence = { file: task.file, line: l.line, what };
-      this.lineWithArgs(b, posargsText, ev);
+      this.lineWithArgs(b, posargsText, ev, dflt ? shellWords(dflt) : []);
     }
     return b;
   }
 
-  /** A task line where `\u0001` marks where the user's arguments go (`{args}`, `$@`). */
-  private lineWithArgs(b: Builder, text: string, evidence: Evidence): void {
+  /** A task line where `\u0001` marks where the user's arguments go (`{args}`, `$@`), `dflt` what goes there without any. */
+  private lineWithArgs(b: Builder, text: string, evidence: Evidence, dflt: string[] = []): void {
     let cwd: string | undefined;
     for (const seg of splitSegments(text)) {
       const at = seg.words.indexOf("\u0001");
       const words = seg.words.filter((w) => w !== "\u0001");
       const c = classify(words);
-      this.take(b, c, words, evidence, { ...(cwd ? { cwd } : {}), shell: seg.needsShell, ...(at >= 0 ? { posargs: { index: at, default: [] } } : {}) });
+      this.take(b, c, words, evidence, { ...(cwd ? { cwd } : {}), shell: seg.needsShell, ...(at >= 0 ? { posargs: { index: at, default: dflt } } : {}) });
       if (c.kind === "cd") cwd = joinRel(cwd, c.dir);
     }
   }
@@ -713,6 +723,9 @@ const IMPORT_NAMES: Record<string, string> = {
   "opencv-python-headless": "cv2", protobuf: "google", attrs: "attr", pyzmq: "zmq", pycryptodome: "Crypto", "python-multipart": "multipart",
   "msgpack-python": "msgpack", "typing-extensions": "typing_extensions", "pyjwt": "jwt", "pymysql": "pymysql", "mysqlclient": "MySQLdb",
   "psycopg2-binary": "psycopg2", "psycopg-binary": "psycopg", "redis-py": "redis", "python-magic": "magic", "pyopenssl": "OpenSSL",
+  pymongo: "bson", "google-cloud-storage": "google", "python-snappy": "snappy", "pyserial": "serial", "pyusb": "usb", "pygobject": "gi",
+  "python-ldap": "ldap", "dnspython": "dns", "pycryptodomex": "Cryptodome", "python-rapidjson": "rapidjson", "ruamel.yaml": "ruamel",
+  "msgpack": "msgpack", "cbor2": "cbor2", "tomli-w": "tomli_w", "python-jose": "jose", "pywin32": "win32api", "faiss-cpu": "faiss",
 };
 
 /** The module a requirement most likely provides (`PyYAML` → `yaml`, `python-dateutil` → `dateutil`). */

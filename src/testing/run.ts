@@ -70,6 +70,26 @@ export function sitePackagesFallback(words: string[], site: string | undefined, 
   });
 }
 
+/**
+ * What tox lets through to its commands without `pass_env` (tox 4's defaults for every env and
+ * for Python envs), plus what dhtl's own run environment is made of (PATH with the venv's bin,
+ * VIRTUAL_ENV, DHT_HOME). Everything else the caller has (`CI=true`, `PYTEST_ADDOPTS`) is
+ * dropped unless the env's `pass_env` names it, as under tox.
+ */
+const TOX_PASS_ALWAYS = [
+  "PATH", "VIRTUAL_ENV", "DHT_HOME",
+  "https_proxy", "http_proxy", "no_proxy", "HTTPS_PROXY", "HTTP_PROXY", "NO_PROXY", "LANG", "LANGUAGE", "CURL_CA_BUNDLE", "SSL_CERT_FILE", "REQUESTS_CA_BUNDLE",
+  "CC", "CFLAGS", "CCSHARED", "CXX", "CPPFLAGS", "LD_LIBRARY_PATH", "LDFLAGS", "HOME", "FORCE_COLOR", "NO_COLOR", "TERM", "TMPDIR", "PIP_*", "VIRTUALENV_*",
+  // Windows (tox's list there)
+  "SYSTEMDRIVE", "SYSTEMROOT", "COMSPEC", "TEMP", "TMP", "USERPROFILE", "PATHEXT", "MSYSTEM", "WINDIR", "APPDATA", "PROGRAMDATA", "PROGRAMFILES(X86)", "PROCESSOR_ARCHITECTURE", "NUMBER_OF_PROCESSORS", "USERNAME",
+];
+
+/** The caller's environment as tox would pass it to a command with this `pass_env`. Pure. */
+export function toxPassedEnv(env: Record<string, string>, passEnv: string[], os: VenvOs): Record<string, string> {
+  const patterns = [...TOX_PASS_ALWAYS, ...passEnv].map((p) => new RegExp(`^${p.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`, os === "windows" ? "i" : ""));
+  return Object.fromEntries(Object.entries(env).filter(([k]) => patterns.some((re) => re.test(k))));
+}
+
 /** A word back into a shell line: globs and expansions stay live, spaces and quotes are quoted. */
 const shellWord = (w: string) => (/[\s'"\\;&|<>()`]/.test(w) ? shellQuote(w) : w);
 
@@ -160,7 +180,8 @@ export async function runRoute(input: RunRouteInput): Promise<RouteResult> {
       for (const l of lines) if (/\d|^(OK|FAILED|Results)/.test(l) && l.length < 400) output += `${l}\n`;
       if (output.length > 2_000_000) output = output.slice(-1_000_000);
     };
-    const code = await runInVenv(argv, { ...env, ...(cmd.env ?? {}) }, cwd, input.os, input.capture ? { tee: keep } : {});
+    const base = cmd.passEnv ? { ...toxPassedEnv(input.env, cmd.passEnv, input.os), ...route.env } : env;
+    const code = await runInVenv(argv, { ...base, ...(cmd.env ?? {}) }, cwd, input.os, input.capture ? { tee: keep } : {});
     keep("\n");
     const found = input.capture ? parseCounts(output, input.pythonVersion ? { pythonVersion: input.pythonVersion } : {}) : undefined;
     const counts = found?.suites ? found : undefined;

@@ -51,6 +51,11 @@ export interface RouteCommand {
   cwd?: string;
   /** Variables this command sets for itself (`DJANGO_SETTINGS_MODULE=x pytest`). */
   env?: Record<string, string>;
+  /**
+   * A tox env's command: tox runs it with a filtered environment (its default pass-list plus
+   * these `pass_env` names and globs), so `CI=true` from the caller does not reach it.
+   */
+  passEnv?: string[];
   evidence: Evidence;
 }
 

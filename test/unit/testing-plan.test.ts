@@ -177,6 +177,28 @@ describe("the route, in order of authority", () => {
     const plan = planTestRoutes(input({ ".github/workflows/ci.yml": wf }));
     expect([...plan.chosen!.skipped, ...plan.chosen!.unread].join("\n")).not.toContain("matrix.python) }}");
   });
+  test("CI runs `just python=… cov`: the NAME=VALUE words set variables, the recipe's variadic default is what runs, its uv run needs are the route's", () => {
+    const justfile = 'cov *args="-x -n auto tests":\n    uv run {{ if python != \'\' { \'-p \' + python } else { \'\' } }} --all-extras --group test coverage run -m pytest {{args}}\n';
+    const wf = "jobs:\n  tests:\n    steps:\n      - run: just python=${{ format('python{0}', matrix.python-version) }} covcleanup=\"false\" cov\n";
+    const plan = planTestRoutes(input({ Justfile: justfile, ".github/workflows/main.yml": wf }));
+    expect(plan.chosen!.name).toBe("ci:tests");
+    expect(plan.chosen!.suites[0]!.posargs?.default).toEqual(["-x", "-n", "auto", "tests"]);
+    expect(plan.chosen!.needs.map((n) => n.kind === "group" ? `group ${n.name}` : n.kind)).toEqual(expect.arrayContaining(["all-extras", "group test"]));
+    // Hatch's {args:default} likewise.
+    const hatch = planTestRoutes(input({ "pyproject.toml": '[tool.hatch.envs.default.scripts]\ntest = "pytest {args:tests -q}"\n' }));
+    expect(hatch.routes.find((r) => r.name.startsWith("hatch"))!.suites[0]!.posargs?.default).toEqual(["tests", "-q"]);
+  });
+  test("a tox env's commands run with tox's filtered environment: CI=true from the caller is dropped, pass_env names and globs go through", async () => {
+    const toxIni = "[tox]\nenvlist = py311\n[testenv]\npass_env =\n    MY_*\n    GITHUB_ACTIONS\ncommands = pytest tests\n";
+    const plan = planTestRoutes(input({ "tox.ini": toxIni }, { pythonMinor: "3.11" }));
+    expect(plan.chosen!.suites[0]!.passEnv).toEqual(["MY_*", "GITHUB_ACTIONS"]);
+    // A route that is not tox's keeps the caller's environment.
+    expect(planTestRoutes(input({ ".github/workflows/ci.yml": "jobs:\n  t:\n    steps:\n      - run: pytest\n" })).chosen!.suites[0]!.passEnv).toBeUndefined();
+    const { toxPassedEnv } = await import("../../src/testing/run.ts");
+    const env = { PATH: "/v/bin", VIRTUAL_ENV: "/v", CI: "true", HOME: "/root", PIP_INDEX_URL: "x", MY_TOKEN: "t", PYTEST_ADDOPTS: "-x", GITHUB_ACTIONS: "1", SSL_CERT_FILE: "/ca" };
+    expect(toxPassedEnv(env, ["MY_*", "GITHUB_ACTIONS"], "linux")).toEqual({ PATH: "/v/bin", VIRTUAL_ENV: "/v", HOME: "/root", PIP_INDEX_URL: "x", MY_TOKEN: "t", GITHUB_ACTIONS: "1", SSL_CERT_FILE: "/ca" });
+    expect(Object.keys(toxPassedEnv(env, [], "linux"))).not.toContain("CI");
+  });
   test("a downstream job that clones another repository is not the project's test job", () => {
     const wf = "jobs:\n  test-downstream:\n    steps:\n      - run: git clone https://example.org/other . && pytest\n  unit:\n    steps:\n      - run: pip install pytest-mock && pytest tests\n";
     expect(planTestRoutes(input({ ".github/workflows/ci.yml": wf })).chosen!.name).toBe("ci:unit");

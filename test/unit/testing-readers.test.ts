@@ -151,6 +151,30 @@ describe("task runners", () => {
     const just = readJustfile('py := "python"\nsetup:\n    {{py}} -m pip install -e .\ntest *ARGS: setup\n    {{py}} -m pytest {{ARGS}}\n');
     expect(just.get("test")!.lines.map((l) => l.text)).toEqual(["python -m pip install -e .", "python -m pytest \u0000ARGS\u0000"]);
   });
+  test("noxfile: path constants of the project (ROOT = Path(__file__).parent, ROOT / \"pkg\", os.path.join) keep a session's test path", () => {
+    const src = [
+      "from pathlib import Path",
+      "import os, nox",
+      "ROOT = Path(__file__).parent",
+      'PKG = ROOT / "referencing"',
+      "HERE = os.path.dirname(os.path.abspath(__file__))",
+      'TESTS = os.path.join(HERE, "tests")',
+      "@nox.session",
+      "def tests(session):",
+      '    session.run("pytest", *session.posargs, PKG)',
+      '    session.run("pytest", TESTS, UNKNOWN)',
+      "",
+    ].join("\n");
+    const runs = readNoxfile(src).sessions[0]!.runs;
+    expect(runs.map((r) => r.args)).toEqual([["pytest", "referencing"], ["pytest", "tests"]]);
+    expect(runs[1]!.unread).toEqual(["UNKNOWN"]);
+  });
+  test("Justfile: a quoted variadic default with spaces, conditional {{ if … }} expressions dropped", () => {
+    const text = 'python := ""\ncov *args="-x --ff -n auto tests":\n    uv run {{ if python != \'\' { \'-p \' + python } else { \'\' } }} --all-extras --group test coverage run -m pytest {{args}}\n';
+    const cov = readJustfile(text).get("cov")!;
+    expect(cov.argsDefault).toBe("-x --ff -n auto tests");
+    expect(cov.lines.map((l) => l.text)).toEqual(["uv run  --all-extras --group test coverage run -m pytest \u0000ARGS\u0000"]);
+  });
   test("taskipy, pdm, poe and Hatch env scripts from pyproject.toml", () => {
     const text = [
       "[tool.taskipy.tasks]",

@@ -81,9 +81,55 @@ function sessionCalls(tokens: PyToken[], fn: PyFunction, byName: Map<string, PyF
   return { installs, runs };
 }
 
+/**
+ * Module constants that are paths of the project (`ROOT = Path(__file__).parent`,
+ * `TESTS = ROOT / "tests"`, `os.path.join(HERE, "tests")`) become project-relative strings, so
+ * `session.run("pytest", TESTS)` keeps its test path instead of losing it.
+ */
+const PROJECT_DIR = /^(?:pathlib\.)?Path\(__file__\)(?:\.(?:resolve|absolute)\(\))?\.parent$|^os\.path\.dirname\((?:os\.path\.(?:abspath|realpath)\()?__file__\)?\)$|^(?:pathlib\.)?Path\.cwd\(\)$/;
+
+function resolveProjectPaths(scope: Map<string, PyValue>, source: string): void {
+  // The project's directory itself, read from the source line (the tokenizer's value for a
+  // call followed by an attribute is not kept): `ROOT = Path(__file__).parent`.
+  for (const line of source.split(/\r?\n/)) {
+    const m = /^([A-Za-z_]\w*)\s*(?::[^=]+)?=\s*(.+?)\s*(?:#.*)?$/.exec(line);
+    if (m && PROJECT_DIR.test(m[2]!.replace(/\s+/g, ""))) scope.set(m[1]!, { kind: "str", value: "." });
+  }
+  const textOf = (v: PyValue): string | undefined => (v.kind === "unknown" ? v.text.trim() : undefined);
+  const pathOf = (text: string, depth = 0): string | undefined => {
+    if (depth > 8) return undefined;
+    if (PROJECT_DIR.test(text)) return ".";
+    const parts = text.split("/").map((p) => p.trim());
+    if (parts.length > 1) {
+      const head = parts[0]!;
+      const base = /^[A-Za-z_]\w*$/.test(head) ? valueOf(head, depth) : PROJECT_DIR.test(head) ? "." : undefined;
+      const rest = parts.slice(1).map((p) => /^(["'])([^"']*)\1$/.exec(p)?.[2]);
+      if (base !== undefined && rest.every((r) => r !== undefined)) return [base, ...(rest as string[])].filter((x) => x !== ".").join("/") || ".";
+    }
+    return undefined;
+  };
+  const valueOf = (name: string, depth: number): string | undefined => {
+    const v = scope.get(name);
+    if (!v) return undefined;
+    if (v.kind === "str") return v.value;
+    const t = textOf(v);
+    return t ? pathOf(t, depth + 1) : undefined;
+  };
+  for (const [name, v] of scope) {
+    const t = textOf(v);
+    const resolved = t ? pathOf(t) : v.kind === "call" && v.callee === "os.path.join" ? joinArgs(v.args) : undefined;
+    if (resolved !== undefined) scope.set(name, { kind: "str", value: resolved });
+  }
+  function joinArgs(args: PyValue[]): string | undefined {
+    const parts = args.map((a) => (a.kind === "str" ? a.value : a.kind === "name" ? valueOf(a.path, 0) : undefined));
+    return parts.every((p) => p !== undefined) ? (parts as string[]).filter((x) => x !== ".").join("/") || "." : undefined;
+  }
+}
+
 export function readNoxfile(source: string): Noxfile {
   const tokens = tokenizePython(source);
   const scope = assignments(tokens);
+  resolveProjectPaths(scope, source);
   const fns = functions(tokens);
   const byName = new Map(fns.map((f) => [f.name, f]));
   const sessions: NoxSession[] = [];

@@ -21,6 +21,8 @@ export interface Task {
   env: Record<string, string>;
   /** Hatch: the environment whose dependencies the script runs with. */
   hatchEnv?: string;
+  /** just: the variadic parameter's default (`test *args="-x tests":`), what runs without arguments. */
+  argsDefault?: string;
 }
 
 /** Names a test task is given, best first. */
@@ -182,8 +184,9 @@ export function readMakefile(text: string, file = "Makefile"): { tasks: Map<stri
 
 export function readJustfile(text: string, file = "justfile"): Map<string, Task> {
   const vars = new Map<string, string>();
-  const recipes = new Map<string, { line: number; deps: string[]; body: TaskLine[]; variadic?: string }>();
-  let current: { line: number; deps: string[]; body: TaskLine[]; variadic?: string } | undefined;
+  type Recipe = { line: number; deps: string[]; body: TaskLine[]; variadic?: string; variadicDefault?: string };
+  const recipes = new Map<string, Recipe>();
+  let current: Recipe | undefined;
   text.split(/\r?\n/).forEach((raw, i) => {
     const lineNo = i + 1;
     if (/^\s+\S/.test(raw) && current) {
@@ -200,16 +203,23 @@ export function readJustfile(text: string, file = "justfile"): Map<string, Task>
       return;
     }
     if (/^(set|alias|import|mod)\s/.test(line)) return;
-    const recipe = /^@?([A-Za-z_][\w-]*)((?:\s+[*+$]?[A-Za-z_][\w-]*(?:=\S+)?)*)\s*:(?!=)\s*(.*)$/.exec(line);
+    // Parameters may have defaults, quoted ones with spaces: `test *args="-x --ff tests":`.
+    const recipe = /^@?([A-Za-z_][\w-]*)((?:\s+[*+$]?[A-Za-z_][\w-]*(?:=(?:"[^"]*"|'[^']*'|\S+))?)*)\s*:(?!=)\s*(.*)$/.exec(line);
     if (recipe) {
-      const params = recipe[2]!.trim().split(/\s+/).filter(Boolean);
-      const variadic = params.find((p) => p.startsWith("*") || p.startsWith("+"))?.slice(1).replace(/=.*/, "");
-      current = { line: lineNo, deps: recipe[3]!.split(/\s+/).filter(Boolean).map((d) => d.replace(/^\(|\)$/g, "")), body: [], ...(variadic ? { variadic } : {}) };
+      const params = [...recipe[2]!.matchAll(/([*+$]?)([A-Za-z_][\w-]*)(?:=("[^"]*"|'[^']*'|\S+))?/g)];
+      const v = params.find((p) => p[1] === "*" || p[1] === "+");
+      const variadicDefault = v?.[3]?.replace(/^(["'])(.*)\1$/, "$2");
+      current = { line: lineNo, deps: recipe[3]!.split(/\s+/).filter(Boolean).map((d) => d.replace(/^\(|\)$/g, "")), body: [], ...(v ? { variadic: v[2]! } : {}), ...(variadicDefault ? { variadicDefault } : {}) };
       recipes.set(recipe[1]!, current);
     }
   });
+  // `{{ name }}` is a variable or the variadic parameter; any other expression (`{{ if python
+  // != '' { '-p ' + python } else { '' } }}`) is dropped: such conditionals add options for
+  // variables set on the command line, which dhtl's environment stands in for.
   const interpolate = (text: string, variadic?: string) =>
-    text.replace(/\{\{\s*([\w-]+)\s*\}\}/g, (_, name: string) => (name === variadic ? "\u0000ARGS\u0000" : (vars.get(name) ?? "")));
+    text
+      .replace(/\{\{\s*([\w-]+)\s*\}\}/g, (_, name: string) => (name === variadic ? "\u0000ARGS\u0000" : (vars.get(name) ?? "")))
+      .replace(/\{\{[\s\S]*?\}\}/g, "");
   const tasks = new Map<string, Task>();
   const linesOf = (name: string, seen: Set<string>): TaskLine[] => {
     if (seen.has(name)) return [];
@@ -219,7 +229,7 @@ export function readJustfile(text: string, file = "justfile"): Map<string, Task>
     const body = r.body[0]?.text.startsWith("#!") ? r.body.slice(1) : r.body;
     return [...r.deps.flatMap((d) => linesOf(d.split(/\s+/)[0]!, seen)), ...body.map((l) => ({ text: interpolate(l.text, r.variadic), line: l.line }))];
   };
-  for (const [name, r] of recipes) tasks.set(name, { runner: "just", name, file, line: r.line, lines: linesOf(name, new Set()), env: {} });
+  for (const [name, r] of recipes) tasks.set(name, { runner: "just", name, file, line: r.line, lines: linesOf(name, new Set()), env: {}, ...(r.variadicDefault ? { argsDefault: r.variadicDefault } : {}) });
   return tasks;
 }
 

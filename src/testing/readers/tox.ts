@@ -57,6 +57,8 @@ export interface ToxEnv {
   commands: ToxLine[];
   commandsPre: ToxLine[];
   setenv: Record<string, ToxLine>;
+  /** `pass_env` / `passenv`: names and globs of the caller's variables tox lets through. */
+  passEnv: string[];
   changedir?: ToxLine;
   skipInstall: boolean;
   basepython?: ToxLine;
@@ -344,6 +346,7 @@ export function toxEnv(cfg: ToxConfig, env: string): ToxEnv {
     commands: lines("commands"),
     commandsPre: lines("commandspre"),
     setenv,
+    passEnv: lines("passenv").flatMap((l) => l.text.split(/[\s,]+/).filter(Boolean)),
     ...(changedir ? { changedir } : {}),
     skipInstall: /^(true|skip)$/i.test(skip ?? ""),
     ...(basepython ? { basepython } : {}),
