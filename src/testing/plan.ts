@@ -632,7 +632,10 @@ function ciJobRoute(rb: RouteBuilder, job: CiJob): Builder | undefined {
       // `${{ matrix.x }}` takes the matrix's first value (`-e .${{ matrix.extras }}` with
       // extras ["[trio]"] is `-e .[trio]`); any other expression has no value outside the CI
       // run: it makes the word unreadable, not a package.
+      // A tox env named by the matrix (`tox -e ${{ matrix.tox_env }}`) is one of its values: all
+      // of them are offered, and the tox env of the chosen Python is taken among them.
       const text = l.text
+        .replace(/(\s(?:-e|--env)(?:\s+|=))\$\{\{\s*matrix\.([\w-]+)\s*\}\}/g, (m, flag: string, k: string) => (job.matrixAxes?.[k] ? `${flag}${job.matrixAxes[k]!.join(",")}` : m))
         .replace(/\$\{\{\s*matrix\.([\w-]+)\s*\}\}/g, (m, k: string) => job.matrixValues?.[k] ?? m)
         .replace(/\$\{\{[\s\S]*?\}\}/g, "$CI_EXPRESSION"); // `${{ format('py{0}', matrix.python) }}` holds braces
       rb.line(b, text, { file: job.file, line: l.line, what: `job ${job.name}, step ${i + 1}` }, step.cwd ? { cwd: step.cwd } : {});

@@ -199,6 +199,13 @@ describe("the route, in order of authority", () => {
     expect(toxPassedEnv(env, ["MY_*", "GITHUB_ACTIONS"], "linux")).toEqual({ PATH: "/v/bin", VIRTUAL_ENV: "/v", HOME: "/root", PIP_INDEX_URL: "x", MY_TOKEN: "t", GITHUB_ACTIONS: "1", SSL_CERT_FILE: "/ca" });
     expect(Object.keys(toxPassedEnv(env, [], "linux"))).not.toContain("CI");
   });
+  test("tox -e ${{ matrix.tox_env }}: the env of the chosen Python among the matrix's values, not the matrix's first (py39-pytestmin)", () => {
+    const toxIni = "[tox]\nenvlist = py{39,311,313}-pytestlatest, py39-pytestmin\n[testenv]\ndeps =\n  pytestmin: pytest==7.0.0\n  pytestlatest: pytest\ncommands = pytest\n";
+    const wf = "jobs:\n  test:\n    strategy:\n      matrix:\n        tox_env: [py39-pytestmin, py39-pytestlatest, py311-pytestlatest, py313-pytestlatest]\n    steps:\n      - run: tox -e ${{ matrix.tox_env }}\n";
+    const plan = planTestRoutes(input({ "tox.ini": toxIni, ".github/workflows/test.yml": wf }, { pythonMinor: "3.13" }));
+    expect(plan.chosen!.evidence.map((e) => e.what).join(" ")).toContain("env py313-pytestlatest");
+    expect(plan.chosen!.needs.map((n) => ("text" in n ? n.text : ""))).not.toContain("pytest==7.0.0");
+  });
   test("a downstream job that clones another repository is not the project's test job", () => {
     const wf = "jobs:\n  test-downstream:\n    steps:\n      - run: git clone https://example.org/other . && pytest\n  unit:\n    steps:\n      - run: pip install pytest-mock && pytest tests\n";
     expect(planTestRoutes(input({ ".github/workflows/ci.yml": wf })).chosen!.name).toBe("ci:unit");

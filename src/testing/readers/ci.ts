@@ -30,6 +30,8 @@ export interface CiJob {
    * Python is not the matrix's first).
    */
   matrixValues?: Record<string, string>;
+  /** Every value of each non-Python matrix key (axis values, then include entries'), in order. */
+  matrixAxes?: Record<string, string[]>;
 }
 
 type Table = Record<string, unknown>;
@@ -136,30 +138,27 @@ export function readGithubWorkflow(text: string, file: string): CiJob[] {
         steps.push({ lines, env: envOf(step.env), ...(typeof step["working-directory"] === "string" ? { cwd: step["working-directory"] as string } : {}) });
       }
     }
-    const matrixValues = firstMatrixValues(matrix);
-    jobs.push({ file, name, line: jobLine, steps, pythons: fixFloatVersions(text, [...pythons]), env: { ...topEnv, ...envOf(job.env) }, ...(Object.keys(matrixValues).length ? { matrixValues } : {}) });
+    const matrixAxes = allMatrixValues(matrix);
+    const matrixValues = Object.fromEntries(Object.entries(matrixAxes).map(([k, v]) => [k, v[0]!]));
+    jobs.push({ file, name, line: jobLine, steps, pythons: fixFloatVersions(text, [...pythons]), env: { ...topEnv, ...envOf(job.env) }, ...(Object.keys(matrixValues).length ? { matrixValues, matrixAxes } : {}) });
   }
   return jobs;
 }
 
 const scalar = (v: unknown): string | undefined => (typeof v === "string" || typeof v === "number" || typeof v === "boolean" ? String(v) : undefined);
 
-/** Each non-Python matrix key's first value (the axis's, else the first include entry's). */
-function firstMatrixValues(matrix: Table | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
+/** Each non-Python matrix key's values: the axis's, then the include entries' (first = the main run's). */
+function allMatrixValues(matrix: Table | undefined): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
   if (!matrix) return out;
   const isPython = (k: string) => /python|^py$/i.test(k);
-  for (const [k, v] of Object.entries(matrix)) {
-    if (k === "include" || k === "exclude" || isPython(k)) continue;
-    const first = scalar(asList(v)[0]);
-    if (first !== undefined && !first.includes("${{")) out[k] = first;
-  }
-  for (const inc of asList(matrix.include)) {
-    for (const [k, v] of Object.entries(asTable(inc) ?? {})) {
-      const value = scalar(v);
-      if (!(k in out) && !isPython(k) && value !== undefined && !value.includes("${{")) out[k] = value;
-    }
-  }
+  const add = (k: string, value: string | undefined) => {
+    if (isPython(k) || value === undefined || value.includes("${{")) return;
+    const list = (out[k] ??= []);
+    if (!list.includes(value)) list.push(value);
+  };
+  for (const [k, v] of Object.entries(matrix)) if (k !== "include" && k !== "exclude") for (const x of asList(v)) add(k, scalar(x));
+  for (const inc of asList(matrix.include)) for (const [k, v] of Object.entries(asTable(inc) ?? {})) add(k, scalar(v));
   return out;
 }
 
