@@ -4,7 +4,7 @@
  * command file stays a declaration.
  */
 import { existsSync, readdirSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import type { RunContext } from "../context.ts";
 import { DhtError, ExitCode } from "../errors.ts";
 import { resolveConfig } from "../config/resolve.ts";
@@ -17,7 +17,7 @@ import { minorOf } from "../python/version.ts";
 import { getLogger } from "../ui/logger.ts";
 import { printJson, printText } from "../ui/output.ts";
 import { planTestRoute } from "./index.ts";
-import { PLACEHOLDERS, planRun, routePlaces, runRoute, type PlannedRun } from "./run.ts";
+import { ENV_SUBSTITUTIONS, pathIn, planRun, routePlaces, runRoute, type PlannedRun } from "./run.ts";
 import { RUNNER_PACKAGE } from "./commands.ts";
 import { formatEvidence, type TestRoute } from "./types.ts";
 
@@ -62,11 +62,11 @@ function missingRunners(route: TestRoute, venv: string, pythonVersion: string | 
   return [...missing];
 }
 
-/** A route's commands as `dhtl test` would run them (placeholders filled, {posargs} defaults or the user's arguments placed). */
+/** A route's commands as `dhtl test` would run them (substitutions filled, {posargs} defaults or the user's arguments placed). */
 function plannedFor(r: TestRoute, userArgs: string[], envRoot: string, venv: string | undefined, os: ReturnType<typeof hostOs>, pythonVersion: string | undefined) {
-  // Without a venv yet, the environment's placeholders stay as they are written.
-  const places = venv ? routePlaces(r, envRoot, venv, os, pythonVersion) : Object.fromEntries(PLACEHOLDERS.map((k) => [k, `{${k}}`]));
-  return planRun(r, userArgs, places, (cwd, w) => w !== "" && existsSync(resolve(cwd ? join(envRoot, cwd) : envRoot, w)));
+  // Without a venv yet there is nothing to fill {envbindir} and the like with: they are shown as written.
+  const places = venv ? routePlaces(r, envRoot, venv, os, pythonVersion) : Object.fromEntries(ENV_SUBSTITUTIONS.map((k) => [k, `{${k}}`]));
+  return planRun(r, userArgs, places, pathIn(envRoot));
 }
 
 function describeRoute(r: TestRoute, chosen: boolean, planned: PlannedRun): string[] {

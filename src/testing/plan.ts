@@ -415,11 +415,16 @@ const hasTestCommand = (cfg: ToxConfig, env: string) =>
     return k.kind === "test" || (k.kind === "delegate" && k.tool !== "tox");
   });
 
-/** Every test env tox-gh(-actions) maps to the chosen Python (else to the newest mapped), in the mapping's order. */
-export function ciMappedEnvs(cfg: ToxConfig, pythonMinor: string | undefined): ToxEnv[] | undefined {
+/** The env names tox-gh(-actions) maps to the chosen Python, else to the newest mapped one. */
+function mappedEnvNames(cfg: ToxConfig, pythonMinor: string | undefined): string[] | undefined {
   if (!cfg.ciEnvs) return undefined;
   const keys = [...cfg.ciEnvs.byMinor.keys()].sort((a, b) => Number(b.split(".")[1]) - Number(a.split(".")[1]));
-  const mapped = (pythonMinor && cfg.ciEnvs.byMinor.get(pythonMinor)) || cfg.ciEnvs.byMinor.get(keys[0]!);
+  return (pythonMinor && cfg.ciEnvs.byMinor.get(pythonMinor)) || cfg.ciEnvs.byMinor.get(keys[0]!);
+}
+
+/** Every test env tox-gh(-actions) maps to the chosen Python (else to the newest mapped), in the mapping's order. */
+export function ciMappedEnvs(cfg: ToxConfig, pythonMinor: string | undefined): ToxEnv[] | undefined {
+  const mapped = mappedEnvNames(cfg, pythonMinor);
   // What CI runs, all of it: a factor named like a chore (`install-extensions`) is still a
   // test env when CI maps it; envs without a test command add nothing.
   const names = (mapped ?? []).filter((e) => hasTestCommand(cfg, e));
@@ -430,8 +435,7 @@ export function ciMappedEnvs(cfg: ToxConfig, pythonMinor: string | undefined): T
 export function chooseToxEnv(cfg: ToxConfig, pythonMinor: string | undefined, wanted?: string[]): ToxEnv | undefined {
   // What CI runs for this Python (tox-gh's [gh] python mapping) comes first.
   if (!wanted?.length && cfg.ciEnvs) {
-    const keys = [...cfg.ciEnvs.byMinor.keys()].sort((a, b) => Number(b.split(".")[1]) - Number(a.split(".")[1]));
-    const mapped = (pythonMinor && cfg.ciEnvs.byMinor.get(pythonMinor)) || cfg.ciEnvs.byMinor.get(keys[0]!);
+    const mapped = mappedEnvNames(cfg, pythonMinor);
     const env = mapped?.length ? chooseToxEnv(cfg, pythonMinor, mapped.filter((e) => !NOT_TESTS.test(e.replace(/^py\d*-?/, "")))) : undefined;
     if (env && hasTestCommand(cfg, env.name)) return env;
   }
@@ -636,7 +640,7 @@ function ciJobRoute(rb: RouteBuilder, job: CiJob): Builder | undefined {
       // of them are offered, and the tox env of the chosen Python is taken among them.
       const text = l.text
         .replace(/(\s(?:-e|--env)(?:\s+|=))\$\{\{\s*matrix\.([\w-]+)\s*\}\}/g, (m, flag: string, k: string) => (job.matrixAxes?.[k] ? `${flag}${job.matrixAxes[k]!.join(",")}` : m))
-        .replace(/\$\{\{\s*matrix\.([\w-]+)\s*\}\}/g, (m, k: string) => job.matrixValues?.[k] ?? m)
+        .replace(/\$\{\{\s*matrix\.([\w-]+)\s*\}\}/g, (m, k: string) => job.matrixAxes?.[k]?.[0] ?? m)
         .replace(/\$\{\{[\s\S]*?\}\}/g, "$CI_EXPRESSION"); // `${{ format('py{0}', matrix.python) }}` holds braces
       rb.line(b, text, { file: job.file, line: l.line, what: `job ${job.name}, step ${i + 1}` }, step.cwd ? { cwd: step.cwd } : {});
       if (b.suites.length === before.suites) continue;
@@ -728,7 +732,7 @@ const IMPORT_NAMES: Record<string, string> = {
   "psycopg2-binary": "psycopg2", "psycopg-binary": "psycopg", "redis-py": "redis", "python-magic": "magic", "pyopenssl": "OpenSSL",
   pymongo: "bson", "google-cloud-storage": "google", "python-snappy": "snappy", "pyserial": "serial", "pyusb": "usb", "pygobject": "gi",
   "python-ldap": "ldap", "dnspython": "dns", "pycryptodomex": "Cryptodome", "python-rapidjson": "rapidjson", "ruamel.yaml": "ruamel",
-  "msgpack": "msgpack", "cbor2": "cbor2", "tomli-w": "tomli_w", "python-jose": "jose", "pywin32": "win32api", "faiss-cpu": "faiss",
+  "python-jose": "jose", "pywin32": "win32api", "faiss-cpu": "faiss",
 };
 
 /** The module a requirement most likely provides (`PyYAML` → `yaml`, `python-dateutil` → `dateutil`). */

@@ -41,13 +41,13 @@ export interface RouteResult {
   counts?: TestCounts;
 }
 
-/** tox's placeholders for the environment, filled when the command runs. */
-export const PLACEHOLDERS = ["envtmpdir", "env_tmp_dir", "envdir", "env_dir", "envsitepackagesdir", "env_site_packages_dir", "envbindir", "env_bin_dir", "envname", "env_name", "envlogdir"];
-const PLACEHOLDER = new RegExp(`\\{(${PLACEHOLDERS.join("|")})\\}`, "g");
+/** tox's substitutions that name the environment ({envtmpdir}, {envbindir}, …), filled when the command runs. */
+export const ENV_SUBSTITUTIONS = ["envtmpdir", "env_tmp_dir", "envdir", "env_dir", "envsitepackagesdir", "env_site_packages_dir", "envbindir", "env_bin_dir", "envname", "env_name", "envlogdir"];
+const ENV_SUBSTITUTION = new RegExp(`\\{(${ENV_SUBSTITUTIONS.join("|")})\\}`, "g");
 
-/** The words of one command as it will run: placeholders filled, the user's arguments placed. Pure. */
+/** The words of one command as it will run: tox's substitutions filled, the user's arguments placed. Pure. */
 export function commandLine(cmd: RouteCommand, userArgs: string[] | undefined, places: Record<string, string>): string[] {
-  const fill = (w: string) => w.replace(PLACEHOLDER, (_, k: string) => places[k] ?? "");
+  const fill = (w: string) => w.replace(ENV_SUBSTITUTION, (_, k: string) => places[k] ?? "");
   const argv = cmd.argv.map(fill);
   const args = userArgs ?? cmd.posargs?.default ?? [];
   if (cmd.posargs) argv.splice(Math.min(cmd.posargs.index, argv.length), 0, ...args);
@@ -93,7 +93,7 @@ export function toxPassedEnv(env: Record<string, string>, passEnv: string[], os:
 /** A word back into a shell line: globs and expansions stay live, spaces and quotes are quoted. */
 const shellWord = (w: string) => (/[\s'"\\;&|<>()`]/.test(w) ? shellQuote(w) : w);
 
-/** One command as it will run: the words (placeholders filled, the user's arguments placed) and where. */
+/** One command as it will run: the words (substitutions filled, the user's arguments placed) and where. */
 export interface PlannedCommand {
   cmd: RouteCommand;
   words: string[];
@@ -141,7 +141,10 @@ export function planRun(route: TestRoute, userArgs: string[], places: Record<str
   return { pre, suites, notRun };
 }
 
-/** The placeholders a route's commands may use (tox's {envtmpdir}, {envbindir}, …) for this environment. */
+/** planRun's `isPath` for a project: does the word name an existing file or directory where the command runs. */
+export const pathIn = (envRoot: string) => (cwd: string | undefined, word: string) => word !== "" && existsSync(resolve(cwd ? join(envRoot, cwd) : envRoot, word));
+
+/** The values of tox's environment substitutions ({envtmpdir}, {envbindir}, …) for this environment. */
 export function routePlaces(route: TestRoute, envRoot: string, venv: string, os: VenvOs, pythonVersion?: string): Record<string, string> {
   const tmp = join(envRoot, ".dht", "test-tmp", route.name.replace(/[^\w.-]+/g, "_"));
   const bin = venvBinDir(venv, os);
@@ -161,8 +164,7 @@ export async function runRoute(input: RunRouteInput): Promise<RouteResult> {
   const places = routePlaces(route, input.envRoot, input.venv, input.os, input.pythonVersion);
   if (route.suites.some((s) => s.argv.some((w) => w.includes("{envtmpdir}") || w.includes("{env_tmp_dir}")))) mkdirSync(places.envtmpdir!, { recursive: true });
   const env = { ...input.env, ...route.env };
-  const isPath = (cwd: string | undefined, word: string) => word !== "" && existsSync(resolve(cwd ? join(input.envRoot, cwd) : input.envRoot, word));
-  const planned = planRun(route, input.userArgs, places, isPath);
+  const planned = planRun(route, input.userArgs, places, pathIn(input.envRoot));
   for (const n of planned.notRun) input.announce(`not run: ${n}`);
   const run = async ({ cmd, words: plannedWords }: PlannedCommand): Promise<SuiteResult> => {
     const words = cmd.line !== undefined ? plannedWords : sitePackagesFallback(plannedWords, places.envsitepackagesdir, input.envRoot, existsSync);

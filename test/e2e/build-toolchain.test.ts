@@ -22,6 +22,13 @@ const t = why ? test.skip : test;
 
 describe("build toolchains when a build needs them", () => {
   let idx: Awaited<ReturnType<typeof startWheelIndex>> | undefined;
+  /** `dhtl setup` on Python 3.11 with only `bin` besides it on PATH, packages from the loopback index. */
+  const setupWith = (home: string, bin: string, root: string, timeoutMs: number) => {
+    const env: Record<string, string> = { ...setupEnv(home, ["3.11"], { PIP_INDEX_URL: idx!.indexUrl }), PATH: `${pyenvBin("3.11")}:${bin}` };
+    delete env.PIP_NO_INDEX;
+    delete env.PIP_FIND_LINKS;
+    return dhtl(["setup", "--cwd", root, "--python", "3.11"], { env, timeoutMs });
+  };
   beforeAll(async () => {
     if (!why) idx = await startWheelIndex([join(assetsDir, "build-tool-wheels"), join(assetsDir, "uv")]);
   });
@@ -33,10 +40,7 @@ describe("build toolchains when a build needs them", () => {
     const bin = mkdtempSync(join(tmpdir(), "dht-nocmake-"));
     for (const tool of ["sh", "env", "uname"]) symlinkSync(Bun.which(tool)!, join(bin, tool));
     const home = seededHome();
-    const env: Record<string, string> = { ...setupEnv(home, ["3.11"], { PIP_INDEX_URL: idx!.indexUrl }), PATH: `${pyenvBin("3.11")}:${bin}` };
-    delete env.PIP_NO_INDEX;
-    delete env.PIP_FIND_LINKS;
-    const r = await dhtl(["setup", "--cwd", root, "--python", "3.11"], { env, timeoutMs: 240_000 });
+    const r = await setupWith(home, bin, root, 240_000);
     expect(r.stderr).toMatch(/the build needs cmake and ninja: provided in user space \(cmake: cmake version 3\.31\.6/);
     expect(r.code).toBe(0);
     expect(idx!.requests.some((q) => q.includes("cmake-3.31.6"))).toBe(true);
@@ -66,10 +70,7 @@ describe("build toolchains when a build needs them", () => {
       }
     }
     const home = seededHome();
-    const env: Record<string, string> = { ...setupEnv(home, ["3.11"], { PIP_INDEX_URL: idx!.indexUrl }), PATH: `${pyenvBin("3.11")}:${bin}` };
-    delete env.PIP_NO_INDEX;
-    delete env.PIP_FIND_LINKS;
-    const r = await dhtl(["setup", "--cwd", root, "--python", "3.11"], { env, timeoutMs: 420_000 });
+    const r = await setupWith(home, bin, root, 420_000);
     expect(r.stderr).toMatch(/the build needs rust: provided in user space \(rust: cargo \d+\.\d+/);
     expect(r.stderr).toMatch(/apt packages without root: apt-get download/);
     expect(r.code).toBe(0);
@@ -91,10 +92,7 @@ describe("build toolchains when a build needs them", () => {
     const bin = mkdtempSync(join(tmpdir(), "dht-nocc-"));
     for (const tool of ["sh", "env", "uname", "ls", "cat", "rm", "mkdir", "cp", "ln"]) if (Bun.which(tool)) symlinkSync(Bun.which(tool)!, join(bin, tool));
     const home = seededHome();
-    const env: Record<string, string> = { ...setupEnv(home, ["3.11"], { PIP_INDEX_URL: idx!.indexUrl }), PATH: `${pyenvBin("3.11")}:${bin}` };
-    delete env.PIP_NO_INDEX;
-    delete env.PIP_FIND_LINKS;
-    const r = await dhtl(["setup", "--cwd", root, "--python", "3.11"], { env, timeoutMs: 420_000 });
+    const r = await setupWith(home, bin, root, 420_000);
     expect(r.stderr).toMatch(/the build needs c-compiler: provided in user space \(c-compiler: .*clang version/);
     expect(r.code).toBe(0);
     expect(idx!.requests.some((q) => q.includes("ziglang-0.17.1"))).toBe(true);

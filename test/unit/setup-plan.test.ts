@@ -3,37 +3,26 @@ import { buildPlan, selectExtrasAndGroups, splitSelection, type PlanInput, type 
 import { renderPlan } from "../../src/flows/setup/render.ts";
 import { parseLockFile } from "../../src/project/lockfiles.ts";
 import { lockGraph } from "../../src/project/lock-pins.ts";
+import { planInputFixture } from "../helpers/plan-input.ts";
 
 const req = (raw: string, origin = "pyproject.toml [project.dependencies]"): PlanRequirement => ({ name: raw.split(/[<>=\[ ;@]/)[0]!, raw, origin });
 
 function input(over: Partial<PlanInput> = {}): PlanInput {
-  return {
-    os: "linux",
-    envRoot: "/p",
-    envDir: ".",
-    projectRoot: "/p",
-    project: {
-      root: "/p",
-      name: "demo",
+  return planInputFixture(
+    {
       isPackage: false,
       requirements: [req("requests>=2"), req("PyYAML")],
       optional: { test: [req("pytest")], docs: [req("sphinx")] },
       groups: { dev: [req("ruff")], lint: [req("mypy")] },
-      requirementFiles: [],
     },
-    registries: { indexUrl: "https://user:s3cret@pypi.corp.example/simple", extraIndexUrls: [], trustedHosts: [], findLinks: [], origins: { indexUrl: "env PIP_INDEX_URL" } },
-    python: { request: "3.11", executable: "/usr/bin/python3.11", version: "3.11.7", source: "system", chain: [{ step: "managed", outcome: "skipped", why: "none installed" }, { step: "system", outcome: "taken", why: "/usr/bin/python3.11" }] },
-    uv: { available: true, path: "/h/tools/uv/0.13.9/uv", version: "0.13.9", how: "stored" },
-    venv: { linkPath: "/p/.venv", venvPath: "/p/.venv", placement: "in-project", why: "in the project" },
-    strategy: "uv",
-    extras: [],
-    groups: [],
-    preferBinary: false,
-    swaps: [],
-    isolate: false,
-    registryEnvNames: ["UV_DEFAULT_INDEX"],
-    ...over,
-  };
+    {
+      registries: { indexUrl: "https://user:s3cret@pypi.corp.example/simple", extraIndexUrls: [], trustedHosts: [], findLinks: [], origins: { indexUrl: "env PIP_INDEX_URL" } },
+      python: { request: "3.11", executable: "/usr/bin/python3.11", version: "3.11.7", source: "system", chain: [{ step: "managed", outcome: "skipped", why: "none installed" }, { step: "system", outcome: "taken", why: "/usr/bin/python3.11" }] },
+      uv: { available: true, path: "/h/tools/uv/0.13.9/uv", version: "0.13.9", how: "stored" },
+      registryEnvNames: ["UV_DEFAULT_INDEX"],
+      ...over,
+    },
+  );
 }
 
 describe("setup plan", () => {

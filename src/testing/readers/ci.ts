@@ -25,12 +25,10 @@ export interface CiJob {
   pythons: string[];
   env: Record<string, string>;
   /**
-   * The value `${{ matrix.KEY }}` takes in the job's main run, by key (GitHub): the axis's
-   * first value, else the first `include` entry's. Python axes are left out (the chosen
-   * Python is not the matrix's first).
+   * Every value of each matrix key (GitHub), the axis's values then the include entries', in
+   * order: the first is what `${{ matrix.KEY }}` is in the job's main run. Python axes are
+   * left out (the chosen Python is not the matrix's first).
    */
-  matrixValues?: Record<string, string>;
-  /** Every value of each non-Python matrix key (axis values, then include entries'), in order. */
   matrixAxes?: Record<string, string[]>;
 }
 
@@ -139,8 +137,7 @@ export function readGithubWorkflow(text: string, file: string): CiJob[] {
       }
     }
     const matrixAxes = allMatrixValues(matrix);
-    const matrixValues = Object.fromEntries(Object.entries(matrixAxes).map(([k, v]) => [k, v[0]!]));
-    jobs.push({ file, name, line: jobLine, steps, pythons: fixFloatVersions(text, [...pythons]), env: { ...topEnv, ...envOf(job.env) }, ...(Object.keys(matrixValues).length ? { matrixValues, matrixAxes } : {}) });
+    jobs.push({ file, name, line: jobLine, steps, pythons: fixFloatVersions(text, [...pythons]), env: { ...topEnv, ...envOf(job.env) }, ...(Object.keys(matrixAxes).length ? { matrixAxes } : {}) });
   }
   return jobs;
 }
