@@ -479,3 +479,21 @@ export function fetchNodePacks(): number {
 }
 
 if (import.meta.main && fetchNodePacks()) process.exit(1);
+
+/**
+ * Rust by rustup (src/system/rustup.ts): the real `rustup` wheel (rustup 1.29.0, served by the
+ * loopback index as the package index would serve it) and a rustup distribution mirror built
+ * from the Rust toolchain rustup installed on this machine (scripts/rust-dist-mirror.ts). A
+ * machine without that toolchain skips the rustup e2e test with the reason.
+ */
+export const rustupWheelDir = join(root, "rustup-wheel");
+export const rustupWheelFiles: Array<[file: string, sha256: string]> = [["rustup-1.29.0.1-py3-none-manylinux_2_17_x86_64.whl", "47c6d01a6b54b87308fe29ae91633757fb1c5862374e6dd8978955b411bff7e4"]];
+export const rustDistDir = join(root, "rust-dist");
+
+if (import.meta.main) {
+  if (await fetchPinnedFiles(rustupWheelDir, rustupWheelFiles, "the real rustup wheel, rustup-init for Rust into DHT_HOME (test/e2e/build-toolchain.test.ts)")) process.exit(1);
+  const { buildRustDistMirror, rustMirrorUnavailable } = await import("./rust-dist-mirror.ts");
+  const why = rustMirrorUnavailable();
+  if (why) console.error(`not building test asset rust-dist: ${why} (the rustup e2e test is skipped)`);
+  else buildRustDistMirror(rustDistDir, rustupWheelDir);
+}

@@ -171,9 +171,18 @@ export const mappingEntrySchema = v.object(
           ),
           archives: v.optional(v.record(v.pipe(v.string(), v.regex(/^(linux|darwin|windows)-(x86_64|aarch64)-(gnu|musl|none)$/, expected("a platform like linux-x86_64-gnu"))), archiveSourceSchema, expected("a mapping of platform (linux-x86_64-gnu) to an archive"))),
           source: v.optional(v.object({ url: url("an http(s):// or file:// URL of the source archive"), sha256: sha256Text, build: list(commandArgv, "a list of commands") }, expected("a mapping (url, sha256, build)"))),
+          rustup: v.optional(
+            v.object(
+              {
+                toolchain: v.optional(v.pipe(v.string(), v.regex(/^(?:stable|beta|nightly|\d+\.\d+(?:\.\d+)?)(?:-\d{4}-\d{2}-\d{2})?$/, expected("a Rust toolchain: stable, beta, nightly or a version like 1.83.0")))),
+                profile: v.optional(v.picklist(["minimal", "default"], expected("minimal or default"))),
+              },
+              expected("a mapping (toolchain, profile)"),
+            ),
+          ),
           distro: v.optional(bool()),
         },
-        expected("a mapping (wheel, archives, source, distro)"),
+        expected("a mapping (wheel, rustup, archives, source, distro)"),
       ),
     ),
   },

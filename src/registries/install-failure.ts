@@ -234,7 +234,7 @@ function buildDownloadError(found: { url: string; evidence: string }, output: st
     hint: [
       `the package index is not at fault; the download happened inside the build (${redactOutput(found.evidence, ctx.creds)})`,
       rust
-        ? "give the build a Rust toolchain: dhtl setup provides one in user space from the distribution's packages where a package manager is present; otherwise install Rust (the system package manager, or rustup with RUSTUP_DIST_SERVER pointing at an internal mirror) and run dhtl setup again"
+        ? "give the build a Rust toolchain: dhtl setup provides one in user space, by rustup (the package index's rustup wheel) from RUSTUP_DIST_SERVER, else from the distribution's packages; behind a firewall, set RUSTUP_DIST_SERVER and RUSTUP_UPDATE_ROOT to an internal rustup mirror (or install Rust with the system package manager) and run dhtl setup again"
         : "let that host through the proxy, or provide what the build downloads beforehand (see the package's build documentation)",
       ...(advice?.lines.slice(1) ?? []),
       `installer output (last lines):\n${tail}`,

@@ -91,8 +91,16 @@ export async function planSystem(requests: SystemRequest[], sc: SystemContext): 
     onPath,
     indexUsable: sc.indexes.length > 0 && !sc.flags.offline,
     platformKey: sc.platformKey,
+    rustupDist: await rustupDistLabel(sc.env),
     ...(sc.bundlePayload ? { bundleHas: (n: string) => Boolean(sc.bundlePayload!(n)) } : {}),
   });
+}
+
+/** "https://mirror.example/rust (env RUSTUP_DIST_SERVER)": the server a rustup source would use, for the plan's words. */
+async function rustupDistLabel(env: Record<string, string | undefined>): Promise<string> {
+  const [{ rustupServers }, { redactUrl }] = await Promise.all([import("./rustup.ts"), import("../net/redact.ts")]);
+  const s = rustupServers(env);
+  return `${redactUrl(s.dist)} (${s.origin})`;
 }
 
 export interface ProvidedTool {
@@ -215,16 +223,22 @@ async function provideInUserSpace(item: PlanItem, req: SystemRequest, sc: System
   }
   const entry: MappingEntry = req.entry ?? {};
   const fx: FetchContext = { env: sc.env, home: sc.home, offline: Boolean(sc.flags.offline), net: sc.net, platformKey: sc.platformKey, facts: sc.facts, indexes: sc.indexes, log: sc.log, progress: sc.progress };
-  for (const candidate of item.userspace) {
+  for (const [index, candidate] of item.userspace.entries()) {
     if (!candidate.usable) {
       tried.push(`${candidate.source}: ${candidate.why}`);
       continue;
     }
+    // A source that fails before a later one works is said, not only kept for the failure report.
+    const moveOn = (why: string) => {
+      if (item.userspace.slice(index + 1).some((c) => c.usable)) sc.log(`${item.name}: ${candidate.source} did not work (${why}); trying the next source`);
+    };
     let payload: Payload;
     try {
       payload = await fetchPayload(candidate.source, item, entry, sc, fx);
     } catch (error) {
-      tried.push(`${candidate.source}: ${isDhtError(error) ? error.message : (error as Error).message}`);
+      const why = isDhtError(error) ? error.message : (error as Error).message;
+      tried.push(`${candidate.source}: ${why}`);
+      moveOn(why);
       continue;
     }
     const laid: Record<string, string> = {};
@@ -243,6 +257,7 @@ async function provideInUserSpace(item: PlanItem, req: SystemRequest, sc: System
     const fail = (why: string) => {
       for (const p of Object.values(laid)) removeFile(p);
       tried.push(`${candidate.source}: ${payload.detail}: ${why}`);
+      moveOn(why);
     };
     if (missing.length) {
       fail(`${missing.join(", ")} not found in it`);
@@ -270,6 +285,10 @@ async function fetchPayload(source: string, item: PlanItem, entry: MappingEntry,
     }
     case "index":
       return fromIndexWheel(item.name, us.wheel!, fx);
+    case "rustup": {
+      const { fromRustup } = await import("./rustup.ts");
+      return fromRustup(item.name, us.rustup!, fx);
+    }
     case "distro":
       return fromDistro(item.name, item.manager!, item.packages, fx, async (names) => (await queryInstalled([item.manager!], () => names, sc.env))[item.manager!] ?? new Set());
     case "mirror":

@@ -65,8 +65,18 @@ export interface SourceBuild {
   build: string[][];
 }
 
+/** A toolchain rustup installs (only Rust has one). */
+export interface RustupSource {
+  /** The toolchain: a channel (stable, beta, nightly) or a version ("1.83.0"); default stable. */
+  toolchain?: string;
+  /** rustup's profile; minimal is rustc, cargo and the standard library. */
+  profile?: "minimal" | "default";
+}
+
 export interface UserspaceSources {
   wheel?: WheelSource;
+  /** rustup into DHT_HOME from RUSTUP_DIST_SERVER (tried after the wheel, before distribution packages). */
+  rustup?: RustupSource;
   /** Portable archives per platform key (linux-x86_64-gnu, darwin-aarch64-none, ...). */
   archives?: Record<string, ArchiveSource>;
   source?: SourceBuild;

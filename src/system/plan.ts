@@ -126,7 +126,7 @@ export interface PlanItem {
   adminCommand?: string;
 }
 
-export type UserspaceSource = "index" | "distro" | "mirror" | "source" | "bundle";
+export type UserspaceSource = "index" | "rustup" | "distro" | "mirror" | "source" | "bundle";
 
 export interface SystemPlan {
   mode: "system" | "userspace";
@@ -150,6 +150,8 @@ export interface PlanInput {
   onPath: Record<string, string>;
   /** The package index can be asked (not no-index, not offline without a bundle). */
   indexUsable: boolean;
+  /** rustup's distribution server as the environment names it ("https://static.rust-lang.org (default)"). */
+  rustupDist?: string;
   /** An offline bundle with a system/ part for this platform. */
   bundleHas?: (name: string) => boolean;
   platformKey: string;
@@ -258,6 +260,10 @@ function userspaceSources(req: SystemRequest, entry: MappingEntry, manager: Mana
   }
   if (us.wheel) out.push({ source: "index", usable: input.indexUsable, why: input.indexUsable ? `the ${us.wheel.project} wheel from the package index (sha256 from the index)` : "the package index cannot be asked (offline or no-index)" });
   else out.push({ source: "index", usable: false, why: "no wheel on PyPI publishes it" });
+  if (us.rustup) {
+    const toolchain = us.rustup.toolchain ?? "stable";
+    out.push(input.flags.offline ? { source: "rustup", usable: false, why: "offline: rustup needs its distribution server" } : { source: "rustup", usable: true, why: `rustup (the package index's rustup wheel, else rustup-init from RUSTUP_UPDATE_ROOT) installs Rust ${toolchain} from ${input.rustupDist ?? "RUSTUP_DIST_SERVER"} into DHT_HOME (components checked against the channel's sha256)` });
+  }
   const distroManager = manager && ["apt", "dnf", "yum", "microdnf", "apk"].includes(manager) ? manager : undefined;
   if (us.distro === false) out.push({ source: "distro", usable: false, why: "the mapping says distribution packages do not work unpacked" });
   else if (!distroManager) out.push({ source: "distro", usable: false, why: manager ? `${manager} cannot fetch packages without installing them` : "no distribution package manager here" });

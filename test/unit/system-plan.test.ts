@@ -7,18 +7,11 @@ import { buildSystemPlan, decideMode, systemRequests, type SystemFacts } from ".
 import { distroCommands, parseAptSimulation, toolDependencies } from "../../src/system/userspace.ts";
 import { findTool, globPaths, wrapperScript } from "../../src/system/tools.ts";
 import { DhtError } from "../../src/errors.ts";
+import { systemFactsFixture } from "../helpers/system-facts.ts";
 
 const fixture = (name: string) => readFileSync(join(import.meta.dir, "..", "fixtures", "system", name), "utf8");
 
-const facts = (over: Partial<SystemFacts> = {}): SystemFacts => ({
-  os: "linux",
-  arch: "x86_64",
-  distro: { id: "debian", versionId: "12", like: [] },
-  packageManagers: ["apt"],
-  privileges: { root: true, passwordlessSudo: false },
-  container: { kind: null, evidence: [] },
-  ...over,
-});
+const facts = systemFactsFixture;
 const deps = (yaml: string) => loadConfigSource(yaml).config.platform_deps;
 
 describe("package managers: what is installed, read from their real output", () => {

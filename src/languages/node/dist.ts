@@ -10,6 +10,7 @@
  */
 import { DhtError, ExitCode } from "../../errors.ts";
 import type { NetSettings } from "../../net/types.ts";
+import { fetchText } from "../../net/fetch-text.ts";
 import { parseVersion, type Version } from "./version.ts";
 
 export const DEFAULT_NODE_MIRROR = "https://nodejs.org/dist";
@@ -64,16 +65,6 @@ export function parseShasums(text: string): Map<string, string> {
     if (m) out.set(m[2]!, m[1]!.toLowerCase());
   }
   return out;
-}
-
-async function fetchText(url: string, env: Record<string, string | undefined>, net?: NetSettings): Promise<string> {
-  const { localSourcePath } = await import("../../net/download.ts");
-  const local = localSourcePath(url);
-  if (local) return Bun.file(local).text();
-  const { httpFetch, httpStatusError } = await import("../../net/http.ts");
-  const r = await httpFetch(url, {}, { env, net });
-  if (!r.ok) throw httpStatusError(url, r);
-  return r.text();
 }
 
 export async function fetchDistIndex(base: string, env: Record<string, string | undefined>, net?: NetSettings): Promise<DistRelease[]> {
