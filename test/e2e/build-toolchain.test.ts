@@ -7,7 +7,8 @@
  *  - Rust by rustup: the real rustup wheel from the loopback index installs the real Rust
  *    toolchain from a loopback rustup mirror (RUSTUP_DIST_SERVER), into DHT_HOME, for a maturin
  *    build; the binary built then runs. Without the wheel, rustup-init from RUSTUP_UPDATE_ROOT,
- *    verified against its .sha256 (a tampered one is refused, naming every source tried).
+ *    verified against its .sha256 (a tampered one is refused, naming every source tried),
+ *    over HTTPS under a private CA that only `proxy.ca_bundle` names.
  *  - Rust from Debian's own packages (`apt-get download` + `dpkg-deb -x`, no root, no system
  *    change) when rustup's server cannot be reached; the binary built then runs.
  *  - A C compiler: Zig's clang from the real ziglang wheel on a loopback index, laid as cc and
@@ -19,6 +20,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { dhtl, repoRoot } from "../helpers/cli.ts";
 import { startFileServer } from "../helpers/servers.ts";
+import { makeTestCa } from "../helpers/tls.ts";
 import { assetsDir, copyTree, pyenvBin, seededHome, setupEnv, startWheelIndex, writeProject } from "../helpers/setup-project.ts";
 
 const why = !existsSync(join(assetsDir, "build-tool-wheels")) ? "the cmake/ninja wheels are missing (bun scripts/fetch-test-assets.ts)" : !pyenvBin("3.11") ? "needs CPython 3.11 (pyenv)" : undefined;
@@ -125,14 +127,17 @@ describe("build toolchains when a build needs them", () => {
     }
   }, 480_000);
 
-  (rustupWhy ? test.skip : test)("platform_deps rust without the rustup wheel: rustup-init from RUSTUP_UPDATE_ROOT verified by its .sha256; a tampered one is refused with exit 3 naming each source, then the real one installs", async () => {
-    const mirror = await startFileServer({ dir: rustDistDir });
+  (rustupWhy ? test.skip : test)("platform_deps rust without the rustup wheel, from an HTTPS rustup mirror with a private CA (proxy.ca_bundle): rustup-init from RUSTUP_UPDATE_ROOT verified by its .sha256; a tampered one is refused with exit 3 naming each source, then the real one installs", async () => {
+    // A corporate mirror: HTTPS under a CA only the project's configuration names. dhtl's own
+    // downloads and rustup's both have to trust it.
+    const ca = makeTestCa("corporate rust mirror CA");
+    const mirror = await startFileServer({ dir: rustDistDir, tls: { cert: ca.cert, key: ca.key } });
     const bare = await startWheelIndex([join(assetsDir, "uv")]);
     try {
       // The project asks for Rust itself; the mapping override keeps the distribution's packages out.
       const root = writeProject({
         "pyproject.toml": '[project]\nname = "wants-rust"\nversion = "0.1.0"\nrequires-python = ">=3.8"\n',
-        ".dhtconfig": "platform_deps:\n  packages: [rust]\n  mapping:\n    rust:\n      userspace:\n        distro: false\n",
+        ".dhtconfig": `proxy:\n  ca_bundle: ${ca.caFile}\nplatform_deps:\n  packages: [rust]\n  mapping:\n    rust:\n      userspace:\n        distro: false\n`,
       });
       const home = seededHome();
       const extra = { RUSTUP_DIST_SERVER: mirror.origin, RUSTUP_UPDATE_ROOT: `${mirror.origin}/rustup` };
@@ -140,11 +145,11 @@ describe("build toolchains when a build needs them", () => {
       const bad = await setupWith(home, pathWithoutRust(), root, 300_000, extra, bare);
       expect(bad.code).toBe(3);
       expect(bad.stderr).toMatch(/system packages cannot be provided on this machine: rust/);
-      expect(bad.stderr).toMatch(/- rustup: rustup-init cannot be had: .*rustup-init from http:\/\/127\.0\.0\.1:\d+\/rustup\/dist\/x86_64-unknown-linux-gnu\/rustup-init: .*sha256/i);
+      expect(bad.stderr).toMatch(/- rustup: rustup-init cannot be had: .*rustup-init from https:\/\/127\.0\.0\.1:\d+\/rustup\/dist\/x86_64-unknown-linux-gnu\/rustup-init: .*sha256/i);
       expect(bad.stderr).toMatch(/- distro: the mapping says distribution packages do not work unpacked/);
       mirror.clearFaults();
       const good = await setupWith(home, pathWithoutRust(), root, 300_000, extra, bare);
-      expect(good.stderr).toMatch(/rust: cargo 1\.95\.0 .*from Rust stable from http:\/\/127\.0\.0\.1:\d+ by rustup \(rustup-init from http:\/\/127\.0\.0\.1:\d+\/rustup\/dist\/x86_64-unknown-linux-gnu\/rustup-init \(sha256 verified\)\)/);
+      expect(good.stderr).toMatch(/rust: cargo 1\.95\.0 .*from Rust stable from https:\/\/127\.0\.0\.1:\d+ by rustup \(rustup-init from https:\/\/127\.0\.0\.1:\d+\/rustup\/dist\/x86_64-unknown-linux-gnu\/rustup-init \(sha256 verified\)\)/);
       expect(good.code).toBe(0);
       const cargo = Bun.spawnSync([join(root, ".venv", "bin", "cargo"), "--version"], { env: { PATH: "/usr/bin:/bin" } });
       expect(cargo.stdout.toString()).toMatch(/^cargo 1\.95\.0/);
