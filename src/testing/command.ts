@@ -79,6 +79,17 @@ function describeRoute(r: TestRoute, chosen: boolean, planned: PlannedRun): stri
   return lines;
 }
 
+/** The interpreter `dhtl setup` would take, without downloading anything; undefined when it would need one. */
+async function pythonSetupWouldChoose(ctx: RunContext): Promise<{ version: string; executable: string } | undefined> {
+  try {
+    const { findProjectPython } = await import("../flows/setup/execute.ts");
+    const r = await findProjectPython(ctx, {});
+    return { version: r.version, executable: r.executable };
+  } catch {
+    return undefined;
+  }
+}
+
 export async function runTestCommand(ctx: RunContext, opts: TestCommandOptions): Promise<number> {
   const log = await getLogger(ctx);
   const resolved = await resolveConfig({ cwd: ctx.cwd, env: ctx.env });
@@ -101,7 +112,11 @@ export async function runTestCommand(ctx: RunContext, opts: TestCommandOptions):
     if (!opts.list) throw error;
   }
   const cfg = venvInfo ? readPyvenvCfg(venvInfo.venv) : undefined;
-  const pythonVersion = cfg?.version_info ?? cfg?.version;
+  // Before any setup, --list names the routes for the Python setup would choose (a tox env
+  // per Python: py311 here, not the newest the project lists), found as setup finds it.
+  const planned = cfg ? undefined : opts.list ? await pythonSetupWouldChoose(ctx) : undefined;
+  const pythonVersion = cfg?.version_info ?? cfg?.version ?? planned?.version;
+  if (opts.list && !cfg) log.info(planned ? `no environment yet: routes as they would run on Python ${planned.version}, the one dhtl setup would choose (${planned.executable})` : `no environment yet, and no Python on this machine fits the project without a download: routes are named for the newest Python the project lists`);
   const plan = planTestRoute({
     root: envRoot,
     declared,
@@ -119,7 +134,7 @@ export async function runTestCommand(ctx: RunContext, opts: TestCommandOptions):
         const p = planned.get(r)!;
         return { ...r, runs: [...p.pre.map((c) => ({ argv: c.words, runner: c.cmd.runner, pre: true })), ...p.suites.map((c) => ({ argv: c.words, runner: c.cmd.runner, ...(c.cmd.cwd ? { cwd: c.cmd.cwd } : {}) }))], ...(p.notRun.length ? { notRun: p.notRun } : {}) };
       });
-      printJson({ chosen: plan.chosen?.name ?? null, why: plan.why, routes, signals: plan.signals });
+      printJson({ chosen: plan.chosen?.name ?? null, why: plan.why, python: pythonVersion ? { version: pythonVersion, from: cfg ? "the environment" : "what dhtl setup would choose" } : null, routes, signals: plan.signals });
     } else {
       printText(plan.routes.length ? plan.routes.flatMap((r) => describeRoute(r, r === plan.chosen, planned.get(r)!)).join("\n") : "no test route found");
       printText(`\n${plan.chosen ? `runs: ${plan.chosen.name} — ${plan.why}` : plan.why}`);

@@ -236,6 +236,22 @@ describe.skipIf(!ready)("dhtl setup + dhtl test follow the project's own test ro
     expect(other.result).toMatchObject({ route: "pytest", counts: { passed: 2 } });
   });
 
+  test("--list before any setup names the routes for the Python setup would choose on this machine, not the newest the project lists", async () => {
+    const root = writeProject({
+      ...PKG,
+      "pyproject.toml": '[project]\nname = "demo"\nversion = "0.1.0"\nrequires-python = ">=3.9"\nclassifiers = ["Programming Language :: Python :: 3.13"]\n',
+      "tox.ini": "[tox]\nenvlist = py39,py310,py311,py312,py313\n[testenv]\ndeps = pytest\ncommands = pytest {posargs}\n",
+    });
+    // Only 3.11 is on this PATH (and HOME has no pyenv), and nothing may be downloaded for a listing.
+    const list = await dhtl(["test", "--list", "--json", "--cwd", root], { env: { ...indexEnv(), HOME: mkdtempSync(join(tmpdir(), "dht-user-")) } });
+    expect(list.code).toBe(0);
+    const out = JSON.parse(list.stdout);
+    expect(out.chosen).toBe("tox:py311");
+    expect(out.python).toMatchObject({ version: expect.stringMatching(/^3\.11\./), from: "what dhtl setup would choose" });
+    expect(list.stderr).toMatch(/no environment yet: routes as they would run on Python 3\.11\.\d+, the one dhtl setup would choose/);
+    expect(existsSync(join(root, ".venv"))).toBe(false);
+  });
+
   test("--no-dev leaves the route out, and dhtl test then says what is missing instead of falling back to unittest", async () => {
     const { root, code } = await setUp({ ...PKG, ...PYTEST_TESTS, "tox.ini": "[testenv]\ndeps = pytest\ncommands = pytest\n" }, ["--no-dev"]);
     expect(code).toBe(0);
