@@ -31,6 +31,8 @@ export function fixCommand(facts: Facts, deep = false, extra = ""): string {
 
 const shq = (s: string) => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
 const list = (names: string[], max = 4) => `${names.slice(0, max).join(", ")}${names.length > max ? `, and ${names.length - max} more` : ""}`;
+/** "pytest==9.2.0", "pytest>=7; python_version<'3.8'" → "pytest" (normalised). */
+const requirementName = (req: string) => normalizeName(/^[A-Za-z0-9][A-Za-z0-9._-]*/.exec(req.trim())?.[0] ?? req);
 const distName = (d: InstalledDist) => `${d.name ?? d.dir}${d.version ? ` ${d.version}` : ""}`;
 
 const config: Check = ({ environment: e }) => {
@@ -161,8 +163,15 @@ const testRoute: Check = (facts) => {
   if (!t) return undefined;
   const absent = t.needs.filter((n) => !n.present);
   if (!absent.length) return ok("test.runner", "environment", "test runner", `${t.argv.join(" ")} (${t.why})`);
-  const declared = new Set(facts.environment.declared);
-  const fixable = absent.every((n) => declared.has(normalizeName(n.what)));
+  // fix-env restores what the configuration installs (the declared names, and what its dry run
+  // says is wanted but missing: the route's own needs, requirement files) and distributions
+  // whose files are gone; only a runner nothing asks for is the project's to add.
+  const restorable = new Set([
+    ...facts.environment.declared,
+    ...(facts.environment.wanted?.missing ?? []).map(requirementName),
+    ...(facts.environment.venv?.dists ?? []).filter((d) => d.missing.length && d.name).map((d) => normalizeName(d.name!)),
+  ]);
+  const fixable = absent.every((n) => restorable.has(normalizeName(n.what)));
   return bad("fail", "test.runner", "environment", "test runner", `${t.argv.join(" ")} (${t.why}) needs ${list(absent.map((n) => n.what))}, not installed`, fixable ? fixCommand(facts) : `add ${absent.map((n) => n.what).join(", ")} to the project's test dependencies, then run dhtl setup`, fixable ? "install-missing" : "manual");
 };
 

@@ -123,6 +123,19 @@ describe("checks", () => {
     expect(find(f, "test.runner")!.fix!.repair).toBe("manual");
   });
 
+  test("the test runner the route itself adds (a tox or CI dependency): missing or with files gone → fix-env, not 'add it to the test dependencies'", () => {
+    const f = facts();
+    f.environment.declared = ["six"];
+    f.environment.testRoute!.needs = [{ what: "pytest", present: false }];
+    // What the configuration's dry run says is wanted but missing (the route's needs count).
+    f.environment.wanted = { source: "the declared requirements", missing: ["pytest==9.2.0"], wrongVersion: [], extra: [] };
+    expect(find(f, "test.runner")!.fix).toEqual({ command: "dhtl fix-env", repair: "install-missing" });
+    // Installed, but its files deleted: the installer thinks it is there; fix-env reinstalls it.
+    f.environment.wanted = { source: "the declared requirements", missing: [], wrongVersion: [], extra: [] };
+    f.environment.venv!.dists.push(dist({ name: "pytest", dir: "pytest-9.2.0.dist-info", version: "9.2.0", missing: ["pytest/__init__.py"] }));
+    expect(find(f, "test.runner")!.fix).toEqual({ command: "dhtl fix-env", repair: "install-missing" });
+  });
+
   test("state: a stale lock, an unfinished setup, an unmarked venv; a monorepo environment is named in the fix", () => {
     const f = facts({
       state: { lock: { path: "/p/.dht/lock", pid: 99, host: "h", since: "", purpose: "setup", stale: true }, checkpoint: { path: "c", complete: false, steps: ["resolve-python"], readable: true }, marker: { present: false, matches: false } },
