@@ -133,7 +133,9 @@ export async function fromRustup(name: string, spec: RustupSource, fx: FetchCont
     // A toolchain pinned for the user's own work must not steer this install.
     delete env.RUSTUP_TOOLCHAIN;
     const argv = [init, ...rustupInitArgs(spec)];
-    fx.log(`installing Rust ${toolchain} with rustup from ${redactUrl(servers.dist)} (${servers.origin}) into ${tmp.replace(/\.tmp-\d+$/, "")}`);
+    // rustup's own output is kept for the error (its closing banner tells the user to edit PATH,
+    // which dhtl does for them); the one line before says what is coming.
+    fx.log(`installing Rust ${toolchain} with rustup from ${redactUrl(servers.dist)} (${servers.origin}) into ${tmp.replace(/\.tmp-\d+$/, "")}: its ${spec.profile ?? "minimal"} profile, a few hundred MB`);
     const r = await runTool(argv, { env, cwd: work });
     rmSync(work, { recursive: true, force: true });
     if (r.code !== 0) {
