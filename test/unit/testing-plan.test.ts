@@ -188,6 +188,13 @@ describe("the route, in order of authority", () => {
     const hatch = planTestRoutes(input({ "pyproject.toml": '[tool.hatch.envs.default.scripts]\ntest = "pytest {args:tests -q}"\n' }));
     expect(hatch.routes.find((r) => r.name.startsWith("hatch"))!.suites[0]!.posargs?.default).toEqual(["tests", "-q"]);
   });
+  test("CI runs `uv run poe check`, a poe sequence of tasks: the route follows it to the pytest of its `test` task", () => {
+    const pyproject = '[tool.poe.tasks]\ntest = "pytest"\ndocs = "sphinx-build -b doctest doc out"\ncheck = ["test", "docs"]\n';
+    const wf = "jobs:\n  test:\n    strategy:\n      matrix:\n        include:\n          - python: '3.11'\n            task: check\n    steps:\n      - run: uv run --python ${{ matrix.python }} poe ${{ matrix.task }}\n";
+    const plan = planTestRoutes(input({ "pyproject.toml": pyproject, ".github/workflows/ci.yaml": wf }));
+    expect(plan.chosen!.name).toBe("ci:test");
+    expect(plan.chosen!.suites.map((s) => s.argv)).toEqual([["python", "-m", "pytest"]]);
+  });
   test("a tox env's commands run with tox's filtered environment: CI=true from the caller is dropped, pass_env names and globs go through", async () => {
     const toxIni = "[tox]\nenvlist = py311\n[testenv]\npass_env =\n    MY_*\n    GITHUB_ACTIONS\ncommands = pytest tests\n";
     const plan = planTestRoutes(input({ "tox.ini": toxIni }, { pythonMinor: "3.11" }));

@@ -195,6 +195,12 @@ describe("task runners", () => {
     expect(find("poe", "test").lines[0]!.text).toBe("pytest tests");
     expect(find("hatch", "run")).toMatchObject({ hatchEnv: "test", line: 9 });
   });
+  test("a poe task written as a bare array is a sequence of other tasks; a Hatch script's array is its commands", () => {
+    const text = ["[tool.poe.tasks]", 'test = "pytest"', 'check = ["test", {cmd = "sphinx-build doc out"}]', "[tool.hatch.envs.default.scripts]", 'cov = ["pytest --cov", "coverage report"]'].join("\n");
+    const tasks = readPyprojectTasks(Bun.TOML.parse(text) as Record<string, unknown>, text);
+    expect(tasks.find((t) => t.runner === "poe" && t.name === "check")!.lines.map((l) => l.text)).toEqual(["poe test", "sphinx-build doc out"]);
+    expect(tasks.find((t) => t.runner === "hatch" && t.name === "cov")!.lines.map((l) => l.text)).toEqual(["pytest --cov", "coverage report"]);
+  });
   test("a shell script's lines, continuations joined", () => {
     expect(readShellScript("#!/bin/sh\nset -ex\n\n${PREFIX}pytest \\\n  --cov tests\n", "scripts/test").lines).toEqual([{ text: "${PREFIX}pytest --cov tests", line: 4 }]);
   });

@@ -258,11 +258,14 @@ function keyLine(text: string, table: string, key: string): number {
 
 /**
  * A task value in the shapes taskipy, pdm, poe and Pipfile write: a string, `{cmd = …}`,
- * `{shell = …}`, `{composite = […]}` / `{sequence = […]}`, `{ref = …}`.
+ * `{shell = …}`, `{composite = […]}` / `{sequence = […]}`, `{ref = …}`, or a bare array.
+ * What a bare array's strings are depends on the tool: Hatch runs them as commands
+ * (`test = ["pytest", "coverage report"]`), poe reads them as a sequence of other tasks
+ * (`check = ["test", "docs"]`, its `default_item_type` being `ref`).
  */
-function taskCommands(value: unknown, ref: (name: string) => string): { lines: string[]; env: Record<string, string> } {
+function taskCommands(value: unknown, ref: (name: string) => string, arrayItems: "commands" | "refs" = "commands"): { lines: string[]; env: Record<string, string> } {
   if (typeof value === "string") return { lines: [value], env: {} };
-  if (Array.isArray(value)) return { lines: value.flatMap((v) => taskCommands(v, ref).lines), env: {} };
+  if (Array.isArray(value)) return { lines: value.flatMap((v) => (typeof v === "string" && arrayItems === "refs" ? [ref(v)] : taskCommands(v, ref).lines)), env: {} };
   const t = asTable(value);
   if (!t) return { lines: [], env: {} };
   const env: Record<string, string> = {};
@@ -283,7 +286,7 @@ export function readPyprojectTasks(data: Table, text: string, file = "pyproject.
   const add = (runner: Task["runner"], table: Table | undefined, tableName: string, ref: (name: string) => string, extra: Partial<Task> = {}) => {
     for (const [name, value] of Object.entries(table ?? {})) {
       if (name === "_" || (runner === "pdm" && name === "_")) continue;
-      const { lines, env } = taskCommands(value, ref);
+      const { lines, env } = taskCommands(value, ref, runner === "poe" ? "refs" : "commands");
       const line = keyLine(text, tableName, name);
       out.push({ runner, name, file, line, lines: lines.map((l) => ({ text: l, line })), env, ...extra });
     }
