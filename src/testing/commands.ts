@@ -66,6 +66,33 @@ interface Unwrapped {
   via?: DelegateTool;
 }
 
+/**
+ * `hatch [-e ENV] run [+VAR=x] [-VAR=y] [ENV:]ARGS…` as `[ENV:]SCRIPT ARGS…`, or undefined when
+ * the words are no `hatch run`. The `+py=3.11` / `-py=3.8` words only pick which of a matrix
+ * environment's variants run (one environment here); `-e ENV` before `run` names the
+ * environment the way `ENV:` does.
+ */
+function hatchRunWords(w: string[]): string[] | undefined {
+  let i = 1;
+  let envName: string | undefined;
+  while (i < w.length && w[i] !== "run") {
+    const opt = w[i]!;
+    if (opt === "-e" || opt === "--env") {
+      envName = w[i + 1];
+      i += 2;
+    } else if (opt.startsWith("--env=")) {
+      envName = opt.slice("--env=".length);
+      i++;
+    } else if (/^-(v+|q+)$|^--(verbose|quiet|no-color|no-interactive)$/.test(opt)) i++;
+    else return undefined;
+  }
+  if (w[i] !== "run") return undefined;
+  i++;
+  while (i < w.length && /^[+-][\w-]+=/.test(w[i]!)) i++;
+  const target = w[i] ?? "";
+  return [envName && target && !target.includes(":") ? `${envName}:${target}` : target, ...w.slice(i + 1)];
+}
+
 /** Take environment-selecting wrappers off the front of a command. */
 export function unwrap(words: string[]): Unwrapped {
   const needs: NeedDraft[] = [];
@@ -98,11 +125,11 @@ export function unwrap(words: string[]): Unwrapped {
       w = w.slice(2);
       continue;
     }
-    if (head === "hatch" && w[1] === "run") {
+    const hatchRun = head === "hatch" ? hatchRunWords(w) : undefined;
+    if (hatchRun) {
       // `hatch run test` runs the script `test` of the default environment; `hatch run
       // lint:check` the script of another; `hatch run pytest` a plain command.
-      const target = w[2] ?? "";
-      return { words: [target, ...w.slice(3)], needs, env, via: "hatch-run" };
+      return { words: hatchRun, needs, env, via: "hatch-run" };
     }
     if (head === "uv" && w[1] === "run") {
       let i = 2;

@@ -256,13 +256,14 @@ class RouteBuilder {
           }
           return undefined;
         }
-        return this.fromTask(task);
+        // A just recipe's words are its parameters and make's are targets or variables, not arguments.
+        return this.fromTask(task, runner === "just" || runner === "make" ? [] : c.args);
       }
       case "hatch-test":
         return this.fromHatchTest(c.args, evidence);
       case "script": {
         const text = this.input.files.files.get(c.target ?? "");
-        return text !== undefined ? this.fromTask(readShellScript(text, c.target!)) : undefined;
+        return text !== undefined ? this.fromTask(readShellScript(text, c.target!), c.args) : undefined;
       }
     }
   }
@@ -341,21 +342,29 @@ class RouteBuilder {
     return b;
   }
 
-  fromTask(task: Task): Builder {
+  /**
+   * A task's lines. `args` are the words the caller wrote after the task's name (`hatch run
+   * test:default --color=yes`, `scripts/test -x`): they stand where the task takes its
+   * arguments (`{args}`, `$@`), in place of its default; a one-command script of pdm, poe,
+   * taskipy or Hatch without such a place gets them at its end, as those tools append them.
+   */
+  fromTask(task: Task, args: string[] = []): Builder {
     const b = newBuilder();
     const what = task.runner === "make" ? `target ${task.name}` : task.runner === "just" ? `recipe ${task.name}` : task.runner === "script" ? "script" : `${task.runner} task ${task.name}`;
     b.evidence.push({ file: task.file, line: task.line, what });
     Object.assign(b.env, task.env);
     if (task.hatchEnv && task.hatchEnv !== "default") b.needs.push({ kind: "group", name: task.hatchEnv, evidence: { file: task.file, line: task.line, what: `hatch env ${task.hatchEnv}` } });
+    const argsPlace = new RegExp(ARGS_PLACE.source, "g");
+    const appendsArgs = args.length > 0 && task.lines.length === 1 && APPENDS_ARGS.has(task.runner) && !ARGS_PLACE.test(task.lines[0]!.text);
     for (const l of task.lines) {
       // What runs without arguments: Hatch's `{args:default}`, a just recipe's `*args="default"`.
-      let dflt: string | undefined;
-      const posargsText = l.text.replace(/\{args(?::([^}]*))?\}|\u0000ARGS\u0000|"\$@"|\$@|\$\*/g, (m: string, hatchDefault?: string) => {
-        dflt = hatchDefault ?? (m === "\u0000ARGS\u0000" ? task.argsDefault : undefined) ?? dflt;
+      let dflt: string[] | undefined;
+      const posargsText = `${l.text}${appendsArgs ? " {args}" : ""}`.replace(argsPlace, (m: string, hatchDefault?: string) => {
+        dflt = args.length ? args : hatchDefault !== undefined ? shellWords(hatchDefault) : m === "\u0000ARGS\u0000" && task.argsDefault ? shellWords(task.argsDefault) : dflt;
         return " \u0001 ";
       });
       const ev: Evidence = { file: task.file, line: l.line, what };
-      this.lineWithArgs(b, posargsText, ev, dflt ? shellWords(dflt) : []);
+      this.lineWithArgs(b, posargsText, ev, dflt ?? []);
     }
     return b;
   }
@@ -383,6 +392,12 @@ class RouteBuilder {
     return b;
   }
 }
+
+/** Where a task line takes its caller's arguments: Hatch's `{args}` / `{args:default}`, a just recipe's variadic, a script's `$@`. */
+const ARGS_PLACE = /\{args(?::([^}]*))?\}|\u0000ARGS\u0000|"\$@"|\$@|\$\*/;
+
+/** Runners that append the words after a script's name to its command (no `{args}` needed). */
+const APPENDS_ARGS = new Set<Task["runner"]>(["pdm", "poe", "taskipy", "hatch", "pipenv"]);
 
 function merge(into: Builder, from: Builder, cwd?: string): void {
   into.needs.push(...from.needs);

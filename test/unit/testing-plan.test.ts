@@ -195,6 +195,17 @@ describe("the route, in order of authority", () => {
     expect(plan.chosen!.name).toBe("ci:test");
     expect(plan.chosen!.suites.map((s) => s.argv)).toEqual([["python", "-m", "pytest"]]);
   });
+  test("CI runs `hatch run +py=X test:default`: the matrix filter picks a variant, not the script; `hatch -e test run` names the env like `test:`", () => {
+    const pyproject = '[tool.hatch.envs.test]\ndependencies = ["pytest"]\n[tool.hatch.envs.test.scripts]\ndefault = "pytest {args}"\n[[tool.hatch.envs.test.matrix]]\npython = ["3.11", "3.12"]\n';
+    const wf = "jobs:\n  build:\n    strategy:\n      matrix:\n        python: ['3.11']\n    steps:\n      - run: hatch run +py=${{ matrix.python }} test:default --color=yes\n";
+    const plan = planTestRoutes(input({ "pyproject.toml": pyproject, ".github/workflows/main.yml": wf }, { declared: { extras: {}, groups: ["test"], requirementNames: [] } }));
+    expect(plan.chosen!.name).toBe("ci:build");
+    expect(plan.chosen!.suites.map((s) => s.argv)).toEqual([["python", "-m", "pytest"]]);
+    // The words after the script's name stand in its {args}, as the user's would.
+    expect(plan.chosen!.suites[0]!.posargs?.default).toEqual(["--color=yes"]);
+    expect(plan.chosen!.needs).toContainEqual(expect.objectContaining({ kind: "group", name: "test" }));
+    expect(classify(["hatch", "-e", "test", "run", "default"])).toMatchObject({ kind: "delegate", tool: "hatch-run", target: "test:default" });
+  });
   test("a tox env's commands run with tox's filtered environment: CI=true from the caller is dropped, pass_env names and globs go through", async () => {
     const toxIni = "[tox]\nenvlist = py311\n[testenv]\npass_env =\n    MY_*\n    GITHUB_ACTIONS\ncommands = pytest tests\n";
     const plan = planTestRoutes(input({ "tox.ini": toxIni }, { pythonMinor: "3.11" }));
