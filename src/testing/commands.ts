@@ -62,7 +62,7 @@ interface Unwrapped {
   words: string[];
   needs: NeedDraft[];
   env: Record<string, string>;
-  /** The command was `hatch run ENV:SCRIPT` or similar: a script of a task runner. */
+  /** The command was `hatch run ENV:SCRIPT`, `pdm run NAME` or similar: maybe a script of a task runner. */
   via?: DelegateTool;
 }
 
@@ -98,6 +98,7 @@ export function unwrap(words: string[]): Unwrapped {
   const needs: NeedDraft[] = [];
   let env: Record<string, string> = {};
   let w = words;
+  let scriptRunner: "pdm" | "pipenv" | undefined;
   for (let guard = 0; guard < 12 && w.length; guard++) {
     const a = takeAssignments(w);
     if (Object.keys(a.env).length || w[0] === "env") {
@@ -121,8 +122,18 @@ export function unwrap(words: string[]): Unwrapped {
       w = w.slice(i);
       continue;
     }
-    if ((head === "poetry" || head === "pdm" || head === "pipenv" || head === "rye") && w[1] === "run") {
+    if ((head === "poetry" || head === "rye") && w[1] === "run") {
       w = w.slice(2);
+      continue;
+    }
+    if ((head === "pdm" || head === "pipenv") && w[1] === "run") {
+      // `pdm run -v test`: pdm's own options (`-p DIR` takes a value) come before the command.
+      let i = 2;
+      while (w[i]?.startsWith("-")) i += w[i] === "-p" || w[i] === "--project" ? 2 : 1;
+      w = w.slice(i);
+      // `pdm run test` runs the project's script `test` when it has one (the plan looks it
+      // up), `pdm run pytest` a plain command: a word that is no program path may be a script.
+      if (w[0] && /^[\w][\w.:-]*$/.test(w[0]) && !isPythonWord(w[0])) scriptRunner = head;
       continue;
     }
     const hatchRun = head === "hatch" ? hatchRunWords(w) : undefined;
@@ -183,7 +194,7 @@ export function unwrap(words: string[]): Unwrapped {
     }
     break;
   }
-  return { words: w, needs, env };
+  return { words: w, needs, env, ...(scriptRunner ? { via: scriptRunner } : {}) };
 }
 
 /** The package a runner comes from (for the route's needs). */
@@ -494,7 +505,7 @@ function asDelegate(words: string[], via?: DelegateTool): Extract<Classified, { 
   const [head, ...rest] = words;
   if (!head) return undefined;
   const base = head.replace(/^.*[\\/]/, "");
-  if (via === "hatch-run") return { kind: "delegate", tool: "hatch-run", target: head, args: rest, needs: [] };
+  if (via) return { kind: "delegate", tool: via, target: head, args: rest, needs: [] };
   if (base === "tox" || head === "-m:tox") {
     const args = rest[0] === "run" || rest[0] === "r" ? rest.slice(1) : rest;
     const e = args.findIndex((a) => a === "-e" || a.startsWith("-e") || a.startsWith("--env"));
@@ -530,7 +541,6 @@ function asDelegate(words: string[], via?: DelegateTool): Extract<Classified, { 
   if (base === "task" && rest[0]) return { kind: "delegate", tool: "taskipy", target: rest[0], args: rest.slice(1), needs: [] };
   if (base === "poe" && rest[0]) return { kind: "delegate", tool: "poe", target: rest[0], args: rest.slice(1), needs: [] };
   if (base === "hatch" && rest[0] === "test") return { kind: "delegate", tool: "hatch-test", args: rest.slice(1), needs: [] };
-  if ((base === "pdm" || base === "pipenv") && rest[0] === "run" && rest[1]) return { kind: "delegate", tool: base, target: rest[1], args: rest.slice(2), needs: [] };
   // ./scripts/test, bash scripts/test.sh, sh ci/test.sh: read that script's own lines.
   const script = (base === "bash" || base === "sh") && rest[0] && !rest[0].startsWith("-") ? rest[0] : /^\.{0,2}\/|^scripts?\//.test(head) && !/\.py$/.test(head) ? head : undefined;
   if (script) return { kind: "delegate", tool: "script", target: script.replace(/^\.\//, ""), args: [], needs: [] };
@@ -559,7 +569,7 @@ export function classify(words: string[]): Classified {
   if (delegate) return { ...delegate, needs: [...needs, ...delegate.needs] };
   const test = asTest(inner);
   if (test) return { kind: "test", argv: test.argv, runner: test.runner, needs: [...needs, ...runnerNeeds(test.runner, test.argv)], env };
-  if (via === "hatch-run") {
+  if (via) {
     const d = asDelegate(inner, via)!;
     return { ...d, needs };
   }

@@ -206,6 +206,13 @@ describe("the route, in order of authority", () => {
     expect(plan.chosen!.needs).toContainEqual(expect.objectContaining({ kind: "group", name: "test" }));
     expect(classify(["hatch", "-e", "test", "run", "default"])).toMatchObject({ kind: "delegate", tool: "hatch-run", target: "test:default" });
   });
+  test("CI's `pdm run test -m 'not slow'` reaches the pdm script test, the words after its name appended to its one command, as pdm does", () => {
+    const pyproject = '[tool.pdm.scripts]\ntest = "pytest"\n';
+    const wf = "jobs:\n  test:\n    steps:\n      - run: pdm run test -m 'not slow'\n";
+    const suite = planTestRoutes(input({ "pyproject.toml": pyproject, ".github/workflows/ci.yml": wf })).chosen!.suites[0]!;
+    expect(suite.argv).toEqual(["python", "-m", "pytest"]);
+    expect(suite.posargs).toEqual({ index: 3, default: ["-m", "not slow"] });
+  });
   test("a tox env's commands run with tox's filtered environment: CI=true from the caller is dropped, pass_env names and globs go through", async () => {
     const toxIni = "[tox]\nenvlist = py311\n[testenv]\npass_env =\n    MY_*\n    GITHUB_ACTIONS\ncommands = pytest tests\n";
     const plan = planTestRoutes(input({ "tox.ini": toxIni }, { pythonMinor: "3.11" }));
