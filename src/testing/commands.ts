@@ -173,6 +173,12 @@ export function unwrap(words: string[]): Unwrapped {
         w = [`-m:${w[i + 1]}`, ...w.slice(i + 2)];
         continue;
       }
+      // The module joined to its flag, as Python accepts it: `python3 -munittest`, `-Impytest`.
+      const joined = /^-[BEIOPsSuvqbd]*m([A-Za-z_][\w.]*)$/.exec(w[i] ?? "");
+      if (joined) {
+        w = [`-m:${joined[1]}`, ...w.slice(i + 1)];
+        continue;
+      }
       // `python nose2`: a package directory run as a script (its __main__.py) named after a runner.
       if (w[i] && /^(pytest|nose2|behave)\/?$/.test(w[i]!)) {
         w = [`-m:${w[i]!.replace(/\/$/, "")}`, ...w.slice(i + 1)];

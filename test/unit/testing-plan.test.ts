@@ -34,6 +34,10 @@ describe("classifying a command line", () => {
     expect(classify(["coverage", "run", "--source=pkg", "-m", "pytest"])).toMatchObject({ kind: "test", needs: expect.arrayContaining([{ kind: "requirement", text: "coverage" }]) });
     expect(classify(["DJANGO_SETTINGS_MODULE=s", "xvfb-run", "-a", "python", "manage.py", "test"])).toMatchObject({ kind: "test", runner: "django", env: { DJANGO_SETTINGS_MODULE: "s" } });
   });
+  test("a module joined to python's -m flag is that module run: `python3 -munittest`, `python -Impytest -x`", () => {
+    expect(classify(["python3", "-munittest"])).toMatchObject({ kind: "test", runner: "unittest", argv: ["python", "-m", "unittest"] });
+    expect(classify(["python", "-Impytest", "-x"])).toMatchObject({ kind: "test", runner: "pytest", argv: ["python", "-m", "pytest", "-x"] });
+  });
   test("runners: unittest, nose2, behave, trial, a project's runtests.py", () => {
     expect(classify(["python", "-m", "unittest", "discover", "-s", "tests"]).kind).toBe("test");
     expect(classify(["nose2", "-v"])).toMatchObject({ runner: "nose2", argv: ["python", "-m", "nose2", "-v"] });
