@@ -16,7 +16,7 @@
 import { classify, pytestPluginsFor, type Classified, type NeedDraft } from "./commands.ts";
 import { shellWords, splitSegments } from "./shell-words.ts";
 import { readAzurePipelines, readCircleCi, readGithubWorkflow, readGitlabCi, readTravis, type CiJob } from "./readers/ci.ts";
-import { readBehave, readDjango, readNose2Config, readPytestConfig, readRunTestsScript, testImports, testStyle, unittestStart, type PytestConfig } from "./readers/conventions.ts";
+import { readBehave, readDjango, readNose2Config, readPytestConfig, readRunTestsScript, runsNoTestsAsProgram, testImports, testStyle, unittestStart, type PytestConfig } from "./readers/conventions.ts";
 import { readNoxfile, type NoxSession } from "./readers/nox.ts";
 import { TEST_TASK_NAMES, readHatchTomlTasks, readJustfile, readMakefile, readPipfileScripts, readPyprojectTasks, readShellScript, type Task, type TaskLine } from "./readers/tasks.ts";
 import { minorOfFactor, substituteToxText, readSetupCfgTox, readToxIni, readToxToml, substituteToxWords, toxEnv, toxEnvNames, type ToxConfig, type ToxEnv } from "./readers/tox.ts";
@@ -173,6 +173,12 @@ class RouteBuilder {
 
   take(b: Builder, c: Classified, words: string[], evidence: Evidence, opts: { cwd?: string; pre?: boolean; shell?: boolean; posargs?: { index: number; default: string[] }; ignoreExit?: boolean }): void {
     if (c.kind === "test") {
+      const script = c.runner === "script" && /\.py$/.test(c.argv[1] ?? "") ? joinRel(opts.cwd, c.argv[1]!) : undefined;
+      if (script && runsNoTestsAsProgram(this.input.files.files.get(script))) {
+        // `coverage run tests.py` of a module with no __main__ block ran nothing, whatever CI says.
+        b.skipped.push(`${c.argv.join(" ")} (${formatEvidence(evidence)}: ${script} has no __main__ block, so run as a program it defines its tests and runs none)`);
+        return;
+      }
       for (const n of c.needs) b.needs.push(toNeed(n, evidence));
       const cmd: RouteCommand = {
         argv: c.argv,

@@ -217,6 +217,17 @@ describe("the route, in order of authority", () => {
     expect(suite.argv).toEqual(["python", "-m", "pytest"]);
     expect(suite.posargs).toEqual({ index: 3, default: ["-m", "not slow"] });
   });
+  test("CI's `coverage run tests.py` of a module with no __main__ block runs no tests: the Makefile's test target is the route", () => {
+    const tests = "import unittest\nimport doctest\n\nclass T(unittest.TestCase):\n    def test_x(self):\n        pass\n\ndef load_tests(loader, tests, ignore):\n    return tests\n";
+    const makefile = "test:\n\tpython3 -munittest\n\ncoverage:\n\tcoverage run --source=pkg tests.py\n\tcoverage report -m\n";
+    const wf = "jobs:\n  test:\n    steps:\n      - run: pip install -r requirements-dev.txt\n      - run: make coverage\n";
+    const plan = planTestRoutes(input({ makefile, "tests.py": tests, ".github/workflows/test.yaml": wf }, {}, ["tests.py"]));
+    expect(plan.chosen!.name).toBe("make:test");
+    expect(plan.routes.map((r) => r.name)).not.toContain("ci:test");
+    // With a __main__ block the same command is the project's runner.
+    const withMain = planTestRoutes(input({ makefile, "tests.py": `${tests}\nif __name__ == "__main__":\n    unittest.main()\n`, ".github/workflows/test.yaml": wf }, {}, ["tests.py"]));
+    expect(withMain.chosen!.name).toBe("ci:test");
+  });
   test("a tox env's commands run with tox's filtered environment: CI=true from the caller is dropped, pass_env names and globs go through", async () => {
     const toxIni = "[tox]\nenvlist = py311\n[testenv]\npass_env =\n    MY_*\n    GITHUB_ACTIONS\ncommands = pytest tests\n";
     const plan = planTestRoutes(input({ "tox.ini": toxIni }, { pythonMinor: "3.11" }));
