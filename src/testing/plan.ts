@@ -507,6 +507,9 @@ function ciJobRank(job: CiJob): number {
   if (/(^|\/)(tests?|ci|main|build|python|pytest|unit)[^/]*\.ya?ml$/i.test(job.file)) rank += 1;
   // A job that clones another repository tests someone else's code (a downstream check).
   if (job.steps.some((s) => s.lines.some((l) => /\bgit clone\b/.test(l.text)))) rank -= 6;
+  // A workflow run only nightly, by hand, on release or on side branches is not the check
+  // every change passes (python-slugify's ci.yml on pushes to ci/staging, beside main.yml on PRs).
+  if (job.gatesChanges === false) rank -= 3;
   // Travis CI stopped running open-source builds in 2021: a .travis.yml today is usually stale.
   if (job.file === ".travis.yml") rank -= 8;
   if (NOT_TESTS.test(job.name)) rank -= 3;

@@ -228,6 +228,14 @@ describe("the route, in order of authority", () => {
     const withMain = planTestRoutes(input({ makefile, "tests.py": `${tests}\nif __name__ == "__main__":\n    unittest.main()\n`, ".github/workflows/test.yaml": wf }, {}, ["tests.py"]));
     expect(withMain.chosen!.name).toBe("ci:test");
   });
+  test("of two CI workflows, the one run on pull requests is the route, not one run only on pushes to side branches", () => {
+    const side = "on:\n  push:\n    branches: [ci, staging]\njobs:\n  build:\n    steps:\n      - run: coverage run test.py\n";
+    const main = "on:\n  pull_request: null\n  push:\n    branches: [master]\njobs:\n  build:\n    steps:\n      - run: pip install tox\n      - run: tox\n";
+    const toxIni = "[tox]\nenv_list = py311\n[testenv]\ndeps = pytest\ncommands = pytest test.py\n";
+    const plan = planTestRoutes(input({ ".github/workflows/ci.yml": side, ".github/workflows/main.yml": main, "tox.ini": toxIni }, { pythonMinor: "3.11" }));
+    expect(plan.chosen!.evidence[0]).toMatchObject({ file: ".github/workflows/main.yml" });
+    expect(plan.chosen!.suites.map((s) => s.argv)).toEqual([["python", "-m", "pytest", "test.py"]]);
+  });
   test("a tox env's commands run with tox's filtered environment: CI=true from the caller is dropped, pass_env names and globs go through", async () => {
     const toxIni = "[tox]\nenvlist = py311\n[testenv]\npass_env =\n    MY_*\n    GITHUB_ACTIONS\ncommands = pytest tests\n";
     const plan = planTestRoutes(input({ "tox.ini": toxIni }, { pythonMinor: "3.11" }));

@@ -6,7 +6,7 @@ import { describe, expect, test } from "bun:test";
 import { expandBraces, factorConditionHolds, minorOfFactor, parseEnvList, readToxIni, readToxToml, substituteToxWords, toxEnv } from "../../src/testing/readers/tox.ts";
 import { readNoxfile } from "../../src/testing/readers/nox.ts";
 import { expandMake, readJustfile, readMakefile, readPyprojectTasks, readShellScript } from "../../src/testing/readers/tasks.ts";
-import { readAzurePipelines, readCircleCi, readGithubWorkflow, readGitlabCi, readTravis } from "../../src/testing/readers/ci.ts";
+import { readAzurePipelines, readCircleCi, readGithubWorkflow, readGitlabCi, readTravis, workflowGatesChanges } from "../../src/testing/readers/ci.ts";
 import { readBehave, readDjango, readPytestConfig, testStyle, unittestStart } from "../../src/testing/readers/conventions.ts";
 import { readSetupPy } from "../../src/project/setup-py.ts";
 import type { ProjectFiles } from "../../src/testing/types.ts";
@@ -212,6 +212,11 @@ describe("CI workflows", () => {
     const [job] = readGithubWorkflow(yml, ".github/workflows/ci.yml");
     expect(job!.pythons.sort()).toEqual(["3.10", "3.12", "3.9"]);
     expect(job!.steps[0]!.lines).toEqual([{ text: "pip install -e .[test]", line: 12 }, { text: "pytest -q", line: 13 }]);
+  });
+  test("GitHub Actions: a workflow gates changes when it runs on pull requests or pushes to the main line, not one run only nightly, by hand, on tags or on side branches", () => {
+    for (const on of ["push", ["push", "pull_request"], { pull_request: null }, { push: { branches: ["master"] } }, { push: { branches: ["release/*"] } }, { push: null }, { workflow_call: null }]) expect(workflowGatesChanges(on)).toBe(true);
+    for (const on of ["schedule", { workflow_dispatch: null }, { push: { branches: ["ci", "staging"] } }, { push: { tags: ["v*"] } }, { release: { types: ["published"] } }]) expect(workflowGatesChanges(on)).toBe(false);
+    expect(workflowGatesChanges(undefined)).toBeUndefined();
   });
   test("GitLab CI (image python:X, before_script), Azure Pipelines (UsePythonVersion, script), CircleCI (cimg/python, run)", () => {
     const gl = readGitlabCi("image: python:3.11\nbefore_script:\n  - pip install tox\ntest:\n  script:\n    - tox -e py311\n");
