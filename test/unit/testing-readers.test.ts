@@ -201,6 +201,12 @@ describe("task runners", () => {
     expect(tasks.find((t) => t.runner === "poe" && t.name === "check")!.lines.map((l) => l.text)).toEqual(["poe test", "sphinx-build doc out"]);
     expect(tasks.find((t) => t.runner === "hatch" && t.name === "cov")!.lines.map((l) => l.text)).toEqual(["pytest --cov", "coverage report"]);
   });
+  test("a Hatch script whose command starts with another script's name hands over to that script", () => {
+    const text = ["[tool.hatch.envs.test.scripts]", "test = 'python -m unittest discover -s pkg'", 'with-coverage = "test"', 'cov = ["test -v", "coverage report"]'].join("\n");
+    const tasks = readPyprojectTasks(Bun.TOML.parse(text) as Record<string, unknown>, text);
+    expect(tasks.find((t) => t.name === "with-coverage")!.lines.map((l) => l.text)).toEqual(["hatch run test:test"]);
+    expect(tasks.find((t) => t.name === "cov")!.lines.map((l) => l.text)).toEqual(["hatch run test:test -v", "coverage report"]);
+  });
   test("a shell script's lines, continuations joined", () => {
     expect(readShellScript("#!/bin/sh\nset -ex\n\n${PREFIX}pytest \\\n  --cov tests\n", "scripts/test").lines).toEqual([{ text: "${PREFIX}pytest --cov tests", line: 4 }]);
   });

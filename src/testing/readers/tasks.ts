@@ -296,9 +296,22 @@ export function readPyprojectTasks(data: Table, text: string, file = "pyproject.
   add("poe", asTable(asTable(tool.poe)?.tasks), "tool.poe.tasks", (n) => `poe ${n}`);
   for (const [env, def] of Object.entries(asTable(asTable(tool.hatch)?.envs) ?? {})) {
     const scripts = asTable(asTable(def)?.scripts);
-    if (scripts) add("hatch", scripts, `tool.hatch.envs.${env}.scripts`, (n) => `hatch run ${env}:${n}`, { hatchEnv: env });
+    if (!scripts) continue;
+    const from = out.length;
+    add("hatch", scripts, `tool.hatch.envs.${env}.scripts`, (n) => `hatch run ${env}:${n}`, { hatchEnv: env });
+    for (const task of out.slice(from)) task.lines = task.lines.map((l) => ({ ...l, text: hatchScriptReference(l.text, env, scripts) }));
   }
   return out;
+}
+
+/**
+ * Hatch expands a command that starts with the name of another script of the environment
+ * into that script (`with-coverage = "test"`, `cov = ["test-cov", "cov-report"]`): such a
+ * line is a hand-over to it, the rest of its words the script's arguments.
+ */
+function hatchScriptReference(text: string, env: string, scripts: Table): string {
+  const first = /^\s*(\S+)/.exec(text)?.[1];
+  return first && Object.hasOwn(scripts, first) ? `hatch run ${env}:${text.trim()}` : text;
 }
 
 /** hatch.toml's [envs.X.scripts]. */
