@@ -140,6 +140,18 @@ function hasToxEnvs(cfg: ToxConfig | undefined): boolean {
 
 const NOT_TESTS = /(^|[-_:])(lint|flake8|pylint|mypy|pyright|typing|types?|typecheck|docs?|sphinx|style|format|fmt|black|isort|ruff|pre-?commit|coverage|cov-?report|report|clean|build|release|publish|package|packaging|check-?manifest|readme|spell|bandit|safety|audit|bench(mark)?s?|docstrings?|mkdocs|changelog|towncrier|manifest|twine|dist|upgrade|update|deps|install|venv|dev|shell|serve)($|[-_:])/i;
 
+/**
+ * Whether a tox env, nox session, task or CI job is named for something other than the tests.
+ * Measuring coverage is still running them: a name with a test word whose only other such
+ * word is about coverage (`test:with-coverage`, `tests-cov`) names the tests; a bare
+ * `coverage` env (which usually combines reports) does not.
+ */
+export function namedNotTests(name: string): boolean {
+  if (!NOT_TESTS.test(name)) return false;
+  if (!/(^|[-_:])(tests?|unit|unittests?|pytest)($|[-_:])/i.test(name)) return true;
+  return NOT_TESTS.test(name.replace(/(^|[-_:])(with[-_])?(coverage|cov)(?=$|[-_:])/gi, "$1"));
+}
+
 interface Builder {
   needs: RouteNeed[];
   pre: RouteCommand[];
@@ -457,11 +469,11 @@ export function chooseToxEnv(cfg: ToxConfig, pythonMinor: string | undefined, wa
   // What CI runs for this Python (tox-gh's [gh] python mapping) comes first.
   if (!wanted?.length && cfg.ciEnvs) {
     const mapped = mappedEnvNames(cfg, pythonMinor);
-    const env = mapped?.length ? chooseToxEnv(cfg, pythonMinor, mapped.filter((e) => !NOT_TESTS.test(e.replace(/^py\d*-?/, "")))) : undefined;
+    const env = mapped?.length ? chooseToxEnv(cfg, pythonMinor, mapped.filter((e) => !namedNotTests(e.replace(/^py\d*-?/, "")))) : undefined;
     if (env && hasTestCommand(cfg, env.name)) return env;
   }
   const names = wanted?.length ? wanted.flatMap((w) => (w === "ALL" || w === "all" ? toxEnvNames(cfg) : [w])) : toxEnvNames(cfg);
-  const candidates = names.filter((n) => hasTestCommand(cfg, n) && (wanted?.length || !NOT_TESTS.test(n.replace(/^py\d*-?/, ""))));
+  const candidates = names.filter((n) => hasTestCommand(cfg, n) && (wanted?.length || !namedNotTests(n.replace(/^py\d*-?/, ""))));
   if (!candidates.length) {
     // `tox -e py` with no env list, or envs named only by Python: the [testenv] itself.
     if (wanted?.length && cfg.sections.has("")) return toxEnv(cfg, wanted[0]!);
@@ -491,12 +503,12 @@ export function chooseNoxSession(nox: { sessions: NoxSession[]; defaults?: strin
   const runsTests = (s: NoxSession) => s.runs.some((r) => classify(r.args).kind === "test");
   const named = nox.sessions.filter((s) => TEST_SESSION.test(s.name) && runsTests(s));
   const defaults = nox.sessions.filter((s) => nox.defaults?.includes(s.name) && runsTests(s));
-  return named[0] ?? defaults[0] ?? nox.sessions.find((s) => runsTests(s) && !NOT_TESTS.test(s.name));
+  return named[0] ?? defaults[0] ?? nox.sessions.find((s) => runsTests(s) && !namedNotTests(s.name));
 }
 
 const testTaskRank = (name: string) => {
   const i = TEST_TASK_NAMES.indexOf(name.toLowerCase());
-  return i >= 0 ? i : /^test/i.test(name) && !NOT_TESTS.test(name) ? TEST_TASK_NAMES.length : -1;
+  return i >= 0 ? i : /^test/i.test(name) && !namedNotTests(name) ? TEST_TASK_NAMES.length : -1;
 };
 
 /** How much a CI job looks like the one that runs this project's tests (higher first). */
@@ -512,7 +524,7 @@ function ciJobRank(job: CiJob): number {
   if (job.gatesChanges === false) rank -= 3;
   // Travis CI stopped running open-source builds in 2021: a .travis.yml today is usually stale.
   if (job.file === ".travis.yml") rank -= 8;
-  if (NOT_TESTS.test(job.name)) rank -= 3;
+  if (namedNotTests(job.name)) rank -= 3;
   return rank;
 }
 
@@ -694,7 +706,7 @@ function nonTestTarget(text: string): string | undefined {
     const c = classify(seg.words);
     if (c.kind !== "delegate" || !c.target) continue;
     const names = c.target.split(",").map((t) => t.trim().replace(/^(?:\$\{?\w+\}?|py\d*|\d+\.\d+)-/, ""));
-    if (names.length && names.every((n) => NOT_TESTS.test(n))) return c.target;
+    if (names.length && names.every((n) => namedNotTests(n))) return c.target;
   }
   return undefined;
 }

@@ -5,7 +5,7 @@
  */
 import { describe, expect, test } from "bun:test";
 import { classify, condaToPypi, pipInstallNeeds, pytestPluginsFor } from "../../src/testing/commands.ts";
-import { planTestRoutes, type RoutePlanInput } from "../../src/testing/plan.ts";
+import { namedNotTests, planTestRoutes, type RoutePlanInput } from "../../src/testing/plan.ts";
 import { routeInstall } from "../../src/testing/install-needs.ts";
 import { parseCounts } from "../../src/testing/counts.ts";
 import { commandLine } from "../../src/testing/run.ts";
@@ -235,6 +235,15 @@ describe("the route, in order of authority", () => {
     const plan = planTestRoutes(input({ ".github/workflows/ci.yml": side, ".github/workflows/main.yml": main, "tox.ini": toxIni }, { pythonMinor: "3.11" }));
     expect(plan.chosen!.evidence[0]).toMatchObject({ file: ".github/workflows/main.yml" });
     expect(plan.chosen!.suites.map((s) => s.argv)).toEqual([["python", "-m", "pytest", "test.py"]]);
+  });
+  test("a target named for the tests with coverage (`test:with-coverage`, `tests-cov`) runs the tests; a bare coverage or docs-test one does not", () => {
+    for (const n of ["test:with-coverage", "tests-cov", "test-coverage", "unit_cov"]) expect(namedNotTests(n)).toBe(false);
+    for (const n of ["coverage", "coverage-report", "docs-test", "lint", "test-mypy"]) expect(namedNotTests(n)).toBe(true);
+    // CI's unit step through such a script is the job's test step, not one set aside for a later step.
+    const pyproject = '[tool.hatch.envs.test.scripts]\ntest = "python -m unittest discover -s pkg"\nwith-coverage = "python -m unittest discover -s pkg -v"\n';
+    const wf = "jobs:\n  test:\n    steps:\n      - run: hatch run test:with-coverage\n      - run: python -m pkg.tests.integration\n";
+    const plan = planTestRoutes(input({ "pyproject.toml": pyproject, ".github/workflows/ci.yml": wf }, { declared: { extras: {}, groups: ["test"], requirementNames: [] } }));
+    expect(plan.chosen!.suites.map((s) => s.argv)).toEqual([["python", "-m", "unittest", "discover", "-s", "pkg", "-v"]]);
   });
   test("a tox env's commands run with tox's filtered environment: CI=true from the caller is dropped, pass_env names and globs go through", async () => {
     const toxIni = "[tox]\nenvlist = py311\n[testenv]\npass_env =\n    MY_*\n    GITHUB_ACTIONS\ncommands = pytest tests\n";
