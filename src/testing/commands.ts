@@ -190,7 +190,9 @@ export function unwrap(words: string[]): Unwrapped {
     if ((head === "coverage" || head === "-m:coverage") && w[1] === "run") {
       needs.push({ kind: "requirement", text: "coverage" });
       let i = 2;
-      while (i < w.length && w[i]!.startsWith("-") && w[i] !== "-m") {
+      // A shell variable among coverage's options (`coverage run $branch_option -m pytest`)
+      // holds more of them: the program comes after.
+      while (i < w.length && (w[i]!.startsWith("-") || /^\$(\w+|\{\w+\})$/.test(w[i]!)) && w[i] !== "-m") {
         const opt = w[i]!;
         i += /^--(source|rcfile|include|omit|concurrency|context|data-file)$/.test(opt) ? 2 : 1;
       }

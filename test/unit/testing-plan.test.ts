@@ -38,6 +38,9 @@ describe("classifying a command line", () => {
     expect(classify(["python3", "-munittest"])).toMatchObject({ kind: "test", runner: "unittest", argv: ["python", "-m", "unittest"] });
     expect(classify(["python", "-Impytest", "-x"])).toMatchObject({ kind: "test", runner: "pytest", argv: ["python", "-m", "pytest", "-x"] });
   });
+  test("a shell variable among coverage run's options holds options: `coverage run $branch_option -m pytest` runs pytest", () => {
+    expect(classify(["coverage", "run", "$branch_option", "-m", "pytest"])).toMatchObject({ kind: "test", runner: "pytest", argv: ["python", "-m", "pytest"] });
+  });
   test("runners: unittest, nose2, behave, trial, a project's runtests.py", () => {
     expect(classify(["python", "-m", "unittest", "discover", "-s", "tests"]).kind).toBe("test");
     expect(classify(["nose2", "-v"])).toMatchObject({ runner: "nose2", argv: ["python", "-m", "nose2", "-v"] });
