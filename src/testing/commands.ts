@@ -107,6 +107,13 @@ export function unwrap(words: string[]): Unwrapped {
       continue;
     }
     const head = w[0]!;
+    // `${PREFIX}coverage`, `$VENV/bin/pytest`: a variable naming the directory the program
+    // lives in (scripts/test's `PREFIX="venv/bin/"`); dhtl's venv is first on PATH.
+    const program = /^\$\{\w+\}([A-Za-z][\w.-]*)$/.exec(head)?.[1] ?? /^\$\{?\w+\}?\/(?:[^\s$]*\/)?([A-Za-z][\w.-]*)$/.exec(head)?.[1];
+    if (program) {
+      w = [program, ...w.slice(1)];
+      continue;
+    }
     if (head === "sudo" || head === "time" || head === "exec" || head === "command" || head === "nice") {
       w = w.slice(1).filter((x, i) => !(i === 0 && x.startsWith("-")));
       continue;

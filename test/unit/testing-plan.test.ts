@@ -41,6 +41,16 @@ describe("classifying a command line", () => {
   test("a shell variable among coverage run's options holds options: `coverage run $branch_option -m pytest` runs pytest", () => {
     expect(classify(["coverage", "run", "$branch_option", "-m", "pytest"])).toMatchObject({ kind: "test", runner: "pytest", argv: ["python", "-m", "pytest"] });
   });
+  test("a program named through a directory variable (`${PREFIX}coverage`, `$VENV/bin/pytest`) is that program; scripts/test's line is the CI route's suite", () => {
+    expect(classify(["${PREFIX}pytest", "-x"])).toMatchObject({ kind: "test", runner: "pytest", argv: ["python", "-m", "pytest", "-x"] });
+    expect(classify(["$VENV/bin/pytest"])).toMatchObject({ kind: "test", runner: "pytest" });
+    expect(classify(["$PYTEST_ARGS"])).toMatchObject({ kind: "other" });
+    const script = "#!/bin/sh\nexport PREFIX=\"\"\nif [ -d 'venv' ] ; then\n    export PREFIX=\"venv/bin/\"\nfi\nset -ex\n${PREFIX}coverage run -m pytest $@\n";
+    const wf = "jobs:\n  tests:\n    steps:\n      - run: scripts/install\n      - run: scripts/test\n";
+    const plan = planTestRoutes(input({ "scripts/test": script, ".github/workflows/test-suite.yml": wf }));
+    expect(plan.chosen!.name).toBe("ci:tests");
+    expect(plan.chosen!.suites.map((s) => s.argv)).toEqual([["python", "-m", "pytest"]]);
+  });
   test("runners: unittest, nose2, behave, trial, a project's runtests.py", () => {
     expect(classify(["python", "-m", "unittest", "discover", "-s", "tests"]).kind).toBe("test");
     expect(classify(["nose2", "-v"])).toMatchObject({ runner: "nose2", argv: ["python", "-m", "nose2", "-v"] });
