@@ -209,28 +209,46 @@ const BUILD_FAILED = /Failed to build `|The build backend returned an error|Call
  * is the last non-index URL before the first network error inside the build's output. The
  * package index is not at fault, and saying so would send the user after the wrong thing.
  */
-export function buildDownloadFailure(output: string, settings: RegistrySettings): { url: string; evidence: string } | undefined {
+export function buildDownloadFailure(output: string, settings: RegistrySettings): { url?: string; caller?: string; evidence: string } | undefined {
   if (!BUILD_FAILED.test(output)) return undefined;
   const lines = output.split(/\r?\n/);
   const at = lines.findIndex((l) => NETWORK_FAILURE.test(l));
   if (at < 0) return undefined;
   const indexes = [settings.indexUrl, ...settings.extraIndexUrls, ...settings.explicitIndexes.map((e) => e.url)];
   const isIndex = (u: string) => indexes.some((i) => sameIndex(i, u) || u.startsWith(i.replace(/\/+$/, "")) || hostOf(i) === hostOf(u));
-  if ((lines[at]!.match(/https?:\/\/[^\s"'<>`)]+/g) ?? []).some(isIndex)) return undefined;
+  const urlsOf = (l: string) => l.match(/https?:\/\/[^\s"'<>`)]+/g) ?? [];
+  if (urlsOf(lines[at]!).some(isIndex)) return undefined;
   for (let i = at; i >= 0; i--) {
-    const urls = (lines[i]!.match(/https?:\/\/[^\s"'<>`)]+/g) ?? []).filter((u) => !isIndex(u));
+    const urls = urlsOf(lines[i]!).filter((u) => !isIndex(u));
     if (urls.length) return { url: urls[urls.length - 1]!, evidence: lines[at]!.trim() };
+  }
+  // No URL printed (urllib in a build hook: coherent.licensed fetching a license text), but
+  // the network error is raised inside the backend's Python traceback, after the build
+  // started and with no index fetch before it: the build's download, not the index, failed.
+  const started = lines.findIndex((l) => BUILD_FAILED.test(l));
+  const before = lines.slice(Math.max(0, started), at);
+  if (started < 0 || started > at || !before.some((l) => /Traceback \(most recent call last\)/.test(l)) || lines.slice(0, at).some((l) => urlsOf(l).some(isIndex))) return undefined;
+  return { ...(downloadCaller(lines) ? { caller: downloadCaller(lines)! } : {}), evidence: lines[at]!.trim() };
+}
+
+/** The installed module whose code made the download: the last site-packages frame of the traceback before its last network error. */
+function downloadCaller(lines: string[]): string | undefined {
+  const last = lines.findLastIndex((l) => NETWORK_FAILURE.test(l));
+  for (let i = last; i >= 0; i--) {
+    const m = /File "[^"]*[\\/]site-packages[\\/]([^"]+)"/.exec(lines[i]!);
+    if (m && !/^(urllib3|requests|httpx|httpcore|_distutils_hack)[\\/]/.test(m[1]!)) return m[1]!.replace(/\\/g, "/");
   }
   return undefined;
 }
 
-function buildDownloadError(found: { url: string; evidence: string }, output: string, subject: string, tail: string, ctx: InstallFailureContext): DhtError {
+function buildDownloadError(found: { url?: string; caller?: string; evidence: string }, output: string, subject: string, tail: string, ctx: InstallFailureContext): DhtError {
   const advice = buildFailureAdvice(output, ctx.facts);
   const what = advice?.package ? `${advice.package}${advice.version ? ` ${advice.version}` : ""}` : "a package";
-  const url = redactUrl(found.url);
+  const url = found.url ? redactUrl(found.url) : undefined;
   const rust = advice?.cause === "missing-rust";
-  return new DhtError(ExitCode.failed, `building ${what} failed: its build backend tried to download ${url}, which cannot be reached${rust ? " (it needs Rust, none is on PATH, and it went to fetch one)" : ""}`, {
-    subject: url,
+  const target = url ? `${url}, which cannot be reached` : `something${found.caller ? ` (from ${found.caller})` : ""} and the network could not reach it`;
+  return new DhtError(ExitCode.failed, `building ${what} failed: its build backend tried to download ${target}${rust ? " (it needs Rust, none is on PATH, and it went to fetch one)" : ""}`, {
+    subject: url ?? found.caller ?? subject,
     hint: [
       `the package index is not at fault; the download happened inside the build (${redactOutput(found.evidence, ctx.creds)})`,
       rust
@@ -239,6 +257,6 @@ function buildDownloadError(found: { url: string; evidence: string }, output: st
       ...(advice?.lines.slice(1) ?? []),
       `installer output (last lines):\n${tail}`,
     ].join("\n"),
-    details: { url, cause: "build-download", ...(advice?.package ? { package: advice.package } : {}), ...(advice ? { buildCause: advice.cause } : {}) },
+    details: { ...(url ? { url } : {}), cause: "build-download", ...(advice?.package ? { package: advice.package } : {}), ...(advice ? { buildCause: advice.cause } : {}) },
   });
 }

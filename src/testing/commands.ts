@@ -62,8 +62,35 @@ interface Unwrapped {
   words: string[];
   needs: NeedDraft[];
   env: Record<string, string>;
-  /** The command was `hatch run ENV:SCRIPT` or similar: a script of a task runner. */
+  /** The command was `hatch run ENV:SCRIPT`, `pdm run NAME` or similar: maybe a script of a task runner. */
   via?: DelegateTool;
+}
+
+/**
+ * `hatch [-e ENV] run [+VAR=x] [-VAR=y] [ENV:]ARGS…` as `[ENV:]SCRIPT ARGS…`, or undefined when
+ * the words are no `hatch run`. The `+py=3.11` / `-py=3.8` words only pick which of a matrix
+ * environment's variants run (one environment here); `-e ENV` before `run` names the
+ * environment the way `ENV:` does.
+ */
+function hatchRunWords(w: string[]): string[] | undefined {
+  let i = 1;
+  let envName: string | undefined;
+  while (i < w.length && w[i] !== "run") {
+    const opt = w[i]!;
+    if (opt === "-e" || opt === "--env") {
+      envName = w[i + 1];
+      i += 2;
+    } else if (opt.startsWith("--env=")) {
+      envName = opt.slice("--env=".length);
+      i++;
+    } else if (/^-(v+|q+)$|^--(verbose|quiet|no-color|no-interactive)$/.test(opt)) i++;
+    else return undefined;
+  }
+  if (w[i] !== "run") return undefined;
+  i++;
+  while (i < w.length && /^[+-][\w-]+=/.test(w[i]!)) i++;
+  const target = w[i] ?? "";
+  return [envName && target && !target.includes(":") ? `${envName}:${target}` : target, ...w.slice(i + 1)];
 }
 
 /** Take environment-selecting wrappers off the front of a command. */
@@ -71,6 +98,7 @@ export function unwrap(words: string[]): Unwrapped {
   const needs: NeedDraft[] = [];
   let env: Record<string, string> = {};
   let w = words;
+  let scriptRunner: "pdm" | "pipenv" | undefined;
   for (let guard = 0; guard < 12 && w.length; guard++) {
     const a = takeAssignments(w);
     if (Object.keys(a.env).length || w[0] === "env") {
@@ -79,6 +107,13 @@ export function unwrap(words: string[]): Unwrapped {
       continue;
     }
     const head = w[0]!;
+    // `${PREFIX}coverage`, `$VENV/bin/pytest`: a variable naming the directory the program
+    // lives in (scripts/test's `PREFIX="venv/bin/"`); dhtl's venv is first on PATH.
+    const program = /^\$\{\w+\}([A-Za-z][\w.-]*)$/.exec(head)?.[1] ?? /^\$\{?\w+\}?\/(?:[^\s$]*\/)?([A-Za-z][\w.-]*)$/.exec(head)?.[1];
+    if (program) {
+      w = [program, ...w.slice(1)];
+      continue;
+    }
     if (head === "sudo" || head === "time" || head === "exec" || head === "command" || head === "nice") {
       w = w.slice(1).filter((x, i) => !(i === 0 && x.startsWith("-")));
       continue;
@@ -94,15 +129,25 @@ export function unwrap(words: string[]): Unwrapped {
       w = w.slice(i);
       continue;
     }
-    if ((head === "poetry" || head === "pdm" || head === "pipenv" || head === "rye") && w[1] === "run") {
+    if ((head === "poetry" || head === "rye") && w[1] === "run") {
       w = w.slice(2);
       continue;
     }
-    if (head === "hatch" && w[1] === "run") {
+    if ((head === "pdm" || head === "pipenv") && w[1] === "run") {
+      // `pdm run -v test`: pdm's own options (`-p DIR` takes a value) come before the command.
+      let i = 2;
+      while (w[i]?.startsWith("-")) i += w[i] === "-p" || w[i] === "--project" ? 2 : 1;
+      w = w.slice(i);
+      // `pdm run test` runs the project's script `test` when it has one (the plan looks it
+      // up), `pdm run pytest` a plain command: a word that is no program path may be a script.
+      if (w[0] && /^[\w][\w.:-]*$/.test(w[0]) && !isPythonWord(w[0])) scriptRunner = head;
+      continue;
+    }
+    const hatchRun = head === "hatch" ? hatchRunWords(w) : undefined;
+    if (hatchRun) {
       // `hatch run test` runs the script `test` of the default environment; `hatch run
       // lint:check` the script of another; `hatch run pytest` a plain command.
-      const target = w[2] ?? "";
-      return { words: [target, ...w.slice(3)], needs, env, via: "hatch-run" };
+      return { words: hatchRun, needs, env, via: "hatch-run" };
     }
     if (head === "uv" && w[1] === "run") {
       let i = 2;
@@ -135,6 +180,12 @@ export function unwrap(words: string[]): Unwrapped {
         w = [`-m:${w[i + 1]}`, ...w.slice(i + 2)];
         continue;
       }
+      // The module joined to its flag, as Python accepts it: `python3 -munittest`, `-Impytest`.
+      const joined = /^-[BEIOPsSuvqbd]*m([A-Za-z_][\w.]*)$/.exec(w[i] ?? "");
+      if (joined) {
+        w = [`-m:${joined[1]}`, ...w.slice(i + 1)];
+        continue;
+      }
       // `python nose2`: a package directory run as a script (its __main__.py) named after a runner.
       if (w[i] && /^(pytest|nose2|behave)\/?$/.test(w[i]!)) {
         w = [`-m:${w[i]!.replace(/\/$/, "")}`, ...w.slice(i + 1)];
@@ -146,7 +197,9 @@ export function unwrap(words: string[]): Unwrapped {
     if ((head === "coverage" || head === "-m:coverage") && w[1] === "run") {
       needs.push({ kind: "requirement", text: "coverage" });
       let i = 2;
-      while (i < w.length && w[i]!.startsWith("-") && w[i] !== "-m") {
+      // A shell variable among coverage's options (`coverage run $branch_option -m pytest`)
+      // holds more of them: the program comes after.
+      while (i < w.length && (w[i]!.startsWith("-") || /^\$(\w+|\{\w+\})$/.test(w[i]!)) && w[i] !== "-m") {
         const opt = w[i]!;
         i += /^--(source|rcfile|include|omit|concurrency|context|data-file)$/.test(opt) ? 2 : 1;
       }
@@ -156,7 +209,7 @@ export function unwrap(words: string[]): Unwrapped {
     }
     break;
   }
-  return { words: w, needs, env };
+  return { words: w, needs, env, ...(scriptRunner ? { via: scriptRunner } : {}) };
 }
 
 /** The package a runner comes from (for the route's needs). */
@@ -467,7 +520,7 @@ function asDelegate(words: string[], via?: DelegateTool): Extract<Classified, { 
   const [head, ...rest] = words;
   if (!head) return undefined;
   const base = head.replace(/^.*[\\/]/, "");
-  if (via === "hatch-run") return { kind: "delegate", tool: "hatch-run", target: head, args: rest, needs: [] };
+  if (via) return { kind: "delegate", tool: via, target: head, args: rest, needs: [] };
   if (base === "tox" || head === "-m:tox") {
     const args = rest[0] === "run" || rest[0] === "r" ? rest.slice(1) : rest;
     const e = args.findIndex((a) => a === "-e" || a.startsWith("-e") || a.startsWith("--env"));
@@ -503,7 +556,6 @@ function asDelegate(words: string[], via?: DelegateTool): Extract<Classified, { 
   if (base === "task" && rest[0]) return { kind: "delegate", tool: "taskipy", target: rest[0], args: rest.slice(1), needs: [] };
   if (base === "poe" && rest[0]) return { kind: "delegate", tool: "poe", target: rest[0], args: rest.slice(1), needs: [] };
   if (base === "hatch" && rest[0] === "test") return { kind: "delegate", tool: "hatch-test", args: rest.slice(1), needs: [] };
-  if ((base === "pdm" || base === "pipenv") && rest[0] === "run" && rest[1]) return { kind: "delegate", tool: base, target: rest[1], args: rest.slice(2), needs: [] };
   // ./scripts/test, bash scripts/test.sh, sh ci/test.sh: read that script's own lines.
   const script = (base === "bash" || base === "sh") && rest[0] && !rest[0].startsWith("-") ? rest[0] : /^\.{0,2}\/|^scripts?\//.test(head) && !/\.py$/.test(head) ? head : undefined;
   if (script) return { kind: "delegate", tool: "script", target: script.replace(/^\.\//, ""), args: [], needs: [] };
@@ -532,7 +584,7 @@ export function classify(words: string[]): Classified {
   if (delegate) return { ...delegate, needs: [...needs, ...delegate.needs] };
   const test = asTest(inner);
   if (test) return { kind: "test", argv: test.argv, runner: test.runner, needs: [...needs, ...runnerNeeds(test.runner, test.argv)], env };
-  if (via === "hatch-run") {
+  if (via) {
     const d = asDelegate(inner, via)!;
     return { ...d, needs };
   }

@@ -9,7 +9,7 @@
  */
 import { closeSync, openSync, readdirSync, readSync, statSync, type Dirent } from "node:fs";
 import { join } from "node:path";
-import type { ProjectFiles } from "./types.ts";
+import { MAX_TEST_HEAD, type ProjectFiles } from "./types.ts";
 
 const CONFIG_FILES = [
   "tox.ini", "tox.toml", "setup.cfg", "pyproject.toml", "noxfile.py", "Makefile", "makefile", "GNUmakefile", "justfile", "Justfile", ".justfile",
@@ -22,7 +22,6 @@ const CONFIG_DIRS = [".github/workflows", ".azure-pipelines", ".ci"];
 const SKIP_DIRS = new Set([".git", ".hg", ".svn", ".venv", "venv", "env", ".env", ".tox", ".nox", "node_modules", "build", "dist", "__pycache__", "site-packages", ".mypy_cache", ".pytest_cache", ".ruff_cache", ".dht", "htmlcov", ".eggs", "docs", "doc"]);
 
 const MAX_CONFIG = 1024 * 1024;
-const MAX_TEST_HEAD = 64 * 1024;
 const MAX_ENTRIES = 4000;
 const MAX_TEST_FILES_READ = 400;
 

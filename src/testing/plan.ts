@@ -16,7 +16,7 @@
 import { classify, pytestPluginsFor, type Classified, type NeedDraft } from "./commands.ts";
 import { shellWords, splitSegments } from "./shell-words.ts";
 import { readAzurePipelines, readCircleCi, readGithubWorkflow, readGitlabCi, readTravis, type CiJob } from "./readers/ci.ts";
-import { readBehave, readDjango, readNose2Config, readPytestConfig, readRunTestsScript, testImports, testStyle, unittestStart, type PytestConfig } from "./readers/conventions.ts";
+import { readBehave, readDjango, readNose2Config, readPytestConfig, readRunTestsScript, runsNoTestsAsProgram, testImports, testStyle, unittestStart, type PytestConfig } from "./readers/conventions.ts";
 import { readNoxfile, type NoxSession } from "./readers/nox.ts";
 import { TEST_TASK_NAMES, readHatchTomlTasks, readJustfile, readMakefile, readPipfileScripts, readPyprojectTasks, readShellScript, type Task, type TaskLine } from "./readers/tasks.ts";
 import { minorOfFactor, substituteToxText, readSetupCfgTox, readToxIni, readToxToml, substituteToxWords, toxEnv, toxEnvNames, type ToxConfig, type ToxEnv } from "./readers/tox.ts";
@@ -140,6 +140,18 @@ function hasToxEnvs(cfg: ToxConfig | undefined): boolean {
 
 const NOT_TESTS = /(^|[-_:])(lint|flake8|pylint|mypy|pyright|typing|types?|typecheck|docs?|sphinx|style|format|fmt|black|isort|ruff|pre-?commit|coverage|cov-?report|report|clean|build|release|publish|package|packaging|check-?manifest|readme|spell|bandit|safety|audit|bench(mark)?s?|docstrings?|mkdocs|changelog|towncrier|manifest|twine|dist|upgrade|update|deps|install|venv|dev|shell|serve)($|[-_:])/i;
 
+/**
+ * Whether a tox env, nox session, task or CI job is named for something other than the tests.
+ * Measuring coverage is still running them: a name with a test word whose only other such
+ * word is about coverage (`test:with-coverage`, `tests-cov`) names the tests; a bare
+ * `coverage` env (which usually combines reports) does not.
+ */
+export function namedNotTests(name: string): boolean {
+  if (!NOT_TESTS.test(name)) return false;
+  if (!/(^|[-_:])(tests?|unit|unittests?|pytest)($|[-_:])/i.test(name)) return true;
+  return NOT_TESTS.test(name.replace(/(^|[-_:])(with[-_])?(coverage|cov)(?=$|[-_:])/gi, "$1"));
+}
+
 interface Builder {
   needs: RouteNeed[];
   pre: RouteCommand[];
@@ -173,6 +185,12 @@ class RouteBuilder {
 
   take(b: Builder, c: Classified, words: string[], evidence: Evidence, opts: { cwd?: string; pre?: boolean; shell?: boolean; posargs?: { index: number; default: string[] }; ignoreExit?: boolean }): void {
     if (c.kind === "test") {
+      const script = c.runner === "script" && /\.py$/.test(c.argv[1] ?? "") ? joinRel(opts.cwd, c.argv[1]!) : undefined;
+      if (script && runsNoTestsAsProgram(this.input.files.files.get(script))) {
+        // `coverage run tests.py` of a module with no __main__ block ran nothing, whatever CI says.
+        b.skipped.push(`${c.argv.join(" ")} (${formatEvidence(evidence)}: ${script} has no __main__ block, so run as a program it defines its tests and runs none)`);
+        return;
+      }
       for (const n of c.needs) b.needs.push(toNeed(n, evidence));
       const cmd: RouteCommand = {
         argv: c.argv,
@@ -256,13 +274,14 @@ class RouteBuilder {
           }
           return undefined;
         }
-        return this.fromTask(task);
+        // A just recipe's words are its parameters and make's are targets or variables, not arguments.
+        return this.fromTask(task, runner === "just" || runner === "make" ? [] : c.args);
       }
       case "hatch-test":
         return this.fromHatchTest(c.args, evidence);
       case "script": {
         const text = this.input.files.files.get(c.target ?? "");
-        return text !== undefined ? this.fromTask(readShellScript(text, c.target!)) : undefined;
+        return text !== undefined ? this.fromTask(readShellScript(text, c.target!), c.args) : undefined;
       }
     }
   }
@@ -341,21 +360,29 @@ class RouteBuilder {
     return b;
   }
 
-  fromTask(task: Task): Builder {
+  /**
+   * A task's lines. `args` are the words the caller wrote after the task's name (`hatch run
+   * test:default --color=yes`, `scripts/test -x`): they stand where the task takes its
+   * arguments (`{args}`, `$@`), in place of its default; a one-command script of pdm, poe,
+   * taskipy or Hatch without such a place gets them at its end, as those tools append them.
+   */
+  fromTask(task: Task, args: string[] = []): Builder {
     const b = newBuilder();
     const what = task.runner === "make" ? `target ${task.name}` : task.runner === "just" ? `recipe ${task.name}` : task.runner === "script" ? "script" : `${task.runner} task ${task.name}`;
     b.evidence.push({ file: task.file, line: task.line, what });
     Object.assign(b.env, task.env);
     if (task.hatchEnv && task.hatchEnv !== "default") b.needs.push({ kind: "group", name: task.hatchEnv, evidence: { file: task.file, line: task.line, what: `hatch env ${task.hatchEnv}` } });
+    const argsPlace = new RegExp(ARGS_PLACE.source, "g");
+    const appendsArgs = args.length > 0 && task.lines.length === 1 && APPENDS_ARGS.has(task.runner) && !ARGS_PLACE.test(task.lines[0]!.text);
     for (const l of task.lines) {
       // What runs without arguments: Hatch's `{args:default}`, a just recipe's `*args="default"`.
-      let dflt: string | undefined;
-      const posargsText = l.text.replace(/\{args(?::([^}]*))?\}|\u0000ARGS\u0000|"\$@"|\$@|\$\*/g, (m: string, hatchDefault?: string) => {
-        dflt = hatchDefault ?? (m === "\u0000ARGS\u0000" ? task.argsDefault : undefined) ?? dflt;
+      let dflt: string[] | undefined;
+      const posargsText = `${l.text}${appendsArgs ? " {args}" : ""}`.replace(argsPlace, (m: string, hatchDefault?: string) => {
+        dflt = args.length ? args : hatchDefault !== undefined ? shellWords(hatchDefault) : m === "\u0000ARGS\u0000" && task.argsDefault ? shellWords(task.argsDefault) : dflt;
         return " \u0001 ";
       });
       const ev: Evidence = { file: task.file, line: l.line, what };
-      this.lineWithArgs(b, posargsText, ev, dflt ? shellWords(dflt) : []);
+      this.lineWithArgs(b, posargsText, ev, dflt ?? []);
     }
     return b;
   }
@@ -383,6 +410,12 @@ class RouteBuilder {
     return b;
   }
 }
+
+/** Where a task line takes its caller's arguments: Hatch's `{args}` / `{args:default}`, a just recipe's variadic, a script's `$@`. */
+const ARGS_PLACE = /\{args(?::([^}]*))?\}|\u0000ARGS\u0000|"\$@"|\$@|\$\*/;
+
+/** Runners that append the words after a script's name to its command (no `{args}` needed). */
+const APPENDS_ARGS = new Set<Task["runner"]>(["pdm", "poe", "taskipy", "hatch", "pipenv"]);
 
 function merge(into: Builder, from: Builder, cwd?: string): void {
   into.needs.push(...from.needs);
@@ -436,11 +469,11 @@ export function chooseToxEnv(cfg: ToxConfig, pythonMinor: string | undefined, wa
   // What CI runs for this Python (tox-gh's [gh] python mapping) comes first.
   if (!wanted?.length && cfg.ciEnvs) {
     const mapped = mappedEnvNames(cfg, pythonMinor);
-    const env = mapped?.length ? chooseToxEnv(cfg, pythonMinor, mapped.filter((e) => !NOT_TESTS.test(e.replace(/^py\d*-?/, "")))) : undefined;
+    const env = mapped?.length ? chooseToxEnv(cfg, pythonMinor, mapped.filter((e) => !namedNotTests(e.replace(/^py\d*-?/, "")))) : undefined;
     if (env && hasTestCommand(cfg, env.name)) return env;
   }
   const names = wanted?.length ? wanted.flatMap((w) => (w === "ALL" || w === "all" ? toxEnvNames(cfg) : [w])) : toxEnvNames(cfg);
-  const candidates = names.filter((n) => hasTestCommand(cfg, n) && (wanted?.length || !NOT_TESTS.test(n.replace(/^py\d*-?/, ""))));
+  const candidates = names.filter((n) => hasTestCommand(cfg, n) && (wanted?.length || !namedNotTests(n.replace(/^py\d*-?/, ""))));
   if (!candidates.length) {
     // `tox -e py` with no env list, or envs named only by Python: the [testenv] itself.
     if (wanted?.length && cfg.sections.has("")) return toxEnv(cfg, wanted[0]!);
@@ -470,12 +503,12 @@ export function chooseNoxSession(nox: { sessions: NoxSession[]; defaults?: strin
   const runsTests = (s: NoxSession) => s.runs.some((r) => classify(r.args).kind === "test");
   const named = nox.sessions.filter((s) => TEST_SESSION.test(s.name) && runsTests(s));
   const defaults = nox.sessions.filter((s) => nox.defaults?.includes(s.name) && runsTests(s));
-  return named[0] ?? defaults[0] ?? nox.sessions.find((s) => runsTests(s) && !NOT_TESTS.test(s.name));
+  return named[0] ?? defaults[0] ?? nox.sessions.find((s) => runsTests(s) && !namedNotTests(s.name));
 }
 
 const testTaskRank = (name: string) => {
   const i = TEST_TASK_NAMES.indexOf(name.toLowerCase());
-  return i >= 0 ? i : /^test/i.test(name) && !NOT_TESTS.test(name) ? TEST_TASK_NAMES.length : -1;
+  return i >= 0 ? i : /^test/i.test(name) && !namedNotTests(name) ? TEST_TASK_NAMES.length : -1;
 };
 
 /** How much a CI job looks like the one that runs this project's tests (higher first). */
@@ -486,9 +519,12 @@ function ciJobRank(job: CiJob): number {
   if (/(^|\/)(tests?|ci|main|build|python|pytest|unit)[^/]*\.ya?ml$/i.test(job.file)) rank += 1;
   // A job that clones another repository tests someone else's code (a downstream check).
   if (job.steps.some((s) => s.lines.some((l) => /\bgit clone\b/.test(l.text)))) rank -= 6;
+  // A workflow run only nightly, by hand, on release or on side branches is not the check
+  // every change passes (python-slugify's ci.yml on pushes to ci/staging, beside main.yml on PRs).
+  if (job.gatesChanges === false) rank -= 3;
   // Travis CI stopped running open-source builds in 2021: a .travis.yml today is usually stale.
   if (job.file === ".travis.yml") rank -= 8;
-  if (NOT_TESTS.test(job.name)) rank -= 3;
+  if (namedNotTests(job.name)) rank -= 3;
   return rank;
 }
 
@@ -670,7 +706,7 @@ function nonTestTarget(text: string): string | undefined {
     const c = classify(seg.words);
     if (c.kind !== "delegate" || !c.target) continue;
     const names = c.target.split(",").map((t) => t.trim().replace(/^(?:\$\{?\w+\}?|py\d*|\d+\.\d+)-/, ""));
-    if (names.length && names.every((n) => NOT_TESTS.test(n))) return c.target;
+    if (names.length && names.every((n) => namedNotTests(n))) return c.target;
   }
   return undefined;
 }

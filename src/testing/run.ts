@@ -49,7 +49,9 @@ const ENV_SUBSTITUTION = new RegExp(`\\{(${ENV_SUBSTITUTIONS.join("|")})\\}`, "g
 export function commandLine(cmd: RouteCommand, userArgs: string[] | undefined, places: Record<string, string>): string[] {
   const fill = (w: string) => w.replace(ENV_SUBSTITUTION, (_, k: string) => places[k] ?? "");
   const argv = cmd.argv.map(fill);
-  const args = userArgs ?? cmd.posargs?.default ?? [];
+  // The route's own default arguments are tox's words too (tox.toml's `{replace = "posargs",
+  // default = ["--cov", "{env_site_packages_dir}{/}pkg"]}`); the user's are taken as written.
+  const args = userArgs ?? (cmd.posargs?.default ?? []).map(fill);
   if (cmd.posargs) argv.splice(Math.min(cmd.posargs.index, argv.length), 0, ...args);
   else argv.push(...(userArgs ?? []));
   return argv;
@@ -162,7 +164,8 @@ export function routePlaces(route: TestRoute, envRoot: string, venv: string, os:
 export async function runRoute(input: RunRouteInput): Promise<RouteResult> {
   const { route } = input;
   const places = routePlaces(route, input.envRoot, input.venv, input.os, input.pythonVersion);
-  if (route.suites.some((s) => s.argv.some((w) => w.includes("{envtmpdir}") || w.includes("{env_tmp_dir}")))) mkdirSync(places.envtmpdir!, { recursive: true });
+  const namesTmp = (w: string) => w.includes("{envtmpdir}") || w.includes("{env_tmp_dir}");
+  if (route.suites.some((s) => s.argv.some(namesTmp) || s.posargs?.default.some(namesTmp))) mkdirSync(places.envtmpdir!, { recursive: true });
   const env = { ...input.env, ...route.env };
   const planned = planRun(route, input.userArgs, places, pathIn(input.envRoot));
   for (const n of planned.notRun) input.announce(`not run: ${n}`);

@@ -91,6 +91,9 @@ export interface PythonSignal {
   evidence: Evidence;
 }
 
+/** How much of a test file is read (files.ts): a shorter text is the whole file. */
+export const MAX_TEST_HEAD = 64 * 1024;
+
 /** The files a route is read from: relative path → text (bounded reads, regular files only). */
 export interface ProjectFiles {
   /** Relative path (forward slashes) → content. */

@@ -43,6 +43,12 @@ describe("explainInstallFailure picks the most certain explanation", () => {
     expect(e.hint).toContain("Name or service not known");
     expect(e.details).toMatchObject({ cause: "build-download", buildCause: "missing-rust" });
   });
+  test("a build hook that downloads without printing a URL (coherent.licensed's urlopen, real uv output) is the build's failure, not the index's", async () => {
+    const e = await explainInstallFailure(fixture("build-failures", "uv-build-hook-download-no-url.log"), ["uv", "pip", "install", "-e", "/tmp/proj"], { settings: settings("https://pypi.org/simple"), env: {}, probe: false });
+    expect(e.message).toBe("building zipp failed: its build backend tried to download something (from coherent/licensed/__init__.py) and the network could not reach it");
+    expect(e.hint).toContain("the package index is not at fault");
+    expect(e.details).toMatchObject({ cause: "build-download" });
+  });
   test("a build whose requirements cannot be fetched from the index is still the index's failure", async () => {
     const out = "error: Failed to build `app @ file:///p`\n  cause: Failed to resolve requirements from `build-system.requires`\n  cause: Failed to fetch: `https://pypi.org/simple/maturin/`\n  cause: dns error: Name or service not known";
     const e = await explainInstallFailure(out, ["uv", "pip", "install", "/p"], { settings: settings("https://pypi.org/simple"), env: {}, probe: false });

@@ -5,7 +5,7 @@
  */
 import { describe, expect, test } from "bun:test";
 import { classify, condaToPypi, pipInstallNeeds, pytestPluginsFor } from "../../src/testing/commands.ts";
-import { planTestRoutes, type RoutePlanInput } from "../../src/testing/plan.ts";
+import { namedNotTests, planTestRoutes, type RoutePlanInput } from "../../src/testing/plan.ts";
 import { routeInstall } from "../../src/testing/install-needs.ts";
 import { parseCounts } from "../../src/testing/counts.ts";
 import { commandLine } from "../../src/testing/run.ts";
@@ -33,6 +33,23 @@ describe("classifying a command line", () => {
     expect(classify(["python3.11", "-Im", "pytest", "tests"])).toMatchObject({ kind: "test", argv: ["python", "-m", "pytest", "tests"] });
     expect(classify(["coverage", "run", "--source=pkg", "-m", "pytest"])).toMatchObject({ kind: "test", needs: expect.arrayContaining([{ kind: "requirement", text: "coverage" }]) });
     expect(classify(["DJANGO_SETTINGS_MODULE=s", "xvfb-run", "-a", "python", "manage.py", "test"])).toMatchObject({ kind: "test", runner: "django", env: { DJANGO_SETTINGS_MODULE: "s" } });
+  });
+  test("a module joined to python's -m flag is that module run: `python3 -munittest`, `python -Impytest -x`", () => {
+    expect(classify(["python3", "-munittest"])).toMatchObject({ kind: "test", runner: "unittest", argv: ["python", "-m", "unittest"] });
+    expect(classify(["python", "-Impytest", "-x"])).toMatchObject({ kind: "test", runner: "pytest", argv: ["python", "-m", "pytest", "-x"] });
+  });
+  test("a shell variable among coverage run's options holds options: `coverage run $branch_option -m pytest` runs pytest", () => {
+    expect(classify(["coverage", "run", "$branch_option", "-m", "pytest"])).toMatchObject({ kind: "test", runner: "pytest", argv: ["python", "-m", "pytest"] });
+  });
+  test("a program named through a directory variable (`${PREFIX}coverage`, `$VENV/bin/pytest`) is that program; scripts/test's line is the CI route's suite", () => {
+    expect(classify(["${PREFIX}pytest", "-x"])).toMatchObject({ kind: "test", runner: "pytest", argv: ["python", "-m", "pytest", "-x"] });
+    expect(classify(["$VENV/bin/pytest"])).toMatchObject({ kind: "test", runner: "pytest" });
+    expect(classify(["$PYTEST_ARGS"])).toMatchObject({ kind: "other" });
+    const script = "#!/bin/sh\nexport PREFIX=\"\"\nif [ -d 'venv' ] ; then\n    export PREFIX=\"venv/bin/\"\nfi\nset -ex\n${PREFIX}coverage run -m pytest $@\n";
+    const wf = "jobs:\n  tests:\n    steps:\n      - run: scripts/install\n      - run: scripts/test\n";
+    const plan = planTestRoutes(input({ "scripts/test": script, ".github/workflows/test-suite.yml": wf }));
+    expect(plan.chosen!.name).toBe("ci:tests");
+    expect(plan.chosen!.suites.map((s) => s.argv)).toEqual([["python", "-m", "pytest"]]);
   });
   test("runners: unittest, nose2, behave, trial, a project's runtests.py", () => {
     expect(classify(["python", "-m", "unittest", "discover", "-s", "tests"]).kind).toBe("test");
@@ -188,6 +205,59 @@ describe("the route, in order of authority", () => {
     const hatch = planTestRoutes(input({ "pyproject.toml": '[tool.hatch.envs.default.scripts]\ntest = "pytest {args:tests -q}"\n' }));
     expect(hatch.routes.find((r) => r.name.startsWith("hatch"))!.suites[0]!.posargs?.default).toEqual(["tests", "-q"]);
   });
+  test("CI runs `uv run poe check`, a poe sequence of tasks: the route follows it to the pytest of its `test` task", () => {
+    const pyproject = '[tool.poe.tasks]\ntest = "pytest"\ndocs = "sphinx-build -b doctest doc out"\ncheck = ["test", "docs"]\n';
+    const wf = "jobs:\n  test:\n    strategy:\n      matrix:\n        include:\n          - python: '3.11'\n            task: check\n    steps:\n      - run: uv run --python ${{ matrix.python }} poe ${{ matrix.task }}\n";
+    const plan = planTestRoutes(input({ "pyproject.toml": pyproject, ".github/workflows/ci.yaml": wf }));
+    expect(plan.chosen!.name).toBe("ci:test");
+    expect(plan.chosen!.suites.map((s) => s.argv)).toEqual([["python", "-m", "pytest"]]);
+  });
+  test("CI runs `hatch run +py=X test:default`: the matrix filter picks a variant, not the script; `hatch -e test run` names the env like `test:`", () => {
+    const pyproject = '[tool.hatch.envs.test]\ndependencies = ["pytest"]\n[tool.hatch.envs.test.scripts]\ndefault = "pytest {args}"\n[[tool.hatch.envs.test.matrix]]\npython = ["3.11", "3.12"]\n';
+    const wf = "jobs:\n  build:\n    strategy:\n      matrix:\n        python: ['3.11']\n    steps:\n      - run: hatch run +py=${{ matrix.python }} test:default --color=yes\n";
+    const plan = planTestRoutes(input({ "pyproject.toml": pyproject, ".github/workflows/main.yml": wf }, { declared: { extras: {}, groups: ["test"], requirementNames: [] } }));
+    expect(plan.chosen!.name).toBe("ci:build");
+    expect(plan.chosen!.suites.map((s) => s.argv)).toEqual([["python", "-m", "pytest"]]);
+    // The words after the script's name stand in its {args}, as the user's would.
+    expect(plan.chosen!.suites[0]!.posargs?.default).toEqual(["--color=yes"]);
+    expect(plan.chosen!.needs).toContainEqual(expect.objectContaining({ kind: "group", name: "test" }));
+    expect(classify(["hatch", "-e", "test", "run", "default"])).toMatchObject({ kind: "delegate", tool: "hatch-run", target: "test:default" });
+  });
+  test("CI's `pdm run test -m 'not slow'` reaches the pdm script test, the words after its name appended to its one command, as pdm does", () => {
+    const pyproject = '[tool.pdm.scripts]\ntest = "pytest"\n';
+    const wf = "jobs:\n  test:\n    steps:\n      - run: pdm run test -m 'not slow'\n";
+    const suite = planTestRoutes(input({ "pyproject.toml": pyproject, ".github/workflows/ci.yml": wf })).chosen!.suites[0]!;
+    expect(suite.argv).toEqual(["python", "-m", "pytest"]);
+    expect(suite.posargs).toEqual({ index: 3, default: ["-m", "not slow"] });
+  });
+  test("CI's `coverage run tests.py` of a module with no __main__ block runs no tests: the Makefile's test target is the route", () => {
+    const tests = "import unittest\nimport doctest\n\nclass T(unittest.TestCase):\n    def test_x(self):\n        pass\n\ndef load_tests(loader, tests, ignore):\n    return tests\n";
+    const makefile = "test:\n\tpython3 -munittest\n\ncoverage:\n\tcoverage run --source=pkg tests.py\n\tcoverage report -m\n";
+    const wf = "jobs:\n  test:\n    steps:\n      - run: pip install -r requirements-dev.txt\n      - run: make coverage\n";
+    const plan = planTestRoutes(input({ makefile, "tests.py": tests, ".github/workflows/test.yaml": wf }, {}, ["tests.py"]));
+    expect(plan.chosen!.name).toBe("make:test");
+    expect(plan.routes.map((r) => r.name)).not.toContain("ci:test");
+    // With a __main__ block the same command is the project's runner.
+    const withMain = planTestRoutes(input({ makefile, "tests.py": `${tests}\nif __name__ == "__main__":\n    unittest.main()\n`, ".github/workflows/test.yaml": wf }, {}, ["tests.py"]));
+    expect(withMain.chosen!.name).toBe("ci:test");
+  });
+  test("of two CI workflows, the one run on pull requests is the route, not one run only on pushes to side branches", () => {
+    const side = "on:\n  push:\n    branches: [ci, staging]\njobs:\n  build:\n    steps:\n      - run: coverage run test.py\n";
+    const main = "on:\n  pull_request: null\n  push:\n    branches: [master]\njobs:\n  build:\n    steps:\n      - run: pip install tox\n      - run: tox\n";
+    const toxIni = "[tox]\nenv_list = py311\n[testenv]\ndeps = pytest\ncommands = pytest test.py\n";
+    const plan = planTestRoutes(input({ ".github/workflows/ci.yml": side, ".github/workflows/main.yml": main, "tox.ini": toxIni }, { pythonMinor: "3.11" }));
+    expect(plan.chosen!.evidence[0]).toMatchObject({ file: ".github/workflows/main.yml" });
+    expect(plan.chosen!.suites.map((s) => s.argv)).toEqual([["python", "-m", "pytest", "test.py"]]);
+  });
+  test("a target named for the tests with coverage (`test:with-coverage`, `tests-cov`) runs the tests; a bare coverage or docs-test one does not", () => {
+    for (const n of ["test:with-coverage", "tests-cov", "test-coverage", "unit_cov"]) expect(namedNotTests(n)).toBe(false);
+    for (const n of ["coverage", "coverage-report", "docs-test", "lint", "test-mypy"]) expect(namedNotTests(n)).toBe(true);
+    // CI's unit step through such a script is the job's test step, not one set aside for a later step.
+    const pyproject = '[tool.hatch.envs.test.scripts]\ntest = "python -m unittest discover -s pkg"\nwith-coverage = "python -m unittest discover -s pkg -v"\n';
+    const wf = "jobs:\n  test:\n    steps:\n      - run: hatch run test:with-coverage\n      - run: python -m pkg.tests.integration\n";
+    const plan = planTestRoutes(input({ "pyproject.toml": pyproject, ".github/workflows/ci.yml": wf }, { declared: { extras: {}, groups: ["test"], requirementNames: [] } }));
+    expect(plan.chosen!.suites.map((s) => s.argv)).toEqual([["python", "-m", "unittest", "discover", "-s", "pkg", "-v"]]);
+  });
   test("a tox env's commands run with tox's filtered environment: CI=true from the caller is dropped, pass_env names and globs go through", async () => {
     const toxIni = "[tox]\nenvlist = py311\n[testenv]\npass_env =\n    MY_*\n    GITHUB_ACTIONS\ncommands = pytest tests\n";
     const plan = planTestRoutes(input({ "tox.ini": toxIni }, { pythonMinor: "3.11" }));
@@ -257,6 +327,11 @@ describe("what setup installs for a route", () => {
     const cmd = { argv: ["python", "-m", "pytest", "--basetemp={envtmpdir}"], runner: "pytest" as const, posargs: { index: 3, default: ["tests"] }, evidence: { file: "tox.ini", what: "commands" } };
     expect(commandLine(cmd, undefined, { envtmpdir: "/t" })).toEqual(["python", "-m", "pytest", "tests", "--basetemp=/t"]);
     expect(commandLine(cmd, ["-k", "x"], { envtmpdir: "/t" })).toEqual(["python", "-m", "pytest", "-k", "x", "--basetemp=/t"]);
+  });
+  test("placeholders in the {posargs} default are filled too (tox.toml's replace = posargs default list); the user's arguments are not", () => {
+    const cmd = { argv: ["python", "-m", "pytest", "tests"], runner: "pytest" as const, posargs: { index: 3, default: ["--cov", "{env_site_packages_dir}/pkg", "--cov-report", "html:{env_tmp_dir}/htmlcov"] }, evidence: { file: "tox.toml", what: "commands" } };
+    expect(commandLine(cmd, undefined, { env_site_packages_dir: "/v/site", env_tmp_dir: "/t" })).toEqual(["python", "-m", "pytest", "--cov", "/v/site/pkg", "--cov-report", "html:/t/htmlcov", "tests"]);
+    expect(commandLine(cmd, ["-k", "{envname}"], { envname: "py" })).toEqual(["python", "-m", "pytest", "-k", "{envname}", "tests"]);
   });
 });
 

@@ -6,7 +6,7 @@ import { describe, expect, test } from "bun:test";
 import { expandBraces, factorConditionHolds, minorOfFactor, parseEnvList, readToxIni, readToxToml, substituteToxWords, toxEnv } from "../../src/testing/readers/tox.ts";
 import { readNoxfile } from "../../src/testing/readers/nox.ts";
 import { expandMake, readJustfile, readMakefile, readPyprojectTasks, readShellScript } from "../../src/testing/readers/tasks.ts";
-import { readAzurePipelines, readCircleCi, readGithubWorkflow, readGitlabCi, readTravis } from "../../src/testing/readers/ci.ts";
+import { readAzurePipelines, readCircleCi, readGithubWorkflow, readGitlabCi, readTravis, workflowGatesChanges } from "../../src/testing/readers/ci.ts";
 import { readBehave, readDjango, readPytestConfig, testStyle, unittestStart } from "../../src/testing/readers/conventions.ts";
 import { readSetupPy } from "../../src/project/setup-py.ts";
 import type { ProjectFiles } from "../../src/testing/types.ts";
@@ -195,6 +195,18 @@ describe("task runners", () => {
     expect(find("poe", "test").lines[0]!.text).toBe("pytest tests");
     expect(find("hatch", "run")).toMatchObject({ hatchEnv: "test", line: 9 });
   });
+  test("a poe task written as a bare array is a sequence of other tasks; a Hatch script's array is its commands", () => {
+    const text = ["[tool.poe.tasks]", 'test = "pytest"', 'check = ["test", {cmd = "sphinx-build doc out"}]', "[tool.hatch.envs.default.scripts]", 'cov = ["pytest --cov", "coverage report"]'].join("\n");
+    const tasks = readPyprojectTasks(Bun.TOML.parse(text) as Record<string, unknown>, text);
+    expect(tasks.find((t) => t.runner === "poe" && t.name === "check")!.lines.map((l) => l.text)).toEqual(["poe test", "sphinx-build doc out"]);
+    expect(tasks.find((t) => t.runner === "hatch" && t.name === "cov")!.lines.map((l) => l.text)).toEqual(["pytest --cov", "coverage report"]);
+  });
+  test("a Hatch script whose command starts with another script's name hands over to that script", () => {
+    const text = ["[tool.hatch.envs.test.scripts]", "test = 'python -m unittest discover -s pkg'", 'with-coverage = "test"', 'cov = ["test -v", "coverage report"]'].join("\n");
+    const tasks = readPyprojectTasks(Bun.TOML.parse(text) as Record<string, unknown>, text);
+    expect(tasks.find((t) => t.name === "with-coverage")!.lines.map((l) => l.text)).toEqual(["hatch run test:test"]);
+    expect(tasks.find((t) => t.name === "cov")!.lines.map((l) => l.text)).toEqual(["hatch run test:test -v", "coverage report"]);
+  });
   test("a shell script's lines, continuations joined", () => {
     expect(readShellScript("#!/bin/sh\nset -ex\n\n${PREFIX}pytest \\\n  --cov tests\n", "scripts/test").lines).toEqual([{ text: "${PREFIX}pytest --cov tests", line: 4 }]);
   });
@@ -206,6 +218,11 @@ describe("CI workflows", () => {
     const [job] = readGithubWorkflow(yml, ".github/workflows/ci.yml");
     expect(job!.pythons.sort()).toEqual(["3.10", "3.12", "3.9"]);
     expect(job!.steps[0]!.lines).toEqual([{ text: "pip install -e .[test]", line: 12 }, { text: "pytest -q", line: 13 }]);
+  });
+  test("GitHub Actions: a workflow gates changes when it runs on pull requests or pushes to the main line, not one run only nightly, by hand, on tags or on side branches", () => {
+    for (const on of ["push", ["push", "pull_request"], { pull_request: null }, { push: { branches: ["master"] } }, { push: { branches: ["release/*"] } }, { push: null }, { workflow_call: null }]) expect(workflowGatesChanges(on)).toBe(true);
+    for (const on of ["schedule", { workflow_dispatch: null }, { push: { branches: ["ci", "staging"] } }, { push: { tags: ["v*"] } }, { release: { types: ["published"] } }]) expect(workflowGatesChanges(on)).toBe(false);
+    expect(workflowGatesChanges(undefined)).toBeUndefined();
   });
   test("GitLab CI (image python:X, before_script), Azure Pipelines (UsePythonVersion, script), CircleCI (cimg/python, run)", () => {
     const gl = readGitlabCi("image: python:3.11\nbefore_script:\n  - pip install tox\ntest:\n  script:\n    - tox -e py311\n");

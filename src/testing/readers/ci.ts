@@ -30,6 +30,12 @@ export interface CiJob {
    * left out (the chosen Python is not the matrix's first).
    */
   matrixAxes?: Record<string, string[]>;
+  /**
+   * GitHub: does the workflow run on every proposed change (pull requests, pushes to the main
+   * branch)? False for one run only on a schedule, by hand, on release, on tags or on pushes
+   * to side branches (`branches: [ci, staging]`): not the check every change passes.
+   */
+  gatesChanges?: boolean;
 }
 
 type Table = Record<string, unknown>;
@@ -108,12 +114,33 @@ function parseYaml(text: string): unknown {
   }
 }
 
+/** The event names that check proposed changes, and the branch names that are a repository's main line. */
+const CHANGE_EVENTS = new Set(["pull_request", "pull_request_target", "merge_group"]);
+const MAIN_BRANCH = /^(main|master|trunk|develop|dev|default)$|\*/;
+
+/** Whether a workflow's `on:` runs it on every proposed change (see CiJob.gatesChanges); undefined when it says nothing. */
+export function workflowGatesChanges(on: unknown): boolean | undefined {
+  if (on === undefined || on === null) return undefined;
+  if (typeof on === "string" || Array.isArray(on)) return asList(on).some((e) => e === "push" || CHANGE_EVENTS.has(String(e)) || e === "workflow_call");
+  const events = asTable(on);
+  if (!events) return undefined;
+  // A reusable workflow runs with its caller's triggers.
+  if ([...CHANGE_EVENTS, "workflow_call"].some((e) => e in events)) return true;
+  if (!("push" in events)) return false;
+  const push = asTable(events.push);
+  const branches = asList(push?.branches).map(String);
+  if (branches.length) return branches.some((b) => MAIN_BRANCH.test(b));
+  // `push: {tags: [...]}` alone runs on releases only.
+  return !(push && ("tags" in push) && !("branches-ignore" in push));
+}
+
 export function readGithubWorkflow(text: string, file: string): CiJob[] {
   const doc = asTable(parseYaml(text));
   if (!doc) return [];
   const finder = new LineFinder(text);
   const jobs: CiJob[] = [];
   const topEnv = envOf(doc.env);
+  const gatesChanges = workflowGatesChanges(doc.on);
   for (const [name, value] of Object.entries(asTable(doc.jobs) ?? {})) {
     const job = asTable(value);
     if (!job) continue;
@@ -137,7 +164,7 @@ export function readGithubWorkflow(text: string, file: string): CiJob[] {
       }
     }
     const matrixAxes = allMatrixValues(matrix);
-    jobs.push({ file, name, line: jobLine, steps, pythons: fixFloatVersions(text, [...pythons]), env: { ...topEnv, ...envOf(job.env) }, ...(Object.keys(matrixAxes).length ? { matrixAxes } : {}) });
+    jobs.push({ file, name, line: jobLine, steps, pythons: fixFloatVersions(text, [...pythons]), env: { ...topEnv, ...envOf(job.env) }, ...(Object.keys(matrixAxes).length ? { matrixAxes } : {}), ...(gatesChanges !== undefined ? { gatesChanges } : {}) });
   }
   return jobs;
 }

@@ -8,7 +8,7 @@
 import { readIni } from "../../project/ini.ts";
 import { tomlLine } from "../../project/pyproject.ts";
 import { shellWords } from "../shell-words.ts";
-import type { ProjectFiles } from "../types.ts";
+import { MAX_TEST_HEAD, type ProjectFiles } from "../types.ts";
 
 export interface PytestConfig {
   file: string;
@@ -96,6 +96,18 @@ export function readDjango(files: ProjectFiles): { managePy: string; settings?: 
 /** A project's own test script at the top: runtests.py, run_tests.py, tests/runtests.py. */
 export function readRunTestsScript(files: ProjectFiles): string | undefined {
   return ["runtests.py", "run_tests.py", "tests/runtests.py", "tests/run_tests.py"].find((p) => files.files.has(p));
+}
+
+/**
+ * A Python file that, run as a program (`python tests.py`, `coverage run tests.py`), only
+ * defines its tests: no `if __name__ == "__main__":` block and no top-level call such as
+ * `unittest.main()` — its TestCase classes are defined and nothing runs them. Only said of
+ * a file read whole (a longer file's guard may lie past what was read).
+ */
+export function runsNoTestsAsProgram(text: string | undefined): boolean {
+  if (text === undefined || Buffer.byteLength(text, "utf8") >= MAX_TEST_HEAD) return false;
+  const definesTests = /^(class|def|async def)\s/m.test(text);
+  return definesTests && !/__name__|__main__/.test(text) && !/^[A-Za-z_][\w.]*\s*\(/m.test(text);
 }
 
 /** nose2's configuration files. */

@@ -258,11 +258,14 @@ function keyLine(text: string, table: string, key: string): number {
 
 /**
  * A task value in the shapes taskipy, pdm, poe and Pipfile write: a string, `{cmd = …}`,
- * `{shell = …}`, `{composite = […]}` / `{sequence = […]}`, `{ref = …}`.
+ * `{shell = …}`, `{composite = […]}` / `{sequence = […]}`, `{ref = …}`, or a bare array.
+ * What a bare array's strings are depends on the tool: Hatch runs them as commands
+ * (`test = ["pytest", "coverage report"]`), poe reads them as a sequence of other tasks
+ * (`check = ["test", "docs"]`, its `default_item_type` being `ref`).
  */
-function taskCommands(value: unknown, ref: (name: string) => string): { lines: string[]; env: Record<string, string> } {
+function taskCommands(value: unknown, ref: (name: string) => string, arrayItems: "commands" | "refs" = "commands"): { lines: string[]; env: Record<string, string> } {
   if (typeof value === "string") return { lines: [value], env: {} };
-  if (Array.isArray(value)) return { lines: value.flatMap((v) => taskCommands(v, ref).lines), env: {} };
+  if (Array.isArray(value)) return { lines: value.flatMap((v) => (typeof v === "string" && arrayItems === "refs" ? [ref(v)] : taskCommands(v, ref).lines)), env: {} };
   const t = asTable(value);
   if (!t) return { lines: [], env: {} };
   const env: Record<string, string> = {};
@@ -283,7 +286,7 @@ export function readPyprojectTasks(data: Table, text: string, file = "pyproject.
   const add = (runner: Task["runner"], table: Table | undefined, tableName: string, ref: (name: string) => string, extra: Partial<Task> = {}) => {
     for (const [name, value] of Object.entries(table ?? {})) {
       if (name === "_" || (runner === "pdm" && name === "_")) continue;
-      const { lines, env } = taskCommands(value, ref);
+      const { lines, env } = taskCommands(value, ref, runner === "poe" ? "refs" : "commands");
       const line = keyLine(text, tableName, name);
       out.push({ runner, name, file, line, lines: lines.map((l) => ({ text: l, line })), env, ...extra });
     }
@@ -293,9 +296,22 @@ export function readPyprojectTasks(data: Table, text: string, file = "pyproject.
   add("poe", asTable(asTable(tool.poe)?.tasks), "tool.poe.tasks", (n) => `poe ${n}`);
   for (const [env, def] of Object.entries(asTable(asTable(tool.hatch)?.envs) ?? {})) {
     const scripts = asTable(asTable(def)?.scripts);
-    if (scripts) add("hatch", scripts, `tool.hatch.envs.${env}.scripts`, (n) => `hatch run ${env}:${n}`, { hatchEnv: env });
+    if (!scripts) continue;
+    const from = out.length;
+    add("hatch", scripts, `tool.hatch.envs.${env}.scripts`, (n) => `hatch run ${env}:${n}`, { hatchEnv: env });
+    for (const task of out.slice(from)) task.lines = task.lines.map((l) => ({ ...l, text: hatchScriptReference(l.text, env, scripts) }));
   }
   return out;
+}
+
+/**
+ * Hatch expands a command that starts with the name of another script of the environment
+ * into that script (`with-coverage = "test"`, `cov = ["test-cov", "cov-report"]`): such a
+ * line is a hand-over to it, the rest of its words the script's arguments.
+ */
+function hatchScriptReference(text: string, env: string, scripts: Table): string {
+  const first = /^\s*(\S+)/.exec(text)?.[1];
+  return first && Object.hasOwn(scripts, first) ? `hatch run ${env}:${text.trim()}` : text;
 }
 
 /** hatch.toml's [envs.X.scripts]. */
