@@ -18,7 +18,7 @@ export type NeedDraft =
   /** The route installs without the project's lock file (`pipenv install --skip-lock`). */
   | { kind: "no-lock" };
 
-export type DelegateTool = "tox" | "nox" | "make" | "just" | "taskipy" | "poe" | "pdm" | "pipenv" | "hatch-run" | "hatch-test" | "script";
+export type DelegateTool = "tox" | "nox" | "make" | "just" | "taskipy" | "poe" | "pdm" | "pipenv" | "hatch-run" | "hatch-test" | "invoke" | "script";
 
 export type Classified =
   | { kind: "test"; argv: string[]; runner: RunnerKind; needs: NeedDraft[]; env: Record<string, string> }
@@ -462,6 +462,9 @@ function asInstall(words: string[]): { needs: NeedDraft[]; unread: string[] } | 
   return undefined;
 }
 
+/** Invoke's core options that take a value (`inv --collection tasks_ci test`). */
+const INVOKE_VALUE_OPTIONS = new Set(["-c", "--collection", "-r", "--search-root", "-f", "--config"]);
+
 /** A hand-over to another route: tox, nox, make, just, taskipy, poe, pdm/pipenv/hatch scripts, a script file. */
 function asDelegate(words: string[], via?: DelegateTool): Extract<Classified, { kind: "delegate" }> | undefined {
   const [head, ...rest] = words;
@@ -501,6 +504,12 @@ function asDelegate(words: string[], via?: DelegateTool): Extract<Classified, { 
     return { kind: "delegate", tool: "just", ...(targets[0] ? { target: targets[0] } : {}), args: targets.slice(1), needs: [] };
   }
   if (base === "task" && rest[0]) return { kind: "delegate", tool: "taskipy", target: rest[0], args: rest.slice(1), needs: [] };
+  if (base === "invoke" || base === "inv" || head === "-m:invoke") {
+    // `inv -c tasks_ci test --verbose`: the first word that is no core option (nor its value) is the task.
+    let i = 0;
+    while (i < rest.length && rest[i]!.startsWith("-")) i += INVOKE_VALUE_OPTIONS.has(rest[i]!) ? 2 : 1;
+    return { kind: "delegate", tool: "invoke", ...(rest[i] ? { target: rest[i] } : {}), args: rest.slice(i + 1), needs: [] };
+  }
   if (base === "poe" && rest[0]) return { kind: "delegate", tool: "poe", target: rest[0], args: rest.slice(1), needs: [] };
   if (base === "hatch" && rest[0] === "test") return { kind: "delegate", tool: "hatch-test", args: rest.slice(1), needs: [] };
   if ((base === "pdm" || base === "pipenv") && rest[0] === "run" && rest[1]) return { kind: "delegate", tool: base, target: rest[1], args: rest.slice(2), needs: [] };

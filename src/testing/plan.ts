@@ -18,7 +18,7 @@ import { shellWords, splitSegments } from "./shell-words.ts";
 import { readAzurePipelines, readCircleCi, readGithubWorkflow, readGitlabCi, readTravis, type CiJob } from "./readers/ci.ts";
 import { readBehave, readDjango, readNose2Config, readPytestConfig, readRunTestsScript, testImports, testStyle, unittestStart, type PytestConfig } from "./readers/conventions.ts";
 import { readNoxfile, type NoxSession } from "./readers/nox.ts";
-import { TEST_TASK_NAMES, readHatchTomlTasks, readJustfile, readMakefile, readPipfileScripts, readPyprojectTasks, readShellScript, type Task, type TaskLine } from "./readers/tasks.ts";
+import { TEST_TASK_NAMES, readHatchTomlTasks, readInvokeTasks, readJustfile, readMakefile, readPipfileScripts, readPyprojectTasks, readShellScript, type Task, type TaskLine } from "./readers/tasks.ts";
 import { minorOfFactor, substituteToxText, readSetupCfgTox, readToxIni, readToxToml, substituteToxWords, toxEnv, toxEnvNames, type ToxConfig, type ToxEnv } from "./readers/tox.ts";
 import type { Evidence, ProjectFiles, PythonSignal, RouteCommand, RouteNeed, TestRoute } from "./types.ts";
 import { formatEvidence } from "./types.ts";
@@ -116,6 +116,8 @@ function readSources(input: RoutePlanInput): Sources {
   if (input.pyproject) tasks.push(...(guard("pyproject.toml", () => readPyprojectTasks(input.pyproject!, f.get("pyproject.toml") ?? "")) ?? []));
   const hatchToml = parseToml(f.get("hatch.toml"));
   if (hatchToml) tasks.push(...(guard("hatch.toml", () => readHatchTomlTasks(hatchToml, f.get("hatch.toml")!)) ?? []));
+  const invokeTasks = f.get("tasks.py");
+  if (invokeTasks !== undefined) tasks.push(...(guard("tasks.py", () => readInvokeTasks(invokeTasks, "tasks.py")) ?? []));
   const pipfile = parseToml(f.get("Pipfile"));
   if (pipfile) tasks.push(...(guard("Pipfile", () => readPipfileScripts(pipfile, f.get("Pipfile")!)) ?? []));
   for (const [path, text] of f) if (/^(scripts?|bin|ci|tools)\/(run[-_]?)?tests?(\.sh)?$/.test(path)) tasks.push(readShellScript(text, path));
@@ -240,12 +242,15 @@ class RouteBuilder {
       case "poe":
       case "pdm":
       case "pipenv":
+      case "invoke":
       case "hatch-run": {
         const runner = c.tool === "hatch-run" ? "hatch" : c.tool;
         const target = c.tool === "make" ? (c.target ?? this.src.makeDefault) : c.target;
         if (!target) return undefined;
         const [envName, script] = runner === "hatch" && target.includes(":") ? target.split(":", 2) : ["default", target];
-        const task = this.src.tasks.find((t) => t.runner === runner && t.name === script && (runner !== "hatch" || t.hatchEnv === envName));
+        // Invoke names `unit_tests` `unit-tests`, and accepts either spelling.
+        const taskName = runner === "invoke" ? script!.replace(/_/g, "-") : script;
+        const task = this.src.tasks.find((t) => t.runner === runner && t.name === taskName && (runner !== "hatch" || t.hatchEnv === envName));
         if (!task) {
           // `hatch run pytest`, `pdm run pytest`: not a script, a plain command.
           if (runner === "hatch" || runner === "pdm" || runner === "pipenv") {
@@ -347,6 +352,7 @@ class RouteBuilder {
     b.evidence.push({ file: task.file, line: task.line, what });
     Object.assign(b.env, task.env);
     if (task.hatchEnv && task.hatchEnv !== "default") b.needs.push({ kind: "group", name: task.hatchEnv, evidence: { file: task.file, line: task.line, what: `hatch env ${task.hatchEnv}` } });
+    if (task.opaque) return this.fromOpaqueTask(b, task, what);
     for (const l of task.lines) {
       // What runs without arguments: Hatch's `{args:default}`, a just recipe's `*args="default"`.
       let dflt: string | undefined;
@@ -357,6 +363,25 @@ class RouteBuilder {
       const ev: Evidence = { file: task.file, line: l.line, what };
       this.lineWithArgs(b, posargsText, ev, dflt ? shellWords(dflt) : []);
     }
+    return b;
+  }
+
+  /**
+   * An Invoke task whose body cannot be read to the end (it hands its context to an imported
+   * helper, or builds its command at run time): only Invoke knows what it runs, with which
+   * options, under a pty or not, so the route runs the task itself. The lines that could be
+   * read still say what it needs (`c.run("pytest --cov")` → pytest-cov). Unread, only its
+   * name says it runs tests: CI's `inv regression` (a shell loop of `parallel`) is no suite.
+   */
+  private fromOpaqueTask(b: Builder, task: Task, what: string): Builder {
+    const evidence: Evidence = { file: task.file, line: task.line, what };
+    if (testTaskRank(task.name) < 0) {
+      b.skipped.push(`invoke ${task.name} (${formatEvidence(evidence)}: not named as a test task, and what it runs cannot be read: ${task.opaque})`);
+      return b;
+    }
+    for (const l of task.lines) this.line(newBuilderInto(b), l.text, { file: task.file, line: l.line, what });
+    b.needs.push({ kind: "requirement", text: "invoke", evidence });
+    b.suites.push({ argv: ["python", "-m", "invoke", task.name], runner: "script", evidence });
     return b;
   }
 
@@ -552,7 +577,7 @@ export function planTestRoutes(input: RoutePlanInput): RoutePlan {
     const prev = byRunner.get(key);
     if (!prev || rank < testTaskRank(prev.name) || (rank === testTaskRank(prev.name) && t.runner === "hatch" && t.hatchEnv === "default")) byRunner.set(key, t);
   }
-  for (const runner of ["make", "just", "taskipy", "poe", "pdm", "hatch", "pipenv", "script"]) {
+  for (const runner of ["make", "just", "invoke", "taskipy", "poe", "pdm", "hatch", "pipenv", "script"]) {
     const task = byRunner.get(runner);
     if (task) finish(`${runner}:${task.name}`, "task", `${task.file} ${runner === "make" ? "target" : "task"} ${task.name} runs the tests`, rb.fromTask(task));
   }

@@ -229,6 +229,34 @@ describe("the route, in order of authority", () => {
   });
 });
 
+describe("Invoke tasks (tasks.py)", () => {
+  const tasksPy = (body: string) => `from invoke import task\n@task\ndef test(c):\n${body}\n`;
+  test("a test task whose c.run lines can be read is run line by line, as a Makefile target is", () => {
+    const plan = planTestRoutes(input({ "tasks.py": tasksPy('    c.run("pytest -q tests", pty=True)'), "pytest.ini": "[pytest]\n" }));
+    expect(plan.chosen).toMatchObject({ name: "invoke:test", source: "task" });
+    expect(plan.chosen!.suites.map((s) => s.argv)).toEqual([["python", "-m", "pytest", "-q", "tests"]]);
+  });
+  test("a test task that hands its context to an imported helper is run through invoke itself, which must be installed", () => {
+    const plan = planTestRoutes(input({ "tasks.py": `from invocations.pytest import test as t\n${tasksPy("    t(c, capture='no')")}`, "pytest.ini": "[pytest]\n" }));
+    expect(plan.chosen).toMatchObject({ name: "invoke:test", source: "task" });
+    expect(plan.chosen!.suites).toMatchObject([{ argv: ["python", "-m", "invoke", "test"], runner: "script" }]);
+    expect(plan.chosen!.needs).toContainEqual(expect.objectContaining({ kind: "requirement", text: "invoke" }));
+  });
+  test("an unreadable task CI runs that is not named as a test task (inv regression) is no test route", () => {
+    const tasks = `from invocations.pytest import test as t\n${tasksPy("    t(c)")}@task\ndef regression(c, jobs=8):\n    c.run(CMD.format(jobs))\n`;
+    const wf = "jobs:\n  regression:\n    runs-on: ubuntu-latest\n    steps:\n      - run: inv regression\n";
+    const plan = planTestRoutes(input({ "tasks.py": tasks, ".github/workflows/ci.yml": wf }));
+    expect(plan.routes.map((r) => r.name)).toEqual(["invoke:test"]);
+  });
+  test("inv / invoke in CI hands over to the task named after the core options", () => {
+    expect(classify(["inv", "-c", "tasks_ci", "unit_tests", "--verbose"])).toMatchObject({ kind: "delegate", tool: "invoke", target: "unit_tests", args: ["--verbose"] });
+    const wf = "jobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - run: pip install -e .[test]\n      - run: invoke unit_tests\n";
+    const plan = planTestRoutes(input({ "tasks.py": "from invoke import task\n@task\ndef unit_tests(c):\n    c.run('pytest tests/unit')\n", ".github/workflows/ci.yml": wf }));
+    expect(plan.chosen).toMatchObject({ name: "ci:test" });
+    expect(plan.chosen!.suites.map((s) => s.argv)).toEqual([["python", "-m", "pytest", "tests/unit"]]);
+  });
+});
+
 describe("what setup installs for a route", () => {
   test("declared extras and groups are matched (a hatch env spelled hatch:test), the rest named as unknown", () => {
     const ev = { file: "tox.ini", line: 3, what: "[testenv] deps" };
