@@ -38,7 +38,7 @@ function setupState(envRoot: string, complete: boolean): string | undefined {
 }
 
 /** The module a runner imports, to check it is installed before running (no silent fallback). */
-const RUNNER_MODULE: Record<string, string> = { pytest: "pytest", nose2: "nose2", nose: "nose", behave: "behave", trial: "twisted", stestr: "stestr", ward: "ward", django: "django" };
+const RUNNER_MODULE: Record<string, string> = { pytest: "pytest", nose2: "nose2", nose: "nose", behave: "behave", trial: "twisted", stestr: "stestr", ward: "ward", "zope-testrunner": "zope.testrunner", django: "django" };
 
 function missingRunners(route: TestRoute, venv: string, pythonVersion: string | undefined, os: ReturnType<typeof hostOs>): string[] {
   if (!pythonVersion) return [];

@@ -168,6 +168,7 @@ export const RUNNER_PACKAGE: Partial<Record<RunnerKind, string>> = {
   trial: "twisted",
   stestr: "stestr",
   ward: "ward",
+  "zope-testrunner": "zope.testrunner",
 };
 
 /** pytest options that only exist with a plugin installed: without it pytest stops with "unrecognized arguments". */
@@ -249,6 +250,8 @@ function asTest(words: string[]): { runner: RunnerKind; argv: string[] } | undef
   if (base === "behave" || head === "-m:behave") return { runner: "behave", argv: ["python", "-m", "behave", ...rest] };
   if (base === "stestr" || head === "-m:stestr") return { runner: "stestr", argv: ["stestr", ...rest] };
   if (base === "ward") return { runner: "ward", argv: ["ward", ...rest] };
+  // The Zope ecosystem's runner (every zopefoundation package's tox.ini): `zope-testrunner --test-path=src`.
+  if (base === "zope-testrunner" || head === "-m:zope.testrunner") return { runner: "zope-testrunner", argv: ["python", "-m", "zope.testrunner", ...rest] };
   if (head === "-m:doctest" || head === "-m:xdoctest") return { runner: "doctest", argv: ["python", "-m", head.slice(3), ...rest] };
   if ((base === "django-admin" || head === "-m:django") && rest[0] === "test") return { runner: "django", argv: ["python", "-m", "django", ...rest] };
   if (head === "python" && rest[0] && /(^|[\\/])manage\.py$/.test(rest[0]) && rest[1] === "test") return { runner: "django", argv: ["python", ...rest] };

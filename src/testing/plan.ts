@@ -757,7 +757,7 @@ const IMPORT_NAMES: Record<string, string> = {
   "psycopg2-binary": "psycopg2", "psycopg-binary": "psycopg", "redis-py": "redis", "python-magic": "magic", "pyopenssl": "OpenSSL",
   pymongo: "bson", "google-cloud-storage": "google", "python-snappy": "snappy", "pyserial": "serial", "pyusb": "usb", "pygobject": "gi",
   "python-ldap": "ldap", "dnspython": "dns", "pycryptodomex": "Cryptodome", "python-rapidjson": "rapidjson", "ruamel.yaml": "ruamel",
-  "python-jose": "jose", "pywin32": "win32api", "faiss-cpu": "faiss",
+  "python-jose": "jose", "pywin32": "win32api", "faiss-cpu": "faiss", "zope.testrunner": "zope.testrunner",
 };
 
 /** The module a requirement most likely provides (`PyYAML` → `yaml`, `python-dateutil` → `dateutil`). */

@@ -43,6 +43,8 @@ describe("classifying a command line", () => {
     // A runner inside the package's own test package (simplejson's CI: python -m simplejson.tests._cibw_runner .)
     expect(classify(["python", "-m", "simplejson.tests._cibw_runner", "."])).toMatchObject({ kind: "test", runner: "script", argv: ["python", "-m", "simplejson.tests._cibw_runner", "."] });
     expect(classify(["python", "-m", "pkg.testing.runtests"])).toMatchObject({ kind: "test", runner: "script" });
+    // The Zope ecosystem's runner, as tox.ini calls it.
+    expect(classify(["zope-testrunner", "--test-path=src", "-vc"])).toMatchObject({ kind: "test", runner: "zope-testrunner", argv: ["python", "-m", "zope.testrunner", "--test-path=src", "-vc"], needs: [{ kind: "requirement", text: "zope.testrunner" }] });
     expect(classify(["python", "-m", "build"]).kind).not.toBe("test");
     expect(classify(["python", "-m", "coverage.cmdline"]).kind).not.toBe("test");
   });
@@ -300,6 +302,15 @@ describe("counting what ran", () => {
     // CPython 3.12.0/3.12.1 leave skips out of "Ran N".
     expect(parseCounts("Ran 1 test in 0s\nOK (skipped=2)\n", { pythonVersion: "3.12.1" })).toMatchObject({ passed: 1, skipped: 2 });
     expect(parseCounts("Ran 3 tests in 0s\nOK (skipped=2)\n", { pythonVersion: "3.11.7" })).toMatchObject({ passed: 1, skipped: 2 });
+  });
+  test("zope.testrunner: one line per layer (plain or coloured), replaced by the run's Total: line when there is one", () => {
+    const single = "Running zope.testrunner.layer.UnitTests tests:\n  Ran 176 tests with 0 failures, 0 errors and 2 skipped in 0.040 seconds.\nTearing down left over layers:\n";
+    expect(parseCounts(single)).toEqual({ passed: 174, failed: 0, skipped: 2, errors: 0, suites: 1 });
+    expect(parseCounts("\x1b[32m  Ran \x1b[0m10 tests with 1 failures, 2 errors, 0 skipped in 1.0 seconds.\n")).toMatchObject({ passed: 7, failed: 1, errors: 2 });
+    const layered = "  Ran 5 tests with 0 failures, 0 errors and 0 skipped in 0.1 seconds.\n  Ran 7 tests with 1 failures, 0 errors and 0 skipped in 0.2 seconds.\nTearing down left over layers:\nTotal: 12 tests, 1 failures, 0 errors and 0 skipped in 0.3 seconds.\n";
+    expect(parseCounts(layered)).toEqual({ passed: 11, failed: 1, skipped: 0, errors: 0, suites: 1 });
+    // Two runs (two tox envs): the first, single-layer, has no Total: line of its own.
+    expect(parseCounts(single + layered)).toMatchObject({ passed: 185, failed: 1, skipped: 2, suites: 2 });
   });
 });
 
