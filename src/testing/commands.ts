@@ -122,7 +122,8 @@ export function unwrap(words: string[]): Unwrapped {
       const at = head === "uvx" ? 1 : 2;
       let i = at;
       while (w[i]?.startsWith("-")) i += w[i] === "--from" || w[i] === "--with" || w[i] === "--python" ? 2 : 1;
-      if (w[i]) needs.push({ kind: "requirement", text: w[i]! });
+      // `uvx --with tox-uv tox -e py`: tox is a tool dhtl stands in for, not something the tests need.
+      if (w[i] && !TOOLING.test(w[i]!)) needs.push({ kind: "requirement", text: w[i]! });
       w = w.slice(i);
       continue;
     }

@@ -32,6 +32,9 @@ describe("classifying a command line", () => {
     });
     expect(classify(["python3.11", "-Im", "pytest", "tests"])).toMatchObject({ kind: "test", argv: ["python", "-m", "pytest", "tests"] });
     expect(classify(["coverage", "run", "--source=pkg", "-m", "pytest"])).toMatchObject({ kind: "test", needs: expect.arrayContaining([{ kind: "requirement", text: "coverage" }]) });
+    // uvx's tool is a need, unless it is one dhtl stands in for (tox, nox).
+    expect(classify(["uvx", "--with", "tox-uv", "tox", "-e", "py312"])).toMatchObject({ kind: "delegate", tool: "tox", needs: [] });
+    expect(classify(["uvx", "pytest", "-q"])).toMatchObject({ kind: "test", needs: expect.arrayContaining([{ kind: "requirement", text: "pytest" }]) });
     expect(classify(["DJANGO_SETTINGS_MODULE=s", "xvfb-run", "-a", "python", "manage.py", "test"])).toMatchObject({ kind: "test", runner: "django", env: { DJANGO_SETTINGS_MODULE: "s" } });
   });
   test("runners: unittest, nose2, behave, trial, a project's runtests.py", () => {
