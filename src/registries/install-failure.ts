@@ -34,6 +34,8 @@ export interface InstallFailureContext {
   probe?: boolean;
   /** The environment's Python (X.Y.Z): old releases often fail to build on a new Python. */
   pythonVersion?: string;
+  /** The project being set up, built from its own checkout: no other release of it applies. */
+  project?: string;
   /** The install ran offline: what it could not find is not in the cache (or the bundle), exit 3. */
   offline?: { bundle?: boolean };
 }
@@ -70,9 +72,11 @@ export async function explainInstallFailure(output: string, argv: string[], ctx:
       subject,
       hint: [
         ...advice.lines,
-        ...(ctx.pythonVersion
-          ? [`the environment uses Python ${ctx.pythonVersion.split(".").slice(0, 2).join(".")}: a release that predates it often does not build on it; a newer release of the package, or an older Python (dhtl setup --python 3.N), may`]
-          : []),
+        ...(ctx.project && advice.package && sameName(advice.package, ctx.project)
+          ? ownBuildAdvice(advice.package, output)
+          : ctx.pythonVersion
+            ? [`the environment uses Python ${ctx.pythonVersion.split(".").slice(0, 2).join(".")}: a release that predates it often does not build on it; a newer release of the package, or an older Python (dhtl setup --python 3.N), may`]
+            : []),
         `installer output (last lines):\n${tail}`,
       ].join("\n"),
       details: { package: advice.package, version: advice.version, cause: advice.cause, systemPackages: advice.systemPackages, otherManagers: advice.otherManagers, alternative: advice.alternative },
@@ -102,6 +106,23 @@ export async function explainInstallFailure(output: string, argv: string[], ctx:
     subject,
     hint: `installer output (last lines):\n${tail}`,
   });
+}
+
+const sameName = (a: string, b: string) => a.toLowerCase().replace(/[-_.]+/g, "-") === b.toLowerCase().replace(/[-_.]+/g, "-");
+
+/**
+ * The project itself failed to build from its checkout: another release of it is no way out.
+ * A source file the compiler cannot find (`msgpack/_cmsgpack.c`) is usually generated before
+ * the build (Cython's .pyx → .c, by `cython` or a Makefile/CI step the project runs first).
+ */
+export function ownBuildAdvice(project: string, output: string): string[] {
+  const missing = /(?:fatal error|error): ([^\s:]+\.(?:c|cc|cpp|cxx|h|hpp)): No such file or directory/.exec(output)?.[1];
+  const lines = [`${project} is the project itself, built from this checkout: a newer release of it does not apply`];
+  if (missing) {
+    const pyx = /\.(c|cpp)$/.test(missing) ? ` (Cython generates it from ${missing.replace(/\.(c|cpp)$/, ".pyx")})` : "";
+    lines.push(`its build needs ${missing}, which the checkout does not have: it is generated before the build${pyx}; run the project's step that makes it (a Makefile target or CI build step, see \`dhtl test --list\` for the ones not run), then dhtl setup again`);
+  }
+  return lines;
 }
 
 /**
