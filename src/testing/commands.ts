@@ -537,8 +537,9 @@ export function classify(words: string[]): Classified {
   }
   const { words: inner, needs, env, via } = unwrap(words);
   if (!inner.length) return { kind: "env", env };
-  // `tox --version`, `pytest --help`, `nox -l`: a look at the tool, not a run.
-  if (inner.slice(1).some((w) => /^(--version|-V|--help|-h|--listenvs|-l|--list|--list-sessions|--showconfig|--collect-only|--co)$/.test(w)) && !/^(pip|uv)$/.test(inner[0]!)) {
+  // `tox --version`, `pytest --help`, `nox -l`: a look at the tool, not a run; `tox run
+  // --notest`, `nox --install-only`: the environments made ready, the tests run by a later step.
+  if (inner.slice(1).some((w) => /^(--version|-V|--help|-h|--listenvs|-l|--list|--list-sessions|--showconfig|--collect-only|--co|--notest|--install-only)$/.test(w)) && !/^(pip|uv)$/.test(inner[0]!)) {
     return { kind: "other", argv: inner[0]!.startsWith("-m:") ? ["python", "-m", inner[0]!.slice(3), ...inner.slice(1)] : inner };
   }
   const delegate = via === "hatch-run" ? undefined : asDelegate(inner);

@@ -652,26 +652,24 @@ function ciJobRoute(rb: RouteBuilder, job: CiJob): Builder | undefined {
   // py-mypy`, then `tox -e py-tests`): a step that reaches tests only through such an env is
   // kept aside while a later step runs a real test env, and used only if none does.
   let aside: { suites: RouteCommand[]; pre: RouteCommand[]; needs: RouteNeed[]; what: string } | undefined;
+  // The condition of the step that ran the tests: later steps under it run in the same CI run.
+  let testedUnder: string | undefined;
   job.steps.forEach((step, i) => {
-    if (found) return;
+    if (found) {
+      if (step.condition === testedUnder) laterTestStep(rb, b, job, step, i);
+      return;
+    }
     for (const l of step.lines) {
       const before = { suites: b.suites.length, pre: b.pre.length, needs: b.needs.length };
       const env = stripExpressions(step.env);
       Object.assign(b.env, env);
-      // `${{ matrix.x }}` takes the matrix's first value (`-e .${{ matrix.extras }}` with
-      // extras ["[trio]"] is `-e .[trio]`); any other expression has no value outside the CI
-      // run: it makes the word unreadable, not a package.
-      // A tox env named by the matrix (`tox -e ${{ matrix.tox_env }}`) is one of its values: all
-      // of them are offered, and the tox env of the chosen Python is taken among them.
-      const text = l.text
-        .replace(/(\s(?:-e|--env)(?:\s+|=))\$\{\{\s*matrix\.([\w-]+)\s*\}\}/g, (m, flag: string, k: string) => (job.matrixAxes?.[k] ? `${flag}${job.matrixAxes[k]!.join(",")}` : m))
-        .replace(/\$\{\{\s*matrix\.([\w-]+)\s*\}\}/g, (m, k: string) => job.matrixAxes?.[k]?.[0] ?? m)
-        .replace(/\$\{\{[\s\S]*?\}\}/g, "$CI_EXPRESSION"); // `${{ format('py{0}', matrix.python) }}` holds braces
+      const text = ciLineText(l.text, job);
       rb.line(b, text, { file: job.file, line: l.line, what: `job ${job.name}, step ${i + 1}` }, step.cwd ? { cwd: step.cwd } : {});
       if (b.suites.length === before.suites) continue;
       const target = nonTestTarget(text);
       if (!target) {
         found = true;
+        testedUnder = step.condition;
         continue;
       }
       const taken = { suites: b.suites.splice(before.suites), pre: b.pre.splice(before.pre), needs: b.needs.splice(before.needs), what: `${target} (${job.file}:${l.line})` };
@@ -687,6 +685,46 @@ function ciJobRoute(rb: RouteBuilder, job: CiJob): Builder | undefined {
     found = true;
   }
   return found ? b : undefined;
+}
+
+/**
+ * A CI line with its expressions resolved as far as they can be outside the CI run.
+ * `${{ matrix.x }}` takes the matrix's first value (`-e .${{ matrix.extras }}` with extras
+ * ["[trio]"] is `-e .[trio]`); any other expression has no value outside the CI run: it makes
+ * the word unreadable, not a package. A tox env named by the matrix (`tox -e ${{
+ * matrix.tox_env }}`) is one of its values: all of them are offered, and the tox env of the
+ * chosen Python is taken among them.
+ */
+function ciLineText(text: string, job: CiJob): string {
+  return text
+    .replace(/(\s(?:-e|--env)(?:\s+|=))\$\{\{\s*matrix\.([\w-]+)\s*\}\}/g, (m, flag: string, k: string) => (job.matrixAxes?.[k] ? `${flag}${job.matrixAxes[k]!.join(",")}` : m))
+    .replace(/\$\{\{\s*matrix\.([\w-]+)\s*\}\}/g, (m, k: string) => job.matrixAxes?.[k]?.[0] ?? m)
+    .replace(/\$\{\{[\s\S]*?\}\}/g, "$CI_EXPRESSION"); // `${{ format('py{0}', matrix.python) }}` holds braces
+}
+
+/**
+ * A step after the one that ran the tests, under the same condition: its tests are the job's
+ * too (msgpack's `pytest -v test`, then `MSGPACK_PUREPYTHON=1 pytest -v test` for the
+ * pure-Python fallback). Only its suites and what they need (the step's installs included)
+ * are taken: what else it does (`python -m build`, an upload) is not the tests'. A step under
+ * another condition (`if: contains(matrix.py, 't')`, the free-threading runs) may not run in
+ * the CI run this route stands for, and a lint/type env reached through a test command is not
+ * a test.
+ */
+function laterTestStep(rb: RouteBuilder, b: Builder, job: CiJob, step: CiJob["steps"][number], i: number): void {
+  const scratch = newBuilder();
+  for (const l of step.lines) {
+    const text = ciLineText(l.text, job);
+    if (nonTestTarget(text)) continue;
+    rb.line(scratch, text, { file: job.file, line: l.line, what: `job ${job.name}, step ${i + 1}` }, step.cwd ? { cwd: step.cwd } : {});
+  }
+  if (!scratch.suites.length) return;
+  // The step's own variables are its commands', not the whole route's.
+  const env = stripExpressions(step.env);
+  const withEnv = (c: RouteCommand): RouteCommand => (Object.keys(env).length ? { ...c, env: { ...env, ...(c.env ?? {}) } } : c);
+  b.suites.push(...scratch.suites.map(withEnv));
+  b.pre.push(...scratch.pre.map(withEnv));
+  b.needs.push(...scratch.needs);
 }
 
 /** The tox env, nox session or task a CI line delegates to, when its name says lint/types/docs. */

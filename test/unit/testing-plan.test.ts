@@ -211,6 +211,49 @@ describe("the route, in order of authority", () => {
     expect(plan.chosen!.evidence.map((e) => e.what).join(" ")).toContain("env py313-pytestlatest");
     expect(plan.chosen!.needs.map((n) => ("text" in n ? n.text : ""))).not.toContain("pytest==7.0.0");
   });
+  test("later CI steps under the test step's condition are the job's suites too; other conditions, and what else they run, are not", () => {
+    const wf = [
+      "jobs:",
+      "  test:",
+      "    runs-on: ubuntu-latest",
+      "    steps:",
+      "      - run: pip install -r requirements.txt pytest",
+      "      - name: Test (C extension)",
+      "        if: ${{ ! contains(matrix.py, 't') }}",
+      "        run: pytest -v test",
+      "      - name: Test (pure Python fallback)",
+      "        if: \"!contains(matrix.py, 't')\"",
+      "        run: MSGPACK_PUREPYTHON=1 pytest -v test",
+      "      - name: Test in parallel under free-threading",
+      "        if: contains(matrix.py, 't')",
+      "        run: pytest -v --parallel-threads=auto test",
+      "      - name: Doctests",
+      "        if: ${{ ! contains(matrix.py, 't') }}",
+      "        env: {PYTHONHASHSEED: '0'}",
+      "        run: |",
+      "          pip install sybil",
+      "          pytest docs",
+      "          python -m build",
+      "",
+    ].join("\n");
+    const plan = planTestRoutes(input({ ".github/workflows/test.yml": wf }));
+    expect(plan.chosen!.suites.map((s) => [s.argv.slice(3).join(" "), s.env ?? {}])).toEqual([
+      ["-v test", {}],
+      ["-v test", { MSGPACK_PUREPYTHON: "1" }],
+      ["docs", { PYTHONHASHSEED: "0" }],
+    ]);
+    // What the step installs for its tests is theirs (a later step's `pip install sybil` before `pytest docs`).
+    expect(plan.chosen!.needs.map((n) => (n.kind === "requirement" ? n.text : n.kind))).toContain("sybil");
+    expect(plan.chosen!.skipped.join()).not.toContain("build");
+  });
+  test("tox run --notest / nox --install-only make environments ready: the step after them runs the tests", () => {
+    expect(classify(["tox", "run", "--notest", "-e", "py312"]).kind).toBe("other");
+    expect(classify(["nox", "-s", "tests", "--install-only"]).kind).toBe("other");
+    const wf = "jobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - run: tox run --notest -e py\n      - run: tox run --skip-pkg-install -e py\n        env:\n          PYTEST_ADDOPTS: -vv\n";
+    const plan = planTestRoutes(input({ ".github/workflows/ci.yml": wf, "tox.ini": "[testenv]\ncommands = pytest\n" }));
+    expect(plan.chosen!.suites).toHaveLength(1);
+    expect(plan.chosen!.env).toMatchObject({ PYTEST_ADDOPTS: "-vv" });
+  });
   test("a downstream job that clones another repository is not the project's test job", () => {
     const wf = "jobs:\n  test-downstream:\n    steps:\n      - run: git clone https://example.org/other . && pytest\n  unit:\n    steps:\n      - run: pip install pytest-mock && pytest tests\n";
     expect(planTestRoutes(input({ ".github/workflows/ci.yml": wf })).chosen!.name).toBe("ci:unit");
