@@ -246,6 +246,14 @@ describe("the route, in order of authority", () => {
     expect(plan.chosen!.needs.map((n) => (n.kind === "requirement" ? n.text : n.kind))).toContain("sybil");
     expect(plan.chosen!.skipped.join()).not.toContain("build");
   });
+  test("a tox.ini without an env list: bare tox (CI's `tox`) runs the base [testenv] as py, not a named env such as diffcov", () => {
+    const toxIni = "[testenv]\nextras = test\ncommands = pytest {posargs}\n[testenv:diffcov]\ndeps = diff-cover\ncommands =\n    pytest {posargs} --cov-report xml\n    diff-cover coverage.xml\n[testenv:docs]\ncommands = sphinx-build docs build\n";
+    const wf = "jobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - run: python -m pip install tox\n      - run: tox\n";
+    const plan = planTestRoutes(input({ "tox.ini": toxIni, ".github/workflows/main.yml": wf }));
+    expect(plan.routes.find((r) => r.source === "tox")!.name).toBe("tox:py");
+    expect(plan.chosen!.suites.map((s) => s.argv)).toEqual([["python", "-m", "pytest"]]);
+    expect(plan.chosen!.needs.map((n) => (n.kind === "requirement" ? n.text : n.kind))).not.toContain("diff-cover");
+  });
   test("tox run --notest / nox --install-only make environments ready: the step after them runs the tests", () => {
     expect(classify(["tox", "run", "--notest", "-e", "py312"]).kind).toBe("other");
     expect(classify(["nox", "-s", "tests", "--install-only"]).kind).toBe("other");
