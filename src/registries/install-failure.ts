@@ -229,8 +229,11 @@ const BUILD_FAILED = /Failed to build `|The build backend returned an error|Call
  * cannot be reached (maturin's rustup-init, a CMake project's FetchContent): the URL it tried
  * is the last non-index URL before the first network error inside the build's output. The
  * package index is not at fault, and saying so would send the user after the wrong thing.
+ * A backend hook that downloads with urllib (`coherent.licensed` fetching a license text)
+ * raises `URLError` in a Python traceback and names no URL: still the build's download, not
+ * the index's, when no index URL comes before it either.
  */
-export function buildDownloadFailure(output: string, settings: RegistrySettings): { url: string; evidence: string } | undefined {
+export function buildDownloadFailure(output: string, settings: RegistrySettings): { url?: string; evidence: string } | undefined {
   if (!BUILD_FAILED.test(output)) return undefined;
   const lines = output.split(/\r?\n/);
   const at = lines.findIndex((l) => NETWORK_FAILURE.test(l));
@@ -238,20 +241,26 @@ export function buildDownloadFailure(output: string, settings: RegistrySettings)
   const indexes = [settings.indexUrl, ...settings.extraIndexUrls, ...settings.explicitIndexes.map((e) => e.url)];
   const isIndex = (u: string) => indexes.some((i) => sameIndex(i, u) || u.startsWith(i.replace(/\/+$/, "")) || hostOf(i) === hostOf(u));
   if ((lines[at]!.match(/https?:\/\/[^\s"'<>`)]+/g) ?? []).some(isIndex)) return undefined;
+  let traceback = false;
   for (let i = at; i >= 0; i--) {
-    const urls = (lines[i]!.match(/https?:\/\/[^\s"'<>`)]+/g) ?? []).filter((u) => !isIndex(u));
+    const all = lines[i]!.match(/https?:\/\/[^\s"'<>`)]+/g) ?? [];
+    const urls = all.filter((u) => !isIndex(u));
     if (urls.length) return { url: urls[urls.length - 1]!, evidence: lines[at]!.trim() };
+    // The index's own fetch failed (`Failed to fetch: https://pypi.org/simple/maturin/`).
+    if (all.length) return undefined;
+    if (/^\s*Traceback \(most recent call last\):/.test(lines[i]!)) traceback = true;
   }
-  return undefined;
+  return traceback ? { evidence: lines[at]!.trim() } : undefined;
 }
 
-function buildDownloadError(found: { url: string; evidence: string }, output: string, subject: string, tail: string, ctx: InstallFailureContext): DhtError {
+function buildDownloadError(found: { url?: string; evidence: string }, output: string, subject: string, tail: string, ctx: InstallFailureContext): DhtError {
   const advice = buildFailureAdvice(output, ctx.facts);
   const what = advice?.package ? `${advice.package}${advice.version ? ` ${advice.version}` : ""}` : "a package";
-  const url = redactUrl(found.url);
+  const url = found.url ? redactUrl(found.url) : undefined;
   const rust = advice?.cause === "missing-rust";
-  return new DhtError(ExitCode.failed, `building ${what} failed: its build backend tried to download ${url}, which cannot be reached${rust ? " (it needs Rust, none is on PATH, and it went to fetch one)" : ""}`, {
-    subject: url,
+  const target = url ? `${url}, which cannot be reached` : "something from a host that cannot be reached (its output names no URL)";
+  return new DhtError(ExitCode.failed, `building ${what} failed: its build backend tried to download ${target}${rust ? " (it needs Rust, none is on PATH, and it went to fetch one)" : ""}`, {
+    subject: url ?? subject,
     hint: [
       `the package index is not at fault; the download happened inside the build (${redactOutput(found.evidence, ctx.creds)})`,
       rust
@@ -260,6 +269,6 @@ function buildDownloadError(found: { url: string; evidence: string }, output: st
       ...(advice?.lines.slice(1) ?? []),
       `installer output (last lines):\n${tail}`,
     ].join("\n"),
-    details: { url, cause: "build-download", ...(advice?.package ? { package: advice.package } : {}), ...(advice ? { buildCause: advice.cause } : {}) },
+    details: { ...(url ? { url } : {}), cause: "build-download", ...(advice?.package ? { package: advice.package } : {}), ...(advice ? { buildCause: advice.cause } : {}) },
   });
 }

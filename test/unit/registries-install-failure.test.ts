@@ -56,6 +56,13 @@ describe("explainInstallFailure picks the most certain explanation", () => {
     const dep = await explainInstallFailure(out, ["uv", "pip", "install", "-e", "/p/other"], { ...ctx, project: "other" });
     expect(dep.hint).toContain("a release that predates it often does not build on it");
   });
+  test("a build hook that downloads with urllib and names no URL (coherent.licensed, real uv output) is the build's download, not the index's", async () => {
+    const e = await explainInstallFailure(fixture("build-failures", "uv-coherent-licensed-urlerror.log"), ["uv", "pip", "install", "-e", "/p/inflect"], { settings: settings("https://pypi.org/simple"), env: {}, probe: false });
+    expect(e.message).toBe("building inflect failed: its build backend tried to download something from a host that cannot be reached (its output names no URL)");
+    expect(e.message).not.toContain("pypi.org");
+    expect(e.hint).toContain("the package index is not at fault");
+    expect(e.details).toMatchObject({ cause: "build-download" });
+  });
   test("a build whose requirements cannot be fetched from the index is still the index's failure", async () => {
     const out = "error: Failed to build `app @ file:///p`\n  cause: Failed to resolve requirements from `build-system.requires`\n  cause: Failed to fetch: `https://pypi.org/simple/maturin/`\n  cause: dns error: Name or service not known";
     const e = await explainInstallFailure(out, ["uv", "pip", "install", "/p"], { settings: settings("https://pypi.org/simple"), env: {}, probe: false });
