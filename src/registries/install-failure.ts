@@ -34,6 +34,8 @@ export interface InstallFailureContext {
   probe?: boolean;
   /** The environment's Python (X.Y.Z): old releases often fail to build on a new Python. */
   pythonVersion?: string;
+  /** The project being set up, built from its own checkout: no other release of it applies. */
+  project?: string;
   /** The install ran offline: what it could not find is not in the cache (or the bundle), exit 3. */
   offline?: { bundle?: boolean };
 }
@@ -70,9 +72,11 @@ export async function explainInstallFailure(output: string, argv: string[], ctx:
       subject,
       hint: [
         ...advice.lines,
-        ...(ctx.pythonVersion
-          ? [`the environment uses Python ${ctx.pythonVersion.split(".").slice(0, 2).join(".")}: a release that predates it often does not build on it; a newer release of the package, or an older Python (dhtl setup --python 3.N), may`]
-          : []),
+        ...(ctx.project && advice.package && sameName(advice.package, ctx.project)
+          ? ownBuildAdvice(advice.package, output)
+          : ctx.pythonVersion
+            ? [`the environment uses Python ${ctx.pythonVersion.split(".").slice(0, 2).join(".")}: a release that predates it often does not build on it; a newer release of the package, or an older Python (dhtl setup --python 3.N), may`]
+            : []),
         `installer output (last lines):\n${tail}`,
       ].join("\n"),
       details: { package: advice.package, version: advice.version, cause: advice.cause, systemPackages: advice.systemPackages, otherManagers: advice.otherManagers, alternative: advice.alternative },
@@ -102,6 +106,23 @@ export async function explainInstallFailure(output: string, argv: string[], ctx:
     subject,
     hint: `installer output (last lines):\n${tail}`,
   });
+}
+
+const sameName = (a: string, b: string) => a.toLowerCase().replace(/[-_.]+/g, "-") === b.toLowerCase().replace(/[-_.]+/g, "-");
+
+/**
+ * The project itself failed to build from its checkout: another release of it is no way out.
+ * A source file the compiler cannot find (`msgpack/_cmsgpack.c`) is usually generated before
+ * the build (Cython's .pyx → .c, by `cython` or a Makefile/CI step the project runs first).
+ */
+export function ownBuildAdvice(project: string, output: string): string[] {
+  const missing = /(?:fatal error|error): ([^\s:]+\.(?:c|cc|cpp|cxx|h|hpp)): No such file or directory/.exec(output)?.[1];
+  const lines = [`${project} is the project itself, built from this checkout: a newer release of it does not apply`];
+  if (missing) {
+    const pyx = /\.(c|cpp)$/.test(missing) ? ` (Cython generates it from ${missing.replace(/\.(c|cpp)$/, ".pyx")})` : "";
+    lines.push(`its build needs ${missing}, which the checkout does not have: it is generated before the build${pyx}; run the project's step that makes it (a Makefile target or CI build step, see \`dhtl test --list\` for the ones not run), then dhtl setup again`);
+  }
+  return lines;
 }
 
 /**
@@ -208,6 +229,9 @@ const BUILD_FAILED = /Failed to build `|The build backend returned an error|Call
  * cannot be reached (maturin's rustup-init, a CMake project's FetchContent): the URL it tried
  * is the last non-index URL before the first network error inside the build's output. The
  * package index is not at fault, and saying so would send the user after the wrong thing.
+ * A backend hook that downloads with urllib (`coherent.licensed` fetching a license text)
+ * raises `URLError` in a Python traceback and names no URL: still the build's download, not
+ * the index's, when no index URL comes before it either.
  */
 export function buildDownloadFailure(output: string, settings: RegistrySettings): { url?: string; caller?: string; evidence: string } | undefined {
   if (!BUILD_FAILED.test(output)) return undefined;
@@ -219,8 +243,11 @@ export function buildDownloadFailure(output: string, settings: RegistrySettings)
   const urlsOf = (l: string) => l.match(/https?:\/\/[^\s"'<>`)]+/g) ?? [];
   if (urlsOf(lines[at]!).some(isIndex)) return undefined;
   for (let i = at; i >= 0; i--) {
-    const urls = urlsOf(lines[i]!).filter((u) => !isIndex(u));
+    const all = urlsOf(lines[i]!);
+    const urls = all.filter((u) => !isIndex(u));
     if (urls.length) return { url: urls[urls.length - 1]!, evidence: lines[at]!.trim() };
+    // The index's own fetch failed (`Failed to fetch: https://pypi.org/simple/maturin/`).
+    if (all.length) return undefined;
   }
   // No URL printed (urllib in a build hook: coherent.licensed fetching a license text), but
   // the network error is raised inside the backend's Python traceback, after the build

@@ -13,7 +13,7 @@ export interface TestRouteInput {
 }
 
 /** The module each recognised runner is started as (`python -m X`), for those that are packages. */
-const RUNNER_MODULES: Record<string, string> = { pytest: "pytest", nose2: "nose2", nose: "nose", behave: "behave", trial: "twisted", stestr: "stestr", ward: "ward", django: "django" };
+const RUNNER_MODULES: Record<string, string> = { pytest: "pytest", nose2: "nose2", nose: "nose", behave: "behave", trial: "twisted", stestr: "stestr", ward: "ward", "zope-testrunner": "zope.testrunner", django: "django" };
 
 const names = (dir: string) => {
   try {
@@ -27,7 +27,8 @@ export function plannedTestRoute(input: TestRouteInput): { argv: string[]; why: 
   const route = input.plan.chosen;
   if (!route) return { argv: [], why: input.plan.why, needs: [] };
   const venvTools = names(input.venvBin);
-  const inSite = (module: string) => Boolean(input.site && (existsSync(join(input.site, module)) || existsSync(join(input.site, `${module}.py`))));
+  // A dotted module (`zope.testrunner`) is a directory inside its namespace package.
+  const inSite = (module: string) => Boolean(input.site && (existsSync(join(input.site, ...module.split("."))) || existsSync(join(input.site, `${module}.py`))));
   const needs = new Map<string, boolean>();
   for (const cmd of [...route.pre, ...route.suites]) {
     if (cmd.shell) continue;

@@ -19,7 +19,7 @@ import { printJson, printText } from "../ui/output.ts";
 import { planTestRoute } from "./index.ts";
 import { ENV_SUBSTITUTIONS, pathIn, planRun, routePlaces, runRoute, type PlannedRun } from "./run.ts";
 import { RUNNER_PACKAGE } from "./commands.ts";
-import { formatEvidence, type TestRoute } from "./types.ts";
+import { formatEvidence, type RouteCommand, type TestRoute } from "./types.ts";
 
 export interface TestCommandOptions {
   list: boolean;
@@ -38,7 +38,7 @@ function setupState(envRoot: string, complete: boolean): string | undefined {
 }
 
 /** The module a runner imports, to check it is installed before running (no silent fallback). */
-const RUNNER_MODULE: Record<string, string> = { pytest: "pytest", nose2: "nose2", nose: "nose", behave: "behave", trial: "twisted", stestr: "stestr", ward: "ward", django: "django" };
+const RUNNER_MODULE: Record<string, string> = { pytest: "pytest", nose2: "nose2", nose: "nose", behave: "behave", trial: "twisted", stestr: "stestr", ward: "ward", "zope-testrunner": "zope.testrunner", django: "django" };
 
 function missingRunners(route: TestRoute, venv: string, pythonVersion: string | undefined, os: ReturnType<typeof hostOs>): string[] {
   if (!pythonVersion) return [];
@@ -72,7 +72,9 @@ function plannedFor(r: TestRoute, userArgs: string[], envRoot: string, venv: str
 function describeRoute(r: TestRoute, chosen: boolean, planned: PlannedRun): string[] {
   const lines = [`${chosen ? "*" : " "} ${r.name}  [${r.source}]  ${r.summary}`];
   for (const p of planned.pre) lines.push(`      first: ${p.words.join(" ")}   (${formatEvidence(p.cmd.evidence)})`);
-  for (const p of planned.suites) lines.push(`      runs:  ${p.words.join(" ")}${p.cmd.cwd ? `   in ${p.cmd.cwd}` : ""}   (${formatEvidence(p.cmd.evidence)})`);
+  // A suite's own variables are part of what it runs (`MSGPACK_PUREPYTHON=1 pytest` beside `pytest`).
+  const envPrefix = (c: RouteCommand) => Object.entries(c.env ?? {}).map(([k, v]) => `${k}=${v} `).join("");
+  for (const p of planned.suites) lines.push(`      runs:  ${envPrefix(p.cmd)}${p.words.join(" ")}${p.cmd.cwd ? `   in ${p.cmd.cwd}` : ""}   (${formatEvidence(p.cmd.evidence)})`);
   for (const n of r.needs) lines.push(`      needs: ${n.kind === "requirement" ? n.text : n.kind === "all-extras" ? "all extras" : n.kind === "no-lock" ? "no lock file (installs resolve fresh)" : n.kind === "system" ? `${n.name} (${n.manager})` : `${n.kind} ${n.name}`}   (${formatEvidence(n.evidence)})`);
   for (const k of r.skipped) lines.push(`      not run: ${k}`);
   for (const k of planned.notRun) lines.push(`      not run: ${k}`);

@@ -18,7 +18,7 @@ export type NeedDraft =
   /** The route installs without the project's lock file (`pipenv install --skip-lock`). */
   | { kind: "no-lock" };
 
-export type DelegateTool = "tox" | "nox" | "make" | "just" | "taskipy" | "poe" | "pdm" | "pipenv" | "hatch-run" | "hatch-test" | "script";
+export type DelegateTool = "tox" | "nox" | "make" | "just" | "taskipy" | "poe" | "pdm" | "pipenv" | "hatch-run" | "hatch-test" | "invoke" | "script";
 
 export type Classified =
   | { kind: "test"; argv: string[]; runner: RunnerKind; needs: NeedDraft[]; env: Record<string, string> }
@@ -167,7 +167,8 @@ export function unwrap(words: string[]): Unwrapped {
       const at = head === "uvx" ? 1 : 2;
       let i = at;
       while (w[i]?.startsWith("-")) i += w[i] === "--from" || w[i] === "--with" || w[i] === "--python" ? 2 : 1;
-      if (w[i]) needs.push({ kind: "requirement", text: w[i]! });
+      // `uvx --with tox-uv tox -e py`: tox is a tool dhtl stands in for, not something the tests need.
+      if (w[i] && !TOOLING.test(w[i]!)) needs.push({ kind: "requirement", text: w[i]! });
       w = w.slice(i);
       continue;
     }
@@ -221,6 +222,7 @@ export const RUNNER_PACKAGE: Partial<Record<RunnerKind, string>> = {
   trial: "twisted",
   stestr: "stestr",
   ward: "ward",
+  "zope-testrunner": "zope.testrunner",
 };
 
 /** pytest options that only exist with a plugin installed: without it pytest stops with "unrecognized arguments". */
@@ -302,6 +304,8 @@ function asTest(words: string[]): { runner: RunnerKind; argv: string[] } | undef
   if (base === "behave" || head === "-m:behave") return { runner: "behave", argv: ["python", "-m", "behave", ...rest] };
   if (base === "stestr" || head === "-m:stestr") return { runner: "stestr", argv: ["stestr", ...rest] };
   if (base === "ward") return { runner: "ward", argv: ["ward", ...rest] };
+  // The Zope ecosystem's runner (every zopefoundation package's tox.ini): `zope-testrunner --test-path=src`.
+  if (base === "zope-testrunner" || head === "-m:zope.testrunner") return { runner: "zope-testrunner", argv: ["python", "-m", "zope.testrunner", ...rest] };
   if (head === "-m:doctest" || head === "-m:xdoctest") return { runner: "doctest", argv: ["python", "-m", head.slice(3), ...rest] };
   if ((base === "django-admin" || head === "-m:django") && rest[0] === "test") return { runner: "django", argv: ["python", "-m", "django", ...rest] };
   if (head === "python" && rest[0] && /(^|[\\/])manage\.py$/.test(rest[0]) && rest[1] === "test") return { runner: "django", argv: ["python", ...rest] };
@@ -515,6 +519,9 @@ function asInstall(words: string[]): { needs: NeedDraft[]; unread: string[] } | 
   return undefined;
 }
 
+/** Invoke's core options that take a value (`inv --collection tasks_ci test`). */
+const INVOKE_VALUE_OPTIONS = new Set(["-c", "--collection", "-r", "--search-root", "-f", "--config"]);
+
 /** A hand-over to another route: tox, nox, make, just, taskipy, poe, pdm/pipenv/hatch scripts, a script file. */
 function asDelegate(words: string[], via?: DelegateTool): Extract<Classified, { kind: "delegate" }> | undefined {
   const [head, ...rest] = words;
@@ -554,6 +561,12 @@ function asDelegate(words: string[], via?: DelegateTool): Extract<Classified, { 
     return { kind: "delegate", tool: "just", ...(targets[0] ? { target: targets[0] } : {}), args: targets.slice(1), needs: [] };
   }
   if (base === "task" && rest[0]) return { kind: "delegate", tool: "taskipy", target: rest[0], args: rest.slice(1), needs: [] };
+  if (base === "invoke" || base === "inv" || head === "-m:invoke") {
+    // `inv -c tasks_ci test --verbose`: the first word that is no core option (nor its value) is the task.
+    let i = 0;
+    while (i < rest.length && rest[i]!.startsWith("-")) i += INVOKE_VALUE_OPTIONS.has(rest[i]!) ? 2 : 1;
+    return { kind: "delegate", tool: "invoke", ...(rest[i] ? { target: rest[i] } : {}), args: rest.slice(i + 1), needs: [] };
+  }
   if (base === "poe" && rest[0]) return { kind: "delegate", tool: "poe", target: rest[0], args: rest.slice(1), needs: [] };
   if (base === "hatch" && rest[0] === "test") return { kind: "delegate", tool: "hatch-test", args: rest.slice(1), needs: [] };
   // ./scripts/test, bash scripts/test.sh, sh ci/test.sh: read that script's own lines.
@@ -576,8 +589,9 @@ export function classify(words: string[]): Classified {
   }
   const { words: inner, needs, env, via } = unwrap(words);
   if (!inner.length) return { kind: "env", env };
-  // `tox --version`, `pytest --help`, `nox -l`: a look at the tool, not a run.
-  if (inner.slice(1).some((w) => /^(--version|-V|--help|-h|--listenvs|-l|--list|--list-sessions|--showconfig|--collect-only|--co)$/.test(w)) && !/^(pip|uv)$/.test(inner[0]!)) {
+  // `tox --version`, `pytest --help`, `nox -l`: a look at the tool, not a run; `tox run
+  // --notest`, `nox --install-only`: the environments made ready, the tests run by a later step.
+  if (inner.slice(1).some((w) => /^(--version|-V|--help|-h|--listenvs|-l|--list|--list-sessions|--showconfig|--collect-only|--co|--notest|--install-only)$/.test(w)) && !/^(pip|uv)$/.test(inner[0]!)) {
     return { kind: "other", argv: inner[0]!.startsWith("-m:") ? ["python", "-m", inner[0]!.slice(3), ...inner.slice(1)] : inner };
   }
   const delegate = via === "hatch-run" ? undefined : asDelegate(inner);

@@ -2,7 +2,9 @@
  * Test counts from the runners' own closing lines: pytest (`3 failed, 10 passed in 1.2s`),
  * pytest-pretty (`Results (1.2s):` then `N passed` lines), unittest / nose2 / Django (`Ran N
  * tests` then `OK (skipped=2)` / `FAILED (failures=1, errors=2, expected failures=1)`),
- * trial (`PASSED (successes=10)`), behave (`3 scenarios passed, 1 failed, 0 skipped`). Every
+ * trial (`PASSED (successes=10)`), behave (`3 scenarios passed, 1 failed, 0 skipped`),
+ * zope.testrunner (`Ran 176 tests with 0 failures, 0 errors and 0 skipped in 0.04 seconds.`
+ * per layer, `Total: …` over several). Every
  * summary in the output is summed (a command that runs two suites, tox running two envs).
  * One parser for `dhtl test --json` and for scripts/real-projects' by-hand routes. Pure.
  */
@@ -38,6 +40,21 @@ const trialLine = /^(PASSED|FAILED) \((.*successes=\d+.*)\)$/;
 
 /** behave: `5 scenarios passed, 1 failed, 0 error, 2 skipped, 0 untested`. */
 const behaveLine = /^(\d+) scenarios? passed, (\d+) failed(?:, (\d+) errors?)?, (\d+) skipped/;
+
+/**
+ * zope.testrunner: one `Ran N tests with F failures, E errors and S skipped in …` line per layer
+ * (`, S skipped` in colour; no skipped part before 4.x), then `Total: N tests, …` when a run
+ * had several layers. N counts the skipped tests, as unittest's testsRun does.
+ */
+const zopeLayerLine = /^Ran (\d+) tests with (\d+) failures,? (?:and )?(\d+) errors(?:,? (?:and )?(\d+) skipped)? in /;
+const zopeTotalLine = /^Total: (\d+) tests, (\d+) failures,? (?:and )?(\d+) errors(?:,? (?:and )?(\d+) skipped)? in /;
+/** Printed once at the end of each zope.testrunner run, before its `Total:` line (if any). */
+const zopeRunEnd = /^Tearing down left over layers:$/;
+
+function zopeCounts(m: RegExpExecArray): TestCounts {
+  const [ran, failed, errors, skipped] = [m[1], m[2], m[3], m[4]].map((x) => Number(x ?? 0)) as [number, number, number, number];
+  return { passed: Math.max(0, ran - failed - errors - skipped), failed, errors, skipped, suites: 1 };
+}
 
 function addPytest(total: TestCounts, parts: string): void {
   addPytestParts(total, parts);
@@ -79,8 +96,33 @@ export function parseCounts(output: string, opts: { pythonVersion?: string } = {
   const total = noCounts();
   let pendingRan: number | undefined;
   let inPretty = false;
+  // zope.testrunner's layer lines wait: a `Total:` line after them replaces their sum.
+  let zopeLayers: TestCounts | undefined;
+  let zopeRunEnded = false;
+  const flushZope = () => {
+    if (zopeLayers) addInto(total, zopeLayers);
+    zopeLayers = undefined;
+    zopeRunEnded = false;
+  };
   for (const raw of output.replace(ansi, "").split(/\r?\n/)) {
     const line = raw.trim();
+    const layer = zopeLayerLine.exec(line);
+    if (layer) {
+      // A layer line after a finished run without `Total:` starts the next run.
+      if (zopeRunEnded) flushZope();
+      zopeLayers = addCounts(zopeLayers, zopeCounts(layer));
+      continue;
+    }
+    if (zopeRunEnd.test(line)) {
+      zopeRunEnded = zopeLayers !== undefined;
+      continue;
+    }
+    const zopeTotal = zopeTotalLine.exec(line);
+    if (zopeTotal) {
+      zopeLayers = zopeCounts(zopeTotal);
+      flushZope();
+      continue;
+    }
     if (prettyHead.test(line)) {
       inPretty = true;
       total.suites += 1;
@@ -129,7 +171,16 @@ export function parseCounts(output: string, opts: { pythonVersion?: string } = {
       addPytest(total, pytest[1] ?? "");
     }
   }
+  flushZope();
   return total;
+}
+
+function addInto(total: TestCounts, c: TestCounts): void {
+  total.passed += c.passed;
+  total.failed += c.failed;
+  total.skipped += c.skipped;
+  total.errors += c.errors;
+  total.suites += c.suites;
 }
 
 /** Two results added up (several suites of one route). */

@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { MAX_TEST_HEAD, type ProjectFiles } from "./types.ts";
 
 const CONFIG_FILES = [
-  "tox.ini", "tox.toml", "setup.cfg", "pyproject.toml", "noxfile.py", "Makefile", "makefile", "GNUmakefile", "justfile", "Justfile", ".justfile",
+  "tox.ini", "tox.toml", "setup.cfg", "pyproject.toml", "noxfile.py", "tasks.py", "Makefile", "makefile", "GNUmakefile", "justfile", "Justfile", ".justfile",
   "hatch.toml", "Pipfile", "pytest.ini", ".pytest.ini", "manage.py", "runtests.py", "run_tests.py", "tests/runtests.py", "tests/run_tests.py",
   "unittest.cfg", "nose2.cfg", "setup.py", "Dockerfile", "Containerfile", "docker/Dockerfile", ".gitlab-ci.yml", "azure-pipelines.yml",
   "azure-pipelines.yaml", ".circleci/config.yml", ".travis.yml", "scripts/test", "scripts/test.sh", "scripts/tests", "scripts/tests.sh", "scripts/run-tests.sh",

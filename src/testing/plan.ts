@@ -18,7 +18,7 @@ import { shellWords, splitSegments } from "./shell-words.ts";
 import { readAzurePipelines, readCircleCi, readGithubWorkflow, readGitlabCi, readTravis, type CiJob } from "./readers/ci.ts";
 import { readBehave, readDjango, readNose2Config, readPytestConfig, readRunTestsScript, runsNoTestsAsProgram, testImports, testStyle, unittestStart, type PytestConfig } from "./readers/conventions.ts";
 import { readNoxfile, type NoxSession } from "./readers/nox.ts";
-import { TEST_TASK_NAMES, readHatchTomlTasks, readJustfile, readMakefile, readPipfileScripts, readPyprojectTasks, readShellScript, type Task, type TaskLine } from "./readers/tasks.ts";
+import { TEST_TASK_NAMES, readHatchTomlTasks, readInvokeTasks, readJustfile, readMakefile, readPipfileScripts, readPyprojectTasks, readShellScript, type Task, type TaskLine } from "./readers/tasks.ts";
 import { minorOfFactor, substituteToxText, readSetupCfgTox, readToxIni, readToxToml, substituteToxWords, toxEnv, toxEnvNames, type ToxConfig, type ToxEnv } from "./readers/tox.ts";
 import type { Evidence, ProjectFiles, PythonSignal, RouteCommand, RouteNeed, TestRoute } from "./types.ts";
 import { formatEvidence } from "./types.ts";
@@ -116,6 +116,8 @@ function readSources(input: RoutePlanInput): Sources {
   if (input.pyproject) tasks.push(...(guard("pyproject.toml", () => readPyprojectTasks(input.pyproject!, f.get("pyproject.toml") ?? "")) ?? []));
   const hatchToml = parseToml(f.get("hatch.toml"));
   if (hatchToml) tasks.push(...(guard("hatch.toml", () => readHatchTomlTasks(hatchToml, f.get("hatch.toml")!)) ?? []));
+  const invokeTasks = f.get("tasks.py");
+  if (invokeTasks !== undefined) tasks.push(...(guard("tasks.py", () => readInvokeTasks(invokeTasks, "tasks.py")) ?? []));
   const pipfile = parseToml(f.get("Pipfile"));
   if (pipfile) tasks.push(...(guard("Pipfile", () => readPipfileScripts(pipfile, f.get("Pipfile")!)) ?? []));
   for (const [path, text] of f) if (/^(scripts?|bin|ci|tools)\/(run[-_]?)?tests?(\.sh)?$/.test(path)) tasks.push(readShellScript(text, path));
@@ -258,12 +260,15 @@ class RouteBuilder {
       case "poe":
       case "pdm":
       case "pipenv":
+      case "invoke":
       case "hatch-run": {
         const runner = c.tool === "hatch-run" ? "hatch" : c.tool;
         const target = c.tool === "make" ? (c.target ?? this.src.makeDefault) : c.target;
         if (!target) return undefined;
         const [envName, script] = runner === "hatch" && target.includes(":") ? target.split(":", 2) : ["default", target];
-        const task = this.src.tasks.find((t) => t.runner === runner && t.name === script && (runner !== "hatch" || t.hatchEnv === envName));
+        // Invoke names `unit_tests` `unit-tests`, and accepts either spelling.
+        const taskName = runner === "invoke" ? script!.replace(/_/g, "-") : script;
+        const task = this.src.tasks.find((t) => t.runner === runner && t.name === taskName && (runner !== "hatch" || t.hatchEnv === envName));
         if (!task) {
           // `hatch run pytest`, `pdm run pytest`: not a script, a plain command.
           if (runner === "hatch" || runner === "pdm" || runner === "pipenv") {
@@ -372,6 +377,7 @@ class RouteBuilder {
     b.evidence.push({ file: task.file, line: task.line, what });
     Object.assign(b.env, task.env);
     if (task.hatchEnv && task.hatchEnv !== "default") b.needs.push({ kind: "group", name: task.hatchEnv, evidence: { file: task.file, line: task.line, what: `hatch env ${task.hatchEnv}` } });
+    if (task.opaque) return this.fromOpaqueTask(b, task, what);
     const argsPlace = new RegExp(ARGS_PLACE.source, "g");
     const appendsArgs = args.length > 0 && task.lines.length === 1 && APPENDS_ARGS.has(task.runner) && !ARGS_PLACE.test(task.lines[0]!.text);
     for (const l of task.lines) {
@@ -384,6 +390,25 @@ class RouteBuilder {
       const ev: Evidence = { file: task.file, line: l.line, what };
       this.lineWithArgs(b, posargsText, ev, dflt ?? []);
     }
+    return b;
+  }
+
+  /**
+   * An Invoke task whose body cannot be read to the end (it hands its context to an imported
+   * helper, or builds its command at run time): only Invoke knows what it runs, with which
+   * options, under a pty or not, so the route runs the task itself. The lines that could be
+   * read still say what it needs (`c.run("pytest --cov")` → pytest-cov). Unread, only its
+   * name says it runs tests: CI's `inv regression` (a shell loop of `parallel`) is no suite.
+   */
+  private fromOpaqueTask(b: Builder, task: Task, what: string): Builder {
+    const evidence: Evidence = { file: task.file, line: task.line, what };
+    if (testTaskRank(task.name) < 0) {
+      b.skipped.push(`invoke ${task.name} (${formatEvidence(evidence)}: not named as a test task, and what it runs cannot be read: ${task.opaque})`);
+      return b;
+    }
+    for (const l of task.lines) this.line(newBuilderInto(b), l.text, { file: task.file, line: l.line, what });
+    b.needs.push({ kind: "requirement", text: "invoke", evidence });
+    b.suites.push({ argv: ["python", "-m", "invoke", task.name], runner: "script", evidence });
     return b;
   }
 
@@ -588,7 +613,7 @@ export function planTestRoutes(input: RoutePlanInput): RoutePlan {
     const prev = byRunner.get(key);
     if (!prev || rank < testTaskRank(prev.name) || (rank === testTaskRank(prev.name) && t.runner === "hatch" && t.hatchEnv === "default")) byRunner.set(key, t);
   }
-  for (const runner of ["make", "just", "taskipy", "poe", "pdm", "hatch", "pipenv", "script"]) {
+  for (const runner of ["make", "just", "invoke", "taskipy", "poe", "pdm", "hatch", "pipenv", "script"]) {
     const task = byRunner.get(runner);
     if (task) finish(`${runner}:${task.name}`, "task", `${task.file} ${runner === "make" ? "target" : "task"} ${task.name} runs the tests`, rb.fromTask(task));
   }
@@ -663,26 +688,24 @@ function ciJobRoute(rb: RouteBuilder, job: CiJob): Builder | undefined {
   // py-mypy`, then `tox -e py-tests`): a step that reaches tests only through such an env is
   // kept aside while a later step runs a real test env, and used only if none does.
   let aside: { suites: RouteCommand[]; pre: RouteCommand[]; needs: RouteNeed[]; what: string } | undefined;
+  // The condition of the step that ran the tests: later steps under it run in the same CI run.
+  let testedUnder: string | undefined;
   job.steps.forEach((step, i) => {
-    if (found) return;
+    if (found) {
+      if (step.condition === testedUnder) laterTestStep(rb, b, job, step, i);
+      return;
+    }
     for (const l of step.lines) {
       const before = { suites: b.suites.length, pre: b.pre.length, needs: b.needs.length };
       const env = stripExpressions(step.env);
       Object.assign(b.env, env);
-      // `${{ matrix.x }}` takes the matrix's first value (`-e .${{ matrix.extras }}` with
-      // extras ["[trio]"] is `-e .[trio]`); any other expression has no value outside the CI
-      // run: it makes the word unreadable, not a package.
-      // A tox env named by the matrix (`tox -e ${{ matrix.tox_env }}`) is one of its values: all
-      // of them are offered, and the tox env of the chosen Python is taken among them.
-      const text = l.text
-        .replace(/(\s(?:-e|--env)(?:\s+|=))\$\{\{\s*matrix\.([\w-]+)\s*\}\}/g, (m, flag: string, k: string) => (job.matrixAxes?.[k] ? `${flag}${job.matrixAxes[k]!.join(",")}` : m))
-        .replace(/\$\{\{\s*matrix\.([\w-]+)\s*\}\}/g, (m, k: string) => job.matrixAxes?.[k]?.[0] ?? m)
-        .replace(/\$\{\{[\s\S]*?\}\}/g, "$CI_EXPRESSION"); // `${{ format('py{0}', matrix.python) }}` holds braces
+      const text = ciLineText(l.text, job);
       rb.line(b, text, { file: job.file, line: l.line, what: `job ${job.name}, step ${i + 1}` }, step.cwd ? { cwd: step.cwd } : {});
       if (b.suites.length === before.suites) continue;
       const target = nonTestTarget(text);
       if (!target) {
         found = true;
+        testedUnder = step.condition;
         continue;
       }
       const taken = { suites: b.suites.splice(before.suites), pre: b.pre.splice(before.pre), needs: b.needs.splice(before.needs), what: `${target} (${job.file}:${l.line})` };
@@ -698,6 +721,46 @@ function ciJobRoute(rb: RouteBuilder, job: CiJob): Builder | undefined {
     found = true;
   }
   return found ? b : undefined;
+}
+
+/**
+ * A CI line with its expressions resolved as far as they can be outside the CI run.
+ * `${{ matrix.x }}` takes the matrix's first value (`-e .${{ matrix.extras }}` with extras
+ * ["[trio]"] is `-e .[trio]`); any other expression has no value outside the CI run: it makes
+ * the word unreadable, not a package. A tox env named by the matrix (`tox -e ${{
+ * matrix.tox_env }}`) is one of its values: all of them are offered, and the tox env of the
+ * chosen Python is taken among them.
+ */
+function ciLineText(text: string, job: CiJob): string {
+  return text
+    .replace(/(\s(?:-e|--env)(?:\s+|=))\$\{\{\s*matrix\.([\w-]+)\s*\}\}/g, (m, flag: string, k: string) => (job.matrixAxes?.[k] ? `${flag}${job.matrixAxes[k]!.join(",")}` : m))
+    .replace(/\$\{\{\s*matrix\.([\w-]+)\s*\}\}/g, (m, k: string) => job.matrixAxes?.[k]?.[0] ?? m)
+    .replace(/\$\{\{[\s\S]*?\}\}/g, "$CI_EXPRESSION"); // `${{ format('py{0}', matrix.python) }}` holds braces
+}
+
+/**
+ * A step after the one that ran the tests, under the same condition: its tests are the job's
+ * too (msgpack's `pytest -v test`, then `MSGPACK_PUREPYTHON=1 pytest -v test` for the
+ * pure-Python fallback). Only its suites and what they need (the step's installs included)
+ * are taken: what else it does (`python -m build`, an upload) is not the tests'. A step under
+ * another condition (`if: contains(matrix.py, 't')`, the free-threading runs) may not run in
+ * the CI run this route stands for, and a lint/type env reached through a test command is not
+ * a test.
+ */
+function laterTestStep(rb: RouteBuilder, b: Builder, job: CiJob, step: CiJob["steps"][number], i: number): void {
+  const scratch = newBuilder();
+  for (const l of step.lines) {
+    const text = ciLineText(l.text, job);
+    if (nonTestTarget(text)) continue;
+    rb.line(scratch, text, { file: job.file, line: l.line, what: `job ${job.name}, step ${i + 1}` }, step.cwd ? { cwd: step.cwd } : {});
+  }
+  if (!scratch.suites.length) return;
+  // The step's own variables are its commands', not the whole route's.
+  const env = stripExpressions(step.env);
+  const withEnv = (c: RouteCommand): RouteCommand => (Object.keys(env).length ? { ...c, env: { ...env, ...(c.env ?? {}) } } : c);
+  b.suites.push(...scratch.suites.map(withEnv));
+  b.pre.push(...scratch.pre.map(withEnv));
+  b.needs.push(...scratch.needs);
 }
 
 /** The tox env, nox session or task a CI line delegates to, when its name says lint/types/docs. */
@@ -768,7 +831,7 @@ const IMPORT_NAMES: Record<string, string> = {
   "psycopg2-binary": "psycopg2", "psycopg-binary": "psycopg", "redis-py": "redis", "python-magic": "magic", "pyopenssl": "OpenSSL",
   pymongo: "bson", "google-cloud-storage": "google", "python-snappy": "snappy", "pyserial": "serial", "pyusb": "usb", "pygobject": "gi",
   "python-ldap": "ldap", "dnspython": "dns", "pycryptodomex": "Cryptodome", "python-rapidjson": "rapidjson", "ruamel.yaml": "ruamel",
-  "python-jose": "jose", "pywin32": "win32api", "faiss-cpu": "faiss",
+  "python-jose": "jose", "pywin32": "win32api", "faiss-cpu": "faiss", "zope.testrunner": "zope.testrunner",
 };
 
 /** The module a requirement most likely provides (`PyYAML` → `yaml`, `python-dateutil` → `dateutil`). */

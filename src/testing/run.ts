@@ -182,7 +182,7 @@ export async function runRoute(input: RunRouteInput): Promise<RouteResult> {
     const keep = (text: string) => {
       const lines = (partial + text).split("\n");
       partial = lines.pop() ?? "";
-      for (const l of lines) if (/\d|^(OK|FAILED|Results)/.test(l) && l.length < 400) output += `${l}\n`;
+      for (const l of lines) if (/\d|^(OK|FAILED|Results|Tearing down left over layers)/.test(l) && l.length < 400) output += `${l}\n`;
       if (output.length > 2_000_000) output = output.slice(-1_000_000);
     };
     const base = cmd.passEnv ? { ...toxPassedEnv(input.env, cmd.passEnv, input.os), ...route.env } : env;

@@ -31,7 +31,7 @@ export type RouteNeed =
   | { kind: "no-lock"; evidence: Evidence };
 
 /** The runners dhtl recognises in a command (the package that provides each is in runners.ts). */
-export type RunnerKind = "pytest" | "unittest" | "django" | "nose2" | "nose" | "behave" | "trial" | "stestr" | "ward" | "doctest" | "script" | "other";
+export type RunnerKind = "pytest" | "unittest" | "django" | "nose2" | "nose" | "behave" | "trial" | "stestr" | "ward" | "zope-testrunner" | "doctest" | "script" | "other";
 
 /** One command of a route, as it will run in the environment. */
 export interface RouteCommand {

@@ -49,6 +49,26 @@ describe("explainInstallFailure picks the most certain explanation", () => {
     expect(e.hint).toContain("the package index is not at fault");
     expect(e.details).toMatchObject({ cause: "build-download" });
   });
+  test("the project itself failing to build from its checkout is not blamed on the Python: the missing generated source is named", async () => {
+    const out = fixture("build-failures", "uv-msgpack-generated-source-missing.log");
+    const ctx = { settings: settings("https://pypi.org/simple"), env: {}, facts: { os: "linux" as const, packageManagers: ["apt"], root: true }, pythonVersion: "3.13.0", probe: false };
+    const own = await explainInstallFailure(out, ["uv", "pip", "install", "-e", "/p/msgpack-python"], { ...ctx, project: "msgpack" });
+    expect(own.message).toBe("installing msgpack failed: it could not be built from source");
+    expect(own.hint).toContain("msgpack is the project itself, built from this checkout");
+    expect(own.hint).toContain("its build needs msgpack/_cmsgpack.c, which the checkout does not have");
+    expect(own.hint).toContain("Cython generates it from msgpack/_cmsgpack.pyx");
+    expect(own.hint).not.toContain("a release that predates it");
+    // A dependency that fails the same way may well build in a newer release.
+    const dep = await explainInstallFailure(out, ["uv", "pip", "install", "-e", "/p/other"], { ...ctx, project: "other" });
+    expect(dep.hint).toContain("a release that predates it often does not build on it");
+  });
+  test("a build hook that downloads with urllib and names no URL (coherent.licensed, real uv output) is the build's download, not the index's", async () => {
+    const e = await explainInstallFailure(fixture("build-failures", "uv-coherent-licensed-urlerror.log"), ["uv", "pip", "install", "-e", "/p/inflect"], { settings: settings("https://pypi.org/simple"), env: {}, probe: false });
+    expect(e.message).toMatch(/^building inflect failed: its build backend tried to download something (\(from coherent\/licensed\/[^)]+\) )?and the network could not reach it$/);
+    expect(e.message).not.toContain("pypi.org");
+    expect(e.hint).toContain("the package index is not at fault");
+    expect(e.details).toMatchObject({ cause: "build-download" });
+  });
   test("a build whose requirements cannot be fetched from the index is still the index's failure", async () => {
     const out = "error: Failed to build `app @ file:///p`\n  cause: Failed to resolve requirements from `build-system.requires`\n  cause: Failed to fetch: `https://pypi.org/simple/maturin/`\n  cause: dns error: Name or service not known";
     const e = await explainInstallFailure(out, ["uv", "pip", "install", "/p"], { settings: settings("https://pypi.org/simple"), env: {}, probe: false });

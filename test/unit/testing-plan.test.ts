@@ -32,6 +32,9 @@ describe("classifying a command line", () => {
     });
     expect(classify(["python3.11", "-Im", "pytest", "tests"])).toMatchObject({ kind: "test", argv: ["python", "-m", "pytest", "tests"] });
     expect(classify(["coverage", "run", "--source=pkg", "-m", "pytest"])).toMatchObject({ kind: "test", needs: expect.arrayContaining([{ kind: "requirement", text: "coverage" }]) });
+    // uvx's tool is a need, unless it is one dhtl stands in for (tox, nox).
+    expect(classify(["uvx", "--with", "tox-uv", "tox", "-e", "py312"])).toMatchObject({ kind: "delegate", tool: "tox", needs: [] });
+    expect(classify(["uvx", "pytest", "-q"])).toMatchObject({ kind: "test", needs: expect.arrayContaining([{ kind: "requirement", text: "pytest" }]) });
     expect(classify(["DJANGO_SETTINGS_MODULE=s", "xvfb-run", "-a", "python", "manage.py", "test"])).toMatchObject({ kind: "test", runner: "django", env: { DJANGO_SETTINGS_MODULE: "s" } });
   });
   test("a module joined to python's -m flag is that module run: `python3 -munittest`, `python -Impytest -x`", () => {
@@ -60,6 +63,8 @@ describe("classifying a command line", () => {
     // A runner inside the package's own test package (simplejson's CI: python -m simplejson.tests._cibw_runner .)
     expect(classify(["python", "-m", "simplejson.tests._cibw_runner", "."])).toMatchObject({ kind: "test", runner: "script", argv: ["python", "-m", "simplejson.tests._cibw_runner", "."] });
     expect(classify(["python", "-m", "pkg.testing.runtests"])).toMatchObject({ kind: "test", runner: "script" });
+    // The Zope ecosystem's runner, as tox.ini calls it.
+    expect(classify(["zope-testrunner", "--test-path=src", "-vc"])).toMatchObject({ kind: "test", runner: "zope-testrunner", argv: ["python", "-m", "zope.testrunner", "--test-path=src", "-vc"], needs: [{ kind: "requirement", text: "zope.testrunner" }] });
     expect(classify(["python", "-m", "build"]).kind).not.toBe("test");
     expect(classify(["python", "-m", "coverage.cmdline"]).kind).not.toBe("test");
   });
@@ -252,11 +257,12 @@ describe("the route, in order of authority", () => {
   test("a target named for the tests with coverage (`test:with-coverage`, `tests-cov`) runs the tests; a bare coverage or docs-test one does not", () => {
     for (const n of ["test:with-coverage", "tests-cov", "test-coverage", "unit_cov"]) expect(namedNotTests(n)).toBe(false);
     for (const n of ["coverage", "coverage-report", "docs-test", "lint", "test-mypy"]) expect(namedNotTests(n)).toBe(true);
-    // CI's unit step through such a script is the job's test step, not one set aside for a later step.
+    // CI's unit step through such a script is the job's test step, not one set aside for a
+    // later step; the job's later test step under the same condition runs after it, as in CI.
     const pyproject = '[tool.hatch.envs.test.scripts]\ntest = "python -m unittest discover -s pkg"\nwith-coverage = "python -m unittest discover -s pkg -v"\n';
     const wf = "jobs:\n  test:\n    steps:\n      - run: hatch run test:with-coverage\n      - run: python -m pkg.tests.integration\n";
     const plan = planTestRoutes(input({ "pyproject.toml": pyproject, ".github/workflows/ci.yml": wf }, { declared: { extras: {}, groups: ["test"], requirementNames: [] } }));
-    expect(plan.chosen!.suites.map((s) => s.argv)).toEqual([["python", "-m", "unittest", "discover", "-s", "pkg", "-v"]]);
+    expect(plan.chosen!.suites.map((s) => s.argv)).toEqual([["python", "-m", "unittest", "discover", "-s", "pkg", "-v"], ["python", "-m", "pkg.tests.integration"]]);
   });
   test("a tox env's commands run with tox's filtered environment: CI=true from the caller is dropped, pass_env names and globs go through", async () => {
     const toxIni = "[tox]\nenvlist = py311\n[testenv]\npass_env =\n    MY_*\n    GITHUB_ACTIONS\ncommands = pytest tests\n";
@@ -275,6 +281,57 @@ describe("the route, in order of authority", () => {
     const plan = planTestRoutes(input({ "tox.ini": toxIni, ".github/workflows/test.yml": wf }, { pythonMinor: "3.13" }));
     expect(plan.chosen!.evidence.map((e) => e.what).join(" ")).toContain("env py313-pytestlatest");
     expect(plan.chosen!.needs.map((n) => ("text" in n ? n.text : ""))).not.toContain("pytest==7.0.0");
+  });
+  test("later CI steps under the test step's condition are the job's suites too; other conditions, and what else they run, are not", () => {
+    const wf = [
+      "jobs:",
+      "  test:",
+      "    runs-on: ubuntu-latest",
+      "    steps:",
+      "      - run: pip install -r requirements.txt pytest",
+      "      - name: Test (C extension)",
+      "        if: ${{ ! contains(matrix.py, 't') }}",
+      "        run: pytest -v test",
+      "      - name: Test (pure Python fallback)",
+      "        if: \"!contains(matrix.py, 't')\"",
+      "        run: MSGPACK_PUREPYTHON=1 pytest -v test",
+      "      - name: Test in parallel under free-threading",
+      "        if: contains(matrix.py, 't')",
+      "        run: pytest -v --parallel-threads=auto test",
+      "      - name: Doctests",
+      "        if: ${{ ! contains(matrix.py, 't') }}",
+      "        env: {PYTHONHASHSEED: '0'}",
+      "        run: |",
+      "          pip install sybil",
+      "          pytest docs",
+      "          python -m build",
+      "",
+    ].join("\n");
+    const plan = planTestRoutes(input({ ".github/workflows/test.yml": wf }));
+    expect(plan.chosen!.suites.map((s) => [s.argv.slice(3).join(" "), s.env ?? {}])).toEqual([
+      ["-v test", {}],
+      ["-v test", { MSGPACK_PUREPYTHON: "1" }],
+      ["docs", { PYTHONHASHSEED: "0" }],
+    ]);
+    // What the step installs for its tests is theirs (a later step's `pip install sybil` before `pytest docs`).
+    expect(plan.chosen!.needs.map((n) => (n.kind === "requirement" ? n.text : n.kind))).toContain("sybil");
+    expect(plan.chosen!.skipped.join()).not.toContain("build");
+  });
+  test("a tox.ini without an env list: bare tox (CI's `tox`) runs the base [testenv] as py, not a named env such as diffcov", () => {
+    const toxIni = "[testenv]\nextras = test\ncommands = pytest {posargs}\n[testenv:diffcov]\ndeps = diff-cover\ncommands =\n    pytest {posargs} --cov-report xml\n    diff-cover coverage.xml\n[testenv:docs]\ncommands = sphinx-build docs build\n";
+    const wf = "jobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - run: python -m pip install tox\n      - run: tox\n";
+    const plan = planTestRoutes(input({ "tox.ini": toxIni, ".github/workflows/main.yml": wf }));
+    expect(plan.routes.find((r) => r.source === "tox")!.name).toBe("tox:py");
+    expect(plan.chosen!.suites.map((s) => s.argv)).toEqual([["python", "-m", "pytest"]]);
+    expect(plan.chosen!.needs.map((n) => (n.kind === "requirement" ? n.text : n.kind))).not.toContain("diff-cover");
+  });
+  test("tox run --notest / nox --install-only make environments ready: the step after them runs the tests", () => {
+    expect(classify(["tox", "run", "--notest", "-e", "py312"]).kind).toBe("other");
+    expect(classify(["nox", "-s", "tests", "--install-only"]).kind).toBe("other");
+    const wf = "jobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - run: tox run --notest -e py\n      - run: tox run --skip-pkg-install -e py\n        env:\n          PYTEST_ADDOPTS: -vv\n";
+    const plan = planTestRoutes(input({ ".github/workflows/ci.yml": wf, "tox.ini": "[testenv]\ncommands = pytest\n" }));
+    expect(plan.chosen!.suites).toHaveLength(1);
+    expect(plan.chosen!.env).toMatchObject({ PYTEST_ADDOPTS: "-vv" });
   });
   test("a downstream job that clones another repository is not the project's test job", () => {
     const wf = "jobs:\n  test-downstream:\n    steps:\n      - run: git clone https://example.org/other . && pytest\n  unit:\n    steps:\n      - run: pip install pytest-mock && pytest tests\n";
@@ -296,6 +353,34 @@ describe("the route, in order of authority", () => {
   test("Python signals: the tox env list, the CI matrix, a Dockerfile's FROM", () => {
     const plan = planTestRoutes(input({ "tox.ini": "[tox]\nenvlist = py{38,312}\n[testenv]\ncommands = pytest\n", Dockerfile: "FROM python:3.6-slim\n", ".github/workflows/t.yml": "jobs:\n  t:\n    strategy:\n      matrix:\n        python-version: ['3.10']\n    steps:\n      - run: pytest\n" }));
     expect(plan.signals.map((s) => [s.kind, s.minors])).toEqual([["tox-envlist", ["3.12", "3.8"]], ["ci-matrix", ["3.10"]], ["dockerfile", ["3.6"]]]);
+  });
+});
+
+describe("Invoke tasks (tasks.py)", () => {
+  const tasksPy = (body: string) => `from invoke import task\n@task\ndef test(c):\n${body}\n`;
+  test("a test task whose c.run lines can be read is run line by line, as a Makefile target is", () => {
+    const plan = planTestRoutes(input({ "tasks.py": tasksPy('    c.run("pytest -q tests", pty=True)'), "pytest.ini": "[pytest]\n" }));
+    expect(plan.chosen).toMatchObject({ name: "invoke:test", source: "task" });
+    expect(plan.chosen!.suites.map((s) => s.argv)).toEqual([["python", "-m", "pytest", "-q", "tests"]]);
+  });
+  test("a test task that hands its context to an imported helper is run through invoke itself, which must be installed", () => {
+    const plan = planTestRoutes(input({ "tasks.py": `from invocations.pytest import test as t\n${tasksPy("    t(c, capture='no')")}`, "pytest.ini": "[pytest]\n" }));
+    expect(plan.chosen).toMatchObject({ name: "invoke:test", source: "task" });
+    expect(plan.chosen!.suites).toMatchObject([{ argv: ["python", "-m", "invoke", "test"], runner: "script" }]);
+    expect(plan.chosen!.needs).toContainEqual(expect.objectContaining({ kind: "requirement", text: "invoke" }));
+  });
+  test("an unreadable task CI runs that is not named as a test task (inv regression) is no test route", () => {
+    const tasks = `from invocations.pytest import test as t\n${tasksPy("    t(c)")}@task\ndef regression(c, jobs=8):\n    c.run(CMD.format(jobs))\n`;
+    const wf = "jobs:\n  regression:\n    runs-on: ubuntu-latest\n    steps:\n      - run: inv regression\n";
+    const plan = planTestRoutes(input({ "tasks.py": tasks, ".github/workflows/ci.yml": wf }));
+    expect(plan.routes.map((r) => r.name)).toEqual(["invoke:test"]);
+  });
+  test("inv / invoke in CI hands over to the task named after the core options", () => {
+    expect(classify(["inv", "-c", "tasks_ci", "unit_tests", "--verbose"])).toMatchObject({ kind: "delegate", tool: "invoke", target: "unit_tests", args: ["--verbose"] });
+    const wf = "jobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - run: pip install -e .[test]\n      - run: invoke unit_tests\n";
+    const plan = planTestRoutes(input({ "tasks.py": "from invoke import task\n@task\ndef unit_tests(c):\n    c.run('pytest tests/unit')\n", ".github/workflows/ci.yml": wf }));
+    expect(plan.chosen).toMatchObject({ name: "ci:test" });
+    expect(plan.chosen!.suites.map((s) => s.argv)).toEqual([["python", "-m", "pytest", "tests/unit"]]);
   });
 });
 
@@ -347,6 +432,15 @@ describe("counting what ran", () => {
     // CPython 3.12.0/3.12.1 leave skips out of "Ran N".
     expect(parseCounts("Ran 1 test in 0s\nOK (skipped=2)\n", { pythonVersion: "3.12.1" })).toMatchObject({ passed: 1, skipped: 2 });
     expect(parseCounts("Ran 3 tests in 0s\nOK (skipped=2)\n", { pythonVersion: "3.11.7" })).toMatchObject({ passed: 1, skipped: 2 });
+  });
+  test("zope.testrunner: one line per layer (plain or coloured), replaced by the run's Total: line when there is one", () => {
+    const single = "Running zope.testrunner.layer.UnitTests tests:\n  Ran 176 tests with 0 failures, 0 errors and 2 skipped in 0.040 seconds.\nTearing down left over layers:\n";
+    expect(parseCounts(single)).toEqual({ passed: 174, failed: 0, skipped: 2, errors: 0, suites: 1 });
+    expect(parseCounts("\x1b[32m  Ran \x1b[0m10 tests with 1 failures, 2 errors, 0 skipped in 1.0 seconds.\n")).toMatchObject({ passed: 7, failed: 1, errors: 2 });
+    const layered = "  Ran 5 tests with 0 failures, 0 errors and 0 skipped in 0.1 seconds.\n  Ran 7 tests with 1 failures, 0 errors and 0 skipped in 0.2 seconds.\nTearing down left over layers:\nTotal: 12 tests, 1 failures, 0 errors and 0 skipped in 0.3 seconds.\n";
+    expect(parseCounts(layered)).toEqual({ passed: 11, failed: 1, skipped: 0, errors: 0, suites: 1 });
+    // Two runs (two tox envs): the first, single-layer, has no Total: line of its own.
+    expect(parseCounts(single + layered)).toMatchObject({ passed: 185, failed: 1, skipped: 2, suites: 2 });
   });
 });
 

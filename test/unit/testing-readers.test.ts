@@ -5,7 +5,7 @@
 import { describe, expect, test } from "bun:test";
 import { expandBraces, factorConditionHolds, minorOfFactor, parseEnvList, readToxIni, readToxToml, substituteToxWords, toxEnv } from "../../src/testing/readers/tox.ts";
 import { readNoxfile } from "../../src/testing/readers/nox.ts";
-import { expandMake, readJustfile, readMakefile, readPyprojectTasks, readShellScript } from "../../src/testing/readers/tasks.ts";
+import { expandMake, readInvokeTasks, readJustfile, readMakefile, readPyprojectTasks, readShellScript } from "../../src/testing/readers/tasks.ts";
 import { readAzurePipelines, readCircleCi, readGithubWorkflow, readGitlabCi, readTravis, workflowGatesChanges } from "../../src/testing/readers/ci.ts";
 import { readBehave, readDjango, readPytestConfig, testStyle, unittestStart } from "../../src/testing/readers/conventions.ts";
 import { readSetupPy } from "../../src/project/setup-py.ts";
@@ -206,6 +206,36 @@ describe("task runners", () => {
     const tasks = readPyprojectTasks(Bun.TOML.parse(text) as Record<string, unknown>, text);
     expect(tasks.find((t) => t.name === "with-coverage")!.lines.map((l) => l.text)).toEqual(["hatch run test:test"]);
     expect(tasks.find((t) => t.name === "cov")!.lines.map((l) => l.text)).toEqual(["hatch run test:test -v", "coverage report"]);
+  });
+  test("Invoke tasks.py: @task functions named as Invoke names them, their c.run lines, a local helper followed", () => {
+    const src = [
+      "from invoke import task",
+      "from invocations.pytest import test as test_",
+      'OPTS = "-q"',
+      "def _pytest(c, where):",
+      '    c.run("pytest -x " + where)',
+      "@task",
+      "def unit_tests(c):",
+      '    c.run("pip install -e .[test]")',
+      '    c.run("pytest --cov pkg", pty=True)',
+      "@task(help={})",
+      "def integration(ctx):",
+      "    _pytest(ctx, 'integration')",
+      "@task",
+      "def test(c, capture='no'):",
+      "    test_(c, capture=capture)",
+      "def not_a_task(c):",
+      '    c.run("rm -rf /")',
+      "",
+    ].join("\n");
+    const tasks = readInvokeTasks(src);
+    expect(tasks.map((t) => t.name)).toEqual(["unit-tests", "integration", "test"]);
+    expect(tasks[0]).toMatchObject({ runner: "invoke", line: 7, lines: [{ text: "pip install -e .[test]", line: 8 }, { text: "pytest --cov pkg", line: 9 }] });
+    expect(tasks[0]!.opaque).toBeUndefined();
+    // A command built at run time cannot be read: the task is only known by running it.
+    expect(tasks[1]!.opaque).toContain("c.run");
+    // The context handed to an imported helper (invocations' pytest.test).
+    expect(tasks[2]).toMatchObject({ lines: [], opaque: "test_(c, …) at line 15" });
   });
   test("a shell script's lines, continuations joined", () => {
     expect(readShellScript("#!/bin/sh\nset -ex\n\n${PREFIX}pytest \\\n  --cov tests\n", "scripts/test").lines).toEqual([{ text: "${PREFIX}pytest --cov tests", line: 4 }]);

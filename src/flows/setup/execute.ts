@@ -341,6 +341,7 @@ export async function prepare(ctx: RunContext, options: SetupOptions, log: Log, 
     installFailure(output, argv, pythonVersion) {
       return explainInstallFailure(output, argv, {
         ...(pythonVersion ? { pythonVersion } : {}),
+        ...(g.declared.isPackage && g.declared.name ? { project: g.declared.name } : {}),
         settings: g.registries,
         creds: credentials,
         facts: { os: g.facts.os, packageManagers: g.facts.packageManagers, root: g.facts.privileges.root, dhtHome: g.home },

@@ -14,6 +14,11 @@ export interface CiStep {
   env: Record<string, string>;
   /** `working-directory:` of the step. */
   cwd?: string;
+  /**
+   * The step's own condition as written (GitHub's `if:`, Azure's `condition:`), `${{ }}` and
+   * spacing taken off: steps under the same condition run in the same CI runs.
+   */
+  condition?: string;
 }
 
 export interface CiJob {
@@ -80,6 +85,12 @@ export function scriptLines(script: string, finder: LineFinder, from: number): T
   if (pending) out.push({ text: pending.trim(), line: pendingLine });
   return out;
 }
+
+/** A step condition, normalised so `${{ ! contains(matrix.py, 't') }}` and `!contains(matrix.py,'t')` are one. */
+const conditionOf = (v: unknown): string | undefined => {
+  const text = scalar(v)?.trim();
+  return text ? text.replace(/^\$\{\{([\s\S]*)\}\}$/, "$1").replace(/\s+/g, "") : undefined;
+};
 
 const envOf = (v: unknown): Record<string, string> => {
   const out: Record<string, string> = {};
@@ -160,7 +171,8 @@ export function readGithubWorkflow(text: string, file: string): CiJob[] {
       if (typeof step.run === "string") {
         const lines = scriptLines(step.run, finder, cursor);
         if (lines.length) cursor = lines[lines.length - 1]!.line;
-        steps.push({ lines, env: envOf(step.env), ...(typeof step["working-directory"] === "string" ? { cwd: step["working-directory"] as string } : {}) });
+        const condition = conditionOf(step.if);
+        steps.push({ lines, env: envOf(step.env), ...(typeof step["working-directory"] === "string" ? { cwd: step["working-directory"] as string } : {}), ...(condition ? { condition } : {}) });
       }
     }
     const matrixAxes = allMatrixValues(matrix);
@@ -232,7 +244,8 @@ export function readAzurePipelines(text: string, file = "azure-pipelines.yml"): 
       if (!step) continue;
       if (typeof step.task === "string" && /UsePythonVersion/i.test(step.task)) for (const v of versionsOf(asTable(step.inputs)?.versionSpec, undefined)) pythons.add(v);
       const script = step.script ?? step.bash ?? step.pwsh ?? step.powershell;
-      if (typeof script === "string") steps.push({ lines: scriptLines(script, finder, 0), env: envOf(step.env) });
+      const condition = conditionOf(step.condition);
+      if (typeof script === "string") steps.push({ lines: scriptLines(script, finder, 0), env: envOf(step.env), ...(condition ? { condition } : {}) });
     }
     jobs.push({ file, name, line: finder.find(`${name}`), steps, pythons: [...pythons], env: envOf(job.variables) });
   };

@@ -1,10 +1,11 @@
 /**
  * Task runners, read as data: a task is a name and the command lines it runs, with the
  * file and line each came from. Makefile (variables expanded, prerequisites first),
- * Justfile, taskipy, pdm scripts, poethepoet, Pipfile `[scripts]`, Hatch env scripts, and
- * shell scripts such as `scripts/test`. The planner classifies the lines
+ * Justfile, taskipy, pdm scripts, poethepoet, Pipfile `[scripts]`, Hatch env scripts, Invoke's
+ * `tasks.py` (read statically), and shell scripts such as `scripts/test`. The planner classifies the lines
  * (src/testing/commands.ts) and follows hand-overs between tasks. Pure.
  */
+import { findCalls, flattenStrings, functions, tokenizePython, assignments, type PyFunction, type PyToken, type PyValue } from "../../project/python-source.ts";
 
 export interface TaskLine {
   text: string;
@@ -12,7 +13,7 @@ export interface TaskLine {
 }
 
 export interface Task {
-  runner: "make" | "just" | "taskipy" | "pdm" | "poe" | "pipenv" | "hatch" | "script";
+  runner: "make" | "just" | "taskipy" | "pdm" | "poe" | "pipenv" | "hatch" | "invoke" | "script";
   name: string;
   file: string;
   line: number;
@@ -23,6 +24,13 @@ export interface Task {
   hatchEnv?: string;
   /** just: the variadic parameter's default (`test *args="-x tests":`), what runs without arguments. */
   argsDefault?: string;
+  /**
+   * Invoke: the task does more than `c.run("…")` lines that can be read (it hands its context
+   * to an imported helper such as invocations' `pytest.test(c, …)`, or builds a command at run
+   * time): what it runs is only known by running it, so the route runs `invoke NAME` itself.
+   * Says what could not be read.
+   */
+  opaque?: string;
 }
 
 /** Names a test task is given, best first. */
@@ -346,4 +354,52 @@ export function readShellScript(text: string, file: string): Task {
     pending = "";
   });
   return { runner: "script", name: file, file, line: 1, lines, env: {} };
+}
+
+// ---------------------------------------------------------------- Invoke (tasks.py)
+
+const isTaskDecorator = (callee: string) => callee === "task" || callee.endsWith(".task");
+
+/**
+ * Invoke's `tasks.py`, read statically (never executed): every `@task` function, named as
+ * Invoke names it (`unit_tests` → `unit-tests`), with the `c.run("…")` lines its body runs
+ * (a local helper given the context is followed one level). A task whose body hands the
+ * context to anything else, or runs a command built at run time, is `opaque`.
+ */
+export function readInvokeTasks(source: string, file = "tasks.py"): Task[] {
+  const tokens = tokenizePython(source);
+  const scope = assignments(tokens);
+  const fns = functions(tokens);
+  const local = new Map(fns.map((f) => [f.name, f]));
+  const tasks: Task[] = [];
+  for (const fn of fns) {
+    if (!fn.decorators.some((d) => isTaskDecorator(d.callee))) continue;
+    const { lines, opaque } = invokeTaskLines(tokens, fn, local, scope, 0);
+    tasks.push({ runner: "invoke", name: fn.name.replace(/_/g, "-"), file, line: fn.line, lines, env: {}, ...(opaque ? { opaque } : {}) });
+  }
+  return tasks;
+}
+
+function invokeTaskLines(tokens: PyToken[], fn: PyFunction, local: Map<string, PyFunction>, scope: Map<string, PyValue>, depth: number): { lines: TaskLine[]; opaque?: string } {
+  const ctx = fn.params[0] ?? "c";
+  const lines: TaskLine[] = [];
+  const unreadable: string[] = [];
+  const passesContext = (args: PyValue[]) => args.some((a) => a.kind === "name" && a.path === ctx);
+  for (const call of findCalls(tokens, () => true, fn.body)) {
+    if (call.callee === `${ctx}.run` || call.callee === `${ctx}.sudo`) {
+      const unread: string[] = [];
+      const [text] = flattenStrings(call.args.slice(0, 1), scope, unread);
+      if (text !== undefined && !unread.length) lines.push({ text, line: call.line });
+      else unreadable.push(`${call.callee}(${unread.join(", ") || "…"}) at line ${call.line}`);
+      continue;
+    }
+    if (!passesContext(call.args)) continue;
+    const helper = local.get(call.callee);
+    if (helper && depth < 1) {
+      const inner = invokeTaskLines(tokens, helper, local, scope, depth + 1);
+      lines.push(...inner.lines);
+      if (inner.opaque) unreadable.push(inner.opaque);
+    } else unreadable.push(`${call.callee}(${ctx}, …) at line ${call.line}`);
+  }
+  return { lines, ...(unreadable.length ? { opaque: unreadable.join("; ") } : {}) };
 }

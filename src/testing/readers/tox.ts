@@ -357,7 +357,9 @@ export function toxEnv(cfg: ToxConfig, env: string): ToxEnv {
 export function toxEnvNames(cfg: ToxConfig): string[] {
   if (cfg.envlist.length) return cfg.envlist;
   const named = [...cfg.sections.keys()].filter(Boolean).flatMap((name) => expandBraces(name));
-  return named.length ? named : cfg.sections.has("") ? ["py"] : [];
+  // Without an env list a bare `tox` runs `py`, the base [testenv]: it comes first, the named
+  // envs (jaraco's `diffcov`, `docs`) run only when asked for.
+  return cfg.sections.has("") ? ["py", ...named.filter((n) => n !== "py")] : named;
 }
 
 /** The Python minor a factor names: py38 → 3.8, py310 → 3.10, py3.11 → 3.11, python3.12 → 3.12. */
