@@ -114,6 +114,14 @@ function cleanCopy(opts: Options, p: Project, route: Route): string {
   rmSync(dest, { recursive: true, force: true });
   mkdirSync(join(opts.work, p.name), { recursive: true });
   git(["clone", "--quiet", "--shared", "--no-checkout", source, dest]);
+  // A checkout restored from a mirror that lacks some blobs (large reference files) is sparse:
+  // the copy takes the same patterns, or its checkout would fail on the absent objects.
+  const sparse = join(source, ".git", "info", "sparse-checkout");
+  if (existsSync(sparse)) {
+    git(["-C", dest, "config", "core.sparseCheckout", "true"]);
+    mkdirSync(join(dest, ".git", "info"), { recursive: true });
+    writeFileSync(join(dest, ".git", "info", "sparse-checkout"), readFileSync(sparse));
+  }
   git(["-C", dest, "checkout", "--quiet", "--detach", p.commit]);
   return dest;
 }
