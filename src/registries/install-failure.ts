@@ -17,6 +17,7 @@
  */
 import { DhtError, ExitCode } from "../errors.ts";
 import { redactUrl } from "../net/redact.ts";
+import { normalizeName } from "../project/pep508.ts";
 import type { NetSettings } from "../net/types.ts";
 import { buildFailureAdvice, type BuildFacts } from "../packages/binary-alternatives.ts";
 import { explainIndexFailure, NETWORK_FAILURE, redactOutput } from "./failure.ts";
@@ -72,7 +73,7 @@ export async function explainInstallFailure(output: string, argv: string[], ctx:
       subject,
       hint: [
         ...advice.lines,
-        ...(ctx.project && advice.package && sameName(advice.package, ctx.project)
+        ...(ctx.project && advice.package && normalizeName(advice.package) === normalizeName(ctx.project)
           ? ownBuildAdvice(advice.package, output)
           : ctx.pythonVersion
             ? [`the environment uses Python ${ctx.pythonVersion.split(".").slice(0, 2).join(".")}: a release that predates it often does not build on it; a newer release of the package, or an older Python (dhtl setup --python 3.N), may`]
@@ -107,8 +108,6 @@ export async function explainInstallFailure(output: string, argv: string[], ctx:
     hint: `installer output (last lines):\n${tail}`,
   });
 }
-
-const sameName = (a: string, b: string) => a.toLowerCase().replace(/[-_.]+/g, "-") === b.toLowerCase().replace(/[-_.]+/g, "-");
 
 /**
  * The project itself failed to build from its checkout: another release of it is no way out.
@@ -255,7 +254,8 @@ export function buildDownloadFailure(output: string, settings: RegistrySettings)
   const started = lines.findIndex((l) => BUILD_FAILED.test(l));
   const before = lines.slice(Math.max(0, started), at);
   if (started < 0 || started > at || !before.some((l) => /Traceback \(most recent call last\)/.test(l)) || lines.slice(0, at).some((l) => urlsOf(l).some(isIndex))) return undefined;
-  return { ...(downloadCaller(lines) ? { caller: downloadCaller(lines)! } : {}), evidence: lines[at]!.trim() };
+  const caller = downloadCaller(lines);
+  return { ...(caller ? { caller } : {}), evidence: lines[at]!.trim() };
 }
 
 /** The installed module whose code made the download: the last site-packages frame of the traceback before its last network error. */

@@ -4,7 +4,7 @@
  * it with the repair that command performs. No I/O here: every check is unit-tested with
  * hand-written facts (test/unit/repair-checks.test.ts).
  */
-import { normalizeName, type InstalledDist } from "./dists.ts";
+import { normalizeName, requirementName, type InstalledDist } from "./dists.ts";
 import type { Facts, Finding, RepairKind } from "./types.ts";
 
 const GiB = 1024 ** 3;
@@ -31,8 +31,6 @@ export function fixCommand(facts: Facts, deep = false, extra = ""): string {
 
 const shq = (s: string) => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
 const list = (names: string[], max = 4) => `${names.slice(0, max).join(", ")}${names.length > max ? `, and ${names.length - max} more` : ""}`;
-/** "pytest==9.2.0", "pytest>=7; python_version<'3.8'" → "pytest" (normalised). */
-const requirementName = (req: string) => normalizeName(/^[A-Za-z0-9][A-Za-z0-9._-]*/.exec(req.trim())?.[0] ?? req);
 const distName = (d: InstalledDist) => `${d.name ?? d.dir}${d.version ? ` ${d.version}` : ""}`;
 
 const config: Check = ({ environment: e }) => {
@@ -168,7 +166,7 @@ const testRoute: Check = (facts) => {
   // whose files are gone; only a runner nothing asks for is the project's to add.
   const restorable = new Set([
     ...facts.environment.declared,
-    ...(facts.environment.wanted?.missing ?? []).map(requirementName),
+    ...(facts.environment.wanted?.missing ?? []).map(requirementName).filter((n): n is string => Boolean(n)),
     ...(facts.environment.venv?.dists ?? []).filter((d) => d.missing.length && d.name).map((d) => normalizeName(d.name!)),
   ]);
   const fixable = absent.every((n) => restorable.has(normalizeName(n.what)));

@@ -4,6 +4,7 @@
  */
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
+import { RUNNER_MODULE } from "../testing/commands.ts";
 import type { RoutePlan } from "../testing/index.ts";
 
 export interface TestRouteInput {
@@ -12,8 +13,6 @@ export interface TestRouteInput {
   site?: string;
 }
 
-/** The module each recognised runner is started as (`python -m X`), for those that are packages. */
-const RUNNER_MODULES: Record<string, string> = { pytest: "pytest", nose2: "nose2", nose: "nose", behave: "behave", trial: "twisted", stestr: "stestr", ward: "ward", "zope-testrunner": "zope.testrunner", django: "django" };
 
 const names = (dir: string) => {
   try {
@@ -33,7 +32,7 @@ export function plannedTestRoute(input: TestRouteInput): { argv: string[]; why: 
   for (const cmd of [...route.pre, ...route.suites]) {
     if (cmd.shell) continue;
     const [first, second, third] = cmd.argv;
-    const module = first && /^python[\d.]*$/.test(first) && second === "-m" ? third : RUNNER_MODULES[cmd.runner];
+    const module = first && /^python[\d.]*$/.test(first) && second === "-m" ? third : RUNNER_MODULE[cmd.runner];
     if (module && module !== "unittest" && module !== "doctest") needs.set(module, inSite(module));
     else if (first && !/^python[\d.]*$/.test(first)) needs.set(first, venvTools.has(first) || Boolean(Bun.which(first)));
   }

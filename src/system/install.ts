@@ -91,7 +91,8 @@ export async function planSystem(requests: SystemRequest[], sc: SystemContext): 
     onPath,
     indexUsable: sc.indexes.length > 0 && !sc.flags.offline,
     platformKey: sc.platformKey,
-    rustupDist: await rustupDistLabel(sc.env),
+    // Only a request with a rustup source has its server named in the plan.
+    ...(requests.some((r) => r.entry?.userspace?.rustup) ? { rustupDist: await rustupDistLabel(sc.env) } : {}),
     ...(sc.bundlePayload ? { bundleHas: (n: string) => Boolean(sc.bundlePayload!(n)) } : {}),
   });
 }

@@ -18,7 +18,7 @@ import { getLogger } from "../ui/logger.ts";
 import { printJson, printText } from "../ui/output.ts";
 import { planTestRoute } from "./index.ts";
 import { ENV_SUBSTITUTIONS, pathIn, planRun, routePlaces, runRoute, type PlannedRun } from "./run.ts";
-import { RUNNER_PACKAGE } from "./commands.ts";
+import { RUNNER_MODULE, RUNNER_PACKAGE } from "./commands.ts";
 import { formatEvidence, type RouteCommand, type TestRoute } from "./types.ts";
 
 export interface TestCommandOptions {
@@ -37,8 +37,6 @@ function setupState(envRoot: string, complete: boolean): string | undefined {
   return `the environment is incomplete: the last dhtl setup did not finish${next ? ` (it stopped before ${next})` : ""}; run \`dhtl setup\` to complete it`;
 }
 
-/** The module a runner imports, to check it is installed before running (no silent fallback). */
-const RUNNER_MODULE: Record<string, string> = { pytest: "pytest", nose2: "nose2", nose: "nose", behave: "behave", trial: "twisted", stestr: "stestr", ward: "ward", "zope-testrunner": "zope.testrunner", django: "django" };
 
 function missingRunners(route: TestRoute, venv: string, pythonVersion: string | undefined, os: ReturnType<typeof hostOs>): string[] {
   if (!pythonVersion) return [];
@@ -116,9 +114,9 @@ export async function runTestCommand(ctx: RunContext, opts: TestCommandOptions):
   const cfg = venvInfo ? readPyvenvCfg(venvInfo.venv) : undefined;
   // Before any setup, --list names the routes for the Python setup would choose (a tox env
   // per Python: py311 here, not the newest the project lists), found as setup finds it.
-  const planned = cfg ? undefined : opts.list ? await pythonSetupWouldChoose(ctx) : undefined;
-  const pythonVersion = cfg?.version_info ?? cfg?.version ?? planned?.version;
-  if (opts.list && !cfg) log.info(planned ? `no environment yet: routes as they would run on Python ${planned.version}, the one dhtl setup would choose (${planned.executable})` : `no environment yet, and no Python on this machine fits the project without a download: routes are named for the newest Python the project lists`);
+  const wouldChoose = cfg ? undefined : opts.list ? await pythonSetupWouldChoose(ctx) : undefined;
+  const pythonVersion = cfg?.version_info ?? cfg?.version ?? wouldChoose?.version;
+  if (opts.list && !cfg) log.info(wouldChoose ? `no environment yet: routes as they would run on Python ${wouldChoose.version}, the one dhtl setup would choose (${wouldChoose.executable})` : `no environment yet, and no Python on this machine fits the project without a download: routes are named for the newest Python the project lists`);
   const plan = planTestRoute({
     root: envRoot,
     declared,

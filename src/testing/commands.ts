@@ -225,6 +225,9 @@ export const RUNNER_PACKAGE: Partial<Record<RunnerKind, string>> = {
   "zope-testrunner": "zope.testrunner",
 };
 
+/** The module each recognised runner imports (`python -m X`), to check it is installed: dhtl test and diagnose. */
+export const RUNNER_MODULE: Partial<Record<RunnerKind, string>> = { pytest: "pytest", nose2: "nose2", nose: "nose", behave: "behave", trial: "twisted", stestr: "stestr", ward: "ward", "zope-testrunner": "zope.testrunner", django: "django" };
+
 /** pytest options that only exist with a plugin installed: without it pytest stops with "unrecognized arguments". */
 const PYTEST_PLUGIN_FLAGS: Array<[RegExp, string]> = [
   [/^--cov(-report|-config|-fail-under|-append|-branch|-context)?(=|$)|^--no-cov(-on-fail)?$/, "pytest-cov"],

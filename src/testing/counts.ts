@@ -100,7 +100,7 @@ export function parseCounts(output: string, opts: { pythonVersion?: string } = {
   let zopeLayers: TestCounts | undefined;
   let zopeRunEnded = false;
   const flushZope = () => {
-    if (zopeLayers) addInto(total, zopeLayers);
+    if (zopeLayers) Object.assign(total, addCounts(total, zopeLayers));
     zopeLayers = undefined;
     zopeRunEnded = false;
   };
@@ -173,14 +173,6 @@ export function parseCounts(output: string, opts: { pythonVersion?: string } = {
   }
   flushZope();
   return total;
-}
-
-function addInto(total: TestCounts, c: TestCounts): void {
-  total.passed += c.passed;
-  total.failed += c.failed;
-  total.skipped += c.skipped;
-  total.errors += c.errors;
-  total.suites += c.suites;
 }
 
 /** Two results added up (several suites of one route). */

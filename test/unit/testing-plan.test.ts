@@ -413,7 +413,7 @@ describe("what setup installs for a route", () => {
     expect(commandLine(cmd, undefined, { envtmpdir: "/t" })).toEqual(["python", "-m", "pytest", "tests", "--basetemp=/t"]);
     expect(commandLine(cmd, ["-k", "x"], { envtmpdir: "/t" })).toEqual(["python", "-m", "pytest", "-k", "x", "--basetemp=/t"]);
   });
-  test("placeholders in the {posargs} default are filled too (tox.toml's replace = posargs default list); the user's arguments are not", () => {
+  test("tox placeholders inside the {posargs} default list (tox.toml's replace = posargs) are filled; the user's own arguments are passed as written", () => {
     const cmd = { argv: ["python", "-m", "pytest", "tests"], runner: "pytest" as const, posargs: { index: 3, default: ["--cov", "{env_site_packages_dir}/pkg", "--cov-report", "html:{env_tmp_dir}/htmlcov"] }, evidence: { file: "tox.toml", what: "commands" } };
     expect(commandLine(cmd, undefined, { env_site_packages_dir: "/v/site", env_tmp_dir: "/t" })).toEqual(["python", "-m", "pytest", "--cov", "/v/site/pkg", "--cov-report", "html:/t/htmlcov", "tests"]);
     expect(commandLine(cmd, ["-k", "{envname}"], { envname: "py" })).toEqual(["python", "-m", "pytest", "-k", "{envname}", "tests"]);
